@@ -1,0 +1,32 @@
+# smartbind: `make dev` and `make test` work from a fresh clone; nothing else needs installing by hand.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Two workers suit the 2-core CI machine; override with `make test PYTEST_WORKERS=auto`.
+PYTEST_WORKERS ?= 2
+
+.PHONY: install dev test bench clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Sandbox emulators + Dagster webserver and daemon on loopback (SQLite under .dagster_home)
+dev: install
+	PATH="$(abspath $(BIN)):$$PATH" scripts/dev.sh
+
+## The whole suite, emulators and PostgreSQL started by the tests themselves
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) smartbind_pipelines_tests
+
+## Benchmarks against the sandbox; writes docs/benchmarks.md
+bench: install
+	$(BIN)/python -m smartbind_pipelines_tests.bench
+
+clean:
+	rm -rf $(VENV) .dagster_home build *.egg-info .pytest_cache

@@ -1,0 +1,54 @@
+"""Shared fixtures: each test gets fresh emulators on loopback, reached over real HTTP."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from smartbind_pipelines.sandbox.faults import SandboxAdmin
+from smartbind_pipelines.sandbox.server import BackgroundServer
+
+
+@dataclass
+class RunningEmulator:
+    url: str  # API base: ends in /api (Bind) or /2.0 (Smartsheet)
+    token: str
+    state: Any
+    admin: SandboxAdmin
+    server: BackgroundServer
+
+
+@pytest.fixture
+def bind_emulator():
+    """A Bind ERP emulator with the default deterministic demo data (seed 7)."""
+    from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
+
+    token = "bind-test-" + secrets.token_hex(12)
+    state = BindState.demo(seed=7)
+    with BackgroundServer(create_bind_app(state, tokens={token})) as server:
+        yield RunningEmulator(f"{server.url}/api", token, state, SandboxAdmin(server.url), server)
+
+
+@pytest.fixture
+def empty_bind_emulator():
+    """A Bind ERP emulator with warehouses and currencies but no invoices, products or stock."""
+    from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
+
+    token = "bind-test-" + secrets.token_hex(12)
+    state = BindState.empty()
+    with BackgroundServer(create_bind_app(state, tokens={token})) as server:
+        yield RunningEmulator(f"{server.url}/api", token, state, SandboxAdmin(server.url), server)
+
+
+@pytest.fixture
+def smartsheet_emulator():
+    """A Smartsheet emulator with no sheets."""
+    from smartbind_pipelines.sandbox.smartsheet import SmartsheetState, create_smartsheet_app
+
+    token = "ss-test-" + secrets.token_hex(12)
+    state = SmartsheetState()
+    with BackgroundServer(create_smartsheet_app(state, tokens={token})) as server:
+        yield RunningEmulator(f"{server.url}/2.0", token, state, SandboxAdmin(server.url), server)
