@@ -1,0 +1,120 @@
+"""Both emulators on loopback, with demo data and the target sheets, as one `Sandbox`."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from smartbind_pipelines.sandbox.server import BackgroundServer
+
+# The seed's invoices sheet id: the default ProcessConfig row points at it, so `make dev` works unchanged.
+INVOICES_SHEET_ID = 4956740131966852
+INVOICES_SHEET_NAME = "Facturas Bind"
+INVENTORY_SHEET_NAME = "Inventario Bind"
+
+INVOICE_COLUMNS = [
+    {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
+    {"title": "Folio", "type": "TEXT_NUMBER"},
+    {"title": "Fecha", "type": "DATE"},
+    {"title": "RFC Cliente", "type": "TEXT_NUMBER"},
+    {"title": "Nombre Cliente", "type": "TEXT_NUMBER"},
+    {"title": "Total", "type": "TEXT_NUMBER"},
+    {"title": "Estado", "type": "TEXT_NUMBER"},
+]
+INVENTORY_COLUMNS = [
+    {"title": "ID Producto", "type": "TEXT_NUMBER", "primary": True},
+    {"title": "Código", "type": "TEXT_NUMBER"},
+    {"title": "Nombre", "type": "TEXT_NUMBER"},
+    {"title": "Existencias", "type": "TEXT_NUMBER"},
+    {"title": "Almacén", "type": "TEXT_NUMBER"},
+]
+
+
+@dataclass
+class Sandbox:
+    """The Bind and Smartsheet emulators, started together; `env()` points the pipeline at them."""
+
+    bind_port: int = 0
+    smartsheet_port: int = 0
+    seed: int = 7
+    invoices: int = 250
+    bind_token: str = field(default_factory=lambda: "sandbox-bind-" + secrets.token_hex(16))
+    smartsheet_token: str = field(default_factory=lambda: "sandbox-ss-" + secrets.token_hex(16))
+    create_sheets: bool = True
+
+    def __post_init__(self) -> None:
+        from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
+        from smartbind_pipelines.sandbox.smartsheet import SmartsheetState, create_smartsheet_app
+
+        self.bind_state = BindState.demo(seed=self.seed, invoices=self.invoices)
+        self.smartsheet_state = SmartsheetState()
+        self.bind_server = BackgroundServer(create_bind_app(self.bind_state, tokens={self.bind_token}),
+                                            port=self.bind_port)
+        self.smartsheet_server = BackgroundServer(
+            create_smartsheet_app(self.smartsheet_state, tokens={self.smartsheet_token}),
+            port=self.smartsheet_port)
+        self.inventory_sheet_id: int | None = None
+        self._activity_stop = threading.Event()
+        self._activity: threading.Thread | None = None
+
+    def start(self) -> "Sandbox":
+        self.bind_server.start()
+        self.smartsheet_server.start()
+        if self.create_sheets:
+            self.smartsheet_state.create_sheet(INVOICES_SHEET_NAME, INVOICE_COLUMNS, sheet_id=INVOICES_SHEET_ID)
+            inventory = self.smartsheet_state.create_sheet(INVENTORY_SHEET_NAME, INVENTORY_COLUMNS)
+            self.inventory_sheet_id = inventory["id"]
+        return self
+
+    def stop(self) -> None:
+        self._activity_stop.set()
+        self.bind_server.stop()
+        self.smartsheet_server.stop()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def bind_url(self) -> str:
+        return f"{self.bind_server.url}/api"
+
+    @property
+    def smartsheet_url(self) -> str:
+        return f"{self.smartsheet_server.url}/2.0"
+
+    def env(self) -> dict[str, str]:
+        """The environment (DESIGN.md's names) that points the pipeline at this sandbox."""
+        warehouses = self.bind_state.warehouse_ids()
+        env = {
+            "BIND_API_BASE_URL": self.bind_url,
+            "BIND_API_KEY": self.bind_token,
+            "BIND_WAREHOUSE_ID": warehouses[0] if warehouses else "",
+            "SMARTSHEET_API_BASE": self.smartsheet_url,
+            "SMARTSHEET_ACCESS_TOKEN": self.smartsheet_token,
+        }
+        if self.create_sheets:
+            env["SMARTSHEET_INVOICES_SHEET_ID"] = str(INVOICES_SHEET_ID)
+            env["SMARTSHEET_INVENTORY_SHEET_ID"] = str(self.inventory_sheet_id)
+        return env
+
+    def start_business_activity(self, every_seconds: float) -> None:
+        """Play a business day: every few seconds a new invoice, a stamp, a payment or a cancellation."""
+        rng = random.Random(self.seed)
+
+        def play() -> None:
+            while not self._activity_stop.wait(every_seconds):
+                self.bind_state.simulate_activity(rng)
+
+        self._activity = threading.Thread(target=play, daemon=True, name="sandbox-activity")
+        self._activity.start()
+
+
+def export_lines(env: dict[str, str]) -> str:
+    from shlex import quote
+
+    return "\n".join(f"export {name}={quote(value)}" for name, value in env.items()) + "\n"
