@@ -1,0 +1,33 @@
+"""ProcessConfig: per-process settings (sheet id, cadence, active) that change without a deploy."""
+
+from smartbind_pipelines.core.process_config.defaults import (
+    DB_PATH_ENV,
+    DEFAULT_DB_PATH,
+    SHEET_ID_ENV,
+    default_db_path,
+)
+from smartbind_pipelines.core.process_config.model import (
+    EDITABLE_FIELDS,
+    READ_ONLY_FIELDS,
+    SYNC_DIRECTIONS,
+    SYSTEMS,
+    ConfigValidationError,
+    ProcessConfig,
+    UnknownProcessError,
+)
+from smartbind_pipelines.core.process_config.store import ProcessConfigStore
+
+__all__ = [
+    "DB_PATH_ENV",
+    "DEFAULT_DB_PATH",
+    "EDITABLE_FIELDS",
+    "READ_ONLY_FIELDS",
+    "SHEET_ID_ENV",
+    "SYNC_DIRECTIONS",
+    "SYSTEMS",
+    "ConfigValidationError",
+    "ProcessConfig",
+    "ProcessConfigStore",
+    "UnknownProcessError",
+    "default_db_path",
+]

@@ -1,0 +1,218 @@
+"""The ProcessConfig record and the rules every change to it must pass.
+
+One row per sync process (``sync_invoices``, ``sync_inventory``): which sheet it writes, how often it
+runs, whether it is paused. The API, the CLI and the Dagster job all funnel changes through
+:func:`apply_changes`, so a rule lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping
+
+SYSTEMS = ("bind", "smartsheet")
+SYNC_DIRECTIONS = ("pull", "push", "bidirectional")
+MIN_INTERVAL_MINUTES = 1
+MAX_INTERVAL_MINUTES = 1440  # one day: a longer cadence is a different process, not a slower one
+MAX_SHEET_ID = 2**63 - 1  # Smartsheet ids are signed 64-bit integers
+MAX_TEXT_LENGTH = 2000
+
+# Fields an operator may change, and fields only the store sets.
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "smartsheet_sheet_id",
+    "smartsheet_sheet_name",
+    "interval_minutes",
+    "is_active",
+    "source_system",
+    "target_system",
+    "sync_direction",
+    "fields_mapping",
+)
+READ_ONLY_FIELDS = ("job_id", "created_at", "updated_at")
+ALL_FIELDS = ("job_id", *EDITABLE_FIELDS, "created_at", "updated_at")
+
+
+class ConfigValidationError(ValueError):
+    """A change was refused; ``field`` names the offending field, ``message`` says why."""
+
+    def __init__(self, field: str | None, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class UnknownProcessError(ConfigValidationError):
+    """No ProcessConfig row exists for the job_id."""
+
+    def __init__(self, job_id: str):
+        self.job_id = job_id
+        super().__init__("job_id", f"unknown process {job_id!r}: no ProcessConfig row exists")
+
+
+@dataclass(frozen=True)
+class ProcessConfig:
+    """The effective configuration of one sync process (environment fallbacks already applied)."""
+
+    job_id: str
+    name: str
+    description: str = ""
+    smartsheet_sheet_id: str = ""
+    smartsheet_sheet_name: str = ""
+    interval_minutes: int = 60
+    is_active: bool = True
+    source_system: str = "bind"
+    target_system: str = "smartsheet"
+    sync_direction: str = "pull"
+    fields_mapping: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""  # ISO-8601 with the Mexico City offset
+    updated_at: str = ""
+
+    @property
+    def sheet_id_int(self) -> int | None:
+        """The Smartsheet sheet id as the SDK wants it, or None when no sheet is configured."""
+        return int(self.smartsheet_sheet_id) if self.smartsheet_sheet_id else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict in the seed's field order."""
+        data = asdict(self)
+        data["fields_mapping"] = json.loads(json.dumps(self.fields_mapping))  # deep copy
+        return data
+
+    def editable_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
+
+
+def _text(field_name: str, value: Any, *, required: bool = False) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigValidationError(field_name, f"must be a string, got {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise ConfigValidationError(field_name, "must not be empty")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ConfigValidationError(field_name, f"must be at most {MAX_TEXT_LENGTH} characters")
+    return value
+
+
+def _sheet_id(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ConfigValidationError(
+            "smartsheet_sheet_id", f"must be a string of digits or empty, got {type(value).__name__}"
+        )
+    value = value.strip()
+    if value and not (value.isascii() and value.isdigit()):
+        raise ConfigValidationError("smartsheet_sheet_id", f"must contain digits only (or be empty), got {value!r}")
+    if value and not 0 < int(value) <= MAX_SHEET_ID:
+        raise ConfigValidationError("smartsheet_sheet_id", f"{value} is not a valid Smartsheet sheet id")
+    return value
+
+
+def _interval(value: Any) -> int:
+    # bool is an int subclass and 2.0 == 2: both would slip through a plain int() check.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigValidationError("interval_minutes", f"must be an integer, got {value!r}")
+    if not MIN_INTERVAL_MINUTES <= value <= MAX_INTERVAL_MINUTES:
+        raise ConfigValidationError(
+            "interval_minutes",
+            f"must be between {MIN_INTERVAL_MINUTES} and {MAX_INTERVAL_MINUTES} minutes, got {value}",
+        )
+    return value
+
+
+def _boolean(field_name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigValidationError(field_name, f"must be true or false, got {value!r}")
+    return value
+
+
+def _choice(field_name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigValidationError(field_name, f"must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigValidationError("fields_mapping", f"must be a JSON object, got {type(value).__name__}")
+    try:
+        # Round-trip so what we store is exactly what a reader will load back.
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ConfigValidationError("fields_mapping", f"must be JSON-serialisable: {exc}") from None
+
+
+_FIELD_VALIDATORS = {
+    "name": lambda v: _text("name", v, required=True),
+    "description": lambda v: _text("description", v),
+    "smartsheet_sheet_id": _sheet_id,
+    "smartsheet_sheet_name": lambda v: _text("smartsheet_sheet_name", v),
+    "interval_minutes": _interval,
+    "is_active": lambda v: _boolean("is_active", v),
+    "source_system": lambda v: _choice("source_system", v, SYSTEMS),
+    "target_system": lambda v: _choice("target_system", v, SYSTEMS),
+    "sync_direction": lambda v: _choice("sync_direction", v, SYNC_DIRECTIONS),
+    "fields_mapping": _mapping,
+}
+
+
+def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Check each field of a partial update on its own; return the normalised values.
+
+    Raises ConfigValidationError naming the first field that is unknown, read-only or invalid.
+    """
+    if not isinstance(changes, Mapping):
+        raise ConfigValidationError(None, f"changes must be an object of field: value, got {type(changes).__name__}")
+    normalised: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in READ_ONLY_FIELDS:
+            raise ConfigValidationError(name, "is read-only and cannot be changed")
+        validator = _FIELD_VALIDATORS.get(name)
+        if validator is None:
+            raise ConfigValidationError(
+                str(name), f"unknown field; editable fields are: {', '.join(EDITABLE_FIELDS)}"
+            )
+        normalised[name] = validator(value)
+    return normalised
+
+
+def check_consistency(config: ProcessConfig, *, changed: Mapping[str, Any] | None = None) -> None:
+    """Rules across fields, checked on the merged record."""
+    if config.source_system == config.target_system:
+        # Blame whichever side the caller touched, so the message points at what they typed.
+        blamed = "target_system" if changed is None or "target_system" in changed else "source_system"
+        raise ConfigValidationError(
+            blamed, f"source_system and target_system must differ (both are {config.source_system!r})"
+        )
+
+
+def apply_changes(current: ProcessConfig, changes: Mapping[str, Any]) -> tuple[ProcessConfig, dict[str, Any]]:
+    """Validate a partial update against the current record.
+
+    Returns the new record and the normalised changes that actually differ from ``current``.
+    """
+    normalised = validate_changes(changes)
+    effective = {k: v for k, v in normalised.items() if getattr(current, k) != v}
+    updated = replace(current, **normalised)
+    check_consistency(updated, changed=normalised)
+    return updated, effective
+
+
+def validate_new_process(values: Mapping[str, Any]) -> ProcessConfig:
+    """Validate a whole record for a process that is being declared (seeding)."""
+    job_id = values.get("job_id")
+    if not isinstance(job_id, str) or not job_id.strip():
+        raise ConfigValidationError("job_id", "must be a non-empty string")
+    rest = {k: v for k, v in values.items() if k not in READ_ONLY_FIELDS}
+    rest.setdefault("name", job_id)
+    normalised = validate_changes(rest)
+    config = ProcessConfig(job_id=job_id.strip(), **normalised)
+    check_consistency(config)
+    return config

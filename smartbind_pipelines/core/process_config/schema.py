@@ -1,0 +1,87 @@
+"""SQLite schema of the ProcessConfig file and its migrations.
+
+The schema version lives in ``PRAGMA user_version``. Version 0 is either a brand-new file or one
+written by the FastAPI middleware this project replaces (its ``process_configs`` table, no version, no
+audit); both go through the same migrations, which only ever add, so an existing file keeps its data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from smartbind_pipelines.core.cdmx import iso_cdmx
+
+
+def _v1_process_configs(conn: sqlite3.Connection) -> None:
+    # The seed's table, as its SQLAlchemy model created it; IF NOT EXISTS keeps a legacy file's table.
+    conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS process_configs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id VARCHAR(100) NOT NULL UNIQUE,
+            name VARCHAR(200) NOT NULL,
+            description TEXT,
+            smartsheet_sheet_id VARCHAR(50),
+            smartsheet_sheet_name VARCHAR(200),
+            interval_minutes INTEGER,
+            is_active BOOLEAN,
+            source_system VARCHAR(50),
+            target_system VARCHAR(50),
+            sync_direction VARCHAR(20),
+            fields_mapping TEXT
+        )
+        """
+    )
+
+
+def _v2_timestamps_and_audit(conn: sqlite3.Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(process_configs)")}
+    now = iso_cdmx()
+    for column in ("created_at", "updated_at"):
+        if column not in columns:  # the seed's later releases already had them
+            conn.execute(f"ALTER TABLE process_configs ADD COLUMN {column} TEXT")
+        conn.execute(f"UPDATE process_configs SET {column} = ? WHERE {column} IS NULL", (now,))
+    conn.execute(
+        """
+        CREATE TABLE IF NOT EXISTS process_config_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id VARCHAR(100) NOT NULL,
+            changed_at TEXT NOT NULL,
+            via VARCHAR(50) NOT NULL,
+            actor VARCHAR(200),
+            old_values TEXT NOT NULL,
+            new_values TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS process_config_audit_job ON process_config_audit (job_id, id)"
+    )
+
+
+# Append only: position + 1 is the version a migration brings the file to.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_process_configs,
+    _v2_timestamps_and_audit,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, db_path: str) -> int:
+    """Bring the file up to SCHEMA_VERSION; call inside a write transaction. Returns the old version."""
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"{db_path} has ProcessConfig schema version {found}, newer than this smartbind "
+            f"understands ({SCHEMA_VERSION}); upgrade smartbind instead of downgrading the file"
+        )
+    for migration in MIGRATIONS[found:]:
+        migration(conn)
+    if found != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return found

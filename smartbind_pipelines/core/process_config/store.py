@@ -1,0 +1,303 @@
+"""ProcessConfigStore: the SQLite file every face reads and writes.
+
+Sensors read it at every tick; the API, the CLI and the Dagster job write it. SQLite in WAL mode lets
+readers proceed while a writer works; each write is one ``BEGIN IMMEDIATE`` transaction that re-reads
+the row, validates the merged record and writes the row with its audit entry, so two writers in
+different processes serialise instead of overwriting each other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from smartbind_pipelines.core.cdmx import iso_cdmx, to_cdmx
+from smartbind_pipelines.core.process_config.defaults import default_processes, fallback_sheet_id
+from smartbind_pipelines.core.process_config.model import (
+    EDITABLE_FIELDS,
+    ConfigValidationError,
+    ProcessConfig,
+    UnknownProcessError,
+    apply_changes,
+    validate_changes,
+    validate_new_process,
+)
+from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION, migrate, schema_version
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_SECONDS = 15.0
+_COLUMNS = ("job_id", *EDITABLE_FIELDS, "created_at", "updated_at")
+
+
+class ProcessConfigStore:
+    """ProcessConfig rows in one SQLite file.
+
+    ``env`` supplies the fallback sheet ids (default: ``os.environ``, read at each call so a changed
+    environment applies without a restart). Opening creates the directory and file, migrates an older
+    file and inserts the default processes that are missing; it never changes an existing row.
+    """
+
+    def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None):
+        self.db_path = Path(db_path)
+        self._env = env
+        self._prepare()
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self._env is None else self._env
+
+    def __repr__(self) -> str:
+        return f"ProcessConfigStore({str(self.db_path)!r})"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> ProcessConfig | None:
+        """The effective configuration of a process, or None when no such process exists."""
+        with self._read() as conn:
+            row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
+        if row is not None:
+            return self._effective(self._decode(row))
+        return self._fallback(job_id)
+
+    def list(self) -> list[ProcessConfig]:
+        """Every process, ordered by job_id."""
+        with self._read() as conn:
+            rows = conn.execute(_SELECT + " ORDER BY job_id").fetchall()
+        configs = {row["job_id"]: self._effective(self._decode(row)) for row in rows}
+        for default in default_processes(self.env):
+            if default["job_id"] not in configs:  # the row was removed by hand: the seed's fallback
+                configs[default["job_id"]] = self._fallback(default["job_id"])
+        return [configs[job_id] for job_id in sorted(configs)]
+
+    def history(self, job_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Audit entries of a process, newest first."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigValidationError("limit", f"must be a positive integer, got {limit!r}")
+        with self._read() as conn:
+            known = conn.execute("SELECT 1 FROM process_configs WHERE job_id = ?", (job_id,)).fetchone()
+            entries = conn.execute(
+                "SELECT id, job_id, changed_at, via, actor, old_values, new_values "
+                "FROM process_config_audit WHERE job_id = ? ORDER BY id DESC LIMIT ?",
+                (job_id, limit),
+            ).fetchall()
+        if known is None and not entries:
+            raise UnknownProcessError(job_id)
+        return [
+            {
+                "id": entry["id"],
+                "job_id": entry["job_id"],
+                "changed_at": entry["changed_at"],
+                "via": entry["via"],
+                "actor": entry["actor"],
+                "old": json.loads(entry["old_values"]),
+                "new": json.loads(entry["new_values"]),
+            }
+            for entry in entries
+        ]
+
+    def audit_count(self, job_id: str | None = None) -> int:
+        """How many audit entries exist (for one process, or in all)."""
+        with self._read() as conn:
+            if job_id is None:
+                return conn.execute("SELECT COUNT(*) FROM process_config_audit").fetchone()[0]
+            return conn.execute(
+                "SELECT COUNT(*) FROM process_config_audit WHERE job_id = ?", (job_id,)
+            ).fetchone()[0]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def update(
+        self, job_id: str, changes: Mapping[str, Any], *, via: str, actor: str | None = None
+    ) -> ProcessConfig:
+        """Apply a partial update; all fields are validated before anything is written.
+
+        Raises UnknownProcessError (field ``job_id``) or ConfigValidationError naming the field.
+        An update that changes nothing writes nothing and records no audit entry.
+        """
+        if not isinstance(via, str) or not via.strip():
+            raise ValueError("via must name the face making the change, e.g. 'api', 'cli', 'dagster'")
+        validate_changes(changes)  # fail fast, before taking the write lock
+        with self._write() as conn:
+            row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise UnknownProcessError(job_id)
+            stored = self._decode(row)
+            updated, effective = apply_changes(stored, changes)
+            if not effective:
+                return self._effective(stored)
+            now = iso_cdmx()
+            assignments = ", ".join(f"{name} = ?" for name in effective)
+            conn.execute(
+                f"UPDATE process_configs SET {assignments}, updated_at = ? WHERE job_id = ?",
+                (*(_encode(name, value) for name, value in effective.items()), now, job_id),
+            )
+            self._audit(
+                conn, job_id, now, via, actor,
+                old={name: getattr(stored, name) for name in effective}, new=effective,
+            )
+        logger.info(
+            "ProcessConfig %s changed via %s by %s: %s", job_id, via, actor or "unknown", ", ".join(effective)
+        )
+        return self._effective(replace(updated, updated_at=now))
+
+    def ensure_process(self, defaults: ProcessConfig | Mapping[str, Any]) -> ProcessConfig:
+        """Insert a process row if none exists for its job_id; an existing row is left as it is."""
+        values = defaults.to_dict() if isinstance(defaults, ProcessConfig) else dict(defaults)
+        config = validate_new_process(values)
+        with self._write() as conn:
+            self._insert_if_absent(conn, config)
+        found = self.get(config.job_id)
+        assert found is not None
+        return found
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN ourselves, so Python never opens hidden transactions.
+        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with closing(self._connect()) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with closing(self._connect()) as conn:
+            # IMMEDIATE takes the write lock now, so the re-read below sees the last committed state.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _prepare(self) -> None:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        defaults = [validate_new_process(values) for values in default_processes(self.env)]
+        with self._read() as conn:
+            if schema_version(conn) == SCHEMA_VERSION and self._missing(conn, defaults) == []:
+                return  # the common case, at every sensor tick: two cheap reads
+            # WAL is a property of the file; it cannot be switched inside a transaction.
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                logger.warning("%s: journal_mode is %s, not WAL; readers may wait on writers", self.db_path, mode)
+        with self._write() as conn:
+            old_version = migrate(conn, str(self.db_path))
+            if old_version != SCHEMA_VERSION:
+                logger.info("%s: ProcessConfig schema migrated %s -> %s", self.db_path, old_version, SCHEMA_VERSION)
+            for config in defaults:
+                self._insert_if_absent(conn, config)
+
+    @staticmethod
+    def _missing(conn: sqlite3.Connection, defaults: list[ProcessConfig]) -> list[str]:
+        present = {row[0] for row in conn.execute("SELECT job_id FROM process_configs")}
+        return [config.job_id for config in defaults if config.job_id not in present]
+
+    def _insert_if_absent(self, conn: sqlite3.Connection, config: ProcessConfig) -> None:
+        now = iso_cdmx()
+        cursor = conn.execute(
+            f"INSERT OR IGNORE INTO process_configs ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+            (config.job_id, *(_encode(name, getattr(config, name)) for name in EDITABLE_FIELDS), now, now),
+        )
+        if cursor.rowcount:
+            logger.info("%s: seeded ProcessConfig %s", self.db_path, config.job_id)
+            self._audit(conn, config.job_id, now, "seed", None, old={}, new=config.editable_values())
+
+    @staticmethod
+    def _audit(conn, job_id, when, via, actor, *, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        conn.execute(
+            "INSERT INTO process_config_audit (job_id, changed_at, via, actor, old_values, new_values) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (job_id, when, via, actor, json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)),
+        )
+
+    def _decode(self, row: sqlite3.Row) -> ProcessConfig:
+        """The stored record; a legacy NULL or an unreadable value falls back to the default."""
+        job_id = row["job_id"]
+        # Missing fields take the process's defaults, except the sheet id: that one is the
+        # environment's to supply (see _effective).
+        base = next((d for d in default_processes({}) if d["job_id"] == job_id), {})
+        base = {k: v for k, v in base.items() if k != "smartsheet_sheet_id"}
+        values: dict[str, Any] = {}
+        for name in EDITABLE_FIELDS:
+            raw = row[name]
+            if raw is None:
+                continue
+            try:
+                values[name] = validate_changes({name: _decode_value(name, raw)})[name]
+            except (ConfigValidationError, ValueError) as exc:
+                logger.warning("%s: ignoring stored %s of %s (%s)", self.db_path, name, job_id, exc)
+        merged = {**{k: v for k, v in base.items() if k in EDITABLE_FIELDS}, **values}
+        if "name" not in merged:
+            merged["name"] = job_id
+        return ProcessConfig(
+            job_id=job_id,
+            **merged,
+            created_at=_normalise_timestamp(row["created_at"]),
+            updated_at=_normalise_timestamp(row["updated_at"]),
+        )
+
+    def _effective(self, stored: ProcessConfig) -> ProcessConfig:
+        if stored.smartsheet_sheet_id:
+            return stored
+        fallback = fallback_sheet_id(stored.job_id, self.env)
+        if not fallback:
+            return stored
+        try:
+            validate_changes({"smartsheet_sheet_id": fallback})
+        except ConfigValidationError:
+            logger.warning("ignoring the environment's sheet id for %s: not digits", stored.job_id)
+            return stored
+        return replace(stored, smartsheet_sheet_id=fallback)
+
+    def _fallback(self, job_id: str) -> ProcessConfig | None:
+        for values in default_processes(self.env):
+            if values["job_id"] == job_id:
+                return validate_new_process(values)
+        return None
+
+
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM process_configs"
+
+
+def _encode(name: str, value: Any) -> Any:
+    if name == "fields_mapping":
+        return json.dumps(value, ensure_ascii=False)
+    if name == "is_active":
+        return 1 if value else 0
+    return value
+
+
+def _decode_value(name: str, raw: Any) -> Any:
+    if name == "fields_mapping":
+        return json.loads(raw) if isinstance(raw, str) else raw
+    if name == "is_active":
+        return bool(raw) if isinstance(raw, int) else raw
+    if name == "smartsheet_sheet_id" and isinstance(raw, int):
+        return str(raw)
+    return raw
+
+
+def _normalise_timestamp(raw: Any) -> str:
+    """ISO-8601 with the Mexico City offset; the seed stored naive Mexico City wall times."""
+    if not raw:
+        return ""
+    try:
+        return to_cdmx(datetime.fromisoformat(str(raw))).isoformat()
+    except ValueError:
+        return str(raw)
+
+
