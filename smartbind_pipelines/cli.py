@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from smartbind_pipelines.commands.sandbox import sandbox
+from smartbind_pipelines.commands.admin_api import admin_api
+from smartbind_pipelines.commands.config import config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,6 +15,8 @@ def main() -> None:
 
 
 main.add_command(sandbox)
+main.add_command(admin_api)
+main.add_command(config)
 
 
 if __name__ == "__main__":

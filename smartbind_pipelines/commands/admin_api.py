@@ -1,0 +1,40 @@
+"""`smartbind admin-api`: serve the ProcessConfig admin REST API with uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from smartbind_pipelines.core.process_config import DB_PATH_ENV, DEFAULT_DB_PATH
+
+
+@click.command("admin-api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option(
+    "--db-path", envvar=DB_PATH_ENV, default=DEFAULT_DB_PATH, show_default=True, show_envvar=True,
+    type=click.Path(dir_okay=False), help="ProcessConfig SQLite file.",
+)
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
+    """Serve GET/PUT /api/admin/process-configs (bearer token from SMARTBIND_ADMIN_TOKEN).
+
+    Refuses to start when SMARTBIND_ADMIN_TOKEN is unset or empty.
+    """
+    import uvicorn
+
+    from smartbind_pipelines.api import ADMIN_TOKEN_ENV, AdminTokenMissing, create_app
+    from smartbind_pipelines.core.process_config import ProcessConfigStore
+
+    try:
+        # Checked before the store is opened so a misconfigured start touches nothing.
+        admin_token = os.environ.get(ADMIN_TOKEN_ENV, "")
+        if not admin_token.strip():
+            raise AdminTokenMissing()
+        app = create_app(ProcessConfigStore(db_path), admin_token)
+    except AdminTokenMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"smartbind admin API on http://{host}:{port} (ProcessConfig file {db_path})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

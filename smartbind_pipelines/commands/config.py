@@ -1,0 +1,164 @@
+"""`smartbind config`: read and change ProcessConfig from a shell.
+
+Every change goes through ProcessConfigStore.update, so the CLI validates exactly as the API and the
+Dagster job do, and leaves an audit entry (via "cli", actor = --actor or the OS user).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+
+import click
+
+from smartbind_pipelines.core.process_config import (
+    DB_PATH_ENV,
+    DEFAULT_DB_PATH,
+    ConfigValidationError,
+    ProcessConfig,
+    ProcessConfigStore,
+)
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _store(ctx: click.Context) -> ProcessConfigStore:
+    return ProcessConfigStore(ctx.obj["db_path"])
+
+
+def _fail(exc: ConfigValidationError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+        return None
+
+
+@click.group("config")
+@click.option(
+    "--db-path",
+    envvar=DB_PATH_ENV,
+    default=DEFAULT_DB_PATH,
+    show_default=True,
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    help="ProcessConfig SQLite file.",
+)
+@click.pass_context
+def config(ctx: click.Context, db_path: str) -> None:
+    """Show and change per-process settings (sheet id, interval, active) without a deploy."""
+    ctx.ensure_object(dict)
+    ctx.obj["db_path"] = db_path
+
+
+@config.command("list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """A table of every process."""
+    configs = _store(ctx).list()
+    header = ("JOB_ID", "ACTIVE", "EVERY", "SHEET_ID", "SHEET_NAME", "FLOW", "UPDATED_AT")
+    rows = [
+        (
+            c.job_id,
+            "yes" if c.is_active else "no",
+            f"{c.interval_minutes} min",
+            c.smartsheet_sheet_id or "-",
+            c.smartsheet_sheet_name or "-",
+            f"{c.source_system} -> {c.target_system} ({c.sync_direction})",
+            c.updated_at,
+        )
+        for c in configs
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    for row in (header, *rows):
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@config.command("show")
+@click.argument("job_id")
+@click.pass_context
+def show(ctx: click.Context, job_id: str) -> None:
+    """One process as JSON (effective values: environment fallbacks applied)."""
+    found = _store(ctx).get(job_id)
+    if found is None:
+        raise click.ClickException(f"job_id: unknown process {job_id!r}: no ProcessConfig row exists")
+    click.echo(_json(found))
+
+
+@config.command("set")
+@click.argument("job_id")
+@click.option("--interval-minutes", help="Run every N minutes (1..1440).")
+@click.option("--sheet-id", help='Smartsheet sheet id (digits); "" clears it (environment fallback applies).')
+@click.option("--sheet-name", help="Smartsheet sheet name (informational).")
+@click.option("--active/--inactive", "is_active", default=None, help="Resume or pause the process.")
+@click.option("--name", help="Display name.")
+@click.option("--description", help="Description.")
+@click.option("--source-system", help="bind or smartsheet.")
+@click.option("--target-system", help="bind or smartsheet.")
+@click.option("--sync-direction", help="pull, push or bidirectional.")
+@click.option("--fields-mapping", help='A JSON object, e.g. \'{"warehouse_ids": ["..."]}\'. Replaces the old one.')
+@click.option("--actor", default=None, help="Who is making the change (audit); default: the OS user.")
+@click.pass_context
+def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name, is_active, name,
+         description, source_system, target_system, sync_direction, fields_mapping, actor) -> None:
+    """Change some fields of JOB_ID; nothing is written unless every field is valid."""
+    changes: dict = {}
+    if interval_minutes is not None:
+        # Parsed here, validated by the store, so the message is the same one the API gives.
+        changes["interval_minutes"] = int(interval_minutes) if _INTEGER.match(interval_minutes.strip()) else interval_minutes
+    options = {
+        "smartsheet_sheet_id": sheet_id,
+        "smartsheet_sheet_name": sheet_name,
+        "is_active": is_active,
+        "name": name,
+        "description": description,
+        "source_system": source_system,
+        "target_system": target_system,
+        "sync_direction": sync_direction,
+    }
+    changes.update({field: value for field, value in options.items() if value is not None})
+    if fields_mapping is not None:
+        try:
+            changes["fields_mapping"] = json.loads(fields_mapping)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"fields_mapping: not valid JSON: {exc}") from None
+    if not changes:
+        raise click.UsageError("nothing to change: pass at least one option (see --help)")
+    try:
+        updated = _store(ctx).update(job_id, changes, via="cli", actor=actor or _os_user())
+    except ConfigValidationError as exc:
+        raise _fail(exc) from None
+    click.echo(_json(updated))
+
+
+@config.command("history")
+@click.argument("job_id")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Entries to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.pass_context
+def history(ctx: click.Context, job_id: str, limit: int, as_json: bool) -> None:
+    """Changes to JOB_ID, newest first: when, through which face, who, old -> new."""
+    try:
+        entries = _store(ctx).history(job_id, limit)
+    except ConfigValidationError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        who = f"{entry['via']}" + (f" by {entry['actor']}" if entry["actor"] else "")
+        click.echo(f"{entry['changed_at']}  {who}")
+        for field, new in entry["new"].items():
+            new_text = json.dumps(new, ensure_ascii=False)
+            if field in entry["old"]:
+                click.echo(f"    {field}: {json.dumps(entry['old'][field], ensure_ascii=False)} -> {new_text}")
+            else:  # a seeded row has no old value
+                click.echo(f"    {field} = {new_text}")
+
+
+def _json(config: ProcessConfig) -> str:
+    return json.dumps(config.to_dict(), ensure_ascii=False, indent=2)
