@@ -1,0 +1,10 @@
+"""The smartbind code location: every defs module's Definitions, merged."""
+
+import dagster as dg
+
+from smartbind_pipelines.defs import process_config
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions.merge(process_config.defs)
