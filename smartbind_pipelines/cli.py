@@ -7,6 +7,7 @@ import click
 from smartbind_pipelines.commands.sandbox import sandbox
 from smartbind_pipelines.commands.admin_api import admin_api
 from smartbind_pipelines.commands.config import config
+from smartbind_pipelines.commands.doctor import doctor
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +18,7 @@ def main() -> None:
 main.add_command(sandbox)
 main.add_command(admin_api)
 main.add_command(config)
+main.add_command(doctor)
 
 
 if __name__ == "__main__":
