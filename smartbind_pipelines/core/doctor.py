@@ -22,13 +22,6 @@ DEFAULT_SMARTSHEET_API_BASE = "https://api.smartsheet.com/2.0"
 DEFAULT_DB_PATH = "data/processes.db"
 SECRET_VARIABLES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN")
 
-# Smartsheet has no separate number type: numbers live in TEXT_NUMBER columns. What each kind accepts:
-ACCEPTED_COLUMN_TYPES: dict[str, tuple[str, ...]] = {
-    "text": ("TEXT_NUMBER",),
-    "number": ("TEXT_NUMBER",),
-    "date": ("DATE",),
-}
-
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # job_id -> (module, attribute) of its SheetMapping. Imported lazily: a process whose module is not
@@ -251,7 +244,8 @@ def warehouse_check(client, warehouse_ids: Sequence[str], *, source: str) -> Che
     name = "Bind warehouses"
     if not warehouse_ids:
         return failed(name, "inventory is active but no warehouse is configured",
-                      "set BIND_WAREHOUSE_ID, or `smartbind config set sync_inventory` fields_mapping.warehouse_ids")
+                      "set BIND_WAREHOUSE_ID, or list them: `smartbind config set sync_inventory "
+                      "--fields-mapping '{\"warehouse_ids\": [\"…\"]}'`")
     try:
         known = {str(w.get("ID", "")).lower(): w.get("Name", "") for w in client.warehouses()}
     except BindApiError as exc:
@@ -294,43 +288,90 @@ def smartsheet_error_parts(exc: Exception) -> tuple[int | None, int | None, str]
     return status, code if isinstance(code, int) else None, str(getattr(exc, "message", None) or exc)
 
 
-def _smartsheet_failure(name: str, exc: Exception, api_base: str, *, sheet_id: int | None = None) -> CheckResult:
+class SmartsheetUnusable(Exception):
+    """The token was refused or Smartsheet did not answer: no sheet check can mean anything."""
+
+    def __init__(self, result: CheckResult):
+        super().__init__(result.detail)
+        self.result = result
+
+
+def _smartsheet_failure(name: str, exc: Exception, api_base: str, *, sheet_id: int) -> CheckResult:
+    """A failed sheet read as one line; a refused token or no answer at all raise SmartsheetUnusable."""
     status, code, message = smartsheet_error_parts(exc)
-    if status == 401 or code in (1001, 1002, 1003, 1004):
-        return failed(name, f"Smartsheet refused the access token (HTTP 401, errorCode {code}: {message})",
-                      _SMARTSHEET_TOKEN_FIX)
-    if sheet_id is not None and (status in (403, 404) or code in (1006, 1004)):
+    if status == 401 or code in (1001, 1002, 1003):
+        raise SmartsheetUnusable(failed(
+            "Smartsheet access token",
+            f"Smartsheet refused the access token (HTTP {status}, errorCode {code}: {message})",
+            _SMARTSHEET_TOKEN_FIX))
+    if status is None and code in (None, 0):
+        raise SmartsheetUnusable(failed(
+            "Smartsheet access token", f"not verified: Smartsheet is unreachable at {api_base}: {message}",
+            "check SMARTSHEET_API_BASE, DNS, the proxy/firewall, and status.smartsheet.com"))
+    if status in (403, 404) or code in (1004, 1006):
         return failed(name, f"sheet {sheet_id} not found or not shared with the token's user "
                             f"(HTTP {status}, errorCode {code})",
                       "check the sheet id (File → Properties), share the sheet with the token's user, "
-                      "or create it: `smartbind sheets create JOB_ID --folder ID`")
-    if status is None and code in (None, 0):
-        return failed(name, f"Smartsheet is unreachable at {api_base}: {message}",
-                      "check SMARTSHEET_API_BASE, DNS, the proxy/firewall, and status.smartsheet.com")
+                      "or create it: `smartbind sheets create JOB_ID --folder FOLDER_ID`")
     return failed(name, f"Smartsheet answered HTTP {status}, errorCode {code}: {message}",
                   "retry in a few minutes; if it persists, check status.smartsheet.com")
 
 
+def smartsheet_checks(gateway, configs: Sequence, *, api_base: str,
+                      mapping_of: Callable = None) -> list[CheckResult]:
+    """The token is accepted (proved by reading the configured sheets) and each sheet is usable.
+
+    The Smartsheet API has no cheaper probe our gateway exposes, so the first sheet read doubles as
+    the token check: any answer but 401 means the token was accepted.
+    """
+    mapping_of = mapping_of or process_mapping
+    sheet_results: list[CheckResult] = []
+    probed = False
+    try:
+        for config in configs:
+            if config.target_system != "smartsheet":
+                continue
+            mapping = mapping_of(config.job_id)
+            probed = probed or (mapping is not None and config.sheet_id_int is not None)
+            sheet_results += process_sheet_checks(gateway, config, mapping, api_base=api_base)
+    except SmartsheetUnusable as unusable:
+        return [unusable.result]
+    if not probed:
+        token = failed("Smartsheet access token", "not verified: no active process has a sheet to read",
+                       "create one with `smartbind sheets create JOB_ID --folder FOLDER_ID` "
+                       "(that proves the token too)")
+    else:
+        token = passed("Smartsheet access token", f"accepted by {api_base}")
+    return [token, *sheet_results]
+
+
 def describe_types(mapping) -> str:
     """What the column check accepts, in words an operator can act on."""
-    parts = []
-    for column in mapping.columns:
-        parts.append(f"{column.title} {'/'.join(ACCEPTED_COLUMN_TYPES[column.kind])}")
-    return ", ".join(parts)
+    from smartbind_pipelines.core.sheets import sync
+
+    return ", ".join(f"{column.title} {'/'.join(sorted(sync.COMPATIBLE_TYPES[column.kind]))}"
+                     for column in mapping.columns)
 
 
 def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> list[str]:
-    """Missing mapped columns and columns whose type cannot hold the mapped kind."""
+    """Missing mapped columns and columns whose type cannot hold the mapped kind.
+
+    Accepted types are the engine's own (``sheets.sync.COMPATIBLE_TYPES``): dates need DATE;
+    numbers live in TEXT_NUMBER (Smartsheet has no separate number type); text in TEXT_NUMBER or
+    PICKLIST. The engine only warns on a wrong type; the doctor fails, before any data is written.
+    """
+    from smartbind_pipelines.core.sheets import sync
+
     problems = []
     for column in mapping.columns:
         found = sheet_columns.get(column.title)
         if found is None:
             problems.append(f"{column.title!r} is missing")
             continue
-        accepted = ACCEPTED_COLUMN_TYPES[column.kind]
+        accepted = sorted(sync.COMPATIBLE_TYPES[column.kind])
         if found.get("type") not in accepted:
-            problems.append(f"{column.title!r} is {found.get('type')}, needs {' or '.join(accepted)}"
-                            f" ({column.kind})")
+            problems.append(f"{column.title!r} is {found.get('type') or 'of an unknown type'}, "
+                            f"needs {' or '.join(accepted)} ({column.kind})")
     return problems
 
 
@@ -343,11 +384,11 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
     if mapping is None:
         return [failed(f"{job} mapping", "no sheet mapping is registered for this process",
                        "update smartbind to a release that implements this process, or deactivate it: "
-                       f"`smartbind config set {job} is_active=false`")]
+                       f"`smartbind config set {job} --inactive`")]
     if sheet_id is None:
         return [failed(f"{job} sheet", "no sheet configured",
                        f"`smartbind sheets create {job} --folder FOLDER_ID`, or set its sheet id: "
-                       f"`smartbind config set {job} smartsheet_sheet_id=ID`")]
+                       f"`smartbind config set {job} --sheet-id ID`")]
     try:
         columns = gateway.sheet_columns(sheet_id)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a line, never a traceback
@@ -452,14 +493,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
                                     "SMARTSHEET_API_BASE or SMARTSHEET_ACCESS_TOKEN is invalid"))
         return results
     gateway = connect_smartsheet(env)
-    token_result = smartsheet_token_check(gateway, api_base=ss_base)
-    results.append(token_result)
-    if not token_result.ok:
-        return results
-    for config in configs:
-        if config.target_system != "smartsheet":
-            continue
-        results += process_sheet_checks(gateway, config, process_mapping(config.job_id), api_base=ss_base)
+    results += smartsheet_checks(gateway, configs, api_base=ss_base)
     return results
 
 

@@ -1,0 +1,182 @@
+"""`smartbind sheets create`: create a process's target sheet, typed, and point ProcessConfig at it.
+
+Also home of ``render_changes``, the human rendering of an upsert plan that `smartbind sync --dry-run
+--show-changes` prints.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any, Mapping
+
+import click
+
+
+class SheetCreationRefused(click.ClickException):
+    """The process already has a sheet, is unknown, or has no mapping; nothing was created."""
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+        return None
+
+
+def create_process_sheet(store, gateway, job_id: str, *, name: str | None = None, folder_id: int | None = None,
+                         workspace_id: int | None = None, force: bool = False,
+                         actor: str | None = None) -> tuple[Any, dict]:
+    """Create ``job_id``'s sheet with its mapped columns and store its id and name (audited, via "cli").
+
+    Returns (updated ProcessConfig, created sheet). Raises SheetCreationRefused before creating
+    anything when the process is unknown, has no mapping, or already has a sheet and ``force`` is off.
+    """
+    from smartbind_pipelines.core.doctor import process_mapping, smartsheet_error_parts
+
+    config = store.get(job_id)
+    if config is None:
+        known = ", ".join(c.job_id for c in store.list())
+        raise SheetCreationRefused(f"unknown process {job_id!r}; known processes: {known}")
+    mapping = process_mapping(job_id)
+    if mapping is None:
+        raise SheetCreationRefused(f"{job_id} has no sheet mapping in this release; nothing to create")
+    if config.smartsheet_sheet_id and not force:
+        current = config.smartsheet_sheet_id + (f" ({config.smartsheet_sheet_name})"
+                                                 if config.smartsheet_sheet_name else "")
+        try:
+            gateway.sheet_columns(config.sheet_id_int)
+            state = "it exists"
+        except Exception as exc:  # noqa: BLE001 - only used to word the refusal
+            status, code, _ = smartsheet_error_parts(exc)
+            state = ("it was not found with this token" if status == 404 or code == 1006
+                     else f"it could not be read (HTTP {status}, errorCode {code})")
+        raise SheetCreationRefused(
+            f"{job_id} already writes to sheet {current}; {state}. To keep it, run `smartbind doctor` and "
+            f"adopt it (see docs/going-live.md). To create a new sheet and point {job_id} at it instead, "
+            "re-run with --force (the old id stays in the audit history).")
+
+    sheet_name = name or config.smartsheet_sheet_name or config.name
+    sheet = gateway.create_sheet(sheet_name, mapping, folder_id=folder_id, workspace_id=workspace_id)
+    try:
+        updated = store.update(job_id, {"smartsheet_sheet_id": str(sheet["id"]),
+                                        "smartsheet_sheet_name": sheet.get("name") or sheet_name},
+                               via="cli", actor=actor or _os_user())
+    except Exception as exc:
+        raise click.ClickException(
+            f"sheet {sheet['id']} ({sheet_name}) was created but ProcessConfig could not be updated: {exc}. "
+            f"Point the process at it by hand: smartbind config set {job_id} "
+            f"--sheet-id {sheet['id']}") from exc
+    return updated, sheet
+
+
+def _column_summary(mapping) -> str:
+    from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
+
+    parts = []
+    for position, column in enumerate(mapping.columns):
+        kind = SHEET_COLUMN_TYPE[column.kind] + (" number" if column.kind == "number" else "")
+        parts.append(f"{column.title} ({kind}{', primary' if position == 0 else ''})")
+    return ", ".join(parts)
+
+
+@click.group("sheets")
+def sheets() -> None:
+    """Create the Smartsheet sheets the sync processes write to."""
+
+
+@sheets.command("create")
+@click.argument("job_id")
+@click.option("--folder", "folder_id", type=int, default=None, help="Create the sheet in this folder (id).")
+@click.option("--workspace", "workspace_id", type=int, default=None,
+              help="Create the sheet at the top of this workspace (id).")
+@click.option("--name", default=None, help="Sheet name; default: the name in ProcessConfig.")
+@click.option("--force", is_flag=True, help="Create a new sheet even if the process already has one.")
+@click.option("--actor", default=None, help="Who is making the change (audit); default: the OS user.")
+def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: str | None, force: bool,
+           actor: str | None) -> None:
+    """Create JOB_ID's target sheet with its columns typed and store its id and name in ProcessConfig.
+
+    Columns: the process's mapped columns, the key column first and primary; dates as DATE, numbers
+    in TEXT_NUMBER (Smartsheet has no separate number type). Needs SMARTSHEET_ACCESS_TOKEN
+    (and SMARTSHEET_API_BASE outside the default region). Refuses when the process already has a
+    sheet, unless --force.
+    """
+    from smartbind_pipelines.core.doctor import connect_smartsheet, process_mapping, redact, env_secrets
+    from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
+
+    if folder_id is not None and workspace_id is not None:
+        raise click.UsageError("give --folder or --workspace, not both")
+    env = dict(os.environ)
+    if not env.get("SMARTSHEET_ACCESS_TOKEN", "").strip():
+        raise click.ClickException("SMARTSHEET_ACCESS_TOKEN is not set; run `smartbind doctor`")
+    store = ProcessConfigStore(default_db_path(env), env=env)
+    gateway = connect_smartsheet(env)
+    try:
+        updated, sheet = create_process_sheet(store, gateway, job_id, name=name, folder_id=folder_id,
+                                              workspace_id=workspace_id, force=force, actor=actor)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an operator sees one line, never a traceback or a token
+        from smartbind_pipelines.core.doctor import smartsheet_error_parts
+
+        status, code, message = smartsheet_error_parts(exc)
+        raise click.ClickException(redact(f"Smartsheet refused to create the sheet (HTTP {status}, "
+                                          f"errorCode {code}): {message}", env_secrets(env))) from None
+    click.echo(f"Created sheet {sheet['id']} ({updated.smartsheet_sheet_name})"
+               + (f": {sheet['permalink']}" if sheet.get("permalink") else ""))
+    click.echo(f"Columns: {_column_summary(process_mapping(job_id))}")
+    click.echo(f"ProcessConfig {job_id}: smartsheet_sheet_id={updated.smartsheet_sheet_id} (audited, via cli)")
+    click.echo("Next: `smartbind doctor`, then a dry run: "
+               f"`smartbind sync {job_id} --dry-run`.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering a plan (used by `smartbind sync --dry-run --show-changes`)
+# --------------------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    return "∅" if value is None or value == "" else repr(value)
+
+
+def render_changes(result, mapping=None, *, show_changes: bool = True, limit: int = 50) -> str:
+    """An upsert result (or plan) as text: counts, then each add and each update's changed cells.
+
+    ``result`` is an UpsertResult or an UpsertPlan; at most ``limit`` adds and ``limit`` updates
+    are listed, with a count of the rest.
+    """
+    plan = getattr(result, "plan", result)
+    key_titles = tuple(mapping.key) if mapping is not None else ()
+    lines = [f"adds: {len(plan.adds)}, updates: {len(plan.updates)}, unchanged: {plan.unchanged}"
+             + (f", deletes: {len(plan.deletes)}" if plan.deletes else "")]
+    if plan.duplicate_sheet_keys:
+        lines.append(f"duplicate keys in the sheet: {len(plan.duplicate_sheet_keys)} "
+                     "(only the first row of each is updated)")
+    if plan.rows_without_key:
+        lines.append(f"rows without a key (left untouched): {len(plan.rows_without_key)} "
+                     f"(row ids {', '.join(str(r) for r in plan.rows_without_key[:10])}"
+                     f"{', …' if len(plan.rows_without_key) > 10 else ''})")
+    for key, why in getattr(plan, "invalid_records", [])[:limit]:
+        lines.append(f"  ! {_key_text(key)}: not written: {why}")
+    if not show_changes:
+        return "\n".join(lines)
+    for row in plan.adds[:limit]:
+        key = " + ".join(str(row.get(t, "")) for t in key_titles) if key_titles else ""
+        cells = ", ".join(f"{title}={_show(value)}" for title, value in row.items() if title not in key_titles)
+        lines.append(f"  + {key}: {cells}" if key else f"  + {cells}")
+    if len(plan.adds) > limit:
+        lines.append(f"  + … {len(plan.adds) - limit} more adds")
+    for update in plan.updates[:limit]:
+        cells = ", ".join(f"{title}: {_show(update.before.get(title))} → {_show(new)}"
+                          for title, new in update.changes.items())
+        lines.append(f"  ~ {_key_text(update.key)} (row {update.row_id}): {cells}")
+    if len(plan.updates) > limit:
+        lines.append(f"  ~ … {len(plan.updates) - limit} more updates")
+    for row_id in plan.deletes[:limit]:
+        lines.append(f"  - row {row_id}")
+    return "\n".join(lines)
+
+
+def _key_text(key: Any) -> str:
+    return " + ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
