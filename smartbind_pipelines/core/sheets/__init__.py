@@ -1,0 +1,21 @@
+"""The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, sync."""
+
+from smartbind_pipelines.core.sheets.errors import (
+    MissingColumnError, SheetApiError, SheetCapacityError, SheetSyncError, SheetTransportError,
+)
+from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
+from smartbind_pipelines.core.sheets.mapping import (
+    MAX_CELL_CHARS, ColumnSpec, SheetMapping, StalePolicy, cell_value, comparable,
+)
+from smartbind_pipelines.core.sheets.plan import ExistingRow, RowUpdate, UpsertPlan, columns_to_read, plan_upsert
+from smartbind_pipelines.core.sheets.sync import (
+    MAX_CELLS, MAX_ROWS, RowFailure, UpsertResult, column_type_problems, sync_sheet,
+)
+
+__all__ = [
+    "BatchOutcome", "ColumnSpec", "ExistingRow", "FixedBackoff", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_ROWS",
+    "MissingColumnError", "RowFailure", "RowUpdate", "SheetApiError", "SheetCapacityError", "SheetGateway",
+    "SheetInfo", "SheetMapping", "SheetSyncError", "SheetTransportError", "StalePolicy", "UpsertPlan",
+    "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert",
+    "sync_sheet",
+]

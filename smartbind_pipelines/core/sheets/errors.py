@@ -1,0 +1,46 @@
+"""Errors the sheet sync raises. None of them ever carries an access token."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class SheetSyncError(Exception):
+    """Base class. ``partial_result`` is the UpsertResult of what was written before the failure, if any."""
+
+    partial_result = None
+
+
+class MissingColumnError(SheetSyncError):
+    """A mapped column is not in the sheet (deleted or renamed by a user): nothing was written."""
+
+    def __init__(self, sheet: str, missing: Sequence[str]):
+        self.sheet = sheet
+        self.missing = list(missing)
+        names = ", ".join(repr(title) for title in self.missing)
+        super().__init__(f"sheet {sheet} has no column {names}: restore or rename the column, "
+                         f"or create the sheet again with `smartbind sheets create`")
+
+
+class SheetCapacityError(SheetSyncError):
+    """The sync would push the sheet past Smartsheet's row or cell limit: nothing was written."""
+
+
+class SheetApiError(SheetSyncError):
+    """Smartsheet refused a request (its errorCode says so): the request was not applied."""
+
+    def __init__(self, operation: str, status: int | None, error_code: int | None, message: str):
+        self.operation = operation
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+        super().__init__(f"Smartsheet {operation} failed (HTTP {status}, errorCode {error_code}): {message}")
+
+
+class SheetTransportError(SheetSyncError):
+    """No usable answer (connection lost, timeout, proxy error page): the request may have been applied."""
+
+    def __init__(self, operation: str, message: str):
+        self.operation = operation
+        self.message = message
+        super().__init__(f"Smartsheet {operation}: no usable answer ({message})")

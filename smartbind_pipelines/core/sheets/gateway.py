@@ -1,0 +1,308 @@
+"""SheetGateway: the only code that talks to the smartsheet SDK.
+
+It fixes the SDK traps found on the wire (see contracts/smartsheet-api.md §1):
+- errors are raised (``errors_as_exceptions(True)``), never returned as values to forget;
+- every request has a timeout (the SDK sets none; a hung server would hang the run);
+- urllib3 never re-sends a POST behind our back (the SDK's https adapter would, duplicating adds);
+- the SDK retries only errorCodes 4001-4004; a 5xx without those codes or a lost connection is
+  retried here with a bounded backoff, but only for requests that are safe to repeat. An add whose
+  answer was lost raises ``SheetTransportError`` so the caller re-reads the key index first.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import re
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import smartsheet
+from requests.adapters import HTTPAdapter
+from smartsheet.exceptions import ApiError, HttpError, UnexpectedRequestError
+from smartsheet.models import Cell, Column, Row, Sheet
+from smartsheet.smartsheet import AbstractUserCalcBackoff
+
+from smartbind_pipelines.core.sheets.errors import MissingColumnError, SheetApiError, SheetTransportError
+from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE, SheetMapping
+from smartbind_pipelines.core.sheets.plan import ExistingRow
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500  # Smartsheet: "limit your request to 500 rows at a time"
+DELETE_CHUNK = 300  # row ids travel in the query string; keep URLs short
+_SDK_RETRIED = {4001, 4002, 4003, 4004}  # the SDK already backed off on these: the request was not applied
+_NUMERIC = re.compile(r"^\d+$")
+
+
+class FixedBackoff(AbstractUserCalcBackoff):
+    """SDK backoff of ``delay`` seconds for up to ``attempts`` retries: for tests and the sandbox."""
+
+    def __init__(self, delay: float = 0.01, attempts: int = 5):
+        self.delay = delay
+        self.attempts = attempts
+
+    def calc_backoff(self, previous_attempts, total_elapsed_time, error_result):
+        return self.delay if previous_attempts <= self.attempts else -1
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Supplies a default timeout to every request and never retries at the urllib3 level."""
+
+    def __init__(self, timeout: float):
+        self._timeout = timeout
+        super().__init__(max_retries=0)
+
+    def send(self, request, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+@dataclass
+class SheetInfo:
+    sheet_id: int
+    name: str
+    version: int | None
+    total_row_count: int
+    column_count: int
+
+
+@dataclass
+class BatchOutcome:
+    """One write request's result: row ids created/updated by batch position, and per-row failures."""
+
+    row_ids: dict[int, int] = field(default_factory=dict)  # batch index -> row id
+    failures: list[tuple[int, int | None, str]] = field(default_factory=list)  # (index, errorCode, message)
+
+
+class SheetGateway:
+    """Sheet reads and writes through the SDK, with request counts per endpoint template."""
+
+    def __init__(self, client: smartsheet.Smartsheet, *, api_base: str, timeout: float = 60,
+                 transport_attempts: int = 3, retry_delay: float = 1.0, sleep=time.sleep):
+        self._client = client
+        self._base_path = urlsplit(api_base).path.rstrip("/")
+        self.transport_attempts = transport_attempts
+        self.retry_delay = retry_delay
+        self._sleep = sleep
+        self.request_counts: collections.Counter = collections.Counter()
+        client.errors_as_exceptions(True)
+        session = client._session  # the SDK exposes no hook for timeouts or adapters
+        adapter = _TimeoutAdapter(timeout)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        hooks = session.hooks.get("response") or []
+        session.hooks["response"] = [*(hooks if isinstance(hooks, list) else [hooks]), self._count_response]
+
+    @classmethod
+    def connect(cls, access_token: str, api_base: str, *, timeout: float = 60,
+                max_retry_time: float | AbstractUserCalcBackoff = 60, transport_attempts: int = 3,
+                retry_delay: float = 1.0, sleep=time.sleep) -> "SheetGateway":
+        """A gateway on a fresh SDK client. ``max_retry_time`` may be an AbstractUserCalcBackoff."""
+        if not access_token:
+            raise ValueError("Smartsheet access token is empty: set SMARTSHEET_ACCESS_TOKEN")
+        client = smartsheet.Smartsheet(access_token=access_token, api_base=api_base.rstrip("/"),
+                                       max_retry_time=max_retry_time, user_agent="smartbind")
+        return cls(client, api_base=api_base, timeout=timeout, transport_attempts=transport_attempts,
+                   retry_delay=retry_delay, sleep=sleep)
+
+    def __repr__(self) -> str:
+        return f"SheetGateway({self._base_path or '/'})"
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def sheet_columns(self, sheet_id: int) -> dict[str, dict]:
+        """Column title -> {"id", "type", "primary"} (one request)."""
+        result = self._call("GET /sheets/{id}/columns", True,
+                            lambda: self._client.Sheets.get_columns(sheet_id, include_all=True))
+        columns = {}
+        for column in result.data or []:
+            kind = str(column.type_) if column.type_ is not None else None
+            columns[column.title] = {"id": column.id, "type": None if kind == "None" else kind,
+                                     "primary": bool(column.primary)}
+        return columns
+
+    def read_rows(self, sheet_id: int, titles: Sequence[str], *,
+                  columns: dict[str, dict] | None = None) -> tuple[list[ExistingRow], SheetInfo]:
+        """Rows with only the cells of ``titles``: one ``GET /sheets/{id}?columnIds=…`` request
+        (plus one for the columns when ``columns`` is not given)."""
+        columns = columns if columns is not None else self.sheet_columns(sheet_id)
+        missing = [title for title in titles if title not in columns]
+        if missing:
+            raise MissingColumnError(str(sheet_id), missing)
+        ids = [columns[title]["id"] for title in titles]
+        by_id = {columns[title]["id"]: title for title in titles}
+        sheet = self._get_sheet(sheet_id, ids)
+        rows = list(sheet.rows or [])
+        total = sheet.total_row_count or 0
+        page = 1
+        while len(rows) < total:  # only if the service ever pages an unpaged request
+            page += 1
+            more = self._get_sheet(sheet_id, ids, page_size=5000, page=page).rows or []
+            if not more:
+                break
+            rows.extend(more)
+        existing = [ExistingRow(row.id, {by_id[cell.column_id]: cell.value
+                                          for cell in (row.cells or []) if cell.column_id in by_id})
+                    for row in rows]
+        info = SheetInfo(sheet_id, sheet.name, sheet.version, max(total, len(existing)), len(columns))
+        return existing, info
+
+    def _get_sheet(self, sheet_id: int, column_ids: list[int], **paging) -> Sheet:
+        if paging:
+            paging = {"page_size": paging["page_size"], "page": paging["page"]}
+        return self._call("GET /sheets/{id}", True, lambda: self._client.Sheets.get_sheet(
+            sheet_id, column_ids=column_ids, exclude="nonexistentCells", **paging))
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def add_rows(self, sheet_id: int, rows: Sequence[dict[str, Any]], columns: dict[str, dict]) -> BatchOutcome:
+        """Add rows (cells by title) at the bottom, ≤ 500 per request, serially, partial success on.
+
+        Not repeated on a lost answer: ``SheetTransportError`` means "maybe applied", and only the
+        caller, after re-reading the key index, knows which rows still need adding."""
+        outcome = BatchOutcome()
+        for start, batch in _batches(rows):
+            sdk_rows = [_row(columns, cells, to_bottom=True) for cells in batch]
+            result = self._call("POST /sheets/{id}/rows", False,
+                                lambda: self._client.Sheets.add_rows_with_partial_success(sheet_id, sdk_rows))
+            _collect(result, start, outcome, len(batch))
+        return outcome
+
+    def update_rows(self, sheet_id: int, updates: Sequence[tuple[int, dict[str, Any]]],
+                    columns: dict[str, dict]) -> BatchOutcome:
+        """Update (row id, changed cells by title) pairs, ≤ 500 per request, serially; idempotent, so
+        a lost answer is simply retried."""
+        outcome = BatchOutcome()
+        for start, batch in _batches(updates):
+            sdk_rows = [_row(columns, cells, row_id=row_id) for row_id, cells in batch]
+            result = self._call("PUT /sheets/{id}/rows", True,
+                                lambda: self._client.Sheets.update_rows_with_partial_success(sheet_id, sdk_rows))
+            _collect(result, start, outcome, len(batch), [row_id for row_id, _ in batch])
+        return outcome
+
+    def delete_rows(self, sheet_id: int, row_ids: Sequence[int]) -> int:
+        """Delete rows (rows already gone are ignored, so a retry is safe); returns how many went."""
+        deleted = 0
+        for start in range(0, len(row_ids), DELETE_CHUNK):
+            chunk = list(row_ids[start:start + DELETE_CHUNK])
+            result = self._call("DELETE /sheets/{id}/rows", True, lambda: self._client.Sheets.delete_rows(
+                sheet_id, chunk, ignore_rows_not_found=True))
+            deleted += len(result.result or [])
+        return deleted
+
+    def create_sheet(self, name: str, mapping: SheetMapping, *, folder_id: int | None = None,
+                     workspace_id: int | None = None) -> dict:
+        """Create a sheet with the mapping's columns, typed; ``columns[0]`` is primary (must be text)."""
+        if mapping.columns[0].kind != "text":
+            raise ValueError(f"the primary column {mapping.columns[0].title!r} must be a text column")
+        sheet = Sheet({"name": name, "columns": [
+            Column({"title": column.title, "type": SHEET_COLUMN_TYPE[column.kind], "primary": True}
+                   if index == 0 else {"title": column.title, "type": SHEET_COLUMN_TYPE[column.kind]})
+            for index, column in enumerate(mapping.columns)]})
+        if folder_id is not None:
+            call = lambda: self._client.Folders.create_sheet_in_folder(folder_id, sheet)  # noqa: E731
+            label = "POST /folders/{id}/sheets"
+        elif workspace_id is not None:
+            call = lambda: self._client.Workspaces.create_sheet_in_workspace(workspace_id, sheet)  # noqa: E731
+            label = "POST /workspaces/{id}/sheets"
+        else:
+            def call():
+                with warnings.catch_warnings():  # Home.create_sheet is deprecated, still the only "no folder" way
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    return self._client.Home.create_sheet(sheet)
+            label = "POST /sheets"
+        created = self._call(label, False, call).result
+        return {"id": created.id, "name": created.name, "permalink": created.permalink,
+                "columns": {column.title: column.id for column in (created.columns or [])}}
+
+    def sheet_version(self, sheet_id: int) -> int:
+        return self._call("GET /sheets/{id}/version", True,
+                          lambda: self._client.Sheets.get_sheet_version(sheet_id)).version
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def _count_response(self, response, *args, **kwargs):
+        request = response.request
+        path = urlsplit(request.url).path
+        if self._base_path and path.startswith(self._base_path):
+            path = path[len(self._base_path):]
+        template = "/".join("{id}" if _NUMERIC.match(part) else part for part in path.split("/"))
+        self.request_counts[f"{request.method} {template}"] += 1
+        return response
+
+    def _call(self, operation: str, repeatable: bool, request: Callable[[], Any]):
+        """Run one SDK call; retry what is safe to retry, raise Sheet*Error otherwise."""
+        for attempt in range(1, self.transport_attempts + 1):
+            try:
+                return request()
+            except (UnexpectedRequestError, HttpError) as exc:
+                self.request_counts[operation] += 1  # no response, so the hook did not count it
+                failure = SheetTransportError(operation, _transport_text(exc))
+                applied_maybe = True
+            except ApiError as exc:
+                result = exc.error.result
+                code, status = result.code, result.status_code
+                failure = SheetApiError(operation, status, code, result.message or "no message")
+                if code in _SDK_RETRIED:
+                    applied_maybe = False
+                elif status is not None and status >= 500:
+                    # an error page without a Smartsheet errorCode: we cannot tell whether it was applied
+                    failure = SheetTransportError(operation, f"HTTP {status}, errorCode {code}: {result.message}")
+                    applied_maybe = True
+                else:
+                    raise failure from None
+            if (applied_maybe and not repeatable) or attempt == self.transport_attempts:
+                raise failure from None
+            delay = self.retry_delay * 2 ** (attempt - 1)
+            log.warning("%s; attempt %d of %d, retrying in %.1f s", failure, attempt,
+                        self.transport_attempts, delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def _batches(items: Sequence) -> list[tuple[int, Sequence]]:
+    return [(start, items[start:start + MAX_BATCH]) for start in range(0, len(items), MAX_BATCH)]
+
+
+def _row(columns: dict[str, dict], cells: dict[str, Any], *, to_bottom: bool = False,
+         row_id: int | None = None) -> Row:
+    # fresh Row/Cell objects only: re-sending fetched rows is rejected by the API
+    row = Row()
+    if row_id is not None:
+        row.id = row_id
+    if to_bottom:
+        row.to_bottom = True
+    row.cells = [Cell({"column_id": columns[title]["id"], "value": value}) for title, value in cells.items()]
+    return row
+
+
+def _collect(result, start: int, outcome: BatchOutcome, size: int, row_ids: list[int] | None = None) -> None:
+    failed = {}
+    for item in result.failed_items or []:
+        error = item.error
+        failed[item.index] = (error.code if error else None, (error.message if error else None) or "failed")
+    for index in sorted(failed):
+        outcome.failures.append((start + index, *failed[index]))
+    created = iter(result.result or [])
+    for index in range(size):
+        if index in failed:
+            continue
+        if row_ids is not None:
+            outcome.row_ids[start + index] = row_ids[index]
+        else:
+            row = next(created, None)
+            if row is not None:
+                outcome.row_ids[start + index] = row.id
+
+
+def _transport_text(exc: Exception) -> str:
+    cause = exc.__cause__ or exc.__context__
+    if cause is None:
+        return type(exc).__name__
+    return f"{type(cause).__name__}: {cause}"[:300]
