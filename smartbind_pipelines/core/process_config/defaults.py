@@ -7,7 +7,10 @@ variable (DESIGN.md's environment table).
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DB_PATH = "data/processes.db"
 DB_PATH_ENV = "SMARTBIND_DB_PATH"
@@ -29,9 +32,14 @@ def default_db_path(env: Mapping[str, str]) -> str:
 
 
 def fallback_sheet_id(job_id: str, env: Mapping[str, str]) -> str:
-    """The sheet id the environment supplies for a process, or "" when it supplies none."""
+    """The sheet id the environment supplies for a process, or "" when it supplies none (or garbage)."""
     variable = SHEET_ID_ENV.get(job_id)
-    return (env.get(variable) or "").strip() if variable else ""
+    value = (env.get(variable) or "").strip() if variable else ""
+    if value and not (value.isascii() and value.isdigit()):
+        # A typo in the environment must not stop every sensor from reading its config.
+        logger.warning("ignoring %s=%r: a Smartsheet sheet id has digits only", variable, value)
+        return ""
+    return value
 
 
 def default_processes(env: Mapping[str, str]) -> list[dict[str, Any]]:

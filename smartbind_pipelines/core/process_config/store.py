@@ -254,14 +254,7 @@ class ProcessConfigStore:
         if stored.smartsheet_sheet_id:
             return stored
         fallback = fallback_sheet_id(stored.job_id, self.env)
-        if not fallback:
-            return stored
-        try:
-            validate_changes({"smartsheet_sheet_id": fallback})
-        except ConfigValidationError:
-            logger.warning("ignoring the environment's sheet id for %s: not digits", stored.job_id)
-            return stored
-        return replace(stored, smartsheet_sheet_id=fallback)
+        return replace(stored, smartsheet_sheet_id=fallback) if fallback else stored
 
     def _fallback(self, job_id: str) -> ProcessConfig | None:
         for values in default_processes(self.env):

@@ -1,0 +1,79 @@
+"""Bad values shared by the API and CLI tests: each must be refused, naming its field, writing nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+# (field named in the error, JSON body of a PUT)
+BAD_API_BODIES: list[tuple[str, dict[str, Any]]] = [
+    ("interval_minutes", {"interval_minutes": 0}),
+    ("interval_minutes", {"interval_minutes": 1441}),
+    ("interval_minutes", {"interval_minutes": -5}),
+    ("interval_minutes", {"interval_minutes": 2.5}),
+    ("interval_minutes", {"interval_minutes": 5.0}),
+    ("interval_minutes", {"interval_minutes": "5"}),
+    ("interval_minutes", {"interval_minutes": True}),
+    ("interval_minutes", {"interval_minutes": None}),
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": "12a4"}),
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": "-123"}),
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": "1.5"}),
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": "٣٤٥"}),  # Unicode digits are not sheet ids
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": "99999999999999999999"}),  # beyond int64
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": True}),
+    ("smartsheet_sheet_id", {"smartsheet_sheet_id": 12.5}),
+    ("source_system", {"source_system": "ftp"}),
+    ("source_system", {"source_system": "Bind"}),
+    ("target_system", {"target_system": "bind"}),  # same as the source
+    ("source_system", {"source_system": "smartsheet"}),  # same as the target
+    ("target_system", {"target_system": 3}),
+    ("sync_direction", {"sync_direction": "sideways"}),
+    ("sync_direction", {"sync_direction": None}),
+    ("fields_mapping", {"fields_mapping": [1, 2]}),
+    ("fields_mapping", {"fields_mapping": "{}"}),
+    ("fields_mapping", {"fields_mapping": None}),
+    ("is_active", {"is_active": "true"}),
+    ("is_active", {"is_active": 1}),
+    ("is_active", {"is_active": None}),
+    ("name", {"name": ""}),
+    ("name", {"name": "   "}),
+    ("name", {"name": 42}),
+    ("description", {"description": ["x"]}),
+    ("smartsheet_sheet_name", {"smartsheet_sheet_name": {"a": 1}}),
+    ("colour", {"colour": "blue"}),  # unknown field
+    ("job_id", {"job_id": "sync_other"}),  # read-only
+    ("created_at", {"created_at": "2026-01-01T00:00:00-06:00"}),
+    ("updated_at", {"updated_at": "2026-01-01T00:00:00-06:00"}),
+    # One bad field spoils the whole update: the valid interval must not be written either.
+    ("sync_direction", {"interval_minutes": 5, "sync_direction": "sideways"}),
+    ("smartsheet_sheet_id", {"is_active": False, "smartsheet_sheet_id": "abc"}),
+]
+
+# (field named in the error, `smartbind config set sync_invoices ...` arguments)
+BAD_CLI_ARGS: list[tuple[str, list[str]]] = [
+    ("interval_minutes", ["--interval-minutes", "0"]),
+    ("interval_minutes", ["--interval-minutes", "1441"]),
+    ("interval_minutes", ["--interval-minutes", "-3"]),
+    ("interval_minutes", ["--interval-minutes", "2.5"]),
+    ("interval_minutes", ["--interval-minutes", "five"]),
+    ("smartsheet_sheet_id", ["--sheet-id", "12a4"]),
+    ("smartsheet_sheet_id", ["--sheet-id", "-123"]),
+    ("smartsheet_sheet_id", ["--sheet-id", "99999999999999999999"]),
+    ("source_system", ["--source-system", "ftp"]),
+    ("target_system", ["--target-system", "bind"]),
+    ("sync_direction", ["--sync-direction", "sideways"]),
+    ("fields_mapping", ["--fields-mapping", "[1, 2]"]),
+    ("fields_mapping", ["--fields-mapping", "not json"]),
+    ("name", ["--name", ""]),
+    ("sync_direction", ["--interval-minutes", "5", "--inactive", "--sync-direction", "sideways"]),
+]
+
+
+def snapshot(db_path: Path | str, job_id: str = "sync_invoices") -> tuple[tuple, int]:
+    """The stored row exactly as SQLite holds it, and the number of audit entries."""
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute("SELECT * FROM process_configs WHERE job_id = ?", (job_id,)).fetchone()
+        audit = conn.execute("SELECT COUNT(*) FROM process_config_audit").fetchone()[0]
+    conn.close()
+    return row, audit

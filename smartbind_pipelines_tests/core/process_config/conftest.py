@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import pytest
+
+from smartbind_pipelines.core.process_config import SHEET_ID_ENV
+
+@pytest.fixture(autouse=True)
+def _no_sheet_id_environment(monkeypatch):
+    """Tests decide the fallback environment themselves; the worker's own must not leak in."""
+    for variable in SHEET_ID_ENV.values():
+        monkeypatch.delenv(variable, raising=False)

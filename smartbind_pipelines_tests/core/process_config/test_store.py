@@ -1,0 +1,304 @@
+"""ProcessConfigStore on real SQLite files: seeding, fallbacks, audit, restart, migration, concurrency."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from smartbind_pipelines.core.process_config import (
+    ConfigValidationError,
+    ProcessConfig,
+    ProcessConfigStore,
+    UnknownProcessError,
+)
+from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION
+from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES, snapshot
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "data" / "processes.db"
+
+
+def test_first_use_creates_the_file_and_seeds_the_seed_processes(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    assert db_path.exists()
+    invoices, inventory = store.get("sync_invoices"), store.get("sync_inventory")
+    assert (invoices.name, invoices.interval_minutes, invoices.smartsheet_sheet_id) == (
+        "Sincronización de Facturas", 2, "4956740131966852")
+    assert (invoices.source_system, invoices.target_system, invoices.sync_direction, invoices.is_active) == (
+        "bind", "smartsheet", "pull", True)
+    assert invoices.fields_mapping["smartsheet_columns"] == [
+        "UUID", "Folio", "Fecha", "RFC Cliente", "Nombre Cliente", "Total", "Estado"]
+    assert (inventory.interval_minutes, inventory.smartsheet_sheet_id, inventory.sheet_id_int) == (60, "", None)
+    assert inventory.fields_mapping["smartsheet_columns"] == ["ID Producto", "Código", "Nombre", "Existencias", "Almacén"]
+    assert invoices.created_at.endswith(("-06:00", "-05:00"))
+    assert [c.job_id for c in store.list()] == ["sync_inventory", "sync_invoices"]
+    assert store.get("sync_nothing") is None
+
+
+def test_file_is_in_wal_mode_with_the_current_schema_version(db_path):
+    ProcessConfigStore(db_path, env={})
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_update_writes_the_row_and_an_audit_entry(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    before = store.get("sync_invoices")
+    updated = store.update("sync_invoices", {"interval_minutes": 5, "is_active": False}, via="cli", actor="ana")
+    assert (updated.interval_minutes, updated.is_active) == (5, False)
+    assert updated.updated_at >= before.updated_at and updated.created_at == before.created_at
+    [entry, seeded] = store.history("sync_invoices")
+    assert (entry["via"], entry["actor"]) == ("cli", "ana")
+    assert entry["old"] == {"interval_minutes": 2, "is_active": True}
+    assert entry["new"] == {"interval_minutes": 5, "is_active": False}
+    assert seeded["via"] == "seed" and seeded["old"] == {}
+
+
+def test_an_update_that_changes_nothing_writes_nothing(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    before = snapshot(db_path)
+    store.update("sync_invoices", {"interval_minutes": 2}, via="api")
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("field, changes", BAD_API_BODIES, ids=[f"{f}-{c}" for f, c in BAD_API_BODIES])
+def test_a_bad_value_writes_nothing(db_path, field, changes):
+    store = ProcessConfigStore(db_path, env={})
+    before = snapshot(db_path)
+    with pytest.raises(ConfigValidationError) as refused:
+        store.update("sync_invoices", changes, via="api")
+    assert refused.value.field == field
+    assert snapshot(db_path) == before
+
+
+def test_unknown_job_is_refused(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    before = snapshot(db_path)
+    with pytest.raises(UnknownProcessError) as refused:
+        store.update("sync_clients", {"interval_minutes": 5}, via="cli")
+    assert refused.value.field == "job_id" and "sync_clients" in str(refused.value)
+    with pytest.raises(UnknownProcessError):
+        store.history("sync_clients")
+    assert snapshot(db_path) == before
+
+
+def test_restart_keeps_changes(db_path):
+    ProcessConfigStore(db_path, env={}).update(
+        "sync_inventory", {"smartsheet_sheet_id": "346190987087748", "interval_minutes": 30}, via="api")
+    # A fresh OS process, as after a restart of the API or the code location.
+    script = "import sys, json; from smartbind_pipelines.core.process_config import ProcessConfigStore as S; " \
+             "print(json.dumps(S(sys.argv[1], env={}).get('sync_inventory').to_dict()))"
+    out = subprocess.run([sys.executable, "-c", script, str(db_path)], capture_output=True, text=True, check=True)
+    reread = json.loads(out.stdout)
+    assert (reread["smartsheet_sheet_id"], reread["interval_minutes"]) == ("346190987087748", 30)
+
+
+def test_seeding_never_overwrites_operator_changes(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    store.update("sync_invoices", {"name": "Facturas (operador)", "smartsheet_sheet_id": "123"}, via="cli")
+    before = snapshot(db_path)
+    reopened = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "999"})
+    assert snapshot(db_path) == before
+    assert (reopened.get("sync_invoices").name, reopened.get("sync_invoices").smartsheet_sheet_id) == (
+        "Facturas (operador)", "123")
+    # ensure_process on an existing job is a no-op as well.
+    reopened.ensure_process({"job_id": "sync_invoices", "name": "Otro", "interval_minutes": 99})
+    assert snapshot(db_path) == before
+
+
+def test_ensure_process_declares_a_new_process(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    created = store.ensure_process(ProcessConfig(job_id="sync_clients", name="Clientes", interval_minutes=120))
+    assert (created.job_id, created.interval_minutes, created.created_at != "") == ("sync_clients", 120, True)
+    assert [e["via"] for e in store.history("sync_clients")] == ["seed"]
+    with pytest.raises(ConfigValidationError) as refused:
+        store.ensure_process({"job_id": "sync_bad", "name": "x", "interval_minutes": 0})
+    assert refused.value.field == "interval_minutes"
+    assert store.get("sync_bad") is None
+
+
+class TestEnvironmentFallback:
+    def test_empty_sheet_id_falls_back_to_the_environment(self, db_path):
+        env = {"SMARTSHEET_INVENTORY_SHEET_ID": "777"}
+        store = ProcessConfigStore(db_path, env={})  # seeded without the variable: stored sheet id ""
+        store = ProcessConfigStore(db_path, env=env)
+        assert store.get("sync_inventory").smartsheet_sheet_id == "777"
+        assert store.get("sync_inventory").sheet_id_int == 777
+        assert snapshot(db_path, "sync_inventory")[0][4] == ""  # stored value untouched
+
+    def test_the_environment_is_read_at_each_call(self, db_path):
+        env: dict[str, str] = {}
+        store = ProcessConfigStore(db_path, env=env)
+        assert store.get("sync_inventory").smartsheet_sheet_id == ""
+        env["SMARTSHEET_INVENTORY_SHEET_ID"] = "778"
+        assert store.get("sync_inventory").smartsheet_sheet_id == "778"
+
+    def test_a_configured_sheet_id_wins_and_clearing_it_restores_the_fallback(self, db_path):
+        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVENTORY_SHEET_ID": "777"})
+        store.update("sync_inventory", {"smartsheet_sheet_id": "555"}, via="cli")
+        assert store.get("sync_inventory").smartsheet_sheet_id == "555"
+        store.update("sync_inventory", {"smartsheet_sheet_id": ""}, via="cli")
+        assert store.get("sync_inventory").smartsheet_sheet_id == "777"
+
+    def test_a_missing_row_falls_back_to_defaults_and_environment(self, db_path):
+        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "4242"})
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("DELETE FROM process_configs WHERE job_id = 'sync_invoices'")
+        conn.close()
+        fallback = store.get("sync_invoices")
+        assert (fallback.smartsheet_sheet_id, fallback.interval_minutes, fallback.is_active) == ("4242", 2, True)
+        assert "sync_invoices" in [c.job_id for c in store.list()]
+
+    def test_environment_at_first_start_is_seeded(self, db_path):
+        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "31337"})
+        assert snapshot(db_path)[0][4] == "31337"
+        assert store.get("sync_invoices").smartsheet_sheet_id == "31337"
+
+    def test_a_non_numeric_environment_value_is_ignored(self, db_path):
+        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVENTORY_SHEET_ID": "sheet-7"})
+        assert store.get("sync_inventory").smartsheet_sheet_id == ""
+
+    def test_default_env_is_os_environ(self, db_path, monkeypatch):
+        store = ProcessConfigStore(db_path)
+        monkeypatch.setenv("SMARTSHEET_INVENTORY_SHEET_ID", "606")
+        assert store.get("sync_inventory").sheet_id_int == 606
+
+
+class TestMigration:
+    SEED_V1 = """
+        CREATE TABLE process_configs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_id VARCHAR(100) NOT NULL UNIQUE,
+            name VARCHAR(200) NOT NULL,
+            description TEXT,
+            smartsheet_sheet_id VARCHAR(50),
+            smartsheet_sheet_name VARCHAR(200),
+            interval_minutes INTEGER,
+            is_active BOOLEAN,
+            source_system VARCHAR(50),
+            target_system VARCHAR(50),
+            sync_direction VARCHAR(20),
+            fields_mapping TEXT
+        )"""
+
+    def _write_v1(self, path, extra_columns: str = "", extra_values: tuple = ()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as conn:
+            conn.execute(self.SEED_V1.rstrip(")") + extra_columns + ")")
+            columns = "job_id, name, description, smartsheet_sheet_id, smartsheet_sheet_name, interval_minutes, " \
+                      "is_active, source_system, target_system, sync_direction, fields_mapping"
+            conn.execute(
+                f"INSERT INTO process_configs ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                ("sync_invoices", "Facturas Awalab", "desc", "111", "Hoja Awalab", 7, 0, "bind", "smartsheet",
+                 "pull", json.dumps({"bind_fields": ["UUID"], "smartsheet_columns": ["UUID"]})),
+            )
+            conn.execute(
+                "INSERT INTO process_configs (job_id, name) VALUES ('sync_catalog_clients', 'Clientes')"
+            )
+            if extra_values:
+                conn.execute(*extra_values)
+        conn.close()
+
+    def test_a_seed_file_without_version_or_audit_is_migrated_without_loss(self, db_path):
+        self._write_v1(db_path)
+        store = ProcessConfigStore(db_path, env={})
+        invoices = store.get("sync_invoices")
+        assert (invoices.name, invoices.smartsheet_sheet_id, invoices.interval_minutes, invoices.is_active) == (
+            "Facturas Awalab", "111", 7, False)
+        assert invoices.fields_mapping == {"bind_fields": ["UUID"], "smartsheet_columns": ["UUID"]}
+        assert invoices.created_at and invoices.updated_at  # new columns, filled
+        legacy = store.get("sync_catalog_clients")  # NULL fields read as defaults
+        assert (legacy.description, legacy.interval_minutes, legacy.fields_mapping) == ("", 60, {})
+        assert store.get("sync_inventory").interval_minutes == 60  # the missing default is seeded
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(process_configs)")}
+            assert {"created_at", "updated_at"} <= columns
+        conn.close()
+        store.update("sync_invoices", {"is_active": True}, via="cli")
+        assert store.history("sync_invoices")[0]["new"] == {"is_active": True}
+
+    def test_a_later_seed_file_keeps_its_extra_columns_and_timestamps(self, db_path):
+        self._write_v1(
+            db_path,
+            extra_columns=", company_id VARCHAR(50), created_at DATETIME, updated_at DATETIME",
+            extra_values=("UPDATE process_configs SET company_id = 'awalab', created_at = '2026-01-18 11:38:21.395587'",),
+        )
+        store = ProcessConfigStore(db_path, env={})
+        assert store.get("sync_invoices").created_at == "2026-01-18T11:38:21.395587-06:00"
+        store.update("sync_invoices", {"interval_minutes": 3}, via="api")
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("SELECT company_id FROM process_configs WHERE job_id='sync_invoices'").fetchone() == (
+                "awalab",)
+        conn.close()
+
+    def test_a_file_from_a_newer_release_is_refused(self, db_path):
+        ProcessConfigStore(db_path, env={})
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.close()
+        with pytest.raises(RuntimeError, match="newer"):
+            ProcessConfigStore(db_path, env={})
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from smartbind_pipelines.core.process_config import ProcessConfigStore
+    db_path, field, rounds, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    store = ProcessConfigStore(db_path, env={})
+    while time.time() < start_at:  # both writers start together
+        time.sleep(0.001)
+    for _ in range(rounds):
+        current = getattr(store.get("sync_invoices"), field)
+        bumped = current + 1 if field == "interval_minutes" else str(int(current) + 1)
+        store.update("sync_invoices", {field: bumped}, via="cli", actor=field)
+    """
+)
+
+
+def test_two_processes_updating_at_once_lose_nothing(db_path):
+    rounds = 40
+    store = ProcessConfigStore(db_path, env={})
+    store.update("sync_invoices", {"interval_minutes": 1, "smartsheet_sheet_id": "1000"}, via="cli")
+    audit_before = store.audit_count()
+    start_at = time.time() + 1.0
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), field, str(rounds), str(start_at)],
+                         stderr=subprocess.PIPE, text=True)
+        for field in ("interval_minutes", "smartsheet_sheet_id")
+    ]
+    reads = []
+    while any(w.poll() is None for w in writers):  # a sensor reading meanwhile is never refused
+        reads.append(store.get("sync_invoices").interval_minutes)
+        time.sleep(0.002)
+    for writer in writers:
+        assert writer.wait() == 0, writer.stderr.read()
+    final = store.get("sync_invoices")
+    assert (final.interval_minutes, final.smartsheet_sheet_id) == (1 + rounds, str(1000 + rounds))
+    assert store.audit_count() == audit_before + 2 * rounds
+    assert reads == sorted(reads)
+    for field, first in (("interval_minutes", 1), ("smartsheet_sheet_id", 1000)):
+        chain = [e for e in reversed(store.history("sync_invoices", limit=1000)) if e["actor"] == field]
+        assert [int(e["new"][field]) for e in chain] == list(range(first + 1, first + rounds + 1))
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_opening_is_cheap_once_the_file_is_set_up(db_path):
+    ProcessConfigStore(db_path, env={})
+    started = time.perf_counter()
+    for _ in range(50):
+        ProcessConfigStore(db_path, env={}).get("sync_invoices")
+    assert (time.perf_counter() - started) / 50 < 0.05  # sensors open it at every tick
