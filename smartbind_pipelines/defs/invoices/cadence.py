@@ -1,0 +1,76 @@
+"""When the sync sensor asks for a run (pure; no Dagster).
+
+The cadence lives in ProcessConfig (``interval_minutes``, ``is_active``, sheet id) and is read at every
+tick, so an operator's change applies at the next tick. "Due" is measured from the creation of the last
+run of the job, so a manual launch from the UI or the CLI also resets the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from smartbind_pipelines.core.cdmx import to_cdmx
+
+# DagsterRunStatus values of a run that has not finished: another request would only queue behind it.
+IN_FLIGHT_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    job_name: str
+    status: str  # a DagsterRunStatus value
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CadenceDecision:
+    should_run: bool
+    reason: str
+
+
+def _hhmm(moment: datetime) -> str:
+    return to_cdmx(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def decide_sync(
+    job_id: str,
+    *,
+    found: bool,
+    is_active: bool,
+    sheet_id: str,
+    interval_minutes: int,
+    now: datetime,
+    last_run: RunSummary | None,
+    in_flight: Sequence[RunSummary],
+) -> CadenceDecision:
+    """Whether ``job_id`` should start now, and the reason an operator reads in the tick history."""
+    if not found:
+        return CadenceDecision(False, f"{job_id}: no ProcessConfig row (create it with `smartbind config set`)")
+    if not is_active:
+        return CadenceDecision(False, f"{job_id} is paused in ProcessConfig (is_active = false)")
+    if not sheet_id:
+        return CadenceDecision(
+            False, f"{job_id} has no Smartsheet sheet id in ProcessConfig nor in its environment fallback"
+        )
+    if in_flight:
+        busy = in_flight[0]
+        return CadenceDecision(
+            False, f"{busy.job_name} run {busy.run_id[:8]} is still {busy.status}; waiting for it to finish"
+        )
+    if interval_minutes < 1:
+        return CadenceDecision(False, f"{job_id}: interval_minutes must be at least 1, not {interval_minutes}")
+    if last_run is not None:
+        due_at = to_cdmx(last_run.created_at) + timedelta(minutes=interval_minutes)
+        if to_cdmx(now) < due_at:
+            return CadenceDecision(
+                False,
+                f"{job_id} not due: last run {last_run.run_id[:8]} started at {_hhmm(last_run.created_at)}, "
+                f"every {interval_minutes} min, next at {_hhmm(due_at)} (Mexico City)",
+            )
+        return CadenceDecision(
+            True, f"{job_id} due: {interval_minutes} min since the run started at {_hhmm(last_run.created_at)}"
+        )
+    return CadenceDecision(True, f"{job_id}: first run")

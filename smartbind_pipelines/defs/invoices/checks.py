@@ -1,0 +1,114 @@
+"""Checks on the invoices sheet after a sync, shown on smartsheet_invoices in Dagit.
+
+Both read the sheet back once (UUID, Total and Estado only), so they verify what Smartsheet holds,
+not what the sync believes it sent.
+"""
+
+# No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
+
+from collections import Counter
+from typing import Any, Iterator
+
+import dagster as dg
+import pandas as pd
+
+from smartbind_pipelines.core.invoices import InvoiceBatch
+from smartbind_pipelines.core.sheets.mapping import comparable
+from smartbind_pipelines.defs.resources import SmartsheetResource
+
+from .process import INVOICES
+from .watermark import run_materialization_metadata
+
+NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
+MATCHES_BIND = "fetched_invoices_match_sheet"
+COMPARED = ("Total", "Estado")
+LISTED = 20
+
+
+def _listed(items: list[str]) -> str:
+    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    return ", ".join(items[:LISTED]) + more
+
+
+def duplicate_uuids(sheet_uuids: list[Any]) -> dict[str, int]:
+    """UUIDs present more than once, with their row counts (pure)."""
+    column = INVOICES.mapping.column("UUID")
+    counts = Counter(key for key in (comparable(value, column) for value in sheet_uuids) if key)
+    return {str(uuid): n for uuid, n in counts.items() if n > 1}
+
+
+def mismatches(records: list[dict[str, Any]], sheet_by_uuid: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """UUID -> what differs, for fetched invoices missing from the sheet or different in it (pure)."""
+    mapping = INVOICES.mapping
+    problems: dict[str, str] = {}
+    for record in records:
+        uuid = comparable(record.get("UUID"), mapping.column("UUID"))
+        row = sheet_by_uuid.get(uuid)
+        if row is None:
+            problems[uuid] = "missing from the sheet"
+            continue
+        diffs = [
+            f"{title} sheet={row.get(title)!r} bind={record.get(title)!r}"
+            for title in COMPARED
+            if comparable(row.get(title), mapping.column(title)) != comparable(record.get(title), mapping.column(title))
+        ]
+        if diffs:
+            problems[uuid] = "; ".join(diffs)
+    return problems
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            NO_DUPLICATES,
+            asset=INVOICES.sheet_key,
+            description="No UUID appears on more than one row of the invoices sheet.",
+        ),
+        dg.AssetCheckSpec(
+            MATCHES_BIND,
+            asset=INVOICES.sheet_key,
+            additional_deps=[INVOICES.source_key],
+            description="Every invoice fetched from Bind in this run is in the sheet with the same Total and Estado.",
+        ),
+    ],
+    ins={"bind_invoices": dg.AssetIn(INVOICES.source_key)},
+)
+def invoices_sheet_checks(
+    context: dg.AssetCheckExecutionContext, bind_invoices: pd.DataFrame, smartsheet: SmartsheetResource
+) -> Iterator[dg.AssetCheckResult]:
+    written = run_materialization_metadata(context.instance, context.run, INVOICES.sheet_key)
+    if written.get("dry_run"):
+        note = "dry run: nothing was written, so there is nothing to verify"
+        for name in (NO_DUPLICATES, MATCHES_BIND):
+            yield dg.AssetCheckResult(check_name=name, passed=True, metadata={"note": note})
+        return
+    sheet_id = int(written["sheet_id"])
+    rows, _ = smartsheet.gateway().read_rows(sheet_id, ("UUID", *COMPARED))
+
+    duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
+    yield dg.AssetCheckResult(
+        check_name=NO_DUPLICATES,
+        passed=not duplicates,
+        severity=dg.AssetCheckSeverity.WARN,  # pre-existing duplicates are reported, never multiplied
+        description=f"UUIDs on more than one row: {_listed(sorted(duplicates))}" if duplicates else None,
+        metadata={"sheet_id": str(sheet_id), "sheet_rows": len(rows), "duplicate_uuids": len(duplicates)},
+    )
+
+    uuid_column = INVOICES.mapping.column("UUID")
+    sheet_by_uuid: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        sheet_by_uuid.setdefault(comparable(row.cells.get("UUID"), uuid_column), row.cells)
+    records = InvoiceBatch(frame=bind_invoices, skipped=[]).records()
+    problems = mismatches(records, sheet_by_uuid)
+    yield dg.AssetCheckResult(
+        check_name=MATCHES_BIND,
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{len(problems)} fetched invoice(s) differ in the sheet: "
+            + _listed([f"{uuid} ({why})" for uuid, why in sorted(problems.items())])
+            if problems
+            else None
+        ),
+        metadata={"sheet_id": str(sheet_id), "invoices_checked": len(records), "mismatched": len(problems)},
+    )

@@ -1,0 +1,76 @@
+"""Run config an operator sees in the launchpad of sync_invoices and reconcile_invoices."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import dagster as dg
+from pydantic import Field
+
+from smartbind_pipelines.core.invoices import DEFAULT_STATUS_LABELS
+
+from .window import SyncWindow, parse_window_bound, plan_window
+
+RECONCILE_DAYS_DEFAULT = 35
+
+
+class InvoiceWindowConfig(dg.Config):
+    """Which invoices bind_invoices reads. Leave everything empty for the regular sync."""
+
+    window_start: str | None = Field(
+        default=None,
+        description=(
+            "Backfill from this Mexico City date (YYYY-MM-DD) or moment (YYYY-MM-DDTHH:MM:SS). "
+            "A backfill never moves the watermark. Empty: continue from the watermark."
+        ),
+    )
+    window_end: str | None = Field(
+        default=None,
+        description="Backfill up to this date (the whole day is included) or moment (excluded). Empty: now.",
+    )
+    reconcile_days: int | None = Field(
+        default=None,
+        description="Re-read the last N days instead of the window (reconcile_invoices sets 35).",
+    )
+    lookback_hours: float = Field(
+        default=24.0, description="The very first run (no watermark yet) reads this far back."
+    )
+    overlap_minutes: float = Field(
+        default=10.0, description="Each run re-reads this much before the watermark, for late commits in Bind."
+    )
+    status_labels: dict[str, str] = Field(
+        default={str(code): label for code, label in DEFAULT_STATUS_LABELS.items()},
+        description="Bind Status code -> Estado written to the sheet.",
+    )
+    draft_follow_days: int = Field(
+        default=RECONCILE_DAYS_DEFAULT,
+        description="Drafts seen without UUID are re-read by id on each run until stamped, for this many days.",
+    )
+
+    def window(self, now: datetime, watermark: datetime | None) -> SyncWindow:
+        start = parse_window_bound(self.window_start, field="window_start", is_end=False) if self.window_start else None
+        end = parse_window_bound(self.window_end, field="window_end", is_end=True) if self.window_end else None
+        return plan_window(
+            now,
+            watermark=watermark,
+            overlap=timedelta(minutes=self.overlap_minutes),
+            lookback=timedelta(hours=self.lookback_hours),
+            start=start,
+            end=end,
+            reconcile_days=self.reconcile_days,
+        )
+
+    def labels(self) -> dict[int, str]:
+        try:
+            return {int(code): label for code, label in self.status_labels.items()}
+        except ValueError as exc:
+            raise ValueError(f"status_labels: keys must be Bind Status codes (integers): {exc}") from exc
+
+
+class SheetWriteConfig(dg.Config):
+    """How smartsheet_invoices writes."""
+
+    dry_run: bool = Field(
+        default=False,
+        description="Plan only: report what would be added and updated, write nothing, keep the watermark.",
+    )

@@ -1,0 +1,95 @@
+"""Where the sync left off, kept as metadata on the sheet asset's materializations.
+
+``watermark`` is the window end of the last incremental run in which every write succeeded: a failed
+run raises before materializing, so it records nothing and the next run starts from the old mark.
+``pending_draft_ids`` are Bind invoices seen without a UUID (unstamped drafts). Bind's ``Date`` is the
+creation date and never changes, so a draft stamped later would fall behind the window; each run
+re-reads these ids until they are stamped, deleted or older than ``draft_follow_days``.
+
+Every writing run carries both forward, so the newest materialization holds the current state; the
+watermark is still taken as the maximum over recent ones so a late-finishing backfill cannot pull it
+back. Dry runs record no state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import dagster as dg
+
+from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+
+from .window import SyncWindow
+
+WATERMARK = "watermark"
+PENDING_DRAFTS = "pending_draft_ids"
+STATE_SCAN = 50  # recent materializations considered when reading the watermark
+
+
+@dataclass(frozen=True)
+class SyncState:
+    watermark: datetime | None = None
+    pending_draft_ids: tuple[str, ...] = ()
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)  # MetadataValue -> raw value
+
+
+def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
+    """The sync state from materialization metadata, newest first."""
+    watermark: datetime | None = None
+    pending: tuple[str, ...] | None = None
+    for metadata in newest_first:
+        if WATERMARK in metadata and _plain(metadata[WATERMARK]):
+            mark = parse_bind_datetime(str(_plain(metadata[WATERMARK])))
+            watermark = mark if watermark is None else max(watermark, mark)
+        if pending is None and PENDING_DRAFTS in metadata:
+            raw = _plain(metadata[PENDING_DRAFTS])
+            pending = tuple(json.loads(raw) if isinstance(raw, str) else raw or ())
+    return SyncState(watermark, pending or ())
+
+
+def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str]) -> SyncState:
+    """The state after a run that wrote everything it fetched."""
+    watermark = previous.watermark
+    if window.advances_watermark:
+        watermark = window.end if watermark is None else max(watermark, window.end)
+    return SyncState(watermark, tuple(sorted(set(pending_draft_ids))))
+
+
+def state_metadata(state: SyncState) -> dict[str, Any]:
+    metadata: dict[str, Any] = {PENDING_DRAFTS: dg.MetadataValue.json(list(state.pending_draft_ids))}
+    if state.watermark is not None:
+        metadata[WATERMARK] = dg.MetadataValue.text(to_cdmx(state.watermark).isoformat())
+    return metadata
+
+
+def read_sync_state(instance: dg.DagsterInstance, sheet_asset: dg.AssetKey) -> SyncState:
+    records = instance.fetch_materializations(sheet_asset, limit=STATE_SCAN).records
+    return state_from_history(
+        record.asset_materialization.metadata for record in records if record.asset_materialization
+    )
+
+
+def run_materialization_metadata(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, asset_key: dg.AssetKey
+) -> dict[str, Any]:
+    """Metadata of ``asset_key``'s materialization in this run, or in the run it re-executes.
+
+    The sheet asset reads what the Bind asset recorded (window, drafts, request counts) from here, the
+    same metadata the UI shows.
+    """
+    run_id: str | None = run.run_id
+    while run_id:
+        events = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        for record in reversed(events.records):
+            materialization = record.event_log_entry.asset_materialization
+            if materialization and materialization.asset_key == asset_key:
+                return {key: _plain(value) for key, value in materialization.metadata.items()}
+        parent = instance.get_run_by_id(run_id)
+        run_id = parent.parent_run_id if parent else None
+    return {}
