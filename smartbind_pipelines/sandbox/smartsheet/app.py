@@ -1,0 +1,275 @@
+"""The HTTP face of the emulator: Smartsheet API 2.0 routes under ``/2.0``, wrapped in FaultMiddleware.
+
+Handlers parse the request on the event loop and run the state operation in a worker thread, so
+overlapping requests on one sheet really overlap (the per-sheet lock or the 4004 collision decides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smartbind_pipelines.sandbox.faults import FaultMiddleware, SandboxControl
+from smartbind_pipelines.sandbox.smartsheet import admin
+from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, SmartsheetErrorFlavor, body_required,
+                                                           current_path, invalid_parameter, json_response,
+                                                           method_not_supported, missing_parameter, not_found,
+                                                           parse_error, token_invalid, token_required)
+from smartbind_pipelines.sandbox.smartsheet.sheet import SheetQuery
+from smartbind_pipelines.sandbox.smartsheet.state import SmartsheetState
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+class Query:
+    """Query-string reader with the API's rules: case-insensitive booleans, ``%2C``-separated lists."""
+
+    def __init__(self, request: Request):
+        self._params = request.query_params
+
+    def raw(self, name: str) -> str | None:
+        return self._params.get(name)
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        raw = self._params.get(name)
+        if raw is None or raw == "":
+            return default
+        if raw.lower() not in ("true", "false"):
+            raise invalid_parameter(raw, name)
+        return raw.lower() == "true"
+
+    def integer(self, name: str, minimum: int | None = None) -> int | None:
+        raw = self._params.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise invalid_parameter(raw, name) from None
+        if minimum is not None and value < minimum:
+            raise invalid_parameter(raw, name)
+        return value
+
+    def words(self, name: str) -> list[str]:
+        raw = self._params.get(name) or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    def ids(self, name: str) -> list[int] | None:
+        if self._params.get(name) is None:
+            return None
+        try:
+            return [int(part) for part in self.words(name)]
+        except ValueError:
+            raise invalid_parameter(self._params[name], name) from None
+
+    def timestamp(self, name: str) -> dt.datetime | None:
+        raw = self._params.get(name)
+        if not raw:
+            return None
+        try:
+            stamp = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise invalid_parameter(raw, name) from None
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+
+
+async def _json_body(request: Request):
+    raw = await request.body()
+    if not raw.strip():
+        raise body_required()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise parse_error(str(exc)) from None
+
+
+def _index_result(items: list, query: Query) -> dict:
+    """The IndexResult envelope of list endpoints; ``includeAll=true`` drops paging and ``pageSize``."""
+    total = len(items)
+    if query.flag("includeAll"):
+        return {"pageNumber": 1, "totalPages": 1 if total else 0, "totalCount": total, "data": items}
+    size = query.integer("pageSize", minimum=1) or 100
+    page = query.integer("page", minimum=1) or 1
+    return {"pageNumber": page, "pageSize": size, "totalPages": math.ceil(total / size), "totalCount": total,
+            "data": items[(page - 1) * size: page * size]}
+
+
+def _sheet_query(query: Query) -> SheetQuery:
+    exclude = set(query.words("exclude"))
+    return SheetQuery(
+        column_ids=query.ids("columnIds"), row_ids=query.ids("rowIds"), row_numbers=query.ids("rowNumbers"),
+        page=query.integer("page", minimum=1), page_size=query.integer("pageSize", minimum=1),
+        exclude_nonexistent="nonexistentCells" in exclude, include=frozenset(query.words("include")),
+        level=query.integer("level") or 0, rows_modified_since=query.timestamp("rowsModifiedSince"),
+    )
+
+
+def _int_id(raw: str) -> int:
+    return int(raw)
+
+
+class SmartsheetApi:
+    """Route table and handlers of the public API (everything under ``/2.0``)."""
+
+    def __init__(self, state: SmartsheetState, tokens: set[str] | None):
+        self.state = state
+        self.tokens = set(tokens) if tokens is not None else None
+        self.routes: list[tuple[re.Pattern, dict[str, Handler]]] = [
+            (re.compile(r"^/2\.0/sheets$"), {"GET": self.list_sheets, "POST": self.create_sheet}),
+            (re.compile(r"^/2\.0/(?P<kind>folders|workspaces)/(?P<container_id>\d+)/sheets$"),
+             {"POST": self.create_sheet}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)$"), {"GET": self.get_sheet, "DELETE": self.delete_sheet}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/version$"), {"GET": self.get_version}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/columns$"), {"GET": self.list_columns}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/columns/(?P<column_id>\d+)$"),
+             {"GET": self.get_column, "PUT": self.update_column, "DELETE": self.delete_column}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows$"),
+             {"POST": self.add_rows, "PUT": self.update_rows, "DELETE": self.delete_rows}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)$"), {"GET": self.get_row}),
+        ]
+
+    def authorize(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise token_required()
+        if self.tokens is not None and token not in self.tokens:
+            raise token_invalid()
+
+    async def __call__(self, request: Request) -> Response:
+        try:
+            for pattern, methods in self.routes:
+                match = pattern.match(request.url.path)
+                if match is None:
+                    continue
+                self.authorize(request)
+                handler = methods.get(request.method)
+                if handler is None:
+                    raise method_not_supported()
+                params = {k: (v if k == "kind" else _int_id(v)) for k, v in match.groupdict().items()}
+                return await handler(request, Query(request), **params)
+            self.authorize(request)
+            raise not_found()
+        except SmartsheetError as error:
+            return error.response()
+        except Exception:  # an emulator bug must still answer like the service, never hang the SDK
+            log.exception("smartsheet emulator failed on %s %s", request.method, request.url.path)
+            return SmartsheetError(500, 4000, "An unexpected error has occurred.").response()
+
+    # -- sheets -------------------------------------------------------------------------------------
+
+    async def list_sheets(self, request: Request, query: Query) -> Response:
+        with_version = "sheetVersion" in query.words("include")
+        sheets = await run_in_threadpool(self.state.list_sheets, with_version)
+        return json_response(_index_result(sheets, query))
+
+    async def create_sheet(self, request: Request, query: Query, kind: str | None = None,
+                           container_id: int | None = None) -> Response:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise parse_error("the sheet must be a JSON object.")
+        if body.get("fromId") is not None:
+            raise SmartsheetError(400, 9999, "Smartsheet emulator: creating a sheet fromId is not emulated.")
+        container = (kind[:-1], container_id) if kind else None
+        created = await run_in_threadpool(lambda: self.state.create_sheet(body.get("name"), body.get("columns"),
+                                                                          container=container))
+        return json_response({"message": "SUCCESS", "resultCode": 0, "result": created})
+
+    async def get_sheet(self, request: Request, query: Query, sheet_id: int) -> Response:
+        sheet_query = _sheet_query(query)
+        if_version_after = query.integer("ifVersionAfter")
+        body = await run_in_threadpool(self.state.get_sheet, sheet_id, sheet_query, if_version_after)
+        return json_response(body)
+
+    async def get_version(self, request: Request, query: Query, sheet_id: int) -> Response:
+        return json_response({"version": self.state.sheet_version(sheet_id)})
+
+    async def delete_sheet(self, request: Request, query: Query, sheet_id: int) -> Response:
+        await run_in_threadpool(self.state.delete_sheet, sheet_id)
+        return json_response({"message": "SUCCESS", "resultCode": 0})
+
+    # -- columns ------------------------------------------------------------------------------------
+
+    async def list_columns(self, request: Request, query: Query, sheet_id: int) -> Response:
+        columns = await run_in_threadpool(self.state.list_columns, sheet_id, query.integer("level") or 0)
+        return json_response(_index_result(columns, query))
+
+    async def get_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
+        return json_response(await run_in_threadpool(self.state.get_column, sheet_id, column_id))
+
+    async def update_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
+        body = await _json_body(request)
+        return json_response(await run_in_threadpool(self.state.update_column, sheet_id, column_id, body))
+
+    async def delete_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
+        return json_response(await run_in_threadpool(self.state.delete_column, sheet_id, column_id))
+
+    # -- rows ---------------------------------------------------------------------------------------
+
+    async def add_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
+        partial = query.flag("allowPartialSuccess")
+        self.state.sheet(sheet_id)  # 404 before the body is even read, as the service does
+        body = await _json_body(request)
+        return json_response(await run_in_threadpool(self.state.add_rows, sheet_id, body, partial))
+
+    async def update_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
+        partial = query.flag("allowPartialSuccess")
+        self.state.sheet(sheet_id)
+        body = await _json_body(request)
+        return json_response(await run_in_threadpool(self.state.update_rows, sheet_id, body, partial))
+
+    async def delete_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
+        if not query.words("ids"):
+            raise missing_parameter("ids")
+        row_ids = query.ids("ids")
+        ignore = query.flag("ignoreRowsNotFound")
+        return json_response(await run_in_threadpool(self.state.delete_rows, sheet_id, row_ids, ignore))
+
+    async def get_row(self, request: Request, query: Query, sheet_id: int, row_id: int) -> Response:
+        include = frozenset(query.words("include"))
+        exclude = "nonexistentCells" in query.words("exclude")
+        return json_response(await run_in_threadpool(self.state.get_row, sheet_id, row_id, include, exclude))
+
+
+class _SmartsheetFaults(FaultMiddleware):
+    """FaultMiddleware that remembers the request path, so an injected 4004 names the sheet it hit."""
+
+    async def __call__(self, scope, receive, send):
+        token = current_path.set(scope.get("path", "") if scope["type"] == "http" else "")
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            current_path.reset(token)
+
+
+def create_smartsheet_app(state: SmartsheetState, tokens: set[str] | None = None) -> FaultMiddleware:
+    """The emulator as an ASGI app: API under ``/2.0``, admin under ``/_sandbox``.
+
+    ``tokens``: accepted bearer tokens; ``None`` accepts any non-empty token.
+    """
+    api = SmartsheetApi(state, tokens)
+    control = SandboxControl()
+    sandbox = admin.SandboxRoutes(state, control)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        if request.url.path.startswith("/_sandbox/"):
+            response = await sandbox(request)
+        else:
+            response = await api(request)
+        await response(scope, receive, send)
+
+    return _SmartsheetFaults(app, SmartsheetErrorFlavor(), control)

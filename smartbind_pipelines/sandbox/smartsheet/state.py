@@ -1,0 +1,267 @@
+"""The emulator's state: sheets, workspaces and folders, IDs, sandbox limits and the per-sheet write lock.
+
+Every public method is thread-safe; the HTTP layer runs them in worker threads so that two requests on
+one sheet really overlap (which is what the save-collision mode detects).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, fields
+
+from smartbind_pipelines.sandbox.smartsheet import rows as row_ops
+from smartbind_pipelines.sandbox.smartsheet.columns import apply_column_update, build_column, validate_new_columns
+from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
+                                                           server_error_4004)
+from smartbind_pipelines.sandbox.smartsheet.sheet import Sheet, SheetQuery
+
+MAX_ID = 2**53 - 1  # IDs must survive a trip through a JavaScript double
+_MIN_ID = 10**15    # real IDs are 16-digit numbers
+
+
+@dataclass
+class SandboxConfig:
+    """Limits and behaviours a test can change (PUT /_sandbox/config)."""
+
+    max_rows_per_request: int = 500
+    reject_oversized_batches: bool = True
+    save_collisions: bool = False
+    max_rows: int = 20000
+    max_cells: int = 500000
+    write_delay_ms: int = 0  # simulated save time, held under the sheet's write lock
+
+    def limits(self) -> row_ops.Limits:
+        return row_ops.Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows,
+                              self.max_cells)
+
+
+class IdAllocator:
+    """Random, unique, positive IDs below 2**53, shared by sheets, columns, rows and containers."""
+
+    def __init__(self, seed: int | None = None):
+        self._random = random.Random(seed)
+        self._used: set[int] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, wanted: int) -> int:
+        if not isinstance(wanted, int) or isinstance(wanted, bool) or not 0 < wanted <= MAX_ID:
+            raise ValueError(f"an id must be a positive integer below 2**53, not {wanted!r}")
+        with self._lock:
+            if wanted in self._used:
+                raise ValueError(f"id {wanted} is already in use")
+            self._used.add(wanted)
+        return wanted
+
+    def __call__(self) -> int:
+        with self._lock:
+            while True:
+                candidate = self._random.randint(_MIN_ID, MAX_ID)
+                if candidate not in self._used:
+                    self._used.add(candidate)
+                    return candidate
+
+
+class SmartsheetState:
+    def __init__(self, seed: int | None = None):
+        self._seed = seed
+        self._registry_lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every sheet, workspace and folder and restore the default limits."""
+        with self._registry_lock:
+            self.config = SandboxConfig()
+            self.new_id = IdAllocator(self._seed)
+            self.sheets: dict[int, Sheet] = {}
+            self.containers: dict[int, dict] = {}  # id -> {"id", "name", "kind": workspace|folder}
+
+    # -- sandbox configuration and containers -----------------------------------------------------------
+
+    def configure(self, **changes) -> dict:
+        known = {f.name: f.type for f in fields(SandboxConfig)}
+        for key, value in changes.items():
+            if key not in known:
+                raise ValueError(f"unknown sandbox setting {key!r}; known: {', '.join(known)}")
+            expected = bool if key in ("reject_oversized_batches", "save_collisions") else int
+            if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 0)):
+                raise ValueError(f"sandbox setting {key} must be a {'boolean' if expected is bool else 'non-negative integer'}")
+        with self._registry_lock:
+            for key, value in changes.items():
+                setattr(self.config, key, value)
+            return asdict(self.config)
+
+    def create_container(self, kind: str, name: str, container_id: int | None = None) -> dict:
+        if kind not in ("workspace", "folder"):
+            raise ValueError(f"container kind must be workspace or folder, not {kind!r}")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a {kind} needs a name")
+        with self._registry_lock:
+            new = self.new_id.claim(container_id) if container_id is not None else self.new_id()
+            self.containers[new] = {"id": new, "name": name, "kind": kind}
+            return dict(self.containers[new])
+
+    # -- sheets -------------------------------------------------------------------------------------
+
+    def create_sheet(self, name: str, columns: list[dict], sheet_id: int | None = None, *,
+                     container: tuple[str, int] | None = None) -> dict:
+        """Create a sheet as POST /sheets does (same validation) and return the API's ``result`` object.
+
+        ``container`` is ``("folder"|"workspace", id)``; an unknown one gives 404/1006.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise missing_attribute("sheet.name")
+        validate_new_columns(columns)
+        with self._registry_lock:
+            container_id = None
+            if container is not None:
+                kind, container_id = container
+                found = self.containers.get(container_id)
+                if found is None or found["kind"] != kind:
+                    raise not_found()
+            if sheet_id is not None:
+                try:
+                    self.new_id.claim(sheet_id)
+                except ValueError as exc:
+                    raise SmartsheetError(400, 1018, f"The value {sheet_id} was not valid for the parameter "
+                                                     f"sheet.id: {exc}.") from None
+            else:
+                sheet_id = self.new_id()
+            built = [build_column(self.new_id(), spec) for spec in columns]
+            permalink = f"https://app.smartsheet.com/sheets/{secrets.token_urlsafe(30)[:40]}"
+            sheet = Sheet(sheet_id, name, built, permalink, container_id)
+            self.sheets[sheet_id] = sheet
+        return {"id": sheet.id, "name": sheet.name, "accessLevel": "OWNER", "permalink": sheet.permalink,
+                "columns": sheet.render_columns()}
+
+    def sheet(self, sheet_id: int) -> Sheet:
+        with self._registry_lock:
+            sheet = self.sheets.get(sheet_id)
+        if sheet is None:
+            raise not_found()
+        return sheet
+
+    def list_sheets(self, with_version: bool = False) -> list[dict]:
+        with self._registry_lock:
+            sheets = list(self.sheets.values())
+        return [sheet.summary(with_version) for sheet in sorted(sheets, key=lambda s: (s.name.casefold(), s.id))]
+
+    def delete_sheet(self, sheet_id: int) -> None:
+        with self._registry_lock:
+            if self.sheets.pop(sheet_id, None) is None:
+                raise not_found()
+
+    def get_sheet(self, sheet_id: int, query: SheetQuery | None = None, if_version_after: int | None = None) -> dict:
+        sheet = self.sheet(sheet_id)
+        query = query or SheetQuery()
+        with sheet.data_lock:
+            if if_version_after is not None and if_version_after >= sheet.version:
+                return {"version": sheet.version}
+            if query.column_ids is not None:
+                known = {column.id for column in sheet.columns}
+                for column_id in query.column_ids:
+                    if column_id not in known:
+                        raise SmartsheetError(400, 1018, f"The value {column_id} was not valid for the "
+                                                         "parameter columnIds.")
+            return sheet.render(query)
+
+    def sheet_version(self, sheet_id: int) -> int:
+        return self.sheet(sheet_id).version
+
+    def get_row(self, sheet_id: int, row_id: int, include: frozenset[str] = frozenset(),
+                exclude_nonexistent: bool = False) -> dict:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            row = sheet.rows_by_id.get(row_id)
+            if row is None:
+                raise not_found()
+            return sheet.render_row(row, exclude_nonexistent=exclude_nonexistent, include=include)
+
+    def rows_as_dicts(self, sheet_id: int) -> list[dict]:
+        """Every row as ``{"id": rowId, "cells": {title: value}}`` in sheet order (empty cells are None)."""
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return [{"id": row.id, "cells": sheet.values_by_title(row)} for row in sheet.rows]
+
+    # -- columns ------------------------------------------------------------------------------------
+
+    def list_columns(self, sheet_id: int, level: int = 0) -> list[dict]:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return sheet.render_columns(level)
+
+    def get_column(self, sheet_id: int, column_id: int) -> dict:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            column = sheet.column(column_id)
+            if column is None:
+                raise not_found()
+            return column.render(sheet.columns.index(column))
+
+    def update_column(self, sheet_id: int, column_id: int, spec) -> dict:
+        """PUT /sheets/{id}/columns/{cid}: rename, move or retype a column (what a user does in the UI)."""
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            column = sheet.column(column_id)
+            if column is None:
+                raise not_found()
+            apply_column_update(sheet.columns, column, spec)
+            sheet.changed()
+            return {"message": "SUCCESS", "resultCode": 0,
+                    "result": column.render(sheet.columns.index(column)), "version": sheet.version}
+
+    def rename_column(self, sheet_id: int, column_id: int, title: str) -> dict:
+        return self.update_column(sheet_id, column_id, {"title": title})["result"]
+
+    def delete_column(self, sheet_id: int, column_id: int) -> dict:
+        """DELETE /sheets/{id}/columns/{cid}: the column and its cells go; the primary column cannot."""
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            column = sheet.column(column_id)
+            if column is None:
+                raise not_found()
+            if column.primary:
+                raise SmartsheetError(400, 1032, "The attribute(s) column.primary are not allowed for this "
+                                                 "operation: the primary column cannot be deleted.")
+            sheet.columns.remove(column)
+            for row in sheet.rows:
+                row.cells.pop(column_id, None)
+            sheet.changed()
+            return {"message": "SUCCESS", "resultCode": 0, "version": sheet.version}
+
+    # -- rows ---------------------------------------------------------------------------------------
+
+    def add_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            return row_ops.add_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits(),
+                                    new_id=self.new_id)
+
+    def update_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            return row_ops.update_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits())
+
+    def delete_rows(self, sheet_id: int, row_ids: list[int], ignore_rows_not_found: bool = False) -> dict:
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            return row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
+
+    @contextlib.contextmanager
+    def _writing(self, sheet: Sheet):
+        """One writer per sheet. With save collisions on, a second overlapping writer gets 500/4004."""
+        if self.config.save_collisions:
+            if not sheet.write_lock.acquire(blocking=False):
+                raise server_error_4004(sheet.id)
+        else:
+            sheet.write_lock.acquire()
+        try:
+            if self.config.write_delay_ms:
+                time.sleep(self.config.write_delay_ms / 1000)
+            with sheet.data_lock:
+                yield
+        finally:
+            sheet.write_lock.release()
