@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from smartbind_pipelines.defs import process_config
+from smartbind_pipelines.defs import alerts, process_config
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(process_config.defs)
+    return dg.Definitions.merge(process_config.defs, alerts.defs)
