@@ -8,6 +8,7 @@ from smartbind_pipelines.commands.sandbox import sandbox
 from smartbind_pipelines.commands.admin_api import admin_api
 from smartbind_pipelines.commands.config import config
 from smartbind_pipelines.commands.doctor import doctor
+from smartbind_pipelines.commands.sheets import sheets
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,7 @@ main.add_command(sandbox)
 main.add_command(admin_api)
 main.add_command(config)
 main.add_command(doctor)
+main.add_command(sheets)
 
 
 if __name__ == "__main__":

@@ -454,7 +454,8 @@ def connect_smartsheet(env: Mapping[str, str]):
     from smartbind_pipelines.core.sheets import SheetGateway
 
     base = (env.get("SMARTSHEET_API_BASE", "").strip() or DEFAULT_SMARTSHEET_API_BASE).rstrip("/")
-    return SheetGateway.connect(env["SMARTSHEET_ACCESS_TOKEN"], base, timeout=20, max_retry_time=5)
+    return SheetGateway.connect(env["SMARTSHEET_ACCESS_TOKEN"], base, timeout=20, max_retry_time=5,
+                                 transport_attempts=2, retry_delay=0.5)
 
 
 def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
