@@ -3,8 +3,9 @@
 import dagster as dg
 
 from smartbind_pipelines.defs import alerts, process_config
+from smartbind_pipelines.defs import invoices, resources
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(process_config.defs, alerts.defs)
+    return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, invoices.defs)

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.cdmx import now_cdmx, parse_bind_datetime
-from smartbind_pipelines.core.sheets import SheetGateway
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
 
 DEFAULT_BIND_API_BASE_URL = "https://api.bind.com.mx/api"
 DEFAULT_SMARTSHEET_API_BASE = "https://api.smartsheet.com/2.0"
@@ -55,12 +55,17 @@ class SmartsheetResource(dg.ConfigurableResource):
         default=60.0, description="How long the SDK keeps retrying rate limits (4003) and save collisions (4004)."
     )
 
+    fixed_retry_delay_seconds: float | None = Field(
+        default=None,
+        description="Sandbox and tests only: retry after this fixed delay instead of the SDK's exponential backoff.",
+    )
+
     def gateway(self) -> SheetGateway:
+        backoff = self.max_retry_seconds
+        if self.fixed_retry_delay_seconds is not None:
+            backoff = FixedBackoff(delay=self.fixed_retry_delay_seconds)
         return SheetGateway.connect(
-            self.access_token,
-            self.api_base,
-            timeout=self.timeout_seconds,
-            max_retry_time=self.max_retry_seconds,
+            self.access_token, self.api_base, timeout=self.timeout_seconds, max_retry_time=backoff
         )
 
 
@@ -95,10 +100,9 @@ def smartsheet_resource_from_env() -> SmartsheetResource:
     )
 
 
-defs = dg.Definitions(
-    resources={
-        "bind": bind_resource_from_env(),
-        "smartsheet": smartsheet_resource_from_env(),
-        "clock": ClockResource(),
-    }
-)
+def sync_resources_from_env() -> dict[str, dg.ConfigurableResource]:
+    """The connections every sync uses, built from the environment as it is now."""
+    return {"bind": bind_resource_from_env(), "smartsheet": smartsheet_resource_from_env(), "clock": ClockResource()}
+
+
+defs = dg.Definitions(resources=sync_resources_from_env())

@@ -11,7 +11,7 @@ import pandas as pd
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
-from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, sync_sheet
+from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, SheetSyncError, sync_sheet
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 
@@ -86,6 +86,7 @@ def bind_invoices(
             "dagster/row_count": len(batch.frame),
             "skipped": len(batch.skipped),
             "skipped_invoices": skipped_table(batch.skipped),
+            "adjusted": len(batch.adjusted),
             "drafts_followed": len(followed),
             "drafts_stamped_since": len(stamped),
             PENDING_DRAFTS: dg.MetadataValue.json(pending),
@@ -122,10 +123,24 @@ def smartsheet_invoices(
     try:
         result = sync_sheet(gateway, target.sheet_id, records, INVOICES.mapping, dry_run=config.dry_run)
     except (MissingColumnError, SheetCapacityError) as exc:
-        raise dg.Failure(description=str(exc), metadata=target.metadata(), allow_retries=False) from exc
+        # Nothing was written; retrying cannot help until someone fixes the sheet.
+        raise dg.Failure(
+            description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
+        ) from exc
+    except SheetSyncError as exc:
+        partial = exc.partial_result
+        written = f"inserted {partial.inserted}, updated {partial.updated}" if partial else "nothing"
+        raise dg.Failure(
+            description=(
+                f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
+                f"{written}. The watermark did not move; the next run repeats the window."
+            ),
+            metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
+        ) from exc
 
     metadata = {
         **target.metadata(),
+        "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
         "window_start": source.get("window_start", ""),
         "window_end": source.get("window_end", ""),
         "mode": source.get("mode", ""),
