@@ -76,14 +76,14 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     async def list_configs(request: Request) -> JSONResponse:
         if not authorised(request):
             return refusal()
-        configs = await run_in_threadpool(store.list)
+        configs = await run_in_threadpool(_store(request).list)
         return _envelope(configs=[config.to_dict() for config in configs])
 
     async def get_config(request: Request) -> JSONResponse:
         if not authorised(request):
             return refusal()
         job_id = request.path_params["job_id"]
-        config = await run_in_threadpool(store.get, job_id)
+        config = await run_in_threadpool(_store(request).get, job_id)
         if config is None:
             return _error(404, str(UnknownProcessError(job_id).message), "job_id", job_id=job_id)
         return _envelope(config=config.to_dict())
@@ -103,7 +103,7 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
             return _error(400, f"request body must be a JSON object, got {type(changes).__name__}")
         actor = _actor(request)
         try:
-            config = await run_in_threadpool(store.update, job_id, changes, via="api", actor=actor)
+            config = await run_in_threadpool(_store(request).update, job_id, changes, via="api", actor=actor)
         except UnknownProcessError as exc:
             return _error(404, exc.message, exc.field, job_id=job_id)
         except ConfigValidationError as exc:
@@ -118,7 +118,7 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_HISTORY_LIMIT:
             return _error(422, f"must be an integer between 1 and {MAX_HISTORY_LIMIT}", "limit")
         try:
-            entries = await run_in_threadpool(store.history, job_id, int(raw_limit))
+            entries = await run_in_threadpool(_store(request).history, job_id, int(raw_limit))
         except UnknownProcessError as exc:
             return _error(404, exc.message, exc.field, job_id=job_id)
         return _envelope(job_id=job_id, history=entries)
@@ -133,6 +133,10 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     app = Starlette(routes=routes)
     app.state.store = store
     return app
+
+
+def _store(request: Request) -> ProcessConfigStore:
+    return request.app.state.store
 
 
 def _actor(request: Request) -> str:

@@ -29,18 +29,25 @@ def db_path(tmp_path, monkeypatch):
     return tmp_path / "processes.db"
 
 
-@pytest.fixture
-def admin(db_path):
-    """A running API and a session that authenticates as the operator."""
+@pytest.fixture(scope="module")
+def _server(tmp_path_factory):
     token = "admin-" + secrets.token_hex(16)
-    store = ProcessConfigStore(db_path)
+    store = ProcessConfigStore(tmp_path_factory.mktemp("api") / "unused.db", env={})
     with BackgroundServer(create_app(store, token)) as server:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        session.base_url = server.url
-        session.token = token
-        yield session
-        session.close()
+        yield server, token
+
+
+@pytest.fixture
+def admin(_server, db_path):
+    """The running API, pointed at this test's own file, and a session authenticated as the operator."""
+    server, token = _server
+    server.app.state.store = ProcessConfigStore(db_path)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    session.base_url = server.url
+    session.token = token
+    yield session
+    session.close()
 
 
 def _url(admin, path):
