@@ -11,7 +11,8 @@ from .cadence import IN_FLIGHT_STATUSES, RunSummary, decide_sync
 from .jobs import sync_invoices
 from .process import INVOICES, SyncProcess
 
-DRY_RUN_TAG = "smartbind/dry_run"  # dry runs write nothing, so they do not reset the cadence
+# Dry runs write nothing, so they do not reset the cadence (smartbind sync --dry-run sets the tag).
+DRY_RUN_TAG = "smartbind/dry_run"
 
 
 def _summary(record: dg.RunRecord) -> RunSummary:

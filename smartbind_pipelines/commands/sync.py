@@ -1,0 +1,140 @@
+"""`smartbind sync JOB_ID`: start a sync or a backfill now, outside the sensor's cadence.
+
+By default the run is submitted to the Dagster instance (DAGSTER_HOME) through `dagster job launch`,
+so it waits in the same queue as the sensor's runs and never overlaps another run of its process.
+``--local`` executes it in this process instead and prints what it wrote.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+DRY_RUN_TAG = "smartbind/dry_run"  # the sensor does not count dry runs when timing the next sync
+
+# Job name -> "module:function" building its run config from (window_start, window_end, dry_run).
+# Imported only when used: loading Dagster would slow every other `smartbind` command.
+LAUNCHABLE = {
+    "sync_invoices": "smartbind_pipelines.defs.invoices.launch:invoice_run_config",
+    "reconcile_invoices": "smartbind_pipelines.defs.invoices.launch:invoice_run_config",
+}
+SUMMARY_ASSETS = {"sync_invoices": "smartsheet_invoices", "reconcile_invoices": "smartsheet_invoices"}
+SUMMARY_KEYS = ("sheet_id", "sheet_name", "mode", "window_start", "window_end", "fetched", "skipped",
+                "inserted", "updated", "unchanged", "failed", "planned_inserts", "planned_updates",
+                "bind_requests", "smartsheet_requests", "duration_seconds")
+
+
+def _bound(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        (date if len(value) == 10 else datetime).fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS", param_hint=option) from None
+    return value
+
+
+def _dagster_executable() -> str:
+    beside = Path(sys.executable).with_name("dagster")
+    return str(beside) if beside.exists() else (shutil.which("dagster") or "dagster")
+
+
+@click.command("sync")
+@click.argument("job_id", type=click.Choice(sorted(LAUNCHABLE)))
+@click.option("--from", "window_start", help="Backfill from this Mexico City date or datetime (YYYY-MM-DD[THH:MM:SS]).")
+@click.option("--to", "window_end", help="Backfill up to this date (included) or datetime (excluded). Default: now.")
+@click.option("--dry-run", is_flag=True, help="Plan only: report adds and updates, write nothing.")
+@click.option("--local", is_flag=True, help="Execute in this process instead of submitting to the instance.")
+@click.option("-w", "--workspace", default="workspace.yaml", show_default=True, type=click.Path(dir_okay=False),
+              help="Dagster workspace used to submit the run.")
+def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run: bool, local: bool,
+         workspace: str) -> None:
+    """Start JOB_ID now: the regular sync, a backfill (--from/--to) or a dry run.
+
+    A backfill never moves the watermark, so the regular sync carries on where it was.
+    """
+    if window_end and not window_start:
+        raise click.BadParameter("--to needs --from", param_hint="--to")
+    module, function = LAUNCHABLE[job_id].split(":")
+    build_run_config: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module), function)
+    run_config = build_run_config(
+        window_start=_bound(window_start, "--from"), window_end=_bound(window_end, "--to"), dry_run=dry_run
+    )
+    tags = {"trigger": "smartbind-cli"}
+    if dry_run:
+        tags[DRY_RUN_TAG] = "true"
+    if local:
+        _execute_locally(job_id, run_config, tags)
+    else:
+        _submit(job_id, run_config, tags, workspace)
+
+
+def _submit(job_id: str, run_config: dict, tags: dict, workspace: str) -> None:
+    if not os.environ.get("DAGSTER_HOME"):
+        raise click.ClickException(
+            "DAGSTER_HOME is not set: point it at the instance the daemon uses, or use --local"
+        )
+    if not Path(workspace).is_file():
+        raise click.ClickException(f"workspace file {workspace} not found (use -w PATH)")
+    run_id = str(uuid.uuid4())
+    command = [
+        _dagster_executable(), "job", "launch", "-w", workspace, "-j", job_id,
+        "--config-json", json.dumps(run_config), "--tags", json.dumps(tags), "--run-id", run_id,
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
+        raise click.ClickException(f"dagster job launch failed for {job_id}:\n" + "\n".join(detail))
+    click.echo(run_id)
+    click.echo(
+        f"Submitted {job_id} run {run_id}; it starts when the Dagster daemon takes it from the queue "
+        f"(after any running {job_id.split('_', 1)[-1]} sync). Follow it in the UI under Runs.",
+        err=True,
+    )
+
+
+def _execute_locally(job_id: str, run_config: dict, tags: dict) -> None:
+    import dagster as dg
+
+    from smartbind_pipelines.core.process_config import default_db_path
+    from smartbind_pipelines.defs.process_config import ProcessConfigResource
+    from smartbind_pipelines.defs.resources import sync_resources_from_env
+    from smartbind_pipelines.definitions import defs
+
+    # The instance under DAGSTER_HOME, when set, holds the watermark the deployment uses.
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    resources = {**sync_resources_from_env(), "process_config": ProcessConfigResource(db_path=default_db_path(os.environ))}
+    job = defs().resolve_job_def(job_id)
+    result = job.execute_in_process(
+        run_config=run_config, instance=instance, tags=tags, resources=resources, raise_on_error=False
+    )
+    summary: dict[str, Any] = {"job": job_id, "run_id": result.run_id, "success": result.success}
+    for materialization in result.asset_materializations_for_node(SUMMARY_ASSETS[job_id]):
+        metadata = materialization.metadata
+        summary.update({key: getattr(metadata[key], "value", metadata[key]) for key in SUMMARY_KEYS if key in metadata})
+    if not result.success:
+        summary["error"] = _failure_text(result)
+    click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    if not result.success:
+        sys.exit(1)
+
+
+def _failure_text(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            if data.error:
+                return data.error.message.strip()
+    return "run failed"
