@@ -1,0 +1,103 @@
+"""`smartbind config ...` through click's runner, on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from smartbind_pipelines.cli import main
+from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines_tests.core.process_config.cases import BAD_CLI_ARGS, snapshot
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    for variable in SHEET_ID_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+    path = tmp_path / "processes.db"
+    monkeypatch.setenv("SMARTBIND_DB_PATH", str(path))
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["config", *args], catch_exceptions=False)
+
+
+def test_list_is_a_table_of_every_process(db_path):
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split()[:3] == ["JOB_ID", "ACTIVE", "EVERY"]
+    assert [row.split()[0] for row in rows] == ["sync_inventory", "sync_invoices"]
+    assert "4956740131966852" in rows[1] and "2 min" in rows[1]
+
+
+def test_show_prints_json(db_path):
+    result = run("show", "sync_invoices")
+    assert result.exit_code == 0
+    config = json.loads(result.output)
+    assert (config["job_id"], config["interval_minutes"], config["smartsheet_sheet_id"]) == (
+        "sync_invoices", 2, "4956740131966852")
+
+
+def test_db_path_option_wins_over_the_environment(db_path, tmp_path):
+    other = tmp_path / "other" / "p.db"
+    result = CliRunner().invoke(main, ["config", "--db-path", str(other), "set", "sync_invoices",
+                                       "--interval-minutes", "9"])
+    assert result.exit_code == 0, result.output
+    assert ProcessConfigStore(other).get("sync_invoices").interval_minutes == 9
+    assert ProcessConfigStore(db_path).get("sync_invoices").interval_minutes == 2
+
+
+def test_set_changes_fields_and_records_who(db_path):
+    result = run("set", "sync_inventory", "--interval-minutes", "30", "--sheet-id", "346190987087748",
+                 "--sheet-name", "Inventario", "--inactive", "--fields-mapping", '{"warehouse_ids": ["w1"]}',
+                 "--actor", "luis")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["interval_minutes"] == 30
+    stored = ProcessConfigStore(db_path).get("sync_inventory")
+    assert (stored.interval_minutes, stored.sheet_id_int, stored.smartsheet_sheet_name, stored.is_active) == (
+        30, 346190987087748, "Inventario", False)
+    assert stored.fields_mapping == {"warehouse_ids": ["w1"]}
+    history = run("history", "sync_inventory", "--json")
+    latest = json.loads(history.output)[0]
+    assert (latest["via"], latest["actor"]) == ("cli", "luis")
+    assert latest["new"]["interval_minutes"] == 30 and latest["old"]["interval_minutes"] == 60
+    resumed = run("set", "sync_inventory", "--active")
+    assert resumed.exit_code == 0 and ProcessConfigStore(db_path).get("sync_inventory").is_active is True
+
+
+def test_history_text_shows_old_and_new(db_path):
+    run("set", "sync_invoices", "--interval-minutes", "5")
+    result = run("history", "sync_invoices")
+    assert result.exit_code == 0
+    assert "interval_minutes: 2 -> 5" in result.output
+    assert result.output.index("cli") < result.output.index("seed")  # newest first
+
+
+@pytest.mark.parametrize("field, args", BAD_CLI_ARGS, ids=[" ".join(a) for _, a in BAD_CLI_ARGS])
+def test_a_bad_value_exits_non_zero_naming_the_field_and_writes_nothing(db_path, field, args):
+    ProcessConfigStore(db_path)
+    before = snapshot(db_path)
+    result = CliRunner().invoke(main, ["config", "set", "sync_invoices", *args])
+    assert result.exit_code != 0
+    assert field in result.output
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("command", [["show", "sync_clients"], ["set", "sync_clients", "--interval-minutes", "5"],
+                                     ["history", "sync_clients"]])
+def test_unknown_job_exits_non_zero(db_path, command):
+    ProcessConfigStore(db_path)
+    before = snapshot(db_path)
+    result = run(*command)
+    assert result.exit_code != 0
+    assert "job_id" in result.output and "sync_clients" in result.output
+    assert snapshot(db_path) == before
+
+
+def test_set_without_options_is_a_usage_error(db_path):
+    result = run("set", "sync_invoices")
+    assert result.exit_code == 2 and "nothing to change" in result.output
