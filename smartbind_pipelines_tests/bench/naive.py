@@ -1,28 +1,26 @@
 """The naive reference: upsert record by record, the way iPaaS "find row, then add or update" flows do.
 
-For each record it looks the key up (the sheet search endpoint when the key is one column, else a read
-of the key columns), then sends one single-row PUT (found) or POST (not found). It never compares
-values, so an unchanged record still costs a write: that is what Zapier/Make/Power Automate templates do.
+For each record it looks the key up by reading the sheet's key column(s) (``GET /sheets/{id}?columnIds=``,
+the "get rows, find the match" step), then sends one single-row PUT (found) or POST (not found). It never
+compares values, so an unchanged record still costs a write: that is what Zapier/Make/Power Automate
+templates do. (Those tools often use the search endpoint for the lookup instead; it costs the same one
+request per record, but the emulator does not serve it and real search is eventually consistent, so a
+row added a moment ago may not be found.)
 
-It talks plain HTTP with ``requests`` so that it shares nothing with the engine it is compared to
-except the emulator and the record mapping.
+It talks plain HTTP with ``requests``; it shares only the record mapping (titles, key, cell typing)
+with the engine it is compared to, so the comparison is about the upsert strategy alone.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import requests
 
+from smartbind_pipelines.core.sheets import SheetMapping, cell_value, comparable
 from smartbind_pipelines.sandbox.faults import route_template
-
-LOOKUP_SEARCH = "search"
-LOOKUP_KEY_COLUMNS = "key_columns"
 
 
 @dataclass
@@ -30,81 +28,61 @@ class NaiveResult:
     inserted: int = 0
     updated: int = 0
     requests: Counter = field(default_factory=Counter)
-    lookup: str = LOOKUP_SEARCH
 
 
-def cell_value(value: Any) -> Any:
-    """A JSON value Smartsheet accepts: dates as YYYY-MM-DD, empty as "" (None would be refused)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "item"):  # numpy scalars from a pandas frame
-        return value.item()
-    return value
-
-
-def key_text(value: Any) -> str:
-    return str(cell_value(value)).strip()
+class NaiveReferenceError(RuntimeError):
+    """A request of the naive reference failed; names the endpoint and status, never the token."""
 
 
 class NaiveUpserter:
-    """One sheet, one session; ``upsert(records)`` does N lookups and N one-row writes."""
+    """One sheet, one session; ``upsert(records)`` does one lookup and one one-row write per record."""
 
-    def __init__(self, api_base: str, token: str, sheet_id: int, key_titles: Sequence[str], *,
-                 lookup: str | None = None, timeout: float = 60):
+    def __init__(self, api_base: str, token: str, sheet_id: int, mapping: SheetMapping, *, timeout: float = 60):
         self.api_base = api_base.rstrip("/")
         self.sheet_id = sheet_id
-        self.key_titles = tuple(key_titles)
-        self.lookup = lookup or (LOOKUP_SEARCH if len(self.key_titles) == 1 else LOOKUP_KEY_COLUMNS)
+        self.mapping = mapping
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.requests: Counter = Counter()
-        self.columns: dict[str, dict] = {}
+        self.column_ids: dict[str, int] = {}
 
     def _call(self, method: str, path: str, **kwargs) -> Any:
-        url = f"{self.api_base}{path}"
-        self.requests[f"{method} {route_template('/2.0' + path.split('?')[0])}"] += 1
-        response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        self.requests[f"{method} {route_template('/2.0' + path)}"] += 1
+        response = self.session.request(method, f"{self.api_base}{path}", timeout=self.timeout, **kwargs)
         if response.status_code >= 400:
-            # The body is the API's error; the token is only in our request headers.
-            raise RuntimeError(f"naive reference: {method} {path.split('?')[0]} -> "
-                               f"{response.status_code} {response.text[:300]}")
+            raise NaiveReferenceError(f"naive reference: {method} {path} -> {response.status_code} "
+                                      f"{response.text[:300]}")
         return response.json()
 
     def load_columns(self) -> None:
         listing = self._call("GET", f"/sheets/{self.sheet_id}/columns", params={"includeAll": "true"})
-        self.columns = {column["title"]: column for column in listing["data"]}
+        self.column_ids = {column["title"]: column["id"] for column in listing["data"]}
+
+    def _key(self, values_by_title: dict[str, Any]) -> tuple:
+        return tuple(comparable(values_by_title.get(title), self.mapping.column(title))
+                     for title in self.mapping.key)
 
     def find_row(self, record: dict[str, Any]) -> int | None:
-        wanted = tuple(key_text(record[title]) for title in self.key_titles)
-        if self.lookup == LOOKUP_SEARCH:
-            found = self._call("GET", f"/search/sheets/{self.sheet_id}", params={"query": f'"{wanted[0]}"'})
-            for hit in found.get("results", []):
-                if hit.get("objectType") == "row" and str(hit.get("text", "")).strip() == wanted[0]:
-                    return int(hit["objectId"])
-            return None
-        key_ids = [self.columns[title]["id"] for title in self.key_titles]
+        wanted = self._key(record)
+        key_ids = {self.column_ids[title]: title for title in self.mapping.key}
         sheet = self._call("GET", f"/sheets/{self.sheet_id}",
                            params={"columnIds": ",".join(str(i) for i in key_ids)})
         for row in sheet.get("rows", []):
-            by_column = {cell["columnId"]: cell.get("value") for cell in row.get("cells", [])}
-            if tuple(key_text(by_column.get(column_id)) for column_id in key_ids) == wanted:
+            cells = {key_ids[cell["columnId"]]: cell.get("value") for cell in row.get("cells", [])
+                     if cell["columnId"] in key_ids}
+            if self._key(cells) == wanted:
                 return int(row["id"])
         return None
 
     def _cells(self, record: dict[str, Any], *, with_key: bool) -> list[dict]:
-        return [{"columnId": self.columns[title]["id"], "value": cell_value(value)}
-                for title, value in record.items()
-                if title in self.columns and (with_key or title not in self.key_titles)]
+        return [{"columnId": self.column_ids[column.title], "value": cell_value(record.get(column.title), column)}
+                for column in self.mapping.columns if with_key or column.title not in self.mapping.key]
 
     def upsert(self, records: Iterable[dict[str, Any]]) -> NaiveResult:
-        if not self.columns:
+        if not self.column_ids:
             self.load_columns()
-        result = NaiveResult(lookup=self.lookup)
+        result = NaiveResult()
         rows_path = f"/sheets/{self.sheet_id}/rows"
         for record in records:
             row_id = self.find_row(record)

@@ -188,8 +188,8 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo) -> str:
         "server); **CPU s** and **peak RSS** are the kernel's `rusage` of that child process alone "
         "(`os.wait4`), interpreter and imports included; the emulators run in the parent and are not counted.",
         f"- **Naive reference**: the same Bind reads and record mapping, then per record one key lookup "
-        f"(search endpoint for a one-column key, a key-column read for the inventory's two-column key) and "
-        f"one single-row POST or PUT, never comparing values. It is measured at N = {info.naive_n:,} "
+        f"(a read of the sheet's key column(s); iPaaS tools also use the search endpoint, same one request) "
+        f"and one single-row POST or PUT, never comparing values. It is measured at N = {info.naive_n:,} "
         f"(10,000 and 20,000 would take hours at {info.latency_ms} ms); larger N are **extrapolated "
         f"linearly**: requests = Bind pages + 1 + 2·N, wall = measured wall × N / {info.naive_n:,}. Linear is "
         "optimistic: each lookup gets slower as the sheet grows.",

@@ -82,17 +82,17 @@ def naive(config: dict[str, Any]) -> dict[str, Any]:
     bind = _bind_client(config)
     if config["kind"] == "invoices":
         records, _ = _invoice_records(bind, config)
-        key = INVOICE_MAPPING.key
+        mapping = INVOICE_MAPPING
     else:
         parts = inventory_sync_parts()
-        records, key = parts.records(bind), parts.mapping.key
-    upserter = NaiveUpserter(config["sheet_api"], config["sheet_token"], int(config["sheet_id"]), key)
+        records, mapping = parts.records(bind), parts.mapping
+    upserter = NaiveUpserter(config["sheet_api"], config["sheet_token"], int(config["sheet_id"]), mapping)
     result = upserter.upsert(records)
     wall = time.perf_counter() - started
     upserter.close()
     bind.close()
     return {"wall_s": wall, "records": len(records), "inserted": result.inserted, "updated": result.updated,
-            "lookup": result.lookup, "sheet_requests_seen_by_client": dict(result.requests)}
+            "sheet_requests_seen_by_client": dict(result.requests)}
 
 
 def sensor_ticks(config: dict[str, Any]) -> dict[str, Any]:
