@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from typing import Any
 
 from starlette.applications import Starlette
@@ -29,8 +28,6 @@ from smartbind_pipelines.core.process_config import (
     ProcessConfigStore,
     UnknownProcessError,
 )
-
-logger = logging.getLogger(__name__)
 
 ADMIN_TOKEN_ENV = "SMARTBIND_ADMIN_TOKEN"
 MAX_BODY_BYTES = 1_000_000
