@@ -8,6 +8,7 @@ declares (stack.py), the values placed for loopback. It yields a `LocalStack` to
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,7 +29,6 @@ from dagster_graphql import DagsterGraphQLClient
 from smartbind_pipelines_tests.deploy.postgres import PostgresServer
 from smartbind_pipelines_tests.deploy.processes import ProcessGroup
 from smartbind_pipelines_tests.deploy.stack import (
-    DAGSTER_SERVICES,
     PRODUCTION_INSTANCE,
     SERVICES,
     Placement,
@@ -64,6 +64,13 @@ class LocalStack:
     group: ProcessGroup
     graphql: DagsterGraphQLClient
     webserver_url: str
+    admin_api_url: str
+
+    def admin_api(self, path: str) -> dict:
+        response = requests.get(f"{self.admin_api_url}{path}", timeout=10,
+                                headers={"Authorization": f"Bearer {self.values['SMARTBIND_ADMIN_TOKEN']}"})
+        response.raise_for_status()
+        return response.json()
 
     def launch(self, job: str, run_config: dict | None = None) -> str:
         """`dagster job launch` from the webserver's environment (the operator's `docker compose exec`)."""
@@ -103,6 +110,7 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
         **database.dagster_env(),
         **placement.placed_env(),
         "SMARTBIND_DAGSTER_URL": f"http://{LOOPBACK}:{ports['webserver']}",
+        "SMARTBIND_ADMIN_TOKEN": secrets.token_urlsafe(24),
         **pipeline_env,
     }
     group = ProcessGroup(tmp_path / "logs")
@@ -111,13 +119,17 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
         group.start("user_code", user_code.command(placement), process_env("user_code", values), cwd=home)
         grpc = DagsterGrpcClient(port=ports["user_code"], host=LOOPBACK)
         group.wait_until(lambda: grpc.ping("ready") is not None, "the gRPC code server", timeout=60)
-        for name in DAGSTER_SERVICES:
+        for name in SERVICES:
             if name != "user_code":
                 group.start(name, SERVICES[name].command(placement), process_env(name, values), cwd=home)
-        webserver_url = f"http://{LOOPBACK}:{ports['webserver']}"
-        group.wait_until(lambda: requests.get(f"{webserver_url}/server_info", timeout=2).ok,
+        stack = LocalStack(placement, values, group,
+                           DagsterGraphQLClient(LOOPBACK, port_number=ports["webserver"], timeout=30),
+                           webserver_url=f"http://{LOOPBACK}:{ports['webserver']}",
+                           admin_api_url=f"http://{LOOPBACK}:{ports['admin_api']}")
+        group.wait_until(lambda: requests.get(f"{stack.webserver_url}/server_info", timeout=2).ok,
                          "the webserver", timeout=60)
-        yield LocalStack(placement, values, group,
-                         DagsterGraphQLClient(LOOPBACK, port_number=ports["webserver"], timeout=30), webserver_url)
+        group.wait_until(lambda: requests.get(f"{stack.admin_api_url}/healthz", timeout=2).ok,
+                         "the admin API", timeout=30)
+        yield stack
     finally:
         group.stop()

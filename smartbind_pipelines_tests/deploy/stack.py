@@ -116,8 +116,6 @@ SERVICES: dict[str, Service] = {
         Service("admin_api", _admin_api, env=("SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN"), mounts_data=True),
     )
 }
-# The services that make up the Dagster deployment proper; the process-level test runs these.
-DAGSTER_SERVICES = ("user_code", "webserver", "daemon")
 
 
 def job_launch_command(p: Placement, job: str, run_id: str, run_config: dict | None = None) -> list[str]:

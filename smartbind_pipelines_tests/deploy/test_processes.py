@@ -31,6 +31,8 @@ def test_update_process_config_runs_through_queue_daemon_and_code_server(tmp_pat
 
         # The run executed where compose runs it: the code server, writing the database on the data volume.
         assert ProcessConfigStore(stack.placement.process_config_db).get("sync_invoices").interval_minutes == 7
+        # The admin API reads that same file.
+        assert stack.admin_api("/api/admin/process-configs/sync_invoices")["config"]["interval_minutes"] == 7
         # ...and Dagster kept it in PostgreSQL, not in a SQLite file under DAGSTER_HOME.
         with postgres_database.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,))
