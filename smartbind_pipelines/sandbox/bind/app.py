@@ -1,0 +1,232 @@
+"""The Bind ERP emulator over HTTP: the ``/api`` routes of contract §7 and the ``/_sandbox`` admin routes.
+
+Order of checks follows ASP.NET Web API, so errors come out as Bind's would: route selection first
+(unknown route or a missing ``warehouseID`` -> 404, wrong method -> 405), then the Bearer token (401),
+then parameter binding and OData validation (400), then the lookup itself (404).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from smartbind_pipelines.sandbox.bind import demo
+from smartbind_pipelines.sandbox.bind.odata import ODataError
+from smartbind_pipelines.sandbox.bind.query import page_body, parse_options, query_pairs
+from smartbind_pipelines.sandbox.bind.schema import (
+    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, MODEL_NAMESPACE, PRODUCT, WAREHOUSE, is_guid,
+    json_text)
+from smartbind_pipelines.sandbox.bind.state import BindState, UnknownRecord
+from smartbind_pipelines.sandbox.faults import FaultMiddleware
+
+JSON_UTF8 = "application/json; charset=utf-8"
+UNAUTHORIZED = {"Message": "Authorization has been denied for this request."}
+
+# list routes: lowercase path segment -> (controller name as Bind spells it, entity, state collection)
+_LISTS = {
+    "invoices": ("Invoices", INVOICE_LIST_ITEM, "invoices"),
+    "products": ("Products", PRODUCT, "products"),
+    "inventory": ("Inventory", INVENTORY, "inventory"),
+    "warehouses": ("Warehouses", WAREHOUSE, "warehouses"),
+    "currencies": ("Currencies", CURRENCY, "currencies"),
+    "clients": ("Clients", CLIENT_LIST_ITEM, "clients"),
+}
+_SINGLES = {"invoices", "products"}  # routes that also take /{id}
+_CONTROLLERS = {**{key: spec[0] for key, spec in _LISTS.items()}, "userprofile": "UserProfile"}
+
+
+def _json(body, status: int = 200, headers: dict | None = None) -> Response:
+    text = body if isinstance(body, str) else json_text(body)
+    return Response(text, status_code=status, media_type=JSON_UTF8, headers=headers)
+
+
+class BindErrors:
+    """ErrorFlavor: Bind sits behind Azure API Management, so throttling and outages use APIM bodies."""
+
+    def rate_limited(self, retry_after: int) -> Response:
+        return _json({"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {retry_after} seconds."},
+                     429, {"Retry-After": str(retry_after)})
+
+    def server_error(self) -> Response:
+        return _json({"Message": "An error has occurred."}, 500)
+
+    def unavailable(self) -> Response:
+        # [G] APIM's answer when the backend pool is down
+        return _json({"statusCode": 503, "message": "Service Unavailable"}, 503)
+
+
+def _not_found(request: Request, controller: str | None) -> Response:
+    body = {"Message": f"No HTTP resource was found that matches the request URI '{request.url}'."}
+    if controller is None:
+        segment = request.url.path.strip("/").split("/")
+        if len(segment) > 1 and segment[0].lower() == "api":
+            body["MessageDetail"] = f"No type was found that matches the controller named '{segment[1]}'."
+    else:
+        body["MessageDetail"] = f"No action was found on the controller '{controller}' that matches the request."
+    return _json(body, 404)
+
+
+def _binding_error(parameter: str, controller: str, signature: str) -> Response:
+    """Web API's answer when a non-nullable Guid parameter cannot be bound."""
+    return _json({"Message": "The request is invalid.", "MessageDetail": (
+        f"The parameters dictionary contains a null entry for parameter '{parameter}' of non-nullable type "
+        f"'System.Guid' for method '{signature}' in '{MODEL_NAMESPACE.rsplit('.', 1)[0]}.Controllers."
+        f"{controller}Controller'. An optional parameter must be a reference type, a nullable type, or be "
+        "declared as an optional parameter.")}, 400)
+
+
+class BindApi:
+    def __init__(self, state: BindState, tokens: frozenset[str], *, count_with_top: bool,
+                 accept_api_key_header: bool):
+        self.state = state
+        self.tokens = tokens
+        self.count_with_top = count_with_top
+        self.accept_api_key_header = accept_api_key_header
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        if path.lower().startswith("/_sandbox/"):
+            return await sandbox_admin(self.state, request)
+        segments = [s for s in path.split("/") if s]
+        if len(segments) < 2 or segments[0].lower() != "api" or len(segments) > 3:
+            controller = _CONTROLLERS.get(segments[1].lower()) if len(segments) > 1 else None
+            return _not_found(request, controller)
+        resource = segments[1].lower()
+        controller = _CONTROLLERS.get(resource)
+        if controller is None:
+            return _not_found(request, None)
+        key = segments[2] if len(segments) == 3 else None
+        if key is not None and resource not in _SINGLES:
+            return _not_found(request, controller)
+        pairs = query_pairs(request.url.query)
+        warehouse = next((v for k, v in pairs if k.lower() == "warehouseid"), None)
+        if resource == "inventory" and warehouse is None:
+            return _not_found(request, controller)  # Web API finds no action without the required parameter
+        if request.method != "GET":
+            return _json({"Message": f"The requested resource does not support http method '{request.method}'."},
+                         405)
+        if not self._authorized(request):
+            return _json(UNAUTHORIZED, 401)
+        if resource == "userprofile":
+            return _json(_user_profile())
+        if key is not None:
+            return self._single(request, resource, key)
+        if resource == "inventory" and not is_guid(warehouse):
+            return _binding_error("warehouseID", controller,
+                                  "InventorytPage Get(System.Guid, System.Web.Http.OData.ODataQueryOptions)")
+        _, entity, route = _LISTS[resource]
+        try:
+            options = parse_options(pairs, entity)
+        except ODataError as exc:
+            return _json({"Message": exc.message}, 400)
+        rows = self.state.rows(route, warehouse)
+        base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        return _json(page_body(rows, options, base, count_with_top=self.count_with_top))
+
+    def _authorized(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip() in self.tokens:
+            return True
+        return self.accept_api_key_header and request.headers.get("apikey", "") in self.tokens
+
+    def _single(self, request: Request, resource: str, key: str) -> Response:
+        if resource == "invoices":
+            details = self.state.invoice_details(key)
+            if details is None:  # [G] Bind's not-found body for a sale is not documented
+                return _json({"Message": f"The invoice '{key}' was not found."}, 404)
+            return _json(details)
+        if not is_guid(key):
+            return _binding_error("id", "Products", "ProductDetails Get(System.Guid)")
+        details = self.state.product_details(key)
+        if details is None:  # [G]
+            return _json({"Message": f"The product '{key}' was not found."}, 404)
+        return _json(details)
+
+
+def _user_profile() -> dict:
+    """[G] values; the keys are S1's UserProfile."""
+    return {"CompanyID": "e8f9a0b1-c2d3-4e5f-8a6b-7c8d9e0f1a2b", "CompanyName": "Materiales del Centro S.A. de C.V.",
+            "CompanyNumber": 48213, "Email": "ana.hernandez@materialesdelcentro.com.mx",
+            "Name": demo.SELLER["Name"], "RFC": "MCE150312KU4", "Roles": ["Administrador"],
+            "UserID": demo.SELLER["ID"], "Username": "ana.hernandez",
+            "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()]}
+
+
+# --- admin ----------------------------------------------------------------------------------------
+
+def _admin_routes(state: BindState) -> list[tuple[str, tuple[str, ...], Callable[..., object]]]:
+    """(method, path segments after /_sandbox with '*' for an id, handler(body, *ids))."""
+    return [
+        ("POST", ("invoices",), lambda body: state.add_invoice(**body)),
+        ("POST", ("invoices", "generate"), lambda body: state.generate_invoices(**body)),
+        ("PATCH", ("invoices", "*"), lambda body, i: state.update_invoice(i, **body)),
+        ("POST", ("invoices", "*", "stamp"), lambda body, i: state.stamp_invoice(i)),
+        ("POST", ("invoices", "*", "pay"), lambda body, i: state.pay_invoice(i)),
+        ("POST", ("invoices", "*", "cancel"), lambda body, i: state.cancel_invoice(i)),
+        ("PUT", ("stock",), lambda body: state.set_stock(**body)),
+        ("POST", ("products",), lambda body: state.add_product(**body)),
+        ("POST", ("products", "generate"), lambda body: state.generate_products(**body)),
+        ("PATCH", ("warehouses", "*"), lambda body, i: state.rename_warehouse(i, **body)),
+        ("POST", ("clients",), lambda body: state.add_client(**body)),
+        ("POST", ("reset",), lambda body: state.reset(**_reset_args(body))),
+        ("GET", ("state",), lambda body: state.summary()),
+    ]
+
+
+def _reset_args(body: dict) -> dict:
+    if isinstance(body.get("now"), str):
+        body = {**body, "now": datetime.fromisoformat(body["now"])}
+    return body
+
+
+def _match(pattern: tuple[str, ...], segments: list[str]) -> list[str] | None:
+    if len(pattern) != len(segments):
+        return None
+    ids = []
+    for expected, actual in zip(pattern, segments):
+        if expected == "*":
+            ids.append(actual)
+        elif expected != actual.lower():
+            return None
+    return ids
+
+
+async def sandbox_admin(state: BindState, request: Request) -> Response:
+    segments = [s for s in request.url.path.split("/") if s][1:]
+    for method, pattern, handler in _admin_routes(state):
+        ids = _match(pattern, segments)
+        if ids is None or method != request.method:
+            continue
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise ValueError("the body must be a JSON object")
+            result = await run_in_threadpool(handler, body, *ids)
+        except UnknownRecord as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        except (TypeError, ValueError) as exc:  # json errors are ValueErrors; bad keywords are TypeErrors
+            return JSONResponse({"error": f"{request.method} {request.url.path}: {exc}"}, status_code=400)
+        return JSONResponse(result)
+    return JSONResponse({"error": f"no sandbox route {request.method} {request.url.path}"}, status_code=404)
+
+
+def create_bind_app(state: BindState, tokens, *, count_with_top: bool = False,
+                    accept_api_key_header: bool = False) -> FaultMiddleware:
+    """The Bind ERP emulator as an ASGI app (fault injection, rate limit and request log included).
+
+    ``count_with_top`` [G]: report ``count`` as min(total, $top) when ``$top`` is sent.
+    ``accept_api_key_header`` [G]: also accept the key in an ``apiKey`` header (2018 swagger).
+    """
+    api = BindApi(state, frozenset(tokens), count_with_top=count_with_top,
+                  accept_api_key_header=accept_api_key_header)
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app = Starlette(routes=[Route("/{path:path}", api.handle, methods=methods)])
+    return FaultMiddleware(app, BindErrors())

@@ -1,0 +1,553 @@
+"""In-memory state of the Bind emulator, and the mutators tests and the sandbox admin API drive it with.
+
+Each list route reads a ``Collection``: records kept in SQL Server ``uniqueidentifier`` order with their
+JSON encoded once, so a page request only filters, slices and joins pre-encoded rows. Mutators replace
+whole records (never edit one in place), so a request that took a snapshot keeps a consistent view.
+All public methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import datetime, timedelta
+
+from smartbind_pipelines.core.cdmx import now_cdmx
+from smartbind_pipelines.sandbox.bind import demo
+from smartbind_pipelines.sandbox.bind.schema import (
+    CLIENT_LIST_ITEM, CURRENCY, INT32, INVENTORY, INVOICE_DETAILS, INVOICE_DETAILS_PRODUCT,
+    INVOICE_DETAILS_SERVICE, INVOICE_LIST_ITEM, PRODUCT, PRODUCT_DETAILS, STRING, WAREHOUSE, DOUBLE, Entity,
+    coerce, is_guid, money, normalize_guid, sql_datetime, sqlguid_key, to_naive_cdmx)
+
+# [G] Status meanings are not documented (contract §2.5); the text shown in InvoiceDetails is configurable.
+STATUS_TEXT = {0: "Vigente", 1: "Pagada", 2: "Cancelada"}
+MAX_GENERATE = 100_000
+
+Row = tuple[dict, str]
+
+
+class UnknownRecord(LookupError):
+    """A mutator named a record that does not exist (the admin API answers 404)."""
+
+
+class Collection:
+    """The records behind one list route, in SQL Server GUID order, each encoded to JSON once."""
+
+    def __init__(self, entity: Entity):
+        self.entity = entity
+        self.records: dict[str, dict] = {}
+        self._encoded: dict[str, str] = {}
+        self._order: list[str] | None = None
+        self._rows: list[Row] | None = None
+
+    def put(self, record: dict) -> None:
+        record_id = record["ID"]
+        if record_id not in self.records:
+            self._order = None
+        self.records[record_id] = record
+        self._encoded.pop(record_id, None)
+        self._rows = None
+
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            if self._order is None:
+                self._order = sorted(self.records, key=sqlguid_key)
+            encoded, records = self._encoded, self.records
+            rows = []
+            for record_id in self._order:
+                text = encoded.get(record_id)
+                if text is None:
+                    text = encoded[record_id] = self.entity.encode(records[record_id])
+                rows.append((records[record_id], text))
+            self._rows = rows
+        return self._rows
+
+
+def _typed(fields: dict, entity: Entity, extra: dict[str, str], what: str) -> dict:
+    """Admin-supplied fields coerced to their types; unknown names are refused, naming the field."""
+    types = {**entity.types, **extra}
+    unknown = sorted(set(fields) - set(types))
+    if unknown:
+        raise ValueError(f"unknown {what} field(s): {', '.join(unknown)}")
+    return {name: coerce(value, types[name], f"{what} field {name}") for name, value in fields.items()}
+
+
+def _stock_entry(qty: float) -> dict:
+    return {"qty": qty, "client_ordered": 0.0, "provided_ordered": 0.0, "location": "", "visible": True,
+            "min": 0.0, "max": 0.0}
+
+
+_INVOICE_EXTRA = {"PaymentTerms": INT32}
+_PRODUCT_EXTRA = {"Price": DOUBLE}
+_CLIENT_EXTRA = {"Address": STRING, "Contact": STRING}
+
+
+class BindState:
+    """Everything the Bind emulator serves. Build with ``BindState.demo(...)`` or ``BindState.empty()``."""
+
+    def __init__(self, *, seed: int = 7, status_text: dict[int, str] | None = None, clock=now_cdmx):
+        self._lock = threading.RLock()
+        self.status_text = dict(status_text or STATUS_TEXT)
+        self.clock = clock  # "now" for mutators; tests may replace it
+        self._reset_catalogs(seed)
+
+    # --- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls, **options) -> "BindState":
+        """Three warehouses and the MXN/USD currencies; no invoices, products, stock or clients."""
+        return cls(**options)
+
+    @classmethod
+    def demo(cls, seed: int = 7, invoices: int = 250, products: int = 120, now: datetime | None = None,
+             **options) -> "BindState":
+        """Deterministic demo data for ``(seed, now)``; invoice dates spread over the 30 days before ``now``."""
+        state = cls(seed=seed, **options)
+        state._populate(seed, invoices, products, now)
+        return state
+
+    def reset(self, *, seed: int = 7, invoices: int = 250, products: int = 120, now: datetime | None = None,
+              empty: bool = False) -> dict:
+        """Start over in place: demo data for ``seed``, or the empty catalog."""
+        with self._lock:
+            self._reset_catalogs(seed)
+            if not empty:
+                self._populate(seed, invoices, products, now)
+            return self.summary()
+
+    def _reset_catalogs(self, seed: int) -> None:
+        self.seed = seed
+        self._rng = random.Random(f"bind-state:{seed}")
+        self._generation = 0
+        self.invoices = Collection(INVOICE_LIST_ITEM)
+        self.products = Collection(PRODUCT)
+        self.warehouses = Collection(WAREHOUSE)
+        self.currencies = Collection(CURRENCY)
+        self.clients = Collection(CLIENT_LIST_ITEM)
+        self._numbers: dict[int, list[str]] = {}
+        self._stock: dict[str, dict[str, dict]] = {}
+        self._inventory: dict[str, Collection] = {}
+        for warehouse in demo.WAREHOUSES:
+            self.warehouses.put(dict(warehouse))
+            self._stock[warehouse["ID"]] = {}
+            self._inventory[warehouse["ID"]] = Collection(INVENTORY)
+        for currency in demo.CURRENCIES:
+            self.currencies.put(dict(currency))
+
+    def _populate(self, seed: int, invoices: int, products: int, now: datetime | None) -> None:
+        with self._lock:
+            now = to_naive_cdmx(now or now_cdmx())
+            for client in demo.make_clients(random.Random(f"bind-demo:{seed}:clients"), 40):
+                self.clients.put(client)
+            self._insert_products(demo.make_products(random.Random(f"bind-demo:{seed}:products"), products, 1,
+                                                     now, list(self._stock)))
+            made = demo.make_invoices(random.Random(f"bind-demo:{seed}:invoices"), invoices,
+                                      now - timedelta(days=30), now, 1001, self._clients_public_first(),
+                                      list(self.products.records.values()), self._warehouse_list())
+            for invoice in made:
+                self._put_invoice(invoice)
+
+    # --- reads (used by the app; also handy in tests) -------------------------------------------
+
+    def warehouse_ids(self) -> list[str]:
+        """Warehouse ids, "Almacén General" first."""
+        with self._lock:
+            return [w["ID"] for w in self._warehouse_list()]
+
+    def rows(self, route: str, warehouse_id: str | None = None) -> list[Row]:
+        """(record, encoded JSON) pairs of a list route, in ID order."""
+        with self._lock:
+            if route == "inventory":
+                collection = self._inventory.get((warehouse_id or "").lower())
+                return collection.rows() if collection else []
+            return {"invoices": self.invoices, "products": self.products, "warehouses": self.warehouses,
+                    "currencies": self.currencies, "clients": self.clients}[route].rows()
+
+    def list_invoices(self) -> list[dict]:
+        """Every invoice as ``GET /api/Invoices`` shows it, in ID order."""
+        return [INVOICE_LIST_ITEM.wire(record) for record, _ in self.rows("invoices")]
+
+    def get_invoice(self, invoice_id: str) -> dict:
+        with self._lock:
+            return INVOICE_LIST_ITEM.wire(self._invoice(invoice_id))
+
+    def inventory(self, warehouse_id: str) -> list[dict]:
+        return [INVENTORY.wire(record) for record, _ in self.rows("inventory", warehouse_id)]
+
+    def summary(self) -> dict:
+        with self._lock:
+            return {"seed": self.seed, "invoices": len(self.invoices.records),
+                    "products": len(self.products.records), "clients": len(self.clients.records),
+                    "warehouses": [{"ID": w["ID"], "Name": w["Name"]} for w in self._warehouse_list()],
+                    "currencies": [{"ID": c["ID"], "Code": c["Code"]} for c in self.currencies.records.values()]}
+
+    def find_invoice(self, id_or_number: str) -> dict | None:
+        """GUID -> by ID; all digits -> by Number (lowest ID order on a tie, [G]); anything else -> None."""
+        with self._lock:
+            if is_guid(id_or_number):
+                return self.invoices.records.get(id_or_number.lower())
+            if id_or_number.isascii() and id_or_number.isdigit():
+                ids = self._numbers.get(int(id_or_number))
+                return self.invoices.records[min(ids, key=sqlguid_key)] if ids else None
+            return None
+
+    def invoice_details(self, id_or_number: str) -> dict | None:
+        """``InvoiceDetails`` consistent with the list item: same ID, Number and amounts."""
+        with self._lock:
+            record = self.find_invoice(id_or_number)
+            if record is None:
+                return None
+            client = self.clients.records.get(record["ClientID"]) or {}
+            warehouse = self.warehouses.records.get(record["WarehouseID"]) or {}
+            currency = self.currencies.records.get(record["CurrencyID"]) or {}
+            details = {
+                **record, "Series": record["Serie"], "PaymentTerms": record.get("_payment_terms", 30),
+                "Status": self.status_text.get(record["Status"], str(record["Status"])),
+                "StatusCode": record["Status"], "ClientPhoneNumber": client.get("Phone"),
+                "ClientContact": client.get("_contact"), "CreatedByID": demo.SELLER["ID"],
+                "CreatedByName": demo.SELLER["Name"], "CreationDate": record["Date"],
+                "ApplicationDate": record["Date"], "PriceListName": demo.PRICE_LISTS.get(record["PriceListID"]),
+                "LocationName": demo.LOCATIONS.get(record["LocationID"]), "WarehouseName": warehouse.get("Name"),
+                "CFDIPaymentMethod": record.get("_cfdi_method", "PPD"),
+                "CFDIPaymentTerm": record.get("_cfdi_term", "99"), "CFDIAccountNumber": None,
+                "CurrencyName": currency.get("Name"), "FiscalID": record["UUID"],
+                "Address": client.get("_address"),
+            }
+            wire = INVOICE_DETAILS.wire(details)
+            lines = record.get("_lines")
+            wire["Products"] = [INVOICE_DETAILS_PRODUCT.wire(line) for line in lines or []]
+            wire["Services"] = [] if lines else [INVOICE_DETAILS_SERVICE.wire({
+                "ID": record["ID"], "IndexNumber": 1, "ServiceID": None, "Name": "Venta de mercancía",
+                "Code": "VENTA", "Qty": 1.0, "Price": record["Subtotal"], "VATRate": record["VATRate"],
+                "Discount": record["Discount"]})]
+            return wire
+
+    def product_details(self, product_id: str) -> dict | None:
+        with self._lock:
+            product = self.products.records.get(product_id.lower())
+            if product is None:
+                return None
+            names = {f"Category{n}": demo.CATEGORIES.get(product[f"Category{n}ID"]) for n in (1, 2, 3)}
+            wire = PRODUCT_DETAILS.wire({**product, **names})
+            price = product.get("_price", product["Cost"])
+            wire["Prices"] = {"Items": [
+                {"Name": name, "Margin": money((price * factor / product["Cost"] - 1) * 100) if product["Cost"]
+                 else 0.0, "Price": money(price * factor), "CurrencyCode": product["CurrencyCode"], "Type": 0}
+                for factor, name in zip((1.0, 0.9), demo.PRICE_LISTS.values())]}
+            wire["Inventories"] = [
+                {"WarehouseName": self.warehouses.records[wid]["Name"], "Min": entry["min"], "Max": entry["max"],
+                 "Location": entry["location"], "Visible": entry["visible"], "Inventory": entry["qty"]}
+                for wid in self._ordered_warehouse_ids() if (entry := self._stock[wid].get(product["ID"]))]
+            wire["AlternativeUnits"] = []
+            return wire
+
+    # --- invoice mutators -----------------------------------------------------------------------
+
+    def add_invoice(self, **fields) -> dict:
+        """A new invoice; unnamed fields get realistic defaults. No UUID means an unstamped draft.
+
+        ``Date`` defaults to now in Mexico City; VAT and Total follow Subtotal/Discount/VATRate unless
+        given. ``PaymentTerms`` (credit days, default 30) sets ExpirationDate.
+        """
+        with self._lock:
+            typed = _typed(fields, INVOICE_LIST_ITEM, _INVOICE_EXTRA, "invoice")
+            invoice_id = typed.pop("ID", None) or demo.new_guid(self._rng)
+            if invoice_id in self.invoices.records:
+                raise ValueError(f"invoice {invoice_id} already exists")
+            client = self._client_for(typed)
+            date = typed.get("Date") or sql_datetime(to_naive_cdmx(self.clock()))
+            terms = typed.pop("PaymentTerms", 30)
+            currency_id = typed.get("CurrencyID", demo.MXN_ID)
+            currency = self.currencies.records.get(currency_id)
+            warehouse = self.warehouses.records.get(typed.get("WarehouseID"), self._warehouse_list()[0])
+            record = {
+                "ID": invoice_id, "Serie": "FAC", "Date": date, "Number": self._next_number(), "UUID": None,
+                "ExpirationDate": date + timedelta(days=terms), "ClientID": client["ID"],
+                "ClientName": client["LegalName"], "RFC": client["RFC"], "Payments": 0.0,
+                "CurrencyID": currency_id, "LocationID": warehouse["LocationID"], "WarehouseID": warehouse["ID"],
+                "PriceListID": demo.DEFAULT_PRICE_LIST, "CFDIUse": 1,
+                "ExchangeRate": currency["ExchangeRate"] if currency else 1.0, "VATRetRate": 0.0, "Comments": "",
+                "PurchaseOrder": "", "IsFiscalInvoice": True, "ShowIEPS": False, "Status": 0,
+                "_payment_terms": terms, "_cfdi_method": "PUE" if terms == 0 else "PPD",
+                "_cfdi_term": "03" if terms == 0 else "99", "_lines": None,
+            }
+            subtotal = typed.get("Subtotal", money(self._rng.uniform(500, 60_000)))
+            record.update(self._amounts(typed, subtotal, typed.get("Discount", 0.0), typed.get("VATRate", 0.16)))
+            record["Cost"] = money(record["Subtotal"] * 0.62)
+            record.update(typed)
+            return self._put_invoice(record)
+
+    def update_invoice(self, invoice_id: str, **fields) -> dict:
+        """Change fields of an invoice. VAT/Total follow a new Subtotal/Discount/VATRate unless given."""
+        with self._lock:
+            current = self._invoice(invoice_id)
+            typed = _typed(fields, INVOICE_LIST_ITEM, _INVOICE_EXTRA, "invoice")
+            if typed.get("ID", current["ID"]) != current["ID"]:
+                raise ValueError(f"invoice {current['ID']}: ID cannot change")
+            record = dict(current)
+            if "PaymentTerms" in typed:
+                record["_payment_terms"] = typed.pop("PaymentTerms")
+                record["ExpirationDate"] = typed.get("Date", record["Date"]) + timedelta(
+                    days=record["_payment_terms"])
+            if {"Subtotal", "Discount", "VATRate"} & set(typed):
+                record.update(self._amounts(typed, typed.get("Subtotal", record["Subtotal"]),
+                                            typed.get("Discount", record["Discount"]),
+                                            typed.get("VATRate", record["VATRate"])))
+                record["_lines"] = None  # the detail lines no longer add up; show one summary service line
+            if "ClientID" in typed and typed["ClientID"] in self.clients.records:
+                client = self.clients.records[typed["ClientID"]]
+                record.update(ClientName=client["LegalName"], RFC=client["RFC"])
+            record.update(typed)
+            return self._put_invoice(record, previous_number=current["Number"])
+
+    def stamp_invoice(self, invoice_id: str) -> dict:
+        """Assign a CFDI UUID (timbrado). Idempotent; Date does not change."""
+        with self._lock:
+            record = self._invoice(invoice_id)
+            if record["Status"] == 2:
+                raise ValueError(f"invoice {record['ID']} is cancelled and cannot be stamped")
+            if record["UUID"]:
+                return INVOICE_LIST_ITEM.wire(record)
+            return self._put_invoice({**record, "UUID": demo.new_guid(self._rng)})
+
+    def pay_invoice(self, invoice_id: str) -> dict:
+        """Payments = Total and Status 1 (Pagada). Date does not change."""
+        with self._lock:
+            record = self._invoice(invoice_id)
+            if record["Status"] == 2:
+                raise ValueError(f"invoice {record['ID']} is cancelled and cannot be paid")
+            return self._put_invoice({**record, "Payments": record["Total"], "Status": 1})
+
+    def cancel_invoice(self, invoice_id: str) -> dict:
+        """Status 2 (Cancelada). Date does not change."""
+        with self._lock:
+            return self._put_invoice({**self._invoice(invoice_id), "Status": 2})
+
+    def generate_invoices(self, count: int, start: datetime | str | None = None,
+                          end: datetime | str | None = None) -> dict:
+        """``count`` more invoices dated in [start, end) (default: the 30 days before now), deterministic
+        for the state's seed and the number of earlier generate calls. Meant for benchmarks (20,000 is fine).
+        """
+        with self._lock:
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_GENERATE:
+                raise ValueError(f"count must be an integer from 0 to {MAX_GENERATE}, not {count!r}")
+            end_at = to_naive_cdmx(end) if end else to_naive_cdmx(self.clock())
+            start_at = to_naive_cdmx(start) if start else end_at - timedelta(days=30)
+            if start_at >= end_at:
+                raise ValueError(f"start {start_at.isoformat()} must be before end {end_at.isoformat()}")
+            if not self.clients.records:
+                self._public_client()
+            first = self._next_number()
+            made = demo.make_invoices(self._generation_rng("invoices"), count, start_at, end_at, first,
+                                      self._clients_public_first(), list(self.products.records.values()),
+                                      self._warehouse_list())
+            for invoice in made:
+                self._put_invoice(invoice)
+            return {"created": count, "first_number": first if count else None,
+                    "last_number": first + count - 1 if count else None}
+
+    # --- products, stock, warehouses, clients ---------------------------------------------------
+
+    def add_product(self, *, stock: dict[str, float] | None = None, **fields) -> dict:
+        """A new product (``Price`` is its list price); ``stock`` maps warehouse id -> quantity."""
+        with self._lock:
+            if "CurrentInventory" in fields:
+                raise ValueError("product field CurrentInventory is the sum of the stock; use stock/set_stock")
+            typed = _typed(fields, PRODUCT, _PRODUCT_EXTRA, "product")
+            number = max((p["Number"] for p in self.products.records.values()), default=0) + 1
+            product_id = typed.pop("ID", None) or demo.new_guid(self._rng)
+            if product_id in self.products.records:
+                raise ValueError(f"product {product_id} already exists")
+            for warehouse_id in stock or {}:
+                self._warehouse(warehouse_id)
+            cost = typed.get("Cost", 100.0)
+            title = typed.get("Title", f"Producto {number}")
+            record = {
+                "ID": product_id, "Code": f"PRD-{number:05d}", "Title": title, "Description": title,
+                "CreationDate": sql_datetime(to_naive_cdmx(self.clock())), "Cost": cost, "SKU": "",
+                "Comments": "", "CostType": 2, "CostTypeText": "Promedio", "Category1ID": None,
+                "Category2ID": None, "Category3ID": None, "CurrentInventory": 0.0, "ChargeVAT": True,
+                "Number": number, "PricingType": 0, "ImageUrl": None, "PricingTypeText": "Listas", "Unit": "PIEZA",
+                "CurrencyID": demo.MXN_ID, "CurrencyCode": "MXN", "PurchaseType": 0,
+                "PurchaseTypeText": "Regular", "IEPSRate": 0.0, "Type": 0, "TypeText": "Producto Terminado",
+                "ProductionAuto": False, "Volume": 0.0, "Weight": 0.0,
+                "_price": typed.pop("Price", money(cost * 1.4)),
+            }
+            record.update(typed)
+            entries = {normalize_guid(wid): _stock_entry(coerce(qty, DOUBLE, f"stock for warehouse {wid}") or 0.0)
+                       for wid, qty in (stock or {}).items()}
+            self._insert_products([(record, entries)])
+            return PRODUCT.wire(self.products.records[product_id])
+
+    def generate_products(self, count: int) -> dict:
+        """``count`` more products, each stocked in every warehouse; deterministic like generate_invoices."""
+        with self._lock:
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_GENERATE:
+                raise ValueError(f"count must be an integer from 0 to {MAX_GENERATE}, not {count!r}")
+            first = max((p["Number"] for p in self.products.records.values()), default=0) + 1
+            made = demo.make_products(self._generation_rng("products"), count, first,
+                                      to_naive_cdmx(self.clock()), self._ordered_warehouse_ids())
+            self._insert_products(made)
+            return {"created": count, "products": len(self.products.records)}
+
+    def set_stock(self, warehouse_id: str, product_id: str, qty: float) -> dict:
+        """Set a product's stock in one warehouse (negative is allowed, as in Bind); returns the Inventory row."""
+        with self._lock:
+            warehouse = self._warehouse(warehouse_id)
+            product = self._product(product_id)
+            quantity = coerce(qty, DOUBLE, "stock qty")
+            if quantity is None:
+                raise ValueError("stock qty is required")
+            entries = self._stock[warehouse["ID"]]
+            entries[product["ID"]] = {**entries.get(product["ID"], _stock_entry(0.0)), "qty": quantity}
+            self._refresh_product(product["ID"])
+            return INVENTORY.wire(self._inventory[warehouse["ID"]].records[product["ID"]])
+
+    def rename_warehouse(self, warehouse_id: str, name: str) -> dict:
+        with self._lock:
+            warehouse = self._warehouse(warehouse_id)
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError("warehouse name must be a non-empty string")
+            self.warehouses.put({**warehouse, "Name": name})
+            return WAREHOUSE.wire(self.warehouses.records[warehouse["ID"]])
+
+    def add_client(self, **fields) -> dict:
+        """A new client; RFC defaults to a valid-looking persona moral RFC for its name."""
+        with self._lock:
+            typed = _typed(fields, CLIENT_LIST_ITEM, _CLIENT_EXTRA, "client")
+            client_id = typed.pop("ID", None) or demo.new_guid(self._rng)
+            if client_id in self.clients.records:
+                raise ValueError(f"client {client_id} already exists")
+            number = max((c["Number"] for c in self.clients.records.values()), default=1000) + 1
+            name = typed.get("ClientName") or f"Cliente {number}"
+            legal = typed.get("LegalName") or name
+            record = {"ID": client_id, "Number": number, "ClientName": name, "LegalName": legal,
+                      "RFC": demo.company_rfc(self._rng, legal), "Email": None, "Phone": None,
+                      "NextContactDate": None, "LocationID": None, "RegimenFiscal": "601",
+                      "_address": typed.pop("Address", None), "_contact": typed.pop("Contact", None)}
+            record.update(typed)
+            self.clients.put(record)
+            return CLIENT_LIST_ITEM.wire(record)
+
+    def simulate_activity(self, rng: random.Random) -> str:
+        """One step of a business day: a new invoice, a stamp, a payment or a cancellation."""
+        with self._lock:
+            records = list(self.invoices.records.values())
+            drafts = [r for r in records if r["UUID"] is None and r["Status"] == 0]
+            open_ = [r for r in records if r["UUID"] and r["Status"] == 0]
+            draw = rng.random()
+            if draw < 0.4 or not records:
+                clients = self._clients_public_first()
+                client = rng.choice(clients) if clients else self._public_client()
+                invoice = self.add_invoice(ClientID=client["ID"], Subtotal=money(rng.uniform(300, 80_000)))
+                if rng.random() < 0.7:
+                    invoice = self.stamp_invoice(invoice["ID"])
+                return f"added invoice {invoice['Number']}"
+            if draw < 0.6 and drafts:
+                return f"stamped invoice {self.stamp_invoice(rng.choice(drafts)['ID'])['Number']}"
+            if draw < 0.9 and open_:
+                return f"paid invoice {self.pay_invoice(rng.choice(open_)['ID'])['Number']}"
+            if open_:
+                return f"cancelled invoice {self.cancel_invoice(rng.choice(open_)['ID'])['Number']}"
+            return "nothing to do"
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _generation_rng(self, what: str) -> random.Random:
+        self._generation += 1
+        return random.Random(f"bind-generate:{self.seed}:{what}:{self._generation}")
+
+    @staticmethod
+    def _amounts(typed: dict, subtotal: float, discount: float, vat_rate: float) -> dict:
+        amounts = demo.invoice_amounts(subtotal=subtotal, discount=discount, vat_rate=vat_rate,
+                                       ieps=typed.get("IEPS", 0.0), vat_ret=typed.get("VATRet", 0.0),
+                                       isr_ret=typed.get("ISRRet", 0.0))
+        if "VAT" in typed and "Total" not in typed:  # an explicit VAT still adds up into Total
+            amounts["Total"] = money(amounts["Subtotal"] - amounts["Discount"] + typed["VAT"] + amounts["IEPS"]
+                                     - amounts["VATRet"] - amounts["ISRRet"])
+        return amounts
+
+    def _put_invoice(self, record: dict, previous_number: int | None = None) -> dict:
+        if previous_number is not None and previous_number != record["Number"]:
+            ids = self._numbers.get(previous_number, [])
+            if record["ID"] in ids:
+                ids.remove(record["ID"])
+        ids = self._numbers.setdefault(record["Number"], [])
+        if record["ID"] not in ids:
+            ids.append(record["ID"])
+        self.invoices.put(record)
+        return INVOICE_LIST_ITEM.wire(record)
+
+    def _next_number(self) -> int:
+        return max(self._numbers, default=1000) + 1
+
+    def _invoice(self, invoice_id: str) -> dict:
+        record = self.invoices.records.get(str(invoice_id).lower())
+        if record is None:
+            raise UnknownRecord(f"invoice {invoice_id} not found")
+        return record
+
+    def _warehouse(self, warehouse_id: str) -> dict:
+        record = self.warehouses.records.get(str(warehouse_id).lower())
+        if record is None:
+            raise UnknownRecord(f"warehouse {warehouse_id} not found")
+        return record
+
+    def _product(self, product_id: str) -> dict:
+        record = self.products.records.get(str(product_id).lower())
+        if record is None:
+            raise UnknownRecord(f"product {product_id} not found")
+        return record
+
+    def _warehouse_list(self) -> list[dict]:
+        return [self.warehouses.records[wid] for wid in self._ordered_warehouse_ids()]
+
+    def _ordered_warehouse_ids(self) -> list[str]:
+        return list(self._stock)  # creation order: Almacén General first
+
+    def _public_client(self) -> dict:
+        for client in self.clients.records.values():
+            if client["RFC"] == demo.PUBLIC_RFC:
+                return client
+        number = max((c["Number"] for c in self.clients.records.values()), default=1000) + 1
+        client = demo.public_client(demo.new_guid(self._rng), number)
+        self.clients.put(client)
+        return client
+
+    def _clients_public_first(self) -> list[dict]:
+        public = [c for c in self.clients.records.values() if c["RFC"] == demo.PUBLIC_RFC][:1]
+        return public + [c for c in self.clients.records.values() if c not in public]
+
+    def _client_for(self, typed: dict) -> dict:
+        client_id = typed.get("ClientID")
+        if client_id is None:
+            return self._public_client()
+        client = self.clients.records.get(client_id)
+        if client is None:  # an id Bind would know but the emulator does not: keep what the caller gave
+            return {"ID": client_id, "LegalName": typed.get("ClientName", ""), "RFC": typed.get("RFC", "")}
+        return client
+
+    def _insert_products(self, made: list[tuple[dict, dict[str, dict]]]) -> None:
+        for product, entries in made:
+            for warehouse_id, entry in entries.items():
+                self._stock[warehouse_id][product["ID"]] = entry
+            self.products.put(product)
+            self._refresh_product(product["ID"])
+
+    def _refresh_product(self, product_id: str) -> None:
+        """Recompute CurrentInventory (sum over warehouses, [G]) and the product's Inventory rows."""
+        product = self.products.records[product_id]
+        total = 0.0
+        for warehouse_id, entries in self._stock.items():
+            entry = entries.get(product_id)
+            if entry is None:
+                continue
+            total += entry["qty"]
+            self._inventory[warehouse_id].put({
+                "Balance": entry["qty"] - entry["client_ordered"], "ClientOrdered": entry["client_ordered"],
+                "CurrentInventory": entry["qty"], "ID": product_id, "Location": entry["location"],
+                "ProvidedOrdered": entry["provided_ordered"], "SKU": product["SKU"], "Title": product["Title"],
+                "Value": money(entry["qty"] * product["Cost"]), "Code": product["Code"], "ProductID": product_id,
+                "Visible": entry["visible"]})
+        if product["CurrentInventory"] != total:
+            self.products.put({**product, "CurrentInventory": total})
