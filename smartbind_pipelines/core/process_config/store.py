@@ -124,7 +124,6 @@ class ProcessConfigStore:
         """
         if not isinstance(via, str) or not via.strip():
             raise ValueError("via must name the face making the change, e.g. 'api', 'cli', 'dagster'")
-        validate_changes(changes)  # fail fast, before taking the write lock
         with self._write() as conn:
             row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
             if row is None:
@@ -134,6 +133,7 @@ class ProcessConfigStore:
             if not effective:
                 return self._effective(stored)
             now = iso_cdmx()
+            # Column names come from validated field names only, never from the caller's raw keys.
             assignments = ", ".join(f"{name} = ?" for name in effective)
             conn.execute(
                 f"UPDATE process_configs SET {assignments}, updated_at = ? WHERE job_id = ?",

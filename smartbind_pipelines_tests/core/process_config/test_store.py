@@ -302,3 +302,9 @@ def test_opening_is_cheap_once_the_file_is_set_up(db_path):
     for _ in range(50):
         ProcessConfigStore(db_path, env={}).get("sync_invoices")
     assert (time.perf_counter() - started) / 50 < 0.05  # sensors open it at every tick
+
+
+def test_an_unknown_job_is_reported_before_its_fields(db_path):
+    store = ProcessConfigStore(db_path, env={})
+    with pytest.raises(UnknownProcessError):
+        store.update("sync_clients", {"interval_minutes": 0}, via="api")
