@@ -243,7 +243,7 @@ def warehouse_check(client, warehouse_ids: Sequence[str], *, source: str) -> Che
 
     name = "Bind warehouses"
     if not warehouse_ids:
-        return failed(name, "inventory is active but no warehouse is configured",
+        return failed(name, "inventory has no warehouse configured",
                       "set BIND_WAREHOUSE_ID, or list them: `smartbind config set sync_inventory "
                       "--fields-mapping '{\"warehouse_ids\": [\"…\"]}'`")
     try:
@@ -345,12 +345,24 @@ def smartsheet_checks(gateway, configs: Sequence, *, api_base: str,
     return [token, *sheet_results]
 
 
-def describe_types(mapping) -> str:
-    """What the column check accepts, in words an operator can act on."""
+def accepted_types(kind: str) -> list[str]:
+    """The sheet types the engine accepts for a kind, the one `sheets create` uses first."""
     from smartbind_pipelines.core.sheets import sync
+    from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
 
-    return ", ".join(f"{column.title} {'/'.join(sorted(sync.COMPATIBLE_TYPES[column.kind]))}"
-                     for column in mapping.columns)
+    preferred = SHEET_COLUMN_TYPE[kind]
+    return [preferred, *sorted(t for t in sync.COMPATIBLE_TYPES[kind] if t != preferred)]
+
+
+def describe_types(mapping) -> str:
+    """What the column check accepts, by kind, e.g. "dates (Fecha): DATE or ABSTRACT_DATETIME; …"."""
+    words = {"date": "dates", "number": "numbers", "text": "text"}
+    parts = []
+    for kind in ("date", "number", "text"):
+        titles = [column.title for column in mapping.columns if column.kind == kind]
+        if titles:
+            parts.append(f"{words[kind]} ({', '.join(titles)}): {' or '.join(accepted_types(kind))}")
+    return "; ".join(parts)
 
 
 def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> list[str]:
@@ -360,15 +372,13 @@ def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> 
     numbers live in TEXT_NUMBER (Smartsheet has no separate number type); text in TEXT_NUMBER or
     PICKLIST. The engine only warns on a wrong type; the doctor fails, before any data is written.
     """
-    from smartbind_pipelines.core.sheets import sync
-
     problems = []
     for column in mapping.columns:
         found = sheet_columns.get(column.title)
         if found is None:
             problems.append(f"{column.title!r} is missing")
             continue
-        accepted = sorted(sync.COMPATIBLE_TYPES[column.kind])
+        accepted = accepted_types(column.kind)
         if found.get("type") not in accepted:
             problems.append(f"{column.title!r} is {found.get('type') or 'of an unknown type'}, "
                             f"needs {' or '.join(accepted)} ({column.kind})")
@@ -382,7 +392,7 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
     job = config.job_id
     sheet_id = config.sheet_id_int
     if mapping is None:
-        return [failed(f"{job} mapping", "no sheet mapping is registered for this process",
+        return [failed(f"{job} mapping", "no sheet mapping is registered for this process in this release",
                        "update smartbind to a release that implements this process, or deactivate it: "
                        f"`smartbind config set {job} --inactive`")]
     if sheet_id is None:
@@ -465,7 +475,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
     bind_base = env.get("BIND_API_BASE_URL", "").strip() or DEFAULT_BIND_API_BASE_URL
     ss_base = (env.get("SMARTSHEET_API_BASE", "").strip() or DEFAULT_SMARTSHEET_API_BASE).rstrip("/")
 
-    configs, config_results = _active_processes(env, db_ok=_ok(results, "SMARTBIND_DB_PATH"))
+    configs, config_results = _processes_to_examine(env, db_ok=_ok(results, "SMARTBIND_DB_PATH"))
     results += config_results
 
     bind = None
@@ -479,7 +489,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
     else:
         results.append(_not_checked("Bind API key", "BIND_API_BASE_URL or BIND_API_KEY is invalid"))
 
-    inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)
+    inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)  # active or has a sheet
     if inventory is not None or env.get("BIND_WAREHOUSE_ID", "").strip():
         warehouse_ids, source = configured_warehouses(inventory, env)
         if bind is not None:
@@ -498,7 +508,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
     return results
 
 
-def _active_processes(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, list[CheckResult]]:
+def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, list[CheckResult]]:
     from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
 
     if not db_ok:
@@ -509,9 +519,11 @@ def _active_processes(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, lis
     except Exception as exc:  # noqa: BLE001 - a corrupt file must be reported, not crash the doctor
         return [], [failed("ProcessConfig", f"cannot read {default_db_path(env)}: {exc}",
                            "restore the file from a backup, or move it away to start from the defaults")]
-    active = [c for c in configs if c.is_active]
-    paused = [c.job_id for c in configs if not c.is_active]
-    detail = f"active: {', '.join(c.job_id for c in active) or 'none'}"
-    if paused:
-        detail += f"; paused (not checked): {', '.join(paused)}"
-    return active, [passed("ProcessConfig", detail)]
+    # A paused process with a sheet is examined too: pausing is how a process waits to go live.
+    examined = [c for c in configs if c.is_active or c.smartsheet_sheet_id]
+    skipped = [c.job_id for c in configs if c not in examined]
+    detail = "examined: " + (", ".join(f"{c.job_id} ({'active' if c.is_active else 'paused'})"
+                                       for c in examined) or "none")
+    if skipped:
+        detail += f"; not examined (paused, no sheet): {', '.join(skipped)}"
+    return examined, [passed("ProcessConfig", detail)]

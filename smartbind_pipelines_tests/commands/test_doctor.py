@@ -362,7 +362,7 @@ def test_missing_column(account):
     assert result.exit_code == 1
     text = line(result.output, "sync_invoices columns")
     assert text.startswith("✗ sync_invoices columns: 'Total' is missing")
-    assert "Fecha DATE" in text  # the fix says what is accepted
+    assert "dates (Fecha): DATE" in text and "numbers (Total): TEXT_NUMBER" in text  # what is accepted
 
 
 def test_wrong_column_type(account):
@@ -417,7 +417,7 @@ def test_inventory_active_without_any_warehouse(account, with_inventory):
     account.store.update("sync_inventory", {"is_active": True, "smartsheet_sheet_id": str(sheet["id"])}, via="test")
     result = account.doctor(BIND_WAREHOUSE_ID=None)
     assert result.exit_code == 1
-    assert line(result.output, "Bind warehouses").startswith("✗ Bind warehouses: inventory is active but no warehouse")
+    assert line(result.output, "Bind warehouses").startswith("✗ Bind warehouses: inventory has no warehouse configured")
 
 
 def test_unwritable_db_path(account, tmp_path):
