@@ -7,12 +7,12 @@ import time
 
 import pytest
 import requests
-from smartsheet.exceptions import (ApiError, RateLimitExceededError, SystemMaintenanceError, UnexpectedErrorShouldRetryError,
-                                   UnexpectedRequestError)
+from smartsheet.exceptions import (ApiError, RateLimitExceededError, SystemMaintenanceError,
+                                   UnexpectedErrorShouldRetryError, UnexpectedRequestError)
 from smartsheet.models import Cell, Row
 
 from smartbind_pipelines.sandbox.smartsheet import SmartsheetState
-from smartbind_pipelines.sandbox.smartsheet.testing import FastBackoff, sdk_client
+from smartbind_pipelines.sandbox.smartsheet.testing import sdk_client
 
 COLUMNS = [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
            {"title": "Total", "type": "TEXT_NUMBER"},
@@ -165,10 +165,10 @@ def test_save_collision_mode_refuses_overlapping_writes_with_4004(smartsheet_emu
     assert len(refused) == 1 and refused[0].error.result.code == 4004
     assert len(smartsheet_emulator.state.rows_as_dicts(sheet["id"])) == 5
 
-    # A client that waits long enough between retries gets through.
-    patient = sdk_client(smartsheet_emulator.url, smartsheet_emulator.token)
-    patient._user_calc_backoff = FastBackoff(max_attempts=20, delay=0.1)
-    threads = [threading.Thread(target=writer, args=(w, patient if w else clients[0])) for w in range(2)]
+    # Clients that wait long enough between retries both get through.
+    patient = [sdk_client(smartsheet_emulator.url, smartsheet_emulator.token, max_attempts=20, delay=0.1)
+               for _ in range(2)]
+    threads = [threading.Thread(target=writer, args=(w, patient[w])) for w in range(2)]
     outcomes.clear()
     for thread in threads:
         thread.start()
