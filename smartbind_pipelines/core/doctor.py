@@ -231,7 +231,7 @@ def bind_checks(client) -> list[CheckResult]:
         return results
     if first_page:
         number = first_page[0].get("Number")
-        results.append(passed("Bind invoices read", f"one-row read works (latest page starts at invoice {number})"))
+        results.append(passed("Bind invoices read", f"one-row read works (invoice {number})"))
     else:
         results.append(passed("Bind invoices read", "one-row read works (no invoices yet)"))
     return results
@@ -386,9 +386,7 @@ def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> 
 
 
 def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[CheckResult]:
-    """One active process's sheet: it exists, its mapped columns are there and typed, its key is unique."""
-    from smartbind_pipelines.core.sheets import plan_upsert
-
+    """One process's sheet: it exists, its mapped columns are there and typed, its key is unique."""
     job = config.job_id
     sheet_id = config.sheet_id_int
     if mapping is None:
@@ -403,39 +401,47 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
         columns = gateway.sheet_columns(sheet_id)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a line, never a traceback
         return [_smartsheet_failure(f"{job} sheet", exc, api_base, sheet_id=sheet_id)]
-    label = f"{sheet_id}" + (f" ({config.smartsheet_sheet_name})" if config.smartsheet_sheet_name else "")
-    results = [passed(f"{job} sheet", f"{label} exists")]
+    key_label = " + ".join(mapping.key)
+    rows, info, key_failure = None, None, None
+    if all(title in columns for title in mapping.key):
+        try:
+            rows, info = gateway.read_rows(sheet_id, mapping.key, columns=columns)
+        except Exception as exc:  # noqa: BLE001
+            key_failure = _smartsheet_failure(f"{job} key {key_label}", exc, api_base, sheet_id=sheet_id)
 
+    name = f" {info.name!r}" if info is not None else ""
+    size = f", {info.total_row_count} row(s)" if info is not None else ""
+    results = [passed(f"{job} sheet", f"{sheet_id}{name} exists{size}")]
     problems = column_problems(columns, mapping)
     if problems:
         results.append(failed(f"{job} columns", "; ".join(problems),
                               f"fix the columns in Smartsheet; accepted: {describe_types(mapping)} "
                               "(numbers live in TEXT_NUMBER: Smartsheet has no separate number type)"))
-        return results  # the key read below would fail on a missing key column
-    results.append(passed(f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed "
-                                            f"({describe_types(mapping)})"))
+    else:
+        results.append(passed(f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed "
+                                                f"({describe_types(mapping)})"))
+    if key_failure is not None:
+        results.append(key_failure)
+    elif rows is not None:
+        results.append(_key_check(f"{job} key {key_label}", rows, mapping))
+    return results  # a missing key column is already a "columns" failure
 
-    key_label = " + ".join(mapping.key)
-    try:
-        rows, _info = gateway.read_rows(sheet_id, mapping.key)
-    except Exception as exc:  # noqa: BLE001
-        results.append(_smartsheet_failure(f"{job} key {key_label}", exc, api_base, sheet_id=sheet_id))
-        return results
-    # The engine's own planner, with no records: it normalises keys exactly as a real sync would.
+
+def _key_check(name: str, rows, mapping) -> CheckResult:
+    """No key on two rows. The engine's own planner, given no records, normalises keys as a sync would."""
+    from smartbind_pipelines.core.sheets import plan_upsert
+
     plan = plan_upsert([], rows, mapping)
     without_key = len(plan.rows_without_key)
     note = f"; {without_key} row(s) without a key are left alone by the sync" if without_key else ""
-    if plan.duplicate_sheet_keys:
-        extra = sum(len(ids) for ids in plan.duplicate_sheet_keys.values())
-        sample = ", ".join(" + ".join(str(p) for p in key) for key in list(plan.duplicate_sheet_keys)[:3])
-        results.append(failed(f"{job} key {key_label}",
-                              f"{len(plan.duplicate_sheet_keys)} key(s) appear on more than one row "
-                              f"({extra} rows in all; e.g. {sample}){note}",
-                              "delete the extra rows in Smartsheet so each key appears once "
-                              "(the sync only ever updates the first row of a duplicated key)"))
-    else:
-        results.append(passed(f"{job} key {key_label}", f"unique across {len(rows)} row(s){note}"))
-    return results
+    if not plan.duplicate_sheet_keys:
+        return passed(name, f"unique across {len(rows)} row(s){note}")
+    extra = sum(len(ids) for ids in plan.duplicate_sheet_keys.values())
+    sample = ", ".join(" + ".join(str(p) for p in key) for key in list(plan.duplicate_sheet_keys)[:3])
+    return failed(name, f"{len(plan.duplicate_sheet_keys)} key(s) appear on more than one row "
+                        f"({extra} rows in all; e.g. {sample}){note}",
+                  "delete the extra rows in Smartsheet so each key appears once "
+                  "(the sync only ever updates the first row of a duplicated key)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -495,7 +501,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
         if bind is not None:
             results.append(warehouse_check(bind, warehouse_ids, source=source))
         else:
-            results.append(_not_checked("Bind warehouses", "Bind is not reachable with the current settings"))
+            results.append(_not_checked("Bind warehouses", "the Bind checks above failed"))
     if bind is not None:
         bind.close()
 

@@ -301,7 +301,7 @@ def test_wrong_bind_key_is_a_401_line(account):
     text = line(result.output, "Bind API key")
     assert text.startswith("✗ Bind API key: Bind refused the API key (HTTP 401")
     assert "Generar API Key" in text
-    assert "Bind warehouses: not checked" in result.output
+    assert "Bind warehouses: not checked: the Bind checks above failed" in result.output
 
 
 def test_bind_down_is_an_unreachable_line(account):
