@@ -86,9 +86,11 @@ class SmartsheetState:
         for key, value in changes.items():
             if key not in known:
                 raise ValueError(f"unknown sandbox setting {key!r}; known: {', '.join(known)}")
-            expected = bool if key in ("reject_oversized_batches", "save_collisions") else int
-            if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 0)):
-                raise ValueError(f"sandbox setting {key} must be a {'boolean' if expected is bool else 'non-negative integer'}")
+            if known[key] in (bool, "bool"):
+                if not isinstance(value, bool):
+                    raise ValueError(f"sandbox setting {key} must be true or false, not {value!r}")
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"sandbox setting {key} must be a non-negative integer, not {value!r}")
         with self._registry_lock:
             for key, value in changes.items():
                 setattr(self.config, key, value)
