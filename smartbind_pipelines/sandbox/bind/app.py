@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines.sandbox.bind.odata import ODataError
-from smartbind_pipelines.sandbox.bind.query import page_body, parse_options, query_pairs
+from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, parse_options, query_pairs
 from smartbind_pipelines.sandbox.bind.schema import (
     CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, MODEL_NAMESPACE, PRODUCT, WAREHOUSE, is_guid,
     json_text)
@@ -89,6 +89,7 @@ class BindApi:
         self.tokens = tokens
         self.count_with_top = count_with_top
         self.accept_api_key_header = accept_api_key_header
+        self.selections = SelectionCache()
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
@@ -127,8 +128,9 @@ class BindApi:
         except ODataError as exc:
             return _json({"Message": exc.message}, 400)
         rows = self.state.rows(route, warehouse)
+        selected = self.selections.select(f"{route}:{(warehouse or '').lower()}", rows, options)
         base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
-        return _json(page_body(rows, options, base, count_with_top=self.count_with_top))
+        return _json(page_body(selected, options, base, count_with_top=self.count_with_top))
 
     def _authorized(self, request: Request) -> bool:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")

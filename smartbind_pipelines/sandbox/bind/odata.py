@@ -52,8 +52,19 @@ class Token:
 
 @dataclass(frozen=True)
 class Node:
+    """A typed, compiled expression. ``prop``/``const`` let comparisons specialize to one closure call;
+    ``strict`` means ``fn`` only ever returns True or False (never null)."""
+
     edm: str
     fn: Callable[[dict], Any]
+    prop: str | None = None
+    const: bool = False
+    value: Any = None
+    strict: bool = False
+
+
+def _literal(edm: str, value) -> Node:
+    return Node(edm, _const(value), const=True, value=value)
 
 
 _TOKEN = re.compile(r"""
@@ -122,14 +133,37 @@ def _comparable(a: str, b: str) -> bool:
     return a == NULL or b == NULL or a == b or (a in NUMERIC and b in NUMERIC)
 
 
+_MIRRORED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
+
+
+def _compare_property(word: str, name: str, constant, guid: bool) -> Node:
+    """``Property op literal``, the common case, as a single closure (the hot loop of every filter)."""
+    if word == "eq":
+        return Node(BOOL, lambda row: row.get(name) == constant, strict=True)
+    if word == "ne":
+        return Node(BOOL, lambda row: row.get(name) != constant, strict=True)
+    if constant is None:
+        return Node(BOOL, lambda row: False, strict=True)
+    op = _COMPARISONS[word][1]
+    if guid:
+        key = sqlguid_key(constant)
+        return Node(BOOL, lambda row: (v := row.get(name)) is not None and op(sqlguid_key(v), key), strict=True)
+    return Node(BOOL, lambda row: (v := row.get(name)) is not None and op(v, constant), strict=True)
+
+
 def _compare(word: str, left: Node, right: Node) -> Node:
     kind, op = _COMPARISONS[word]
     if not _comparable(left.edm, right.edm):
         raise _incompatible(kind, left, right)
+    guid = GUID in (left.edm, right.edm)
+    if left.prop and right.const:
+        return _compare_property(word, left.prop, right.value, guid)
+    if right.prop and left.const:
+        return _compare_property(_MIRRORED[word], right.prop, left.value, guid)
     lf, rf = left.fn, right.fn
     if word in ("eq", "ne"):
-        return Node(BOOL, lambda row: op(lf(row), rf(row)))
-    key = sqlguid_key if GUID in (left.edm, right.edm) else None
+        return Node(BOOL, lambda row: op(lf(row), rf(row)), strict=True)
+    key = sqlguid_key if guid else None
 
     def ordered(row):
         a, b = lf(row), rf(row)
@@ -137,7 +171,7 @@ def _compare(word: str, left: Node, right: Node) -> Node:
             return False
         return op(key(a), key(b)) if key else op(a, b)
 
-    return Node(BOOL, ordered)
+    return Node(BOOL, ordered, strict=True)
 
 
 def _arith_type(a: str, b: str) -> str:
@@ -173,6 +207,10 @@ def _logical(word: str, left: Node, right: Node) -> Node:
     if left.edm not in (BOOL, NULL) or right.edm not in (BOOL, NULL):
         raise _incompatible(kind, left, right)
     lf, rf = left.fn, right.fn
+    if left.strict and right.strict:  # no nulls possible: plain two-valued logic
+        if word == "or":
+            return Node(BOOL, lambda row: lf(row) or rf(row), strict=True)
+        return Node(BOOL, lambda row: lf(row) and rf(row), strict=True)
     decisive = word == "or"  # True decides an or, False decides an and
 
     def combine(row):
@@ -225,6 +263,22 @@ def _accepts(param: str, actual: str) -> bool:
     return param == INT32 and actual == INT64
 
 
+def _caller(impl: Callable, fns: list[Callable[[dict], Any]]) -> Callable[[dict], Any]:
+    """Null in, null out; arities 1 and 2 get their own closure because filters run per row."""
+    if len(fns) == 1:
+        (f0,) = fns
+        return lambda row: None if (a := f0(row)) is None else impl(a)
+    if len(fns) == 2:
+        f0, f1 = fns
+        return lambda row: None if (a := f0(row)) is None or (b := f1(row)) is None else impl(a, b)
+
+    def call(row):
+        values = [f(row) for f in fns]
+        return None if any(v is None for v in values) else impl(*values)
+
+    return call
+
+
 def _call(name: str, args: list[Node]) -> Node:
     signatures = _FUNCTIONS.get(name)
     if signatures is None:
@@ -232,18 +286,7 @@ def _call(name: str, args: list[Node]) -> Node:
                          "on a navigation property, which is not allowed.")
     for params, result, impl in signatures:
         if len(params) == len(args) and all(_accepts(p, a.edm) for p, a in zip(params, args)):
-            fns = [a.fn for a in args]
-
-            def call(row, impl=impl, fns=fns):
-                values = [f(row) for f in fns]
-                if any(v is None for v in values):
-                    return None
-                try:
-                    return impl(*values)
-                except (ValueError, OverflowError):
-                    return None
-
-            return Node(result, call)
+            return Node(result, _caller(impl, [a.fn for a in args]))
     considered = "; ".join(f"{name}({', '.join(p)})" for p, _, _ in signatures)
     raise ODataError(f"No function signature for the function with name '{name}' matches the specified "
                      f"arguments. The function signatures considered are: {considered}.")
@@ -272,11 +315,11 @@ def _typed_literal(token: Token, text: str) -> Node:
                              int((frac or "0").ljust(6, "0")[:6]))
         except ValueError:
             raise bad(DATETIME) from None
-        return Node(DATETIME, _const(value))
+        return _literal(DATETIME, value)
     if prefix == "guid":
         if not is_guid(body):
             raise bad(GUID)
-        return Node(GUID, _const(body.lower()))
+        return _literal(GUID, body.lower())
     if prefix == "datetimeoffset":
         try:
             value = datetime.fromisoformat(body.replace("Z", "+00:00"))
@@ -284,8 +327,8 @@ def _typed_literal(token: Token, text: str) -> Node:
             raise bad(DATETIMEOFFSET) from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return Node(DATETIMEOFFSET, _const(value))
-    return Node(TIME if prefix == "time" else BINARY, _const(body))
+        return _literal(DATETIMEOFFSET, value)
+    return _literal(TIME if prefix == "time" else BINARY, body)
 
 
 def _number_literal(token: Token, text: str) -> Node:
@@ -298,11 +341,11 @@ def _number_literal(token: Token, text: str) -> Node:
         value = int(digits)
         if value > LONG_MAX:
             raise ODataError(f"Unrecognized '{INT64}' literal '{raw}' at '{token.pos}' in '{text}'.")
-        return Node(INT64 if suffix == "l" or value > INT_MAX else INT32, _const(value))
+        return _literal(INT64 if suffix == "l" or value > INT_MAX else INT32, value)
     value = float(digits)
     if math.isinf(value):
         raise ODataError(f"Unrecognized '{DOUBLE}' literal '{raw}' at '{token.pos}' in '{text}'.")
-    return Node({"m": DECIMAL, "f": SINGLE}.get(suffix, DOUBLE), _const(value))
+    return _literal({"m": DECIMAL, "f": SINGLE}.get(suffix, DOUBLE), value)
 
 
 # --- parser ---------------------------------------------------------------------------------------
@@ -393,6 +436,8 @@ class _Parser:
                 if operand.edm not in (BOOL, NULL):
                     raise ODataError(f"A unary operator with an incompatible type was detected. Found operand "
                                      f"type '{operand.edm}' for operator kind 'Not'.")
+                if operand.strict:
+                    return Node(BOOL, lambda row: not fn(row), strict=True)
                 return Node(BOOL, lambda row: None if (v := fn(row)) is None else not v)
             if operand.edm not in NUMERIC:
                 raise ODataError(f"A unary operator with an incompatible type was detected. Found operand "
@@ -411,7 +456,7 @@ class _Parser:
             return node
         if token.kind == "string":
             self.advance()
-            return Node(STRING, _const(token.text[1:-1].replace("''", "'")))
+            return _literal(STRING, token.text[1:-1].replace("''", "'"))
         if token.kind == "number":
             self.advance()
             return _number_literal(token, self.text)
@@ -422,9 +467,9 @@ class _Parser:
             raise self.syntax_error()
         self.advance()
         if token.text in ("true", "false"):
-            return Node(BOOL, _const(token.text == "true"))
+            return _literal(BOOL, token.text == "true")
         if token.text == "null":
-            return Node(NULL, _const(None))
+            return _literal(NULL, None)
         if self.at_punct("("):
             return self.function(token.text)
         return self.property(token)
@@ -447,7 +492,7 @@ class _Parser:
         edm = self.entity.types.get(name)
         if edm is None:
             raise ODataError(f"Could not find a property named '{name}' on type '{self.entity.qualified_name}'.")
-        return Node(edm, lambda row: row.get(name))
+        return Node(edm, lambda row: row.get(name), prop=name)
 
 
 def _parse(text: str, entity: Entity, build):
@@ -467,13 +512,13 @@ def compile_filter(text: str, entity: Entity) -> Callable[[dict], bool]:
         if node.edm != BOOL:
             raise ODataError("The $filter expression must evaluate to a single boolean value.")
         fn = node.fn
-        return lambda row: fn(row) is True
+        return fn if node.strict else (lambda row: fn(row) is True)
 
     return _parse(text, entity, build)
 
 
-def compile_orderby(text: str, entity: Entity) -> list[tuple[Callable[[dict], Any], bool]]:
-    """``$orderby`` text -> [(sort key, descending)]; nulls sort first ascending, as SQL Server does."""
+def compile_orderby(text: str, entity: Entity) -> list[tuple[Callable[[dict], Any], bool, bool]]:
+    """``$orderby`` text -> [(value of a record, is a GUID, descending)]. The caller sorts."""
 
     def build(parser: _Parser):
         terms = []
@@ -482,12 +527,7 @@ def compile_orderby(text: str, entity: Entity) -> list[tuple[Callable[[dict], An
             descending = False
             if parser.at_word("asc", "desc"):
                 descending = parser.advance().text == "desc"
-            fn = node.fn
-            if node.edm == GUID:
-                key = lambda row, fn=fn: (0,) if (v := fn(row)) is None else (1, sqlguid_key(v))  # noqa: E731
-            else:
-                key = lambda row, fn=fn: (0,) if (v := fn(row)) is None else (1, v)  # noqa: E731
-            terms.append((key, descending))
+            terms.append((node.fn, node.edm == GUID, descending))
             if parser.token.kind == "end":
                 return terms
             if not parser.at_punct(","):

@@ -9,12 +9,14 @@ size, escapes values as ``Uri.EscapeDataString`` does and appends ``$skip=<skip 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import parse_qsl, quote
 
 from smartbind_pipelines.sandbox.bind.odata import ODataError, compile_filter, compile_orderby
-from smartbind_pipelines.sandbox.bind.schema import Entity, json_text
+from smartbind_pipelines.sandbox.bind.schema import Entity, json_text, sqlguid_key
 
 PAGE_SIZE = 100
 QUERY_OPTIONS = ("$filter", "$orderby", "$top", "$skip", "$inlinecount")
@@ -28,9 +30,10 @@ Row = tuple[dict, str]  # (typed record, its encoded JSON)
 class QueryOptions:
     pairs: tuple[tuple[str, str], ...]  # every decoded query pair, in request order (for nextLink)
     predicate: Callable[[dict], bool] | None
-    orderby: tuple[tuple[Callable[[dict], Any], bool], ...]
+    orderby: tuple[tuple[Callable[[dict], Any], bool, bool], ...]  # (value, is GUID, descending)
     top: int | None
     skip: int
+    selection_key: tuple[str | None, str | None] = (None, None)  # ($filter, $orderby) text, for caching
 
 
 def query_pairs(raw_query: str) -> list[tuple[str, str]]:
@@ -67,7 +70,8 @@ def parse_options(pairs: Sequence[tuple[str, str]], entity: Entity) -> QueryOpti
     skip = _non_negative("$skip", options["$skip"]) if "$skip" in options else 0
     predicate = compile_filter(options["$filter"], entity) if "$filter" in options else None
     orderby = tuple(compile_orderby(options["$orderby"], entity)) if "$orderby" in options else ()
-    return QueryOptions(tuple(pairs), predicate, orderby, top, skip)
+    return QueryOptions(tuple(pairs), predicate, orderby, top, skip,
+                        (options.get("$filter"), options.get("$orderby")))
 
 
 def next_link(base: str, pairs: Sequence[tuple[str, str]], skip: int) -> str:
@@ -84,21 +88,55 @@ def next_link(base: str, pairs: Sequence[tuple[str, str]], skip: int) -> str:
     return f"{base}?{'&'.join(parts)}"
 
 
-def select_rows(rows: Sequence[Row], options: QueryOptions) -> list[Row]:
-    """Filter, then order: the rows arrive in ID order, so stable sorts leave ID as the last tie-breaker."""
+def select_rows(rows: Sequence[Row], options: QueryOptions) -> Sequence[Row]:
+    """Filter, then order: the rows arrive in ID order, so stable sorts leave ID as the last tie-breaker.
+
+    SQL Server sorts nulls first; descending reverses that, as ``ORDER BY … DESC`` does.
+    """
     if options.predicate is not None:
         predicate = options.predicate
         rows = [row for row in rows if predicate(row[0])]
-    if options.orderby:
-        rows = list(rows)
-        for key, descending in reversed(options.orderby):
-            rows.sort(key=lambda row, key=key: key(row[0]), reverse=descending)
-    return list(rows)
+    for value, is_guid, descending in reversed(options.orderby):
+        values = [value(record) for record, _ in rows]
+        if is_guid:
+            values = [None if v is None else sqlguid_key(v) for v in values]
+        if any(v is None for v in values):
+            values = [(0,) if v is None else (1, v) for v in values]
+        order = sorted(range(len(rows)), key=values.__getitem__, reverse=descending)
+        rows = [rows[i] for i in order]
+    return rows
 
 
-def page_body(rows: Sequence[Row], options: QueryOptions, base: str, *, count_with_top: bool = False) -> str:
-    """The ``{value, nextLink, count}`` JSON text for one request; ``rows`` must be in ID order."""
-    selected = select_rows(rows, options)
+class SelectionCache:
+    """Recent (filter, orderby) selections per collection snapshot, so paging one query stays cheap.
+
+    A snapshot list is replaced (never changed) when its collection changes, so identity tells freshness.
+    """
+
+    def __init__(self, size: int = 32):
+        self._size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def select(self, route: str, rows: Sequence[Row], options: QueryOptions) -> Sequence[Row]:
+        if options.selection_key == (None, None):
+            return rows
+        key = (route, id(rows), options.selection_key)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is rows:
+                self._entries.move_to_end(key)
+                return entry[1]
+        selected = select_rows(rows, options)
+        with self._lock:
+            self._entries[key] = (rows, selected)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return selected
+
+
+def page_body(selected: Sequence[Row], options: QueryOptions, base: str, *, count_with_top: bool = False) -> str:
+    """The ``{value, nextLink, count}`` JSON text of one request, from the filtered and ordered rows."""
     count = len(selected)
     window = selected[options.skip:]
     if options.top is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from bisect import bisect_left
 from datetime import datetime, timedelta
 
 from smartbind_pipelines.core.cdmx import now_cdmx
@@ -31,36 +32,57 @@ class UnknownRecord(LookupError):
 
 
 class Collection:
-    """The records behind one list route, in SQL Server GUID order, each encoded to JSON once."""
+    """The records behind one list route, in SQL Server GUID order, each encoded to JSON once.
+
+    ``rows()`` returns a list that is never changed afterwards (a change makes a new list), so readers
+    and the selection cache can hold it without a lock. A few changes are merged into a copy by binary
+    search; a bulk load rebuilds the list once.
+    """
+
+    _MERGE_LIMIT = 256
 
     def __init__(self, entity: Entity):
         self.entity = entity
         self.records: dict[str, dict] = {}
-        self._encoded: dict[str, str] = {}
-        self._order: list[str] | None = None
-        self._rows: list[Row] | None = None
+        self._sort_keys: dict[str, bytes] = {}
+        self._keys: list[bytes] = []  # sorted, parallel to _rows
+        self._rows: list[Row] = []
+        self._pending: dict[str, dict] = {}
 
     def put(self, record: dict) -> None:
-        record_id = record["ID"]
-        if record_id not in self.records:
-            self._order = None
-        self.records[record_id] = record
-        self._encoded.pop(record_id, None)
-        self._rows = None
+        self.records[record["ID"]] = record
+        self._pending[record["ID"]] = record
+
+    def _key(self, record_id: str) -> bytes:
+        key = self._sort_keys.get(record_id)
+        if key is None:
+            key = self._sort_keys[record_id] = sqlguid_key(record_id)
+        return key
 
     def rows(self) -> list[Row]:
-        if self._rows is None:
-            if self._order is None:
-                self._order = sorted(self.records, key=sqlguid_key)
-            encoded, records = self._encoded, self.records
-            rows = []
-            for record_id in self._order:
-                text = encoded.get(record_id)
-                if text is None:
-                    text = encoded[record_id] = self.entity.encode(records[record_id])
-                rows.append((records[record_id], text))
-            self._rows = rows
-        return self._rows
+        if not self._pending:
+            return self._rows
+        pending, self._pending = self._pending, {}
+        encode = self.entity.encode
+        if len(pending) > self._MERGE_LIMIT:
+            encoded = {record_id: text for (record, text) in self._rows
+                       if (record_id := record["ID"]) not in pending}
+            order = sorted(self.records, key=self._key)
+            self._keys = [self._sort_keys[record_id] for record_id in order]
+            self._rows = [(self.records[record_id], encoded.get(record_id) or encode(self.records[record_id]))
+                          for record_id in order]
+            return self._rows
+        keys, rows = list(self._keys), list(self._rows)
+        for record_id, record in pending.items():
+            key = self._key(record_id)
+            index = bisect_left(keys, key)
+            if index < len(keys) and keys[index] == key:
+                rows[index] = (record, encode(record))
+            else:
+                keys.insert(index, key)
+                rows.insert(index, (record, encode(record)))
+        self._keys, self._rows = keys, rows
+        return rows
 
 
 def _typed(fields: dict, entity: Entity, extra: dict[str, str], what: str) -> dict:
