@@ -59,8 +59,11 @@ def _stand_in() -> InventoryParts:
     def records(bind) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for warehouse in bind.warehouses():
-            for item in bind.inventory(warehouse["ID"]):
-                if (item.get("CurrentInventory") or 0) > 0:  # the seed lists products with stock
+            # The seed lists products with stock; filtering on the server reads only their pages.
+            in_stock = bind.get_all("Inventory", {"warehouseID": warehouse["ID"].lower(),
+                                                  "$filter": "CurrentInventory gt 0"})
+            for item in in_stock:
+                if (item.get("CurrentInventory") or 0) > 0:
                     rows.append({"ID Producto": item["ProductID"], "Código": item.get("Code") or "",
                                  "Nombre": item.get("Title") or "", "Existencias": item["CurrentInventory"],
                                  "Almacén": warehouse["Name"]})

@@ -1,0 +1,86 @@
+"""``python -m smartbind_pipelines_tests.bench`` (``make bench``): run the scenarios, write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from smartbind_pipelines_tests.bench.measure import REPO_ROOT
+
+DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated record counts, not {text!r}") from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"record counts must be positive, not {text!r}")
+    return sizes
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m smartbind_pipelines_tests.bench",
+        description="Benchmark the invoice and inventory syncs and the sensor against the sandbox emulators "
+                    "with injected latency; write the table to docs/benchmarks.md.")
+    parser.add_argument("--latency-ms", type=int, default=50,
+                        help="latency added to every request on both emulators (default 50)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: only the N=1,000 cases (invoices and inventory), fewer sensor ticks")
+    parser.add_argument("--invoices", type=_sizes, default=None, metavar="N[,N...]",
+                        help="invoice counts (default 1000,10000,20000)")
+    parser.add_argument("--inventory", type=_sizes, default=None, metavar="N[,N...]",
+                        help="inventory records (default 20000)")
+    parser.add_argument("--naive-n", type=int, default=1_000,
+                        help="records the naive reference is measured at (default 1000)")
+    parser.add_argument("--sensor-ticks", type=int, default=None, help="sensor evaluations (default 300)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to (over)write")
+    args = parser.parse_args(argv)
+    if args.latency_ms < 0:
+        parser.error("--latency-ms must be >= 0")
+    return args
+
+
+def options_from(args: argparse.Namespace):
+    from smartbind_pipelines_tests.bench.scenarios import BenchOptions
+
+    options = BenchOptions(latency_ms=args.latency_ms, naive_n=args.naive_n)
+    if args.quick:
+        options = replace(options, invoice_sizes=(1_000,), inventory_records=(1_000,), sensor_ticks=100)
+    if args.invoices:
+        options = replace(options, invoice_sizes=args.invoices)
+    if args.inventory:
+        options = replace(options, inventory_records=args.inventory)
+    if args.sensor_ticks:
+        options = replace(options, sensor_ticks=args.sensor_ticks)
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("smartbind_pipelines").setLevel(logging.ERROR)  # capacity warnings belong in the table
+
+    from smartbind_pipelines_tests.bench.inventory import inventory_sync_parts
+    from smartbind_pipelines_tests.bench.report import run_info, write_report
+    from smartbind_pipelines_tests.bench.scenarios import run_all
+
+    options = options_from(args)
+    info = run_info(options.latency_ms, args.quick, options.naive_n, inventory_sync_parts().source)
+    started = time.monotonic()
+    rows = run_all(options)
+    info = replace(info, duration_s=time.monotonic() - started)
+    path = write_report(args.output, rows, info)
+    missed = [row for row in rows if not row.targets_met]
+    print(f"wrote {path}: {len(rows)} scenarios, {len(missed)} with a target missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
