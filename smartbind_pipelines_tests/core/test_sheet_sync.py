@@ -248,3 +248,23 @@ def test_an_unknown_sheet_is_a_clear_api_error(gateway, smartsheet_emulator):
         sync_sheet(gateway, 123456789, [invoice(1)], INVOICE_MAPPING)
     assert caught.value.status == 404 and caught.value.error_code == 1006
     assert smartsheet_emulator.token not in str(caught.value)
+
+
+def test_bind_to_sheet_end_to_end(bind_emulator, smartsheet_emulator, gateway, sheet_id):
+    from smartbind_pipelines.core.bind_client import BindClient
+    from smartbind_pipelines.core.invoices import invoice_batch
+
+    with BindClient(bind_emulator.url, bind_emulator.token) as bind:
+        batch = invoice_batch(bind.invoices())
+        first = sync_sheet(gateway, sheet_id, batch.records(), INVOICE_MAPPING)
+        assert first.inserted == len(batch.frame) and first.inserted + len(batch.skipped) == 250
+
+        stamped = batch.frame[batch.frame["Estado"] == "Vigente"].iloc[0]
+        bind_emulator.state.pay_invoice(stamped["Bind ID"])
+        new = bind_emulator.state.stamp_invoice(bind_emulator.state.add_invoice()["ID"])
+        smartsheet_emulator.admin.reset_requests()
+        again = sync_sheet(gateway, sheet_id, invoice_batch(bind.invoices()).records(), INVOICE_MAPPING)
+    assert (again.inserted, again.updated) == (1, 1)
+    assert [(c["key"], c["column"], c["after"]) for c in again.changes] == [(stamped["UUID"], "Estado", "Pagada")]
+    stored = by_uuid(smartsheet_emulator, sheet_id)
+    assert stored[new["UUID"]]["Estado"] == "Vigente" and len(stored) == first.inserted + 1
