@@ -22,11 +22,14 @@ import click
 
 DRY_RUN_TAG = "smartbind/dry_run"  # the sensor does not count dry runs when timing the next sync
 
-# Job name -> "module:function" building its run config from (window_start, window_end, dry_run).
-# Imported only when used: loading Dagster would slow every other `smartbind` command.
+# Job name -> (module whose `defs` holds the job, "module:function" building its run config from
+# window_start, window_end and dry_run). Imported only when used: loading Dagster would slow every
+# other `smartbind` command.
 LAUNCHABLE = {
-    "sync_invoices": "smartbind_pipelines.defs.invoices.launch:invoice_run_config",
-    "reconcile_invoices": "smartbind_pipelines.defs.invoices.launch:invoice_run_config",
+    "sync_invoices": ("smartbind_pipelines.defs.invoices", "smartbind_pipelines.defs.invoices.launch:invoice_run_config"),
+    "reconcile_invoices": (
+        "smartbind_pipelines.defs.invoices", "smartbind_pipelines.defs.invoices.launch:invoice_run_config"
+    ),
 }
 SUMMARY_ASSETS = {"sync_invoices": "smartsheet_invoices", "reconcile_invoices": "smartsheet_invoices"}
 SUMMARY_KEYS = ("sheet_id", "sheet_name", "mode", "window_start", "window_end", "fetched", "skipped",
@@ -65,7 +68,7 @@ def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run:
     """
     if window_end and not window_start:
         raise click.BadParameter("--to needs --from", param_hint="--to")
-    module, function = LAUNCHABLE[job_id].split(":")
+    module, function = LAUNCHABLE[job_id][1].split(":")
     build_run_config: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module), function)
     run_config = build_run_config(
         window_start=_bound(window_start, "--from"), window_end=_bound(window_end, "--to"), dry_run=dry_run
@@ -109,14 +112,15 @@ def _execute_locally(job_id: str, run_config: dict, tags: dict) -> None:
     from smartbind_pipelines.core.process_config import default_db_path
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
     from smartbind_pipelines.defs.resources import sync_resources_from_env
-    from smartbind_pipelines.definitions import defs
 
     # The instance under DAGSTER_HOME, when set, holds the watermark the deployment uses.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    # Resources from the environment as it is now (the secrets stay EnvVars, resolved at run start).
     resources = {**sync_resources_from_env(), "process_config": ProcessConfigResource(db_path=default_db_path(os.environ))}
-    job = defs().resolve_job_def(job_id)
-    result = job.execute_in_process(
-        run_config=run_config, instance=instance, tags=tags, resources=resources, raise_on_error=False
+    job_defs = importlib.import_module(LAUNCHABLE[job_id][0]).defs
+    definitions = dg.Definitions.merge(job_defs, dg.Definitions(resources=resources))
+    result = definitions.resolve_job_def(job_id).execute_in_process(
+        run_config=run_config, instance=instance, tags=tags, raise_on_error=False
     )
     summary: dict[str, Any] = {"job": job_id, "run_id": result.run_id, "success": result.success}
     for materialization in result.asset_materializations_for_node(SUMMARY_ASSETS[job_id]):
