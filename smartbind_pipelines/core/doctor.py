@@ -474,43 +474,48 @@ def connect_smartsheet(env: Mapping[str, str]):
                                  transport_attempts=2, retry_delay=0.5)
 
 
+def _guarded(name: str, check: Callable[[], list[CheckResult]]) -> list[CheckResult]:
+    """Run a group of checks; an unexpected error (a malformed answer, a bug) becomes a failed line."""
+    try:
+        return check()
+    except Exception as exc:  # noqa: BLE001 - the doctor reports, it never shows a traceback
+        return [failed(name, f"unexpected error: {type(exc).__name__}: {str(exc)[:300]}",
+                       "run `smartbind doctor` again; if it persists, report this line")]
+
+
 def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
             connect_smartsheet: Callable = connect_smartsheet) -> list[CheckResult]:
-    """Run every check in order; later checks that depend on a failed setting say "not checked"."""
+    """Run every check in order; checks that depend on a failed one say "not checked"."""
     results = settings_checks(env)
-    bind_base = env.get("BIND_API_BASE_URL", "").strip() or DEFAULT_BIND_API_BASE_URL
     ss_base = (env.get("SMARTSHEET_API_BASE", "").strip() or DEFAULT_SMARTSHEET_API_BASE).rstrip("/")
 
     configs, config_results = _processes_to_examine(env, db_ok=_ok(results, "SMARTBIND_DB_PATH"))
     results += config_results
 
-    bind = None
+    inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)  # active or has a sheet
+    wants_warehouses = inventory is not None or bool(env.get("BIND_WAREHOUSE_ID", "").strip())
     if _ok(results, "BIND_API_BASE_URL", "BIND_API_KEY"):
-        bind = connect_bind(env)
-        bind_results = bind_checks(bind)
-        results += bind_results
-        if not all(r.ok for r in bind_results if r.name == "Bind API key"):
-            bind.close()
-            bind = None
+        with connect_bind(env) as bind:
+            bind_results = _guarded("Bind API key", lambda: bind_checks(bind))
+            results += bind_results
+            if wants_warehouses:
+                if _ok(bind_results, "Bind API key"):
+                    warehouse_ids, source = configured_warehouses(inventory, env)
+                    results += _guarded("Bind warehouses",
+                                        lambda: [warehouse_check(bind, warehouse_ids, source=source)])
+                else:
+                    results.append(_not_checked("Bind warehouses", "the Bind checks above failed"))
     else:
         results.append(_not_checked("Bind API key", "BIND_API_BASE_URL or BIND_API_KEY is invalid"))
-
-    inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)  # active or has a sheet
-    if inventory is not None or env.get("BIND_WAREHOUSE_ID", "").strip():
-        warehouse_ids, source = configured_warehouses(inventory, env)
-        if bind is not None:
-            results.append(warehouse_check(bind, warehouse_ids, source=source))
-        else:
-            results.append(_not_checked("Bind warehouses", "the Bind checks above failed"))
-    if bind is not None:
-        bind.close()
+        if wants_warehouses:
+            results.append(_not_checked("Bind warehouses", "the Bind settings above are invalid"))
 
     if not _ok(results, "SMARTSHEET_API_BASE", "SMARTSHEET_ACCESS_TOKEN"):
         results.append(_not_checked("Smartsheet access token",
                                     "SMARTSHEET_API_BASE or SMARTSHEET_ACCESS_TOKEN is invalid"))
         return results
     gateway = connect_smartsheet(env)
-    results += smartsheet_checks(gateway, configs, api_base=ss_base)
+    results += _guarded("Smartsheet access token", lambda: smartsheet_checks(gateway, configs, api_base=ss_base))
     return results
 
 

@@ -427,3 +427,26 @@ def test_unwritable_db_path(account, tmp_path):
     assert result.exit_code == 1
     assert line(result.output, "SMARTBIND_DB_PATH").startswith("✗ SMARTBIND_DB_PATH:")
     assert line(result.output, "ProcessConfig").startswith("✗ ProcessConfig: not checked")
+
+
+def test_a_malformed_answer_is_a_failed_line_not_a_traceback(account):
+    account.bind.admin.inject("custom", "/api/UserProfile", status=200, body=["not", "a", "profile"])
+    result = account.doctor()
+    assert result.exit_code == 1
+    assert line(result.output, "Bind API key").startswith("✗ Bind API key: unexpected error: AttributeError")
+    assert line(result.output, "sync_invoices key UUID").startswith("✓")  # the rest still ran
+
+
+def test_the_installed_command_in_a_bare_environment(tmp_path):
+    """As an operator runs it: a subprocess whose environment holds none of the variables."""
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SMARTBIND_DB_PATH": str(tmp_path / "p.db")}
+    completed = subprocess.run([sys.executable, "-m", "smartbind_pipelines.cli", "doctor"], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN"):
+        assert f"✗ {name}: not set" in completed.stdout
+    assert "✓ BIND_API_BASE_URL: https://api.bind.com.mx/api (default)" in completed.stdout
+    assert "Traceback" not in completed.stdout + completed.stderr
