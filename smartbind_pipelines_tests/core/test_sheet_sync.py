@@ -268,3 +268,12 @@ def test_bind_to_sheet_end_to_end(bind_emulator, smartsheet_emulator, gateway, s
     assert [(c["key"], c["column"], c["after"]) for c in again.changes] == [(stamped["UUID"], "Estado", "Pagada")]
     stored = by_uuid(smartsheet_emulator, sheet_id)
     assert stored[new["UUID"]]["Estado"] == "Vigente" and len(stored) == first.inserted + 1
+
+
+def test_every_sdk_request_has_a_timeout(smartsheet_emulator, sheet_id):
+    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=0.5,
+                                   max_retry_time=FixedBackoff(0.01, 5), retry_delay=0.01)
+    smartsheet_emulator.admin.inject("latency", r"/sheets/\d+$", method="GET", count=1, latency_ms=2000)
+    result = sync_sheet(gateway, sheet_id, [invoice(1)], INVOICE_MAPPING)  # the hung read is abandoned and retried
+    assert result.inserted == 1
+    assert result.requests["GET /sheets/{id}"] == 2
