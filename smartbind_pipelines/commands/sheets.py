@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any, Mapping
+from typing import Any
 
 import click
 

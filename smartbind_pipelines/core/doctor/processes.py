@@ -1,0 +1,27 @@
+"""Which SheetMapping each sync process writes with: the one registry every command looks up."""
+
+from __future__ import annotations
+
+import importlib
+
+# job_id -> (module, attribute) of its SheetMapping. Imported lazily: a process whose module is not
+# built yet simply has no mapping, and its checks say so instead of crashing the doctor.
+PROCESS_MAPPINGS: dict[str, tuple[str, str]] = {
+    "sync_invoices": ("smartbind_pipelines.core.invoices", "INVOICE_MAPPING"),
+    "sync_inventory": ("smartbind_pipelines.core.inventory", "INVENTORY_MAPPING"),
+}
+
+
+def process_mapping(job_id: str):
+    """The SheetMapping a process writes with, or None when the process has no registered mapping."""
+    entry = PROCESS_MAPPINGS.get(job_id)
+    if entry is None:
+        return None
+    module_name, attribute = entry
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:  # a broken import inside the module is a bug, not "not built yet"
+            raise
+        return None
+    return getattr(module, attribute, None)
