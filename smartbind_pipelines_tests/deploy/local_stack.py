@@ -2,7 +2,9 @@
 
 `start_local_stack` copies dagster.yaml verbatim into a temporary DAGSTER_HOME, writes the gRPC workspace
 from workspace.docker.yaml, and starts SERVICES' own commands with exactly the variables each service
-declares (stack.py), the values placed for loopback. It yields a `LocalStack` to launch and watch runs.
+declares (stack.py), the values placed for loopback. It yields a `LocalStack` to launch and watch runs;
+the test starts the daemon itself (`start_daemon`) once its runs are queued, so that the sensors' first
+ticks see them and do not start runs of their own.
 """
 
 from __future__ import annotations
@@ -72,14 +74,25 @@ class LocalStack:
         response.raise_for_status()
         return response.json()
 
-    def launch(self, job: str, run_config: dict | None = None) -> str:
-        """`dagster job launch` from the webserver's environment (the operator's `docker compose exec`)."""
-        run_id = str(uuid.uuid4())
-        result = subprocess.run(job_launch_command(self.placement, job, run_id, run_config),
-                                env=process_env("webserver", self.values), cwd=self.placement.dagster_home,
-                                capture_output=True, text=True, timeout=90)
-        assert result.returncode == 0, f"dagster job launch {job} failed:\n{result.stdout}\n{result.stderr}"
-        return run_id
+    def launch(self, *jobs: tuple[str, dict | None]) -> list[str]:
+        """`dagster job launch` for each (job, run config), as an operator does it from the webserver's
+        container (`docker compose exec webserver ...`); all at once, since each CLI takes seconds to load."""
+        launches = []
+        for job, run_config in jobs:
+            run_id = str(uuid.uuid4())
+            process = subprocess.Popen(job_launch_command(self.placement, job, run_id, run_config),
+                                       env=process_env("webserver", self.values), cwd=self.placement.dagster_home,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            launches.append((job, run_id, process))
+        for job, _, process in launches:
+            output, _ = process.communicate(timeout=90)
+            assert process.returncode == 0, f"dagster job launch -j {job} failed:\n{output}"
+        return [run_id for _, run_id, _ in launches]
+
+    def start_daemon(self) -> None:
+        """The daemon last: runs queued before its first tick are already there when the sensors look."""
+        self.group.start("daemon", SERVICES["daemon"].command(self.placement), process_env("daemon", self.values),
+                         cwd=Path(self.placement.dagster_home))
 
     def wait_for_run(self, run_id: str, timeout: float = 90.0) -> DagsterRunStatus:
         """Poll the run's status over the webserver's GraphQL API until it finishes."""
@@ -120,7 +133,7 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
         grpc = DagsterGrpcClient(port=ports["user_code"], host=LOOPBACK)
         group.wait_until(lambda: grpc.ping("ready") is not None, "the gRPC code server", timeout=60)
         for name in SERVICES:
-            if name != "user_code":
+            if name not in ("user_code", "daemon"):
                 group.start(name, SERVICES[name].command(placement), process_env(name, values), cwd=home)
         stack = LocalStack(placement, values, group,
                            DagsterGraphQLClient(LOOPBACK, port_number=ports["webserver"], timeout=30),

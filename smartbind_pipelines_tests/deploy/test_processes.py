@@ -1,39 +1,58 @@
 """What docker-compose runs, run as plain processes: a real PostgreSQL server, the gRPC code server, the
-daemon and the webserver on the production dagster.yaml; runs queued with `dagster job launch` and
-followed through the GraphQL API."""
+daemon, the webserver and the admin API on the production dagster.yaml, against the sandbox emulators.
+Runs are queued with `dagster job launch` and followed through the GraphQL API."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from dagster import DagsterRunStatus
 
+from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.sandbox.runner import INVOICES_SHEET_ID, Sandbox
 from smartbind_pipelines_tests.deploy.local_stack import start_local_stack
 
 pytestmark = pytest.mark.slow
 
-# Unreachable on purpose: this run must not need Bind or Smartsheet.
-OFFLINE_PIPELINE_ENV = {
-    "BIND_API_BASE_URL": "http://127.0.0.1:9/api",
-    "BIND_API_KEY": "unused",
-    "SMARTSHEET_API_BASE": "http://127.0.0.1:9/2.0",
-    "SMARTSHEET_ACCESS_TOKEN": "unused",
-}
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(invoices=60) as box:
+        yield box
 
 
-def test_update_process_config_runs_through_queue_daemon_and_code_server(tmp_path, postgres_database):
-    with start_local_stack(tmp_path, postgres_database, OFFLINE_PIPELINE_ENV) as stack:
-        run_id = stack.launch("update_process_config", {
-            "ops": {"apply_process_config_change": {"config": {"job_id": "sync_invoices", "interval_minutes": 7}}}
-        })
-        status = stack.wait_for_run(run_id)
-        assert status == DagsterRunStatus.SUCCESS, stack.group.all_logs()
+def test_sync_invoices_runs_through_queue_daemon_and_code_server_on_postgres(tmp_path, postgres_database, sandbox):
+    with start_local_stack(tmp_path, postgres_database, sandbox.env()) as stack:
+        # Every demo invoice is dated within the last 30 days: this window covers them all.
+        today = now_cdmx().date()
+        sync_run, config_run = stack.launch(
+            ("sync_invoices", {"ops": {"bind_invoices": {"config": {
+                "window_start": (today - timedelta(days=40)).isoformat(), "window_end": today.isoformat()}}}}),
+            ("update_process_config", {"ops": {"apply_process_config_change": {"config": {
+                "job_id": "sync_invoices", "interval_minutes": 7}}}}),
+        )
+        stack.start_daemon()  # queued runs only start once the daemon is up
 
-        # The run executed where compose runs it: the code server, writing the database on the data volume.
+        assert stack.wait_for_run(sync_run) == DagsterRunStatus.SUCCESS, stack.group.all_logs()
+        assert stack.wait_for_run(config_run) == DagsterRunStatus.SUCCESS, stack.group.all_logs()
+
+        # What a user sees: every stamped Bind invoice is a row of the sandbox sheet, keyed by UUID.
+        stamped = {invoice["UUID"] for invoice in sandbox.bind_state.list_invoices() if invoice["UUID"]}
+        rows = sandbox.smartsheet_state.rows_as_dicts(INVOICES_SHEET_ID)
+        assert stamped and {row["cells"]["UUID"] for row in rows} == stamped
+        assert len(rows) == len(stamped)
+
+        # The runs executed where compose runs them: in the code server, on the data volume's database,
+        # which the admin API reads too...
         assert ProcessConfigStore(stack.placement.process_config_db).get("sync_invoices").interval_minutes == 7
-        # The admin API reads that same file.
         assert stack.admin_api("/api/admin/process-configs/sync_invoices")["config"]["interval_minutes"] == 7
-        # ...and Dagster kept it in PostgreSQL, not in a SQLite file under DAGSTER_HOME.
-        with postgres_database.connect() as conn, conn.cursor() as cur:
-            cur.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,))
-            assert cur.fetchone() == ("SUCCESS",)
+        # ...and Dagster kept them in PostgreSQL, not in SQLite files under DAGSTER_HOME.
+        conn = postgres_database.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT run_id, status FROM runs WHERE run_id IN (%s, %s)", (sync_run, config_run))
+                assert dict(cur.fetchall()) == {sync_run: "SUCCESS", config_run: "SUCCESS"}
+        finally:
+            conn.close()
