@@ -1,0 +1,110 @@
+"""`smartbind sync`: submitting to a Dagster instance, and executing locally against the emulators."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from click.testing import CliRunner
+from dagster._core.instance.ref import InstanceRef
+
+from smartbind_pipelines.cli import main
+from smartbind_pipelines.commands.sync import DRY_RUN_TAG
+from smartbind_pipelines.defs.invoices.sensors import DRY_RUN_TAG as SENSOR_DRY_RUN_TAG
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def configured(bind_emulator, smartsheet_emulator, tmp_path, monkeypatch):
+    """The environment a deployment sets, pointing at the emulators, and an empty invoices sheet."""
+    created = smartsheet_emulator.state.create_sheet(
+        "Registros Facturas Bind",
+        [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True}, {"title": "Folio", "type": "TEXT_NUMBER"},
+         {"title": "Fecha", "type": "DATE"}, {"title": "RFC Cliente", "type": "TEXT_NUMBER"},
+         {"title": "Nombre Cliente", "type": "TEXT_NUMBER"}, {"title": "Total", "type": "TEXT_NUMBER"},
+         {"title": "Estado", "type": "TEXT_NUMBER"}],
+    )
+    db_path = str(tmp_path / "processes.db")
+    ProcessConfigResource(db_path=db_path).store().update(
+        "sync_invoices", {"smartsheet_sheet_id": str(created["id"])}, via="test"
+    )
+    for name, value in {
+        "BIND_API_KEY": bind_emulator.token, "BIND_API_BASE_URL": bind_emulator.url,
+        "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token, "SMARTSHEET_API_BASE": smartsheet_emulator.url,
+        "SMARTBIND_DB_PATH": db_path,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return created["id"]
+
+
+def test_local_backfill_prints_what_it_wrote(configured, bind_emulator, smartsheet_emulator):
+    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--from", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    stamped = [invoice for invoice in bind_emulator.state.list_invoices() if invoice["UUID"]]
+    assert summary["success"] is True and summary["mode"] == "backfill"
+    assert summary["inserted"] == len(stamped) == len(smartsheet_emulator.state.rows_as_dicts(configured))
+    assert summary["sheet_id"] == str(configured)
+    assert bind_emulator.token not in result.output and smartsheet_emulator.token not in result.output
+
+
+def test_local_dry_run_writes_nothing(configured, smartsheet_emulator):
+    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--dry-run", "--from", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["planned_inserts"] > 0 and summary["inserted"] == 0
+    assert smartsheet_emulator.state.rows_as_dicts(configured) == []
+
+
+def test_local_failure_exits_non_zero_with_the_reason(configured, bind_emulator):
+    bind_emulator.admin.inject("server_error", path="/api/Invoices", count=50)
+    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local"])
+    assert result.exit_code == 1
+    assert "Bind ERP request failed" in json.loads(result.stdout)["error"]
+
+
+def test_submit_queues_a_run_on_the_instance_and_prints_its_id(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    # The code server validates that the secrets' variables exist; submitting never calls Bind or Smartsheet.
+    monkeypatch.setenv("BIND_API_KEY", "not-used")
+    monkeypatch.setenv("SMARTSHEET_ACCESS_TOKEN", "not-used")
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(
+        main, ["sync", "sync_invoices", "--from", "2026-01-01", "--to", "2026-01-31", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    run_id = result.stdout.strip().splitlines()[0]
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None and run.job_name == "sync_invoices"
+        assert run.status == dg.DagsterRunStatus.QUEUED  # the daemon starts it, under the process limit
+        assert run.tags["process"] == "sync_invoices" and run.tags[DRY_RUN_TAG] == "true"
+        assert run.run_config["ops"]["bind_invoices"]["config"] == {
+            "window_start": "2026-01-01", "window_end": "2026-01-31"
+        }
+        assert run.run_config["ops"]["smartsheet_invoices"]["config"] == {"dry_run": True}
+
+
+def test_submit_needs_dagster_home(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    result = CliRunner().invoke(main, ["sync", "sync_invoices"])
+    assert result.exit_code != 0 and "DAGSTER_HOME is not set" in result.output
+
+
+@pytest.mark.parametrize(
+    "arguments, complaint",
+    [(["--to", "2026-01-31"], "--to needs --from"), (["--from", "31/01/2026"], "is not YYYY-MM-DD")],
+)
+def test_bad_ranges_are_refused(arguments, complaint):
+    result = CliRunner().invoke(main, ["sync", "sync_invoices", *arguments])
+    assert result.exit_code == 2 and complaint in result.output
+
+
+def test_the_cli_and_the_sensor_agree_on_the_dry_run_tag():
+    assert DRY_RUN_TAG == SENSOR_DRY_RUN_TAG
