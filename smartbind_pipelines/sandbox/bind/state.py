@@ -1,88 +1,30 @@
 """In-memory state of the Bind emulator, and the mutators tests and the sandbox admin API drive it with.
 
-Each list route reads a ``Collection``: records kept in SQL Server ``uniqueidentifier`` order with their
-JSON encoded once, so a page request only filters, slices and joins pre-encoded rows. Mutators replace
-whole records (never edit one in place), so a request that took a snapshot keeps a consistent view.
-All public methods are thread-safe.
+Each list route reads a ``Collection`` (pre-sorted, pre-encoded rows). Mutators replace whole records
+(never edit one in place), so a request that took a snapshot keeps a consistent view. All public methods
+are thread-safe.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from bisect import bisect_left
 from datetime import datetime, timedelta
 
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines.sandbox.bind import demo
+from smartbind_pipelines.sandbox.bind import demo, details
+from smartbind_pipelines.sandbox.bind.collection import Collection, Row
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, INT32, INVENTORY, INVOICE_DETAILS, INVOICE_DETAILS_PRODUCT,
-    INVOICE_DETAILS_SERVICE, INVOICE_LIST_ITEM, PRODUCT, PRODUCT_DETAILS, STRING, WAREHOUSE, DOUBLE, Entity,
+    CLIENT_LIST_ITEM, CURRENCY, DOUBLE, INT32, INVENTORY, INVOICE_LIST_ITEM, PRODUCT, STRING, WAREHOUSE, Entity,
     coerce, is_guid, money, normalize_guid, sql_datetime, sqlguid_key, to_naive_cdmx)
 
 # [G] Status meanings are not documented (contract §2.5); the text shown in InvoiceDetails is configurable.
 STATUS_TEXT = {0: "Vigente", 1: "Pagada", 2: "Cancelada"}
 MAX_GENERATE = 100_000
 
-Row = tuple[dict, str]
-
 
 class UnknownRecord(LookupError):
     """A mutator named a record that does not exist (the admin API answers 404)."""
-
-
-class Collection:
-    """The records behind one list route, in SQL Server GUID order, each encoded to JSON once.
-
-    ``rows()`` returns a list that is never changed afterwards (a change makes a new list), so readers
-    and the selection cache can hold it without a lock. A few changes are merged into a copy by binary
-    search; a bulk load rebuilds the list once.
-    """
-
-    _MERGE_LIMIT = 256
-
-    def __init__(self, entity: Entity):
-        self.entity = entity
-        self.records: dict[str, dict] = {}
-        self._sort_keys: dict[str, bytes] = {}
-        self._keys: list[bytes] = []  # sorted, parallel to _rows
-        self._rows: list[Row] = []
-        self._pending: dict[str, dict] = {}
-
-    def put(self, record: dict) -> None:
-        self.records[record["ID"]] = record
-        self._pending[record["ID"]] = record
-
-    def _key(self, record_id: str) -> bytes:
-        key = self._sort_keys.get(record_id)
-        if key is None:
-            key = self._sort_keys[record_id] = sqlguid_key(record_id)
-        return key
-
-    def rows(self) -> list[Row]:
-        if not self._pending:
-            return self._rows
-        pending, self._pending = self._pending, {}
-        encode = self.entity.encode
-        if len(pending) > self._MERGE_LIMIT:
-            encoded = {record_id: text for (record, text) in self._rows
-                       if (record_id := record["ID"]) not in pending}
-            order = sorted(self.records, key=self._key)
-            self._keys = [self._sort_keys[record_id] for record_id in order]
-            self._rows = [(self.records[record_id], encoded.get(record_id) or encode(self.records[record_id]))
-                          for record_id in order]
-            return self._rows
-        keys, rows = list(self._keys), list(self._rows)
-        for record_id, record in pending.items():
-            key = self._key(record_id)
-            index = bisect_left(keys, key)
-            if index < len(keys) and keys[index] == key:
-                rows[index] = (record, encode(record))
-            else:
-                keys.insert(index, key)
-                rows.insert(index, (record, encode(record)))
-        self._keys, self._rows = keys, rows
-        return rows
 
 
 def _typed(fields: dict, entity: Entity, extra: dict[str, str], what: str) -> dict:
@@ -217,51 +159,18 @@ class BindState:
         """``InvoiceDetails`` consistent with the list item: same ID, Number and amounts."""
         with self._lock:
             record = self.find_invoice(id_or_number)
-            if record is None:
-                return None
-            client = self.clients.records.get(record["ClientID"]) or {}
-            warehouse = self.warehouses.records.get(record["WarehouseID"]) or {}
-            currency = self.currencies.records.get(record["CurrencyID"]) or {}
-            details = {
-                **record, "Series": record["Serie"], "PaymentTerms": record.get("_payment_terms", 30),
-                "Status": self.status_text.get(record["Status"], str(record["Status"])),
-                "StatusCode": record["Status"], "ClientPhoneNumber": client.get("Phone"),
-                "ClientContact": client.get("_contact"), "CreatedByID": demo.SELLER["ID"],
-                "CreatedByName": demo.SELLER["Name"], "CreationDate": record["Date"],
-                "ApplicationDate": record["Date"], "PriceListName": demo.PRICE_LISTS.get(record["PriceListID"]),
-                "LocationName": demo.LOCATIONS.get(record["LocationID"]), "WarehouseName": warehouse.get("Name"),
-                "CFDIPaymentMethod": record.get("_cfdi_method", "PPD"),
-                "CFDIPaymentTerm": record.get("_cfdi_term", "99"), "CFDIAccountNumber": None,
-                "CurrencyName": currency.get("Name"), "FiscalID": record["UUID"],
-                "Address": client.get("_address"),
-            }
-            wire = INVOICE_DETAILS.wire(details)
-            lines = record.get("_lines")
-            wire["Products"] = [INVOICE_DETAILS_PRODUCT.wire(line) for line in lines or []]
-            wire["Services"] = [] if lines else [INVOICE_DETAILS_SERVICE.wire({
-                "ID": record["ID"], "IndexNumber": 1, "ServiceID": None, "Name": "Venta de mercancía",
-                "Code": "VENTA", "Qty": 1.0, "Price": record["Subtotal"], "VATRate": record["VATRate"],
-                "Discount": record["Discount"]})]
-            return wire
+            return None if record is None else details.invoice_details(self, record)
 
     def product_details(self, product_id: str) -> dict | None:
         with self._lock:
             product = self.products.records.get(product_id.lower())
-            if product is None:
-                return None
-            names = {f"Category{n}": demo.CATEGORIES.get(product[f"Category{n}ID"]) for n in (1, 2, 3)}
-            wire = PRODUCT_DETAILS.wire({**product, **names})
-            price = product.get("_price", product["Cost"])
-            wire["Prices"] = {"Items": [
-                {"Name": name, "Margin": money((price * factor / product["Cost"] - 1) * 100) if product["Cost"]
-                 else 0.0, "Price": money(price * factor), "CurrencyCode": product["CurrencyCode"], "Type": 0}
-                for factor, name in zip((1.0, 0.9), demo.PRICE_LISTS.values())]}
-            wire["Inventories"] = [
-                {"WarehouseName": self.warehouses.records[wid]["Name"], "Min": entry["min"], "Max": entry["max"],
-                 "Location": entry["location"], "Visible": entry["visible"], "Inventory": entry["qty"]}
-                for wid in self._ordered_warehouse_ids() if (entry := self._stock[wid].get(product["ID"]))]
-            wire["AlternativeUnits"] = []
-            return wire
+            return None if product is None else details.product_details(self, product)
+
+    def stock_by_warehouse(self, product_id: str) -> list[tuple[dict, dict]]:
+        """(warehouse, stock entry) for each warehouse holding the product, Almacén General first."""
+        with self._lock:
+            return [(self.warehouses.records[wid], entry) for wid in self._ordered_warehouse_ids()
+                    if (entry := self._stock[wid].get(product_id))]
 
     # --- invoice mutators -----------------------------------------------------------------------
 
