@@ -13,7 +13,8 @@ mkdir -p "$DAGSTER_HOME"
 cp dev/dagster.yaml "$DAGSTER_HOME/dagster.yaml"
 export SMARTBIND_DB_PATH="${SMARTBIND_DB_PATH:-$DAGSTER_HOME/processes.db}"
 export SMARTBIND_DAGSTER_URL="http://127.0.0.1:$DAGSTER_PORT"
-logs="$DAGSTER_HOME/logs"
+# Not $DAGSTER_HOME/logs: Dagster claims that folder and moves it aside.
+logs="$DAGSTER_HOME/dev-logs"
 mkdir -p "$logs"
 
 pids=()
