@@ -329,3 +329,17 @@ def test_token_bucket_rate_limit(bind_emulator):
     assert statuses == [200, 200, 429]
     bind_emulator.admin.set_rate_limit(None)
     assert call(bind_emulator, "Currencies").status_code == 200
+
+
+def test_configurable_guesses_count_with_top_and_api_key_header():
+    from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
+    from smartbind_pipelines.sandbox.server import BackgroundServer
+
+    app = create_bind_app(BindState.demo(seed=3, invoices=120, products=2), tokens={"k"}, count_with_top=True,
+                          accept_api_key_header=True)
+    with BackgroundServer(app) as server:
+        page = requests.get(f"{server.url}/api/Invoices", params={"$top": 5}, headers={"apiKey": "k"}, timeout=10)
+        assert page.status_code == 200 and page.json()["count"] == 5
+        full = requests.get(f"{server.url}/api/Invoices", headers={"Authorization": "Bearer k"}, timeout=10)
+        assert full.json()["count"] == 120
+        assert requests.get(f"{server.url}/api/Invoices", headers={"apiKey": "nope"}, timeout=10).status_code == 401
