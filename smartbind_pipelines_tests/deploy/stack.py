@@ -12,6 +12,7 @@ everything else (commands, flags, variable names) is shared.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -140,3 +141,14 @@ def service_env(service: Service, values: dict[str, str]) -> dict[str, str]:
     env = {name: values[name] for name in service.env}
     env.update({name: values[name] for name in service.optional_env if name in values})
     return env
+
+
+OPERATIONS_GUIDE = REPO_ROOT / "docs" / "operations.md"
+_GUIDE_COMMAND = re.compile(r"docker compose (?:exec|run --rm) (\w+) ([^`\n]+)")
+
+
+def guide_commands(services: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(service, command) for every `docker compose exec|run --rm SERVICE COMMAND` in docs/operations.md,
+    in the guide's order, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", "", OPERATIONS_GUIDE.read_text())
+    return [(service, command.strip()) for service, command in _GUIDE_COMMAND.findall(text) if service in services]

@@ -4,15 +4,18 @@ Runs are queued with `dagster job launch` and followed through the GraphQL API."
 
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
 
 import pytest
+import requests
 from dagster import DagsterRunStatus
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.sandbox.runner import INVOICES_SHEET_ID, Sandbox
-from smartbind_pipelines_tests.deploy.local_stack import start_local_stack
+from smartbind_pipelines_tests.deploy.local_stack import process_env, start_local_stack
+from smartbind_pipelines_tests.deploy.stack import guide_commands
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +59,23 @@ def test_sync_invoices_runs_through_queue_daemon_and_code_server_on_postgres(tmp
                 assert dict(cur.fetchall()) == {sync_run: "SUCCESS", config_run: "SUCCESS"}
         finally:
             conn.close()
+
+
+def test_the_operations_guide_commands_work_as_written(tmp_path, postgres_database, sandbox):
+    """Every `docker compose exec|run --rm webserver|admin_api ...` line of docs/operations.md, run in that
+    service's environment and working directory (the image's WORKDIR is DAGSTER_HOME)."""
+    commands = guide_commands(("webserver", "admin_api"))
+    assert len(commands) >= 10, "the guide lost its commands?"
+    with start_local_stack(tmp_path, postgres_database, sandbox.env()) as stack:
+        for service, command in commands:
+            env = {**process_env(service, stack.values), "USER": "guide-test"}  # $USER expands on the host
+            result = subprocess.run(["bash", "-c", command], env=env, cwd=stack.placement.dagster_home,
+                                    capture_output=True, text=True, timeout=90)
+            assert result.returncode == 0, f"{service}: {command}\n{result.stdout}\n{result.stderr}"
+
+        config = ProcessConfigStore(stack.placement.process_config_db).get("sync_invoices")
+        assert (config.is_active, config.interval_minutes) == (True, 10)  # the guide's last word on each
+        query = 'query { runsOrError(filter: {pipelineName: "sync_invoices"}) { ... on Runs { results { status } } } }'
+        response = requests.post(f"{stack.webserver_url}/graphql", json={"query": query}, timeout=30)
+        statuses = [run["status"] for run in response.json()["data"]["runsOrError"]["results"]]
+        assert statuses == ["QUEUED", "QUEUED"]  # "run now" and the backfill, waiting for the daemon
