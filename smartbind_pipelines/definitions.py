@@ -4,8 +4,10 @@ import dagster as dg
 
 from smartbind_pipelines.defs import alerts, process_config
 from smartbind_pipelines.defs import invoices, resources
+from smartbind_pipelines.defs import inventory
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, invoices.defs)
+    return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, invoices.defs,
+                                 inventory.defs)
