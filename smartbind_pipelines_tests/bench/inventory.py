@@ -1,9 +1,9 @@
 """How the inventory scenario turns Bind stock into sheet records.
 
-The inventory sync (issue 5) is built by someone else. When its core module exists, the benchmark uses
-its mapping and record function; until then a stand-in with the agreed columns and key (``ID Producto``
-+ ``Almacén``) feeds the same engine (``sync_sheet``), so the numbers measure the engine either way.
-``InventoryParts.source`` says which one ran, and the report prints it.
+The inventory sync (issue 5) is built by someone else. When its core module is importable, the benchmark
+uses its reader, mapping and stale policy (``read_inventory``, ``INVENTORY_MAPPING``, ``stale_policy``);
+otherwise a stand-in with the agreed columns and key (``ID Producto`` + ``Almacén``) feeds the same engine
+(``sync_sheet``). ``InventoryParts.source`` says which one ran, and the report prints it.
 """
 
 from __future__ import annotations
@@ -13,38 +13,36 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 STAND_IN = "bench stand-in (smartbind_pipelines_tests/bench/inventory.py)"
+CORE = "smartbind_pipelines.core.inventory (read_inventory, INVENTORY_MAPPING, stale_policy)"
+
+# (BindClient, warehouse ids) -> (sheet records, StalePolicy | None)
+Reader = Callable[[Any, Sequence[str]], tuple[list[dict[str, Any]], Any]]
 
 
 @dataclass(frozen=True)
 class InventoryParts:
     mapping: Any  # SheetMapping
-    records: Callable[[Any], list[dict[str, Any]]]  # BindClient -> records
-    stale: Callable[[Sequence[dict[str, Any]]], Any]  # records -> StalePolicy | None
+    read: Reader
     source: str
 
 
 def inventory_sync_parts() -> InventoryParts:
-    """The core inventory mapping when it has landed, else the stand-in."""
+    """The core inventory sync's parts when they exist, else the stand-in."""
     try:
         core = importlib.import_module("smartbind_pipelines.core.inventory")
     except ModuleNotFoundError:
-        core = None
-    if core is not None:
-        parts = _from_core(core)
-        if parts is not None:
-            return parts
-    return _stand_in()
+        return _stand_in()
+    needed = ("INVENTORY_MAPPING", "read_inventory", "stale_policy")
+    if not all(hasattr(core, name) for name in needed):
+        return _stand_in()
 
+    def read(bind, warehouse_ids: Sequence[str]):
+        batch = core.read_inventory(bind, warehouse_ids)
+        # the production default: a product that left stock shows Existencias 0 in its warehouse
+        stale = core.stale_policy("zero", [warehouse.name for warehouse in batch.warehouses])
+        return batch.sheet_records(), stale
 
-def _from_core(core) -> InventoryParts | None:
-    mapping = getattr(core, "INVENTORY_MAPPING", None)
-    build = getattr(core, "inventory_records", None)
-    if mapping is None or build is None:
-        return None
-    stale = getattr(core, "stale_policy", None)
-    return InventoryParts(mapping=mapping, records=build,
-                          stale=stale if stale is not None else (lambda records: None),
-                          source="smartbind_pipelines.core.inventory")
+    return InventoryParts(mapping=core.INVENTORY_MAPPING, read=read, source=CORE)
 
 
 def _stand_in() -> InventoryParts:
@@ -56,22 +54,17 @@ def _stand_in() -> InventoryParts:
                  ColumnSpec("Existencias", "number"), ColumnSpec("Almacén")),
     )
 
-    def records(bind) -> list[dict[str, Any]]:
+    def read(bind, warehouse_ids: Sequence[str]):
+        wanted = {wid.lower() for wid in warehouse_ids}
+        names = {w["ID"].lower(): w["Name"] for w in bind.warehouses() if w["ID"].lower() in wanted}
         rows: list[dict[str, Any]] = []
-        for warehouse in bind.warehouses():
+        for warehouse_id, name in names.items():
             # The seed lists products with stock; filtering on the server reads only their pages.
-            in_stock = bind.get_all("Inventory", {"warehouseID": warehouse["ID"].lower(),
+            in_stock = bind.get_all("Inventory", {"warehouseID": warehouse_id,
                                                   "$filter": "CurrentInventory gt 0"})
-            for item in in_stock:
-                if (item.get("CurrentInventory") or 0) > 0:
-                    rows.append({"ID Producto": item["ProductID"], "Código": item.get("Code") or "",
-                                 "Nombre": item.get("Title") or "", "Existencias": item["CurrentInventory"],
-                                 "Almacén": warehouse["Name"]})
-        return rows
+            rows += [{"ID Producto": item["ProductID"], "Código": item.get("Code") or "",
+                      "Nombre": item.get("Title") or "", "Existencias": item["CurrentInventory"],
+                      "Almacén": name} for item in in_stock if (item.get("CurrentInventory") or 0) > 0]
+        return rows, StalePolicy("zero", {"Existencias": 0}, scope={"Almacén": set(names.values())})
 
-    def stale(records: Sequence[dict[str, Any]]):
-        # A product that left stock shows 0, within the warehouses this run read.
-        return StalePolicy("zero", {"Existencias": 0},
-                           scope={"Almacén": {record["Almacén"] for record in records}})
-
-    return InventoryParts(mapping=mapping, records=records, stale=stale, source=STAND_IN)
+    return InventoryParts(mapping=mapping, read=read, source=STAND_IN)

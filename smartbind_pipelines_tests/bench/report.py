@@ -29,6 +29,8 @@ class RunInfo:
     naive_n: int
     inventory_source: str
     duration_s: float = 0.0
+    load_before: tuple[float, float, float] | None = None  # os.getloadavg(): others' work skews wall times
+    load_after: tuple[float, float, float] | None = None
 
 
 def machine_description() -> str:
@@ -102,6 +104,9 @@ HEADER = ("| scenario | N | Bind requests | Smartsheet requests | floor (request
 
 
 def table_row(row: ScenarioResult) -> str:
+    if row.error:
+        return (f"| {_scenario_label(row)} | {row.n:,} | – | – | – | failed | – | – | – | – "
+                f"| {targets_cell(row)} |")
     if row.family == "sensor":
         return (f"| {_scenario_label(row)} | {row.n} processes | 0 | 0 | – | "
                 f"median {row.sensor_median_ms:.1f} ms/tick | – | {row.cpu_s:.2f} | {row.peak_rss_mb:.0f} | – "
@@ -168,6 +173,8 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo) -> str:
         f"- Date: {info.started.strftime('%Y-%m-%d %H:%M')} (America/Mexico_City); whole run "
         f"{info.duration_s / 60:.1f} min",
         f"- Machine: {machine_description()}",
+        f"- Load average (1/5/15 min) at start {_load(info.load_before)}, at end {_load(info.load_after)}: "
+        "anything above ~0.5 means other processes shared the 2 cores and wall times are pessimistic",
         f"- Injected latency: {info.latency_ms} ms on every request, on both emulators",
         f"- Inventory records built by: {info.inventory_source}",
         f"- Targets met: {met} of {total}",
@@ -202,6 +209,17 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo) -> str:
     return "\n".join(lines)
 
 
+def _load(load: tuple[float, float, float] | None) -> str:
+    return "/".join(f"{value:.1f}" for value in load) if load else "unknown"
+
+
+def current_load() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
 def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(rows, info))
@@ -210,4 +228,4 @@ def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo) -> P
 
 def run_info(latency_ms: int, quick: bool, naive_n: int, inventory_source: str) -> RunInfo:
     return RunInfo(started=now_cdmx(), latency_ms=latency_ms, quick=quick, naive_n=naive_n,
-                   inventory_source=inventory_source)
+                   inventory_source=inventory_source, load_before=current_load())

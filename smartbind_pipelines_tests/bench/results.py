@@ -56,6 +56,7 @@ class ScenarioResult:
     engine: dict = field(default_factory=dict)  # what the workload reported (inserted, updated, ...)
     naive: NaiveFigure | None = None
     sensor_median_ms: float | None = None
+    error: str | None = None  # the workload failed: the last line of its stderr
     targets: list[TargetCheck] = field(default_factory=list)
 
     @property
@@ -84,6 +85,9 @@ class ScenarioResult:
 
     def evaluate_targets(self) -> list[TargetCheck]:
         """The issue 9 targets that apply to this row."""
+        if self.error:
+            self.targets = [TargetCheck("the sync completes", False, self.error)]
+            return self.targets
         checks: list[TargetCheck] = []
         if self.sheet_floor is not None:
             checks.append(check_requests_at_floor(self.bind_requests, self.bind_floor, self.sheet_requests,

@@ -24,7 +24,7 @@ from smartbind_pipelines_tests.bench.floors import (
     naive_requests,
     smartsheet_floor,
 )
-from smartbind_pipelines_tests.bench.measure import ChildMeasurement, run_child
+from smartbind_pipelines_tests.bench.measure import ChildFailed, ChildMeasurement, run_child
 from smartbind_pipelines_tests.bench.results import (
     FIRST_SYNC,
     ONE_PERCENT,
@@ -73,7 +73,7 @@ class Family:
     load: Callable[[object, int, random.Random], None]  # fill a BindState with n source items
     change: Callable[[object, int, random.Random], int]  # change k records' mapped values; returns k
     bind_floor: Callable[[object], int]  # from the BindState: pages the API must serve
-    extra_config: dict
+    extra_config: Callable[[object], dict]  # from the BindState: what the child needs besides the sandbox
 
 
 def _invoice_family(options: BenchOptions) -> Family:
@@ -85,7 +85,7 @@ def _invoice_family(options: BenchOptions) -> Family:
         load=lambda state, n, rng: bind_data.load_invoices(state, n),
         change=bind_data.change_invoices,
         bind_floor=lambda state: bind_invoice_floor(bind_data.invoices_in_window(state)),
-        extra_config={"start": start.isoformat(), "end": end.isoformat(), "kind": "invoices"})
+        extra_config=lambda state: {"start": start.isoformat(), "end": end.isoformat(), "kind": "invoices"})
 
 
 def _inventory_family(options: BenchOptions) -> Family:
@@ -95,7 +95,8 @@ def _inventory_family(options: BenchOptions) -> Family:
         name="inventory", workload="inventory_engine", columns=INVENTORY_COLUMNS,
         load=bind_data.load_inventory, change=bind_data.change_stock,
         bind_floor=lambda state: bind_inventory_floor(bind_data.inventory_rows_per_warehouse(state)),
-        extra_config={"kind": "inventory"})
+        # ProcessConfig's fields_mapping.warehouse_ids in production: all three warehouses here
+        extra_config=lambda state: {"kind": "inventory", "warehouse_ids": state.warehouse_ids()})
 
 
 def _fresh_state(family: Family, n: int, seed: int):
@@ -111,12 +112,20 @@ def run_family(family: Family, n: int, options: BenchOptions) -> list[ScenarioRe
     rows: list[ScenarioResult] = []
     with BenchSandbox(state, options.latency_ms) as sandbox:
         sheet_id = sandbox.create_sheet(f"Bench {family.name} {n}", family.columns)
-        config = sandbox.child_config(sheet_id, **family.extra_config)
+        config = sandbox.child_config(sheet_id, **family.extra_config(state))
         records = None
         for case in CASES:
             updates = family.change(state, changed_count(records), rng) if case == ONE_PERCENT else 0
             log.info("%s N=%s: %s", family.name, n, case)
-            measured, bind_counts, sheet_counts = _measure(sandbox, family.workload, config)
+            try:
+                measured, bind_counts, sheet_counts = _measure(sandbox, family.workload, config)
+            except ChildFailed as failure:
+                log.error("%s N=%s: %s failed: %s", family.name, n, case, failure)
+                rows.append(_failed_row(family.name, case, n, options, failure))
+                rows[-1].evaluate_targets()
+                if case == FIRST_SYNC:
+                    break  # the re-syncs would measure a first sync
+                continue
             if records is None:
                 records = int(measured.result["records"])  # what the mapping makes of the source
             adds = records if case == FIRST_SYNC else 0
@@ -132,6 +141,11 @@ def run_family(family: Family, n: int, options: BenchOptions) -> list[ScenarioRe
     return rows
 
 
+def _failed_row(family: str, case: str, n: int, options: BenchOptions, failure: ChildFailed) -> ScenarioResult:
+    last_line = (failure.stderr_tail.strip().splitlines() or [f"exit {failure.exit_code}"])[-1]
+    return ScenarioResult(family=family, case=case, n=n, latency_ms=options.latency_ms, error=last_line[:300])
+
+
 def run_naive(family: Family, n: int, options: BenchOptions) -> dict[str, tuple[NaiveFigure, int]]:
     """The naive reference's three cases at ``n``: case -> (figure, records it upserted)."""
     rng = random.Random(options.seed + n)
@@ -139,13 +153,17 @@ def run_naive(family: Family, n: int, options: BenchOptions) -> dict[str, tuple[
     figures: dict[str, tuple[NaiveFigure, int]] = {}
     with BenchSandbox(state, options.latency_ms) as sandbox:
         sheet_id = sandbox.create_sheet(f"Naive {family.name} {n}", family.columns)
-        config = sandbox.child_config(sheet_id, **family.extra_config)
+        config = sandbox.child_config(sheet_id, **family.extra_config(state))
         records = None
         for case in CASES:
             if case == ONE_PERCENT:
                 family.change(state, changed_count(records), rng)
             log.info("naive %s N=%s: %s", family.name, n, case)
-            measured, bind_counts, sheet_counts = _measure(sandbox, "naive", config)
+            try:
+                measured, bind_counts, sheet_counts = _measure(sandbox, "naive", config)
+            except ChildFailed as failure:
+                log.error("naive %s N=%s: %s failed: %s", family.name, n, case, failure)
+                break
             records = int(measured.result["records"])
             requests = sum(bind_counts.values()) + sum(sheet_counts.values())
             figures[case] = (NaiveFigure(requests=requests, wall_s=measured.wall_s, measured_n=n), records)
@@ -155,6 +173,8 @@ def run_naive(family: Family, n: int, options: BenchOptions) -> dict[str, tuple[
 def attach_naive(rows: list[ScenarioResult], naive: dict[str, tuple[NaiveFigure, int]]) -> None:
     """Beside each engine row, the naive figure: measured at its N, else scaled linearly."""
     for row in rows:
+        if row.case not in naive:
+            continue
         measured, _ = naive[row.case]
         if row.n == measured.measured_n:
             row.naive = measured

@@ -64,9 +64,9 @@ def inventory_engine(config: dict[str, Any]) -> dict[str, Any]:
     parts = inventory_sync_parts()
     started = time.perf_counter()
     bind = _bind_client(config)
-    records = parts.records(bind)
+    records, stale = parts.read(bind, config["warehouse_ids"])
     gateway = _gateway(config)
-    result = sync_sheet(gateway, int(config["sheet_id"]), records, parts.mapping, stale=parts.stale(records))
+    result = sync_sheet(gateway, int(config["sheet_id"]), records, parts.mapping, stale=stale)
     wall = time.perf_counter() - started
     bind.close()
     return {"wall_s": wall, "records": len(records), "mapping_source": parts.source,
@@ -85,7 +85,7 @@ def naive(config: dict[str, Any]) -> dict[str, Any]:
         mapping = INVOICE_MAPPING
     else:
         parts = inventory_sync_parts()
-        records, mapping = parts.records(bind), parts.mapping
+        (records, _), mapping = parts.read(bind, config["warehouse_ids"]), parts.mapping
     upserter = NaiveUpserter(config["sheet_api"], config["sheet_token"], int(config["sheet_id"]), mapping)
     result = upserter.upsert(records)
     wall = time.perf_counter() - started
