@@ -69,3 +69,15 @@ def test_the_nightly_schedule_requests_a_reconcile_unless_paused(tmp_path):
         process_config.store().update("sync_invoices", {"is_active": False}, via="test")
         skip = reconcile_invoices_nightly(context)
         assert isinstance(skip, dg.SkipReason) and "paused" in skip.skip_message
+
+
+def test_a_launch_with_no_config_uses_the_documented_defaults(definitions, monkeypatch):
+    monkeypatch.setenv("BIND_API_KEY", "x")
+    monkeypatch.setenv("SMARTSHEET_ACCESS_TOKEN", "y")
+    regular = dg.validate_run_config(definitions.resolve_job_def("sync_invoices"), {})["ops"]
+    assert regular["bind_invoices"]["config"]["reconcile_days"] is None
+    assert regular["bind_invoices"]["config"]["overlap_minutes"] == 10 and regular["smartsheet_invoices"]["config"] == {
+        "dry_run": False
+    }
+    reconcile = dg.validate_run_config(definitions.resolve_job_def("reconcile_invoices"), {})["ops"]
+    assert reconcile["bind_invoices"]["config"]["reconcile_days"] == 35
