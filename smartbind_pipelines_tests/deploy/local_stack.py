@@ -28,6 +28,7 @@ from dagster import DagsterRunStatus
 from dagster._grpc.client import DagsterGrpcClient
 from dagster_graphql import DagsterGraphQLClient
 
+from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines_tests.deploy.postgres import PostgresServer
 from smartbind_pipelines_tests.deploy.processes import ProcessGroup
 from smartbind_pipelines_tests.deploy.stack import (
@@ -85,7 +86,7 @@ class LocalStack:
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             launches.append((job, run_id, process))
         for job, _, process in launches:
-            output, _ = process.communicate(timeout=90)
+            output, _ = process.communicate(timeout=180)
             assert process.returncode == 0, f"dagster job launch -j {job} failed:\n{output}"
         return [run_id for _, run_id, _ in launches]
 
@@ -94,7 +95,8 @@ class LocalStack:
         self.group.start("daemon", SERVICES["daemon"].command(self.placement), process_env("daemon", self.values),
                          cwd=Path(self.placement.dagster_home))
 
-    def wait_for_run(self, run_id: str, timeout: float = 90.0) -> DagsterRunStatus:
+    # Alone a sync run takes ~15 s; on a 2-core CI machine running the rest of the suite, much longer.
+    def wait_for_run(self, run_id: str, timeout: float = 240.0) -> DagsterRunStatus:
         """Poll the run's status over the webserver's GraphQL API until it finishes."""
         deadline = time.monotonic() + timeout
         while True:
@@ -108,7 +110,10 @@ class LocalStack:
 
 
 @contextmanager
-def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: dict[str, str]) -> Iterator[LocalStack]:
+def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: dict[str, str], *,
+                      paused: tuple[str, ...] = ()) -> Iterator[LocalStack]:
+    """`paused` processes are set inactive in ProcessConfig before anything starts, as the guide's first
+    deploy does, so that their sensors do not start runs the test has no use for."""
     ports = {"user_code": free_port(), "webserver": free_port(), "admin_api": free_port()}
     placement = Placement(bind_host=LOOPBACK, dagster_home=str(tmp_path / "dagster_home"),
                           data_dir=str(tmp_path / "data"), postgres_host=database.host,
@@ -126,12 +131,15 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
         "SMARTBIND_ADMIN_TOKEN": secrets.token_urlsafe(24),
         **pipeline_env,
     }
+    for job_id in paused:
+        ProcessConfigStore(placement.process_config_db, env=values).update(
+            job_id, {"is_active": False}, via="cli", actor="deploy-test")
     group = ProcessGroup(tmp_path / "logs")
     try:
         user_code = SERVICES["user_code"]
         group.start("user_code", user_code.command(placement), process_env("user_code", values), cwd=home)
         grpc = DagsterGrpcClient(port=ports["user_code"], host=LOOPBACK)
-        group.wait_until(lambda: grpc.ping("ready") is not None, "the gRPC code server", timeout=60)
+        group.wait_until(lambda: grpc.ping("ready") is not None, "the gRPC code server", timeout=120)
         for name in SERVICES:
             if name not in ("user_code", "daemon"):
                 group.start(name, SERVICES[name].command(placement), process_env(name, values), cwd=home)
@@ -140,7 +148,7 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
                            webserver_url=f"http://{LOOPBACK}:{ports['webserver']}",
                            admin_api_url=f"http://{LOOPBACK}:{ports['admin_api']}")
         group.wait_until(lambda: requests.get(f"{stack.webserver_url}/server_info", timeout=2).ok,
-                         "the webserver", timeout=60)
+                         "the webserver", timeout=120)
         group.wait_until(lambda: requests.get(f"{stack.admin_api_url}/healthz", timeout=2).ok,
                          "the admin API", timeout=30)
         yield stack

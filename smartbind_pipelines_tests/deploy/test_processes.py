@@ -27,7 +27,7 @@ def sandbox():
 
 
 def test_sync_invoices_runs_through_queue_daemon_and_code_server_on_postgres(tmp_path, postgres_database, sandbox):
-    with start_local_stack(tmp_path, postgres_database, sandbox.env()) as stack:
+    with start_local_stack(tmp_path, postgres_database, sandbox.env(), paused=("sync_inventory",)) as stack:
         # Every demo invoice is dated within the last 30 days: this window covers them all.
         today = now_cdmx().date()
         sync_run, config_run = stack.launch(
@@ -70,7 +70,7 @@ def test_the_operations_guide_commands_work_as_written(tmp_path, postgres_databa
         for service, command in commands:
             env = {**process_env(service, stack.values), "USER": "guide-test"}  # $USER expands on the host
             result = subprocess.run(["bash", "-c", command], env=env, cwd=stack.placement.dagster_home,
-                                    capture_output=True, text=True, timeout=90)
+                                    capture_output=True, text=True, timeout=180)
             assert result.returncode == 0, f"{service}: {command}\n{result.stdout}\n{result.stderr}"
 
         config = ProcessConfigStore(stack.placement.process_config_db).get("sync_invoices")
