@@ -74,8 +74,11 @@ def test_one_refused_row_fails_the_run_naming_its_uuid_after_the_rest_is_written
     assert cancelled["UUID"] in message and "1 invoice(s) could not be written" in message
     assert all(invoice["UUID"] not in message for invoice in good)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in good)
-    # No materialization, so no watermark: the next run re-reads the same window.
+    # No materialization, so no watermark: the next run re-reads the same window. No check ran either.
     assert result.asset_materializations_for_node("smartsheet_invoices") == []
+    assert result.get_asset_check_evaluations() == []
+    text = every_event_text(result)
+    assert empty_sync.bind.token not in text and empty_sync.smartsheet.token not in text
     retry = empty_sync.run(T0 + timedelta(minutes=2))
     assert metadata(retry, "bind_invoices")["window_start"] == (T0 + timedelta(minutes=2) - timedelta(hours=24)).isoformat()
 
