@@ -4,10 +4,10 @@ import dagster as dg
 
 from smartbind_pipelines.defs import alerts, process_config
 from smartbind_pipelines.defs import invoices, resources
-from smartbind_pipelines.defs import inventory
+from smartbind_pipelines.defs import declared, inventory
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, invoices.defs,
-                                 inventory.defs)
+                                 inventory.defs, declared.load_defs())

@@ -1,0 +1,77 @@
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from smartbind_pipelines.core.declarations import ProcessDeclaration
+from smartbind_pipelines.defs.declared import build_all
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
+from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
+
+
+@pytest.fixture(autouse=True)
+def quiet_sdk():
+    logging.getLogger("smartsheet.smartsheet").setLevel(logging.CRITICAL)
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture
+def process_config(tmp_path):
+    return ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
+
+
+@dataclass
+class DeclaredSync:
+    """Runs a declared process's real job against the emulators."""
+
+    bind: Any
+    smartsheet: Any
+    process_config: ProcessConfigResource
+    instance: dg.DagsterInstance
+
+    def resources(self) -> dict[str, Any]:
+        return {
+            "bind": BindResource(api_key=self.bind.token, base_url=self.bind.url,
+                                 backoff_base_seconds=0.001, backoff_max_seconds=0.01),
+            "smartsheet": SmartsheetResource(access_token=self.smartsheet.token, api_base=self.smartsheet.url,
+                                             fixed_retry_delay_seconds=0.01),
+            "process_config": self.process_config,
+            "clock": ClockResource(),
+        }
+
+    def create_sheet(self, declaration: ProcessDeclaration) -> int:
+        columns = [{"title": c.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
+                   for i, c in enumerate(declaration.columns)]
+        sheet_id = self.smartsheet.state.create_sheet(declaration.sheet_name, columns)["id"]
+        store = self.process_config.store()
+        declaration.effective_config(store, {})  # seeds the row, as the sensor's first tick does
+        store.update(declaration.job_id, {"smartsheet_sheet_id": str(sheet_id), "is_active": True}, via="test")
+        return sheet_id
+
+    def run(self, declarations: list[ProcessDeclaration], job_id: str, *, dry_run: bool = False):
+        built = build_all(declarations)
+        definitions = dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, jobs=built.jobs,
+                                     sensors=built.sensors, resources=self.resources())
+        sheet_asset = f"smartsheet_{job_id.removeprefix('sync_')}"
+        return definitions.resolve_job_def(job_id).execute_in_process(
+            run_config={"ops": {sheet_asset: {"config": {"dry_run": dry_run}}}},
+            instance=self.instance, raise_on_error=False)
+
+    def rows(self, sheet_id: int) -> list[dict]:
+        return [row["cells"] for row in self.smartsheet.state.rows_as_dicts(sheet_id)]
+
+    def writes(self) -> int:
+        return sum(n for endpoint, n in self.smartsheet.admin.counts().items()
+                   if endpoint.split(" ")[0] in ("POST", "PUT", "DELETE"))
+
+
+@pytest.fixture
+def declared_sync(bind_emulator, smartsheet_emulator, process_config, instance):
+    return DeclaredSync(bind_emulator, smartsheet_emulator, process_config, instance)
