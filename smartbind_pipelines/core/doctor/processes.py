@@ -16,7 +16,10 @@ def process_mapping(job_id: str):
     """The SheetMapping a process writes with, or None when the process has no registered mapping."""
     entry = PROCESS_MAPPINGS.get(job_id)
     if entry is None:
-        return None
+        # Declared processes (sync_clients, sync_products, SMARTBIND_PROCESSES_DIR files) register themselves.
+        from smartbind_pipelines.core.declarations import process_mappings
+
+        return process_mappings().get(job_id)
     module_name, attribute = entry
     try:
         module = importlib.import_module(module_name)
