@@ -158,3 +158,32 @@ def test_a_dry_run_writes_nothing_and_an_unknown_warehouse_fails_naming_it(inven
 def test_no_warehouse_anywhere_fails_saying_what_to_set(inventory_sync):
     result = inventory_sync.run()
     assert not result.success and "BIND_WAREHOUSE_ID" in failure_text(result)
+
+
+def test_the_sensor_runs_on_the_seed_cadence_and_skips_while_paused(instance, process_config):
+    from datetime import timedelta
+
+    from smartbind_pipelines.core.cdmx import now_cdmx
+    from smartbind_pipelines.defs.inventory.sensors import sync_inventory_sensor
+    from smartbind_pipelines.defs.resources import ClockResource
+
+    def tick(minutes=0):
+        clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes)).isoformat())
+        context = dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock})
+        return sync_inventory_sensor(context)
+
+    assert sync_inventory_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sync_inventory_sensor.job_name == "sync_inventory"
+    store = process_config.store()
+    assert store.get("sync_inventory").interval_minutes == 60
+    store.update("sync_inventory", {"smartsheet_sheet_id": "4242"}, via="test")
+    request = tick()
+    assert isinstance(request, dg.RunRequest) and request.tags == {
+        "smartsheet_sheet_id": "4242", "interval_minutes": "60", "trigger": "sensor"}
+
+    import uuid
+    instance.add_run(dg.DagsterRun(job_name="sync_inventory", run_id=str(uuid.uuid4()),
+                                   status=dg.DagsterRunStatus.SUCCESS, tags={"process": "sync_inventory"}))
+    assert "not due" in tick(30).skip_message and isinstance(tick(61), dg.RunRequest)
+    store.update("sync_inventory", {"is_active": False}, via="test")
+    assert "paused in ProcessConfig" in tick(61).skip_message
