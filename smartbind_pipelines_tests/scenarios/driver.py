@@ -63,6 +63,7 @@ class BusinessDay:
         self.now = OPENING
         self.results: list[dg.ExecuteInProcessResult] = []
         self.served_extra: list[dict] = []  # invoices a custom fault served that Bind's state does not hold
+        self.archived_uuids: set[str] = set()  # sheet rows of old invoices Bind no longer lists
         self._injected: list[_Injected] = []
 
     # -- Bind: the business selling ------------------------------------------------------------
@@ -152,7 +153,7 @@ class BusinessDay:
     # -- the check -------------------------------------------------------------------------------
 
     def sheet_rows(self) -> list[dict]:
-        return self.sync.rows()
+        return [row for row in self.sync.rows() if row.get("UUID") not in self.archived_uuids]
 
     def compare(self, since: datetime | None = None) -> SheetVersusBind:
         return compare(self.bind_invoices(), self.sheet_rows(), since=since)

@@ -52,15 +52,18 @@ class FixedBackoff(AbstractUserCalcBackoff):
 
 
 class _TimeoutAdapter(HTTPAdapter):
-    """Supplies a default timeout to every request and never retries at the urllib3 level."""
+    """Supplies a default timeout to every request, never retries at the urllib3 level, and reports
+    each request as it is sent (so one whose answer is cut after the headers is counted once)."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, on_send: Callable[[Any], None]):
         self._timeout = timeout
+        self._on_send = on_send
         super().__init__(max_retries=0)
 
     def send(self, request, **kwargs):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
+        self._on_send(request)
         return super().send(request, **kwargs)
 
 
@@ -94,11 +97,9 @@ class SheetGateway:
         self.request_counts: collections.Counter = collections.Counter()
         client.errors_as_exceptions(True)
         session = client._session  # the SDK exposes no hook for timeouts or adapters
-        adapter = _TimeoutAdapter(timeout)
+        adapter = _TimeoutAdapter(timeout, self._count_request)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        hooks = session.hooks.get("response") or []
-        session.hooks["response"] = [*(hooks if isinstance(hooks, list) else [hooks]), self._count_response]
 
     @classmethod
     def connect(cls, access_token: str, api_base: str, *, timeout: float = 60,
@@ -237,14 +238,12 @@ class SheetGateway:
 
     # -- transport ------------------------------------------------------------------------------
 
-    def _count_response(self, response, *args, **kwargs):
-        request = response.request
+    def _count_request(self, request) -> None:
         path = urlsplit(request.url).path
         if self._base_path and path.startswith(self._base_path):
             path = path[len(self._base_path):]
         template = "/".join("{id}" if _NUMERIC.match(part) else part for part in path.split("/"))
         self.request_counts[f"{request.method} {template}"] += 1
-        return response
 
     def _call(self, operation: str, repeatable: bool, request: Callable[[], Any]):
         """Run one SDK call; retry what is safe to retry, raise Sheet*Error otherwise."""
@@ -252,7 +251,6 @@ class SheetGateway:
             try:
                 return request()
             except (UnexpectedRequestError, HttpError) as exc:
-                self.request_counts[operation] += 1  # no response, so the hook did not count it
                 failure = SheetTransportError(operation, _transport_text(exc))
                 applied_maybe = True
             except ApiError as exc:
