@@ -70,14 +70,15 @@ class BusinessDay:
 
     def sell(self, count: int = 1, **fields: Any) -> list[dict]:
         """``count`` stamped invoices dated in the minute before now (oldest first)."""
-        return [self._add({"UUID": str(uuid.uuid4()), **fields}, seconds_ago=50 * (count - i) / count + 1)
+        return [self.add_invoice({"UUID": str(uuid.uuid4()), **fields}, seconds_ago=50 * (count - i) / count + 1)
                 for i in range(count)]
 
     def draft(self, **fields: Any) -> dict:
         """An invoice saved but not yet stamped (no UUID)."""
-        return self._add(fields, seconds_ago=2)
+        return self.add_invoice(fields, seconds_ago=2)
 
-    def _add(self, fields: dict, seconds_ago: float) -> dict:
+    def add_invoice(self, fields: dict, seconds_ago: float = 1) -> dict:
+        """Any invoice through Bind's admin API, dated ``seconds_ago`` before now unless ``Date`` is given."""
         fields.setdefault("Date", format_bind_datetime(self.now - timedelta(seconds=seconds_ago)))
         return self.bind.admin.post("invoices", fields)
 
