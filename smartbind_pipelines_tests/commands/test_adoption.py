@@ -155,9 +155,6 @@ def test_dry_run_of_an_adoption_reports_the_plan_and_writes_nothing(smartsheet_e
     assert plan.writes == 0
 
 
-@pytest.mark.xfail(strict=True, reason="engine finding: sheet keys compare case-sensitively, while invoice_batch "
-                                       "lower-cases UUIDs; a UUID typed or pasted in upper case is not adopted "
-                                       "but duplicated. Remove this mark when key comparison folds GUID case.")
 def test_a_uuid_written_in_upper_case_is_adopted_too(smartsheet_emulator, bind_records, gateway):
     state = smartsheet_emulator.state
     sheet = state.create_sheet("Facturas Bind (a mano)", INVOICE_COLUMNS)

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from smartbind_pipelines.core.cdmx import cdmx_day
+from smartbind_pipelines.core.odata import is_guid
 
 KINDS = ("text", "number", "date")
 MAX_CELL_CHARS = 4000  # Smartsheet truncates longer values without warning
@@ -104,6 +105,8 @@ def _key_part(value: Any, column: ColumnSpec) -> Any:
     part = comparable(value, column)
     if isinstance(part, str):  # a key pasted with a stray space still finds its row
         part = part.strip() or None
+        if is_guid(part):  # GUIDs carry no case (RFC 4122): an upper-case UUID in an old sheet is the same key
+            part = part.lower()
     return part
 
 
