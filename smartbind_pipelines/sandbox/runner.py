@@ -7,29 +7,36 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
+from smartbind_pipelines.core.process_config import SHEET_ID_ENV
+from smartbind_pipelines.core.process_config.defaults import SEED_INVOICES_SHEET_ID
+from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
 # The seed's invoices sheet id: the default ProcessConfig row points at it, so `make dev` works unchanged.
-INVOICES_SHEET_ID = 4956740131966852
-INVOICES_SHEET_NAME = "Facturas Bind"
-INVENTORY_SHEET_NAME = "Inventario Bind"
+INVOICES_SHEET_ID = int(SEED_INVOICES_SHEET_ID)
 
-INVOICE_COLUMNS = [
-    {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
-    {"title": "Folio", "type": "TEXT_NUMBER"},
-    {"title": "Fecha", "type": "DATE"},
-    {"title": "RFC Cliente", "type": "TEXT_NUMBER"},
-    {"title": "Nombre Cliente", "type": "TEXT_NUMBER"},
-    {"title": "Total", "type": "TEXT_NUMBER"},
-    {"title": "Estado", "type": "TEXT_NUMBER"},
-]
-INVENTORY_COLUMNS = [
-    {"title": "ID Producto", "type": "TEXT_NUMBER", "primary": True},
-    {"title": "Código", "type": "TEXT_NUMBER"},
-    {"title": "Nombre", "type": "TEXT_NUMBER"},
-    {"title": "Existencias", "type": "TEXT_NUMBER"},
-    {"title": "Almacén", "type": "TEXT_NUMBER"},
-]
+
+@dataclass(frozen=True)
+class SandboxSheet:
+    """A target sheet the sandbox creates, and the variable that points the pipeline at it."""
+
+    name: str
+    mapping: SheetMapping
+    sheet_id_env: str
+    sheet_id: int | None = None  # None: the emulator picks one
+
+
+def sandbox_sheets() -> list[SandboxSheet]:
+    """One sheet per shipped process: invoices, inventory and the declared ones (clients, products)."""
+    from smartbind_pipelines.core.declarations import SHIPPED
+    from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
+    from smartbind_pipelines.core.invoices import INVOICE_MAPPING
+
+    return [
+        SandboxSheet("Facturas Bind", INVOICE_MAPPING, SHEET_ID_ENV["sync_invoices"], INVOICES_SHEET_ID),
+        SandboxSheet("Inventario Bind", INVENTORY_MAPPING, SHEET_ID_ENV["sync_inventory"]),
+        *(SandboxSheet(d.sheet_name, d.mapping, d.sheet_id_env) for d in SHIPPED),
+    ]
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Sandbox:
         self.smartsheet_server = BackgroundServer(
             create_smartsheet_app(self.smartsheet_state, tokens={self.smartsheet_token}),
             port=self.smartsheet_port)
-        self.inventory_sheet_id: int | None = None
+        self.sheet_ids: dict[str, int] = {}  # sheet-id variable -> the sheet created for it
         self._activity_stop = threading.Event()
         self._activity: threading.Thread | None = None
 
@@ -63,9 +70,10 @@ class Sandbox:
         self.bind_server.start()
         self.smartsheet_server.start()
         if self.create_sheets:
-            self.smartsheet_state.create_sheet(INVOICES_SHEET_NAME, INVOICE_COLUMNS, sheet_id=INVOICES_SHEET_ID)
-            inventory = self.smartsheet_state.create_sheet(INVENTORY_SHEET_NAME, INVENTORY_COLUMNS)
-            self.inventory_sheet_id = inventory["id"]
+            for sheet in sandbox_sheets():
+                created = self.smartsheet_state.create_sheet(sheet.name, sheet_columns(sheet.mapping),
+                                                             sheet_id=sheet.sheet_id)
+                self.sheet_ids[sheet.sheet_id_env] = created["id"]
         return self
 
     def stop(self) -> None:
@@ -97,9 +105,7 @@ class Sandbox:
             "SMARTSHEET_API_BASE": self.smartsheet_url,
             "SMARTSHEET_ACCESS_TOKEN": self.smartsheet_token,
         }
-        if self.create_sheets:
-            env["SMARTSHEET_INVOICES_SHEET_ID"] = str(INVOICES_SHEET_ID)
-            env["SMARTSHEET_INVENTORY_SHEET_ID"] = str(self.inventory_sheet_id)
+        env.update({variable: str(sheet_id) for variable, sheet_id in self.sheet_ids.items()})
         return env
 
     def start_business_activity(self, every_seconds: float) -> None:

@@ -5,7 +5,7 @@ from smartbind_pipelines.core.sheets.errors import (
 )
 from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.mapping import (
-    MAX_CELL_CHARS, ColumnSpec, SheetMapping, StalePolicy, cell_value, comparable,
+    MAX_CELL_CHARS, ColumnSpec, SheetMapping, StalePolicy, cell_value, comparable, sheet_columns,
 )
 from smartbind_pipelines.core.sheets.plan import ExistingRow, RowUpdate, UpsertPlan, columns_to_read, plan_upsert
 from smartbind_pipelines.core.sheets.sync import (
@@ -16,6 +16,6 @@ __all__ = [
     "BatchOutcome", "ColumnSpec", "ExistingRow", "FixedBackoff", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_ROWS",
     "MissingColumnError", "RowFailure", "RowUpdate", "SheetApiError", "SheetCapacityError", "SheetGateway",
     "SheetInfo", "SheetMapping", "SheetSyncError", "SheetTransportError", "StalePolicy", "UpsertPlan",
-    "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert",
+    "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert", "sheet_columns",
     "sync_sheet",
 ]

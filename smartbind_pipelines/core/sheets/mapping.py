@@ -76,6 +76,15 @@ class SheetMapping:
         return None if any(part is None for part in parts) else parts
 
 
+def sheet_columns(mapping: SheetMapping) -> list[dict[str, Any]]:
+    """The Smartsheet column definitions that create a sheet for ``mapping``; the first is primary."""
+    if mapping.columns[0].kind != "text":
+        raise ValueError(f"the primary column {mapping.columns[0].title!r} must be a text column")
+    columns = [{"title": column.title, "type": SHEET_COLUMN_TYPE[column.kind]} for column in mapping.columns]
+    columns[0]["primary"] = True
+    return columns
+
+
 @dataclass(frozen=True)
 class StalePolicy:
     """What happens to sheet rows, within ``scope``, whose key is not among the records synced.
