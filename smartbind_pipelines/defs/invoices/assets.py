@@ -16,7 +16,7 @@ from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 
 from .config import InvoiceWindowConfig, SheetWriteConfig
-from .drafts import drafts_to_follow, unique_by_id
+from .drafts import drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
 from .report import change_table, failure_summary, request_metadata, skipped_table, write_requests
 from .sheet_target import resolve_sheet
@@ -61,7 +61,7 @@ def bind_invoices(
     try:
         in_window = client.invoices(window.start, window.end)
         seen = {str(invoice.get("ID")) for invoice in in_window}
-        followed = [bind_id for bind_id in state.pending_draft_ids if bind_id not in seen]
+        followed = [bind_id for bind_id in followable(state.pending_draft_ids) if bind_id not in seen]
         refreshed = client.invoices_by_ids(followed) if followed else []
     except BindApiError as exc:
         raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+from smartbind_pipelines.core.odata import is_guid
 
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -46,3 +47,9 @@ def unique_by_id(invoices: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         else:
             anonymous.append(dict(invoice))
     return [*by_id.values(), *anonymous]
+
+
+def followable(draft_ids: Iterable[str]) -> list[str]:
+    """The remembered draft ids that can be asked for by id: GUIDs only. Anything else (a broken or hostile
+    Bind record) would be refused by the filter builder and fail every later run; it is dropped instead."""
+    return [draft_id for draft_id in draft_ids if is_guid(str(draft_id))]
