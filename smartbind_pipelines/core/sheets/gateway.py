@@ -51,6 +51,31 @@ class FixedBackoff(AbstractUserCalcBackoff):
         return self.delay if previous_attempts <= self.attempts else -1
 
 
+class _Redactor(logging.Filter):
+    """Replaces access tokens in the SDK's log records: it logs error bodies, and a server may echo the token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            clean = self.redact(message)
+            if clean != message:
+                record.msg, record.args = clean, ()
+        return True
+
+
+_REDACTOR = _Redactor()
+logging.getLogger("smartsheet.smartsheet").addFilter(_REDACTOR)  # the SDK's own logger
+
+
 class _TimeoutAdapter(HTTPAdapter):
     """Supplies a default timeout to every request, never retries at the urllib3 level, and reports
     each request as it is sent (so one whose answer is cut after the headers is counted once)."""
@@ -95,6 +120,9 @@ class SheetGateway:
         self.retry_delay = retry_delay
         self._sleep = sleep
         self.request_counts: collections.Counter = collections.Counter()
+        token = getattr(client, "_access_token", None)  # the SDK keeps it there; errors must never show it
+        if token:
+            _REDACTOR.secrets.add(token)
         client.errors_as_exceptions(True)
         session = client._session  # the SDK exposes no hook for timeouts or adapters
         adapter = _TimeoutAdapter(timeout, self._count_request)
@@ -251,17 +279,18 @@ class SheetGateway:
             try:
                 return request()
             except (UnexpectedRequestError, HttpError) as exc:
-                failure = SheetTransportError(operation, _transport_text(exc))
+                failure = SheetTransportError(operation, _REDACTOR.redact(_transport_text(exc)))
                 applied_maybe = True
             except ApiError as exc:
                 result = exc.error.result
                 code, status = result.code, result.status_code
-                failure = SheetApiError(operation, status, code, result.message or "no message")
+                message = _REDACTOR.redact(result.message or "no message")
+                failure = SheetApiError(operation, status, code, message)
                 if code in _SDK_RETRIED:
                     applied_maybe = False
                 elif status is not None and status >= 500:
                     # an error page without a Smartsheet errorCode: we cannot tell whether it was applied
-                    failure = SheetTransportError(operation, f"HTTP {status}, errorCode {code}: {result.message}")
+                    failure = SheetTransportError(operation, f"HTTP {status}, errorCode {code}: {message}")
                     applied_maybe = True
                 else:
                     raise failure from None
