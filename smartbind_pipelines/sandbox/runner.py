@@ -7,6 +7,9 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
+from smartbind_pipelines.core.declarations import SHIPPED
+from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
+from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.process_config import SHEET_ID_ENV
 from smartbind_pipelines.core.process_config.defaults import SEED_INVOICES_SHEET_ID
 from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
@@ -14,6 +17,8 @@ from smartbind_pipelines.sandbox.server import BackgroundServer
 
 # The seed's invoices sheet id: the default ProcessConfig row points at it, so `make dev` works unchanged.
 INVOICES_SHEET_ID = int(SEED_INVOICES_SHEET_ID)
+INVOICE_COLUMNS = sheet_columns(INVOICE_MAPPING)
+INVENTORY_COLUMNS = sheet_columns(INVENTORY_MAPPING)
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,6 @@ class SandboxSheet:
 
 def sandbox_sheets() -> list[SandboxSheet]:
     """One sheet per shipped process: invoices, inventory and the declared ones (clients, products)."""
-    from smartbind_pipelines.core.declarations import SHIPPED
-    from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
-    from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-
     return [
         SandboxSheet("Facturas Bind", INVOICE_MAPPING, SHEET_ID_ENV["sync_invoices"], INVOICES_SHEET_ID),
         SandboxSheet("Inventario Bind", INVENTORY_MAPPING, SHEET_ID_ENV["sync_inventory"]),

@@ -1,4 +1,3 @@
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,23 +7,7 @@ import pytest
 from smartbind_pipelines.core.declarations import ProcessDeclaration
 from smartbind_pipelines.defs.declared import build_all
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
-
-
-@pytest.fixture(autouse=True)
-def quiet_sdk():
-    logging.getLogger("smartsheet.smartsheet").setLevel(logging.CRITICAL)
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
-
-@pytest.fixture
-def process_config(tmp_path):
-    return ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
+from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
 
 
 @dataclass
@@ -37,23 +20,14 @@ class DeclaredSync:
     instance: dg.DagsterInstance
 
     def resources(self) -> dict[str, Any]:
-        return {
-            "bind": BindResource(api_key=self.bind.token, base_url=self.bind.url,
-                                 backoff_base_seconds=0.001, backoff_max_seconds=0.01),
-            "smartsheet": SmartsheetResource(access_token=self.smartsheet.token, api_base=self.smartsheet.url,
-                                             fixed_retry_delay_seconds=0.01),
-            "process_config": self.process_config,
-            "clock": ClockResource(),
-        }
+        return emulator_resources(self.bind, self.smartsheet, self.process_config)
 
     def create_sheet(self, declaration: ProcessDeclaration) -> int:
-        columns = [{"title": c.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
-                   for i, c in enumerate(declaration.columns)]
-        sheet_id = self.smartsheet.state.create_sheet(declaration.sheet_name, columns)["id"]
         store = self.process_config.store()
         declaration.effective_config(store, {})  # seeds the row, as the sensor's first tick does
-        store.update(declaration.job_id, {"smartsheet_sheet_id": str(sheet_id), "is_active": True}, via="test")
-        return sheet_id
+        store.update(declaration.job_id, {"is_active": True}, via="test")
+        return create_process_sheet(self.smartsheet, self.process_config, declaration.job_id,
+                                    declaration.sheet_name, mapping_columns(declaration.mapping))
 
     def run(self, declarations: list[ProcessDeclaration], job_id: str, *, dry_run: bool = False):
         built = build_all(declarations)

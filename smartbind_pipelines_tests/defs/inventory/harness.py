@@ -11,12 +11,7 @@ from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
 from smartbind_pipelines.defs import inventory
 from smartbind_pipelines.defs.inventory.config import RESOURCE_KEY, InventorySettings
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
-
-
-def sheet_columns() -> list[dict]:
-    return [{"title": spec.title, "type": "TEXT_NUMBER", **({"primary": True} if index == 0 else {})}
-            for index, spec in enumerate(INVENTORY_MAPPING.columns)]
+from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
 
 
 @dataclass
@@ -29,24 +24,16 @@ class InventorySync:
     sheet_id: int = 0
 
     def create_sheet(self, name: str = "Inventario Bind") -> int:
-        self.sheet_id = self.smartsheet.state.create_sheet(name, sheet_columns())["id"]
-        self.process_config.store().update(
-            "sync_inventory", {"smartsheet_sheet_id": str(self.sheet_id), "smartsheet_sheet_name": name}, via="test")
+        self.sheet_id = create_process_sheet(self.smartsheet, self.process_config, "sync_inventory", name,
+                                             mapping_columns(INVENTORY_MAPPING))
         return self.sheet_id
 
     def use_warehouses(self, ids: list[str]) -> None:
         self.process_config.store().update("sync_inventory", {"fields_mapping": {"warehouse_ids": ids}}, via="test")
 
     def resources(self) -> dict[str, Any]:
-        return {
-            "bind": BindResource(api_key=self.bind.token, base_url=self.bind.url,
-                                 backoff_base_seconds=0.001, backoff_max_seconds=0.01),
-            "smartsheet": SmartsheetResource(access_token=self.smartsheet.token, api_base=self.smartsheet.url,
-                                             fixed_retry_delay_seconds=0.01),
-            "process_config": self.process_config,
-            "clock": ClockResource(),
-            RESOURCE_KEY: InventorySettings(fallback_warehouse_id=self.fallback_warehouse),
-        }
+        return {**emulator_resources(self.bind, self.smartsheet, self.process_config),
+                RESOURCE_KEY: InventorySettings(fallback_warehouse_id=self.fallback_warehouse)}
 
     def definitions(self) -> dg.Definitions:
         # The inventory module's own objects, bound to the emulators as deployment binds them to env vars.

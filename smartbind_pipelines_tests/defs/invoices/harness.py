@@ -8,25 +8,14 @@ from typing import Any
 
 import dagster as dg
 
-from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 from smartbind_pipelines.defs import invoices
-
-SHEET_TYPES = {"text": "TEXT_NUMBER", "number": "TEXT_NUMBER", "date": "DATE"}
-
+from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
 
 def invoice_columns(**overrides: dict) -> list[dict]:
     """The seven invoice columns as POST /sheets wants them; ``overrides`` replaces one by title."""
-    columns = []
-    for index, spec in enumerate(INVOICE_MAPPING.columns):
-        column = {"title": spec.title, "type": SHEET_TYPES[spec.kind]}
-        if index == 0:
-            column["primary"] = True
-        column.update(overrides.get(spec.title, {}))
-        columns.append(column)
-    return columns
+    return mapping_columns(INVOICE_MAPPING, **overrides)
 
 
 @dataclass
@@ -38,25 +27,12 @@ class InvoiceSync:
     sheet_id: int = 0
 
     def create_sheet(self, columns: list[dict] | None = None, name: str = "Registros Facturas Bind") -> int:
-        created = self.smartsheet.state.create_sheet(name, columns or invoice_columns())
-        self.sheet_id = created["id"]
-        self.process_config.store().update(
-            "sync_invoices", {"smartsheet_sheet_id": str(self.sheet_id), "smartsheet_sheet_name": name}, via="test"
-        )
+        self.sheet_id = create_process_sheet(self.smartsheet, self.process_config, "sync_invoices", name,
+                                             columns or invoice_columns())
         return self.sheet_id
 
     def resources(self, now: datetime | None) -> dict[str, Any]:
-        return {
-            "bind": BindResource(
-                api_key=self.bind.token, base_url=self.bind.url, max_attempts=6,
-                backoff_base_seconds=0.001, backoff_max_seconds=0.01,
-            ),
-            "smartsheet": SmartsheetResource(
-                access_token=self.smartsheet.token, api_base=self.smartsheet.url, fixed_retry_delay_seconds=0.01
-            ),
-            "process_config": self.process_config,
-            "clock": ClockResource(frozen_at=to_cdmx(now).isoformat() if now else None),
-        }
+        return emulator_resources(self.bind, self.smartsheet, self.process_config, now)
 
     def run(
         self,

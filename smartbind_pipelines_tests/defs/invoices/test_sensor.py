@@ -26,12 +26,6 @@ def process_config(tmp_path):
     return resource
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
-
 def tick(instance, process_config, *, minutes_from_now: float = 0):
     clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes_from_now)).isoformat())
     context = dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock})
