@@ -1,8 +1,9 @@
 """The suite's own figures: what each scenario injected and what the end-of-day check found.
 
-Each scenario writes one JSON file under ``tmp/artifacts/faults/`` (``SMARTBIND_ARTIFACTS_DIR``
-overrides ``tmp/artifacts``); files of one pytest invocation share a ``run_uid`` (pytest-xdist's
-``PYTEST_XDIST_TESTRUNUID`` when set). Render the newest run for docs/faults.md with:
+Each scenario writes one JSON file under ``tmp/artifacts/faults/<run_uid>/`` (``SMARTBIND_ARTIFACTS_DIR``
+overrides ``tmp/artifacts``); one pytest invocation is one ``run_uid`` (pytest-xdist's
+``PYTEST_XDIST_TESTRUNUID`` when set), so two invocations at once never mix their files. Render the
+newest run for docs/faults.md with:
 
     .venv/bin/python -m smartbind_pipelines_tests.scenarios.figures
 """
@@ -71,7 +72,10 @@ class ScenarioFigures:
 
     def write(self, outcome: str, folder: Path | None = None) -> Path:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.scenario)[:150]
-        path = (folder or artifacts_dir()) / f"{name}.json"
+        if folder is None:
+            folder = artifacts_dir() / _RUN_UID
+            folder.mkdir(exist_ok=True)
+        path = folder / f"{name}.json"
         path.write_text(json.dumps(self.to_json(outcome), indent=2, ensure_ascii=False))
         return path
 
@@ -86,7 +90,8 @@ def newest_run(records: Iterable[dict]) -> list[dict]:
 
 
 def load(folder: Path) -> list[dict]:
-    return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+    """Every record under ``folder`` (a run's own folder, or the folder of all runs)."""
+    return [json.loads(path.read_text()) for path in sorted(folder.glob("**/*.json"))]
 
 
 def totals(records: Iterable[dict]) -> dict:
