@@ -76,7 +76,7 @@ class Family:
     extra_config: Callable[[object], dict]  # from the BindState: what the child needs besides the sandbox
 
 
-def _invoice_family(options: BenchOptions) -> Family:
+def invoice_family() -> Family:
     from smartbind_pipelines.sandbox.runner import INVOICE_COLUMNS
 
     start, end = bind_data.INVOICE_WINDOW
@@ -88,7 +88,7 @@ def _invoice_family(options: BenchOptions) -> Family:
         extra_config=lambda state: {"start": start.isoformat(), "end": end.isoformat(), "kind": "invoices"})
 
 
-def _inventory_family(options: BenchOptions) -> Family:
+def inventory_family() -> Family:
     from smartbind_pipelines.sandbox.runner import INVENTORY_COLUMNS
 
     return Family(
@@ -180,7 +180,8 @@ def attach_naive(rows: list[ScenarioResult], naive: dict[str, tuple[NaiveFigure,
             row.naive = measured
         else:
             records = int(row.engine.get("records", row.n))
-            row.naive = measured.scaled_to(row.n, naive_requests(records, bind_requests=row.bind_floor))
+            # the naive flow reads Bind exactly as the engine did
+            row.naive = measured.scaled_to(row.n, naive_requests(records, bind_requests=row.bind_requests))
 
 
 def run_sensor(options: BenchOptions) -> ScenarioResult:
@@ -206,13 +207,13 @@ def run_sensor(options: BenchOptions) -> ScenarioResult:
 
 def run_all(options: BenchOptions) -> list[ScenarioResult]:
     rows: list[ScenarioResult] = []
-    invoices = _invoice_family(options)
+    invoices = invoice_family()
     naive_invoices = run_naive(invoices, options.naive_n, options)
     for n in options.invoice_sizes:
         family_rows = run_family(invoices, n, options)
         attach_naive(family_rows, naive_invoices)
         rows += family_rows
-    inventory = _inventory_family(options)
+    inventory = inventory_family()
     naive_inventory = run_naive(inventory, options.naive_n, options)
     for n in options.inventory_records:
         family_rows = run_family(inventory, n, options)

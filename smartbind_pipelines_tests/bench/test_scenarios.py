@@ -9,7 +9,7 @@ from smartbind_pipelines_tests.bench.report import RunInfo, render
 from smartbind_pipelines_tests.bench.results import FIRST_SYNC, ONE_PERCENT, UNCHANGED, NaiveFigure
 from smartbind_pipelines_tests.bench.scenarios import (
     BenchOptions,
-    _invoice_family,
+    invoice_family,
     attach_naive,
     changed_count,
     run_family,
@@ -46,9 +46,9 @@ def test_inventory_puts_each_product_in_stock_in_exactly_one_warehouse():
     assert sum(1 for key in before if before[key] != after[key]) == 4
 
 
-def test_a_tiny_invoice_family_runs_its_three_cases_and_renders(tmp_path):
+def test_a_tiny_invoice_family_runs_its_three_cases_and_renders():
     options = BenchOptions(latency_ms=0, seed=11)
-    rows = run_family(_invoice_family(options), 150, options)
+    rows = run_family(invoice_family(), 150, options)
 
     assert [row.case for row in rows] == [FIRST_SYNC, ONE_PERCENT, UNCHANGED]
     first, changed, unchanged = rows

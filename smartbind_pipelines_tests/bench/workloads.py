@@ -100,10 +100,11 @@ def sensor_ticks(config: dict[str, Any]) -> dict[str, Any]:
     from smartbind_pipelines_tests.bench.sensor import time_sensor_ticks
 
     started = time.perf_counter()
-    ticks_ms, outcome = time_sensor_ticks(config)
+    ticks_ms, cpu_ms, outcome = time_sensor_ticks(config)
     return {"wall_s": time.perf_counter() - started, "ticks": len(ticks_ms),
             "median_ms": statistics.median(ticks_ms), "p95_ms": _percentile(ticks_ms, 95),
-            "max_ms": max(ticks_ms), "first_ms": ticks_ms[0], "outcome": outcome}
+            "max_ms": max(ticks_ms), "first_ms": ticks_ms[0], "median_cpu_ms": statistics.median(cpu_ms),
+            "outcome": outcome}
 
 
 def probe(config: dict[str, Any]) -> dict[str, Any]:
