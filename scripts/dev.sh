@@ -43,6 +43,10 @@ SMARTBIND_ADMIN_TOKEN="$(cat "$token_file")" smartbind admin-api --host 127.0.0.
   >"$logs/admin-api.log" 2>&1 &
 pids+=($!)
 
+# Create the instance's SQLite storage once: the daemon and the webserver started together on an empty
+# DAGSTER_HOME would both create runs.db and can stamp two alembic heads ("more than one head present").
+python -c 'import dagster; dagster.DagsterInstance.get().dispose()'
+
 dagster-daemon run -w workspace.yaml >"$logs/daemon.log" 2>&1 &
 pids+=($!)
 dagster-webserver -w workspace.yaml -h 127.0.0.1 -p "$DAGSTER_PORT" >"$logs/webserver.log" 2>&1 &

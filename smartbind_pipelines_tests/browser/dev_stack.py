@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -110,7 +109,6 @@ class DevStack:
 
 def start_dev_stack(home: Path) -> DevStack:
     """Start scripts/dev.sh with DAGSTER_HOME=home and wait for "smartbind is running."."""
-    prepare_instance(home)
     ui_port = free_port()
     log = open(home / "dev.sh.log", "wb")
     try:
@@ -128,19 +126,6 @@ def start_dev_stack(home: Path) -> DevStack:
         stack.stop()
         raise
     return stack
-
-
-def prepare_instance(home: Path) -> None:
-    """Create the SQLite instance storage once, before dev.sh starts the daemon and the webserver.
-
-    Started together on an empty DAGSTER_HOME, both create runs.db at the same moment and can stamp two
-    alembic heads; the code location then fails to load ("more than one head present").
-    """
-    from dagster import DagsterInstance
-
-    shutil.copy(REPO_ROOT / "dev" / "dagster.yaml", home / "dagster.yaml")
-    with DagsterInstance.from_config(str(home)):
-        pass
 
 
 def stack_env(home: Path, ui_port: int) -> dict[str, str]:
