@@ -120,7 +120,7 @@ SERVICES: dict[str, Service] = {
 
 
 def job_launch_command(p: Placement, job: str, run_id: str, run_config: dict | None = None) -> list[str]:
-    """Queue a run the way an operator does (`docker compose exec webserver ...`, docs/operations.md)."""
+    """Queue a run the way an operator does (`docker compose exec webserver ...`, as the README's operator's guide says)."""
     argv = ["dagster", "job", "launch", "-w", p.workspace, "-j", job, "--run-id", run_id]
     if run_config is not None:
         argv += ["--config-json", json.dumps(run_config)]
@@ -143,12 +143,12 @@ def service_env(service: Service, values: dict[str, str]) -> dict[str, str]:
     return env
 
 
-OPERATIONS_GUIDE = REPO_ROOT / "docs" / "operations.md"
+OPERATIONS_GUIDE = REPO_ROOT / "README.md"  # its "Operating in production" and "Going live" sections
 _GUIDE_COMMAND = re.compile(r"docker compose (?:exec|run --rm) (\w+) ([^`\n]+)")
 
 
 def guide_commands(services: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(service, command) for every `docker compose exec|run --rm SERVICE COMMAND` in docs/operations.md,
+    """(service, command) for every `docker compose exec|run --rm SERVICE COMMAND` in the README (the operator's guide),
     in the guide's order, continuation lines joined."""
     text = re.sub(r"\\\n\s*", "", OPERATIONS_GUIDE.read_text())
     return [(service, command.strip()) for service, command in _GUIDE_COMMAND.findall(text) if service in services]
