@@ -24,9 +24,9 @@ dev: install
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) smartbind_pipelines_tests
 
-## Benchmarks against the sandbox; writes docs/benchmarks.md
+## Benchmarks against the sandbox; writes docs/benchmarks.md (e.g. `make bench ARGS=--quick`)
 bench: install
-	$(BIN)/python -m smartbind_pipelines_tests.bench
+	$(BIN)/python -m smartbind_pipelines_tests.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .dagster_home build *.egg-info .pytest_cache

@@ -20,6 +20,10 @@ setup(
         "smartsheet-python-sdk==4.4.0",
         "requests>=2.31,<3",
         "pandas>=2.1,<3",
+        # Imported directly (CLI, admin API, emulators); the Dagster family already brings them.
+        "click>=8.1",
+        "starlette>=0.37",
+        "uvicorn>=0.29",
     ],
     extras_require={
         "dev": [

@@ -27,10 +27,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(os.environ.get("SMARTBIND_BROWSER_ARTIFACTS") or REPO_ROOT / "test-artifacts" / "browser")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts whole services as processes (still runs in CI)")
-
-
 @pytest.fixture(scope="module")
 def chromium_executable() -> Path:
     if not CHROMIUM.exists():

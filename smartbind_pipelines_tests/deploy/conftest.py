@@ -14,10 +14,6 @@ from smartbind_pipelines_tests.deploy.postgres import (
 )
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts whole services as processes (still runs in CI)")
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
     """SMARTBIND_TEST_PG_* when set (.ci/run starts one), else a server of our own for this xdist worker."""
