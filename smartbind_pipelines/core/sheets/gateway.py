@@ -29,7 +29,7 @@ from smartsheet.models import Column, JSONObject, Sheet
 from smartsheet.smartsheet import AbstractUserCalcBackoff
 
 from smartbind_pipelines.core.sheets.errors import MissingColumnError, SheetApiError, SheetTransportError
-from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE, SheetMapping
+from smartbind_pipelines.core.sheets.mapping import SheetMapping, sheet_columns
 from smartbind_pipelines.core.sheets.plan import ExistingRow
 
 log = logging.getLogger(__name__)
@@ -238,12 +238,7 @@ class SheetGateway:
     def create_sheet(self, name: str, mapping: SheetMapping, *, folder_id: int | None = None,
                      workspace_id: int | None = None) -> dict:
         """Create a sheet with the mapping's columns, typed; ``columns[0]`` is primary (must be text)."""
-        if mapping.columns[0].kind != "text":
-            raise ValueError(f"the primary column {mapping.columns[0].title!r} must be a text column")
-        sheet = Sheet({"name": name, "columns": [
-            Column({"title": column.title, "type": SHEET_COLUMN_TYPE[column.kind], "primary": True}
-                   if index == 0 else {"title": column.title, "type": SHEET_COLUMN_TYPE[column.kind]})
-            for index, column in enumerate(mapping.columns)]})
+        sheet = Sheet({"name": name, "columns": [Column(column) for column in sheet_columns(mapping)]})
         if folder_id is not None:
             call = lambda: self._client.Folders.create_sheet_in_folder(folder_id, sheet)  # noqa: E731
             label = "POST /folders/{id}/sheets"
