@@ -71,9 +71,9 @@ def time_sensor_ticks(config: dict[str, Any]) -> tuple[list[float], list[float],
         cursor = None
         for _ in range(int(config["ticks"])):
             started, cpu_started = time.perf_counter(), time.process_time()
-            context = dg.build_sensor_context(instance=instance, cursor=cursor, sensor_name=SENSOR_NAME,
-                                              resources=definitions.resources)
-            result = sensor.evaluate_tick(context)
+            with dg.build_sensor_context(instance=instance, cursor=cursor, sensor_name=SENSOR_NAME,
+                                         resources=definitions.resources) as context:
+                result = sensor.evaluate_tick(context)
             ticks_ms.append((time.perf_counter() - started) * 1000)
             cpu_ms.append((time.process_time() - cpu_started) * 1000)
             cursor = result.cursor

@@ -10,8 +10,8 @@ from dagster._core.instance.ref import InstanceRef
 
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.commands.sync import DRY_RUN_TAG
-from smartbind_pipelines.defs.invoices.sensors import DRY_RUN_TAG as SENSOR_DRY_RUN_TAG
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
+from smartbind_pipelines.defs.sync.sensor import DRY_RUN_TAG as SENSOR_DRY_RUN_TAG
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,16 +18,19 @@ from pydantic import Field
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.declarations import DeclaredBatch, ProcessDeclaration
 from smartbind_pipelines.core.sheets import (
-    MissingColumnError, SheetCapacityError, SheetSyncError, comparable, sync_sheet,
+    MissingColumnError,
+    SheetCapacityError,
+    SheetSyncError,
+    comparable,
+    sync_sheet,
 )
-from smartbind_pipelines.defs.invoices.process import SyncProcess
-from smartbind_pipelines.defs.invoices.report import change_table, failure_summary, request_metadata, write_requests
-from smartbind_pipelines.defs.invoices.sheet_target import SheetTarget
-from smartbind_pipelines.defs.invoices.watermark import run_materialization_metadata
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
-
-from .sensors import build_sync_sensor
+from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
+from smartbind_pipelines.defs.sync.process import SyncProcess
+from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
+from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
 
 LISTED = 20
 

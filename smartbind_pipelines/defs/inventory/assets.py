@@ -20,10 +20,10 @@ from smartbind_pipelines.core.inventory import (
     warehouses_to_sync,
 )
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, SheetSyncError, sync_sheet
-from smartbind_pipelines.defs.invoices.report import change_table, failure_summary, request_metadata, write_requests
-from smartbind_pipelines.defs.invoices.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
+from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 
 from .config import InventoryReadConfig, InventorySettings, InventoryWriteConfig
 from .process import INVENTORY

@@ -11,10 +11,15 @@ from typing import Iterator, Mapping
 import dagster as dg
 
 from smartbind_pipelines.core.inventory import (
-    INVENTORY_MAPPING, PRODUCT, STOCK, WAREHOUSE, InventoryBatch, stock_totals,
+    INVENTORY_MAPPING,
+    PRODUCT,
+    STOCK,
+    WAREHOUSE,
+    InventoryBatch,
+    stock_totals,
 )
-from smartbind_pipelines.defs.invoices.watermark import run_materialization_metadata
 from smartbind_pipelines.defs.resources import SmartsheetResource
+from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
 
 from .process import INVENTORY
 

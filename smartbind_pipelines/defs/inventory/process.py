@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
-from smartbind_pipelines.defs.invoices.process import SyncProcess
+from smartbind_pipelines.defs.sync.process import SyncProcess
 
 INVENTORY = SyncProcess(
     job_id="sync_inventory",

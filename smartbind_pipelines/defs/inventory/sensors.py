@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartbind_pipelines.defs.declared.sensors import build_sync_sensor
+from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
 
 from .jobs import sync_inventory
 from .process import INVENTORY

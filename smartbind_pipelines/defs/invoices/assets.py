@@ -14,18 +14,24 @@ from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, SheetSyncError, sync_sheet
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
+from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
+from smartbind_pipelines.defs.sync.report import (
+    change_table,
+    failure_summary,
+    request_metadata,
+    skipped_table,
+    write_requests,
+)
+from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .drafts import drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
-from .report import change_table, failure_summary, request_metadata, skipped_table, write_requests
-from .sheet_target import resolve_sheet
 from .watermark import (
     PENDING_DRAFTS,
     SyncState,
     next_state,
     read_sync_state,
-    run_materialization_metadata,
     state_metadata,
 )
 from .window import SyncWindow

@@ -15,9 +15,9 @@ import pandas as pd
 from smartbind_pipelines.core.invoices import InvoiceBatch
 from smartbind_pipelines.core.sheets.mapping import comparable
 from smartbind_pipelines.defs.resources import SmartsheetResource
+from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
 
 from .process import INVOICES
-from .watermark import run_materialization_metadata
 
 NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
 MATCHES_BIND = "fetched_invoices_match_sheet"

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 import dagster as dg
 
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+from smartbind_pipelines.defs.sync.metadata import plain
 
 from .window import SyncWindow
 
@@ -35,20 +36,16 @@ class SyncState:
     pending_draft_ids: tuple[str, ...] = ()
 
 
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)  # MetadataValue -> raw value
-
-
 def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
     """The sync state from materialization metadata, newest first."""
     watermark: datetime | None = None
     pending: tuple[str, ...] | None = None
     for metadata in newest_first:
-        if WATERMARK in metadata and _plain(metadata[WATERMARK]):
-            mark = parse_bind_datetime(str(_plain(metadata[WATERMARK])))
+        if WATERMARK in metadata and plain(metadata[WATERMARK]):
+            mark = parse_bind_datetime(str(plain(metadata[WATERMARK])))
             watermark = mark if watermark is None else max(watermark, mark)
         if pending is None and PENDING_DRAFTS in metadata:
-            raw = _plain(metadata[PENDING_DRAFTS])
+            raw = plain(metadata[PENDING_DRAFTS])
             pending = tuple(json.loads(raw) if isinstance(raw, str) else raw or ())
     return SyncState(watermark, pending or ())
 
@@ -73,23 +70,3 @@ def read_sync_state(instance: dg.DagsterInstance, sheet_asset: dg.AssetKey) -> S
     return state_from_history(
         record.asset_materialization.metadata for record in records if record.asset_materialization
     )
-
-
-def run_materialization_metadata(
-    instance: dg.DagsterInstance, run: dg.DagsterRun, asset_key: dg.AssetKey
-) -> dict[str, Any]:
-    """Metadata of ``asset_key``'s materialization in this run, or in the run it re-executes.
-
-    The sheet asset reads what the Bind asset recorded (window, drafts, request counts) from here, the
-    same metadata the UI shows.
-    """
-    run_id: str | None = run.run_id
-    while run_id:
-        events = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-        for record in reversed(events.records):
-            materialization = record.event_log_entry.asset_materialization
-            if materialization and materialization.asset_key == asset_key:
-                return {key: _plain(value) for key, value in materialization.metadata.items()}
-        parent = instance.get_run_by_id(run_id)
-        run_id = parent.parent_run_id if parent else None
-    return {}

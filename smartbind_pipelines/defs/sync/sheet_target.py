@@ -8,8 +8,7 @@ from typing import Any
 import dagster as dg
 
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-
-from .process import SyncProcess
+from smartbind_pipelines.defs.sync.process import SyncProcess
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def resolve_sheet(process_config: ProcessConfigResource, process: SyncProcess) -
         raise dg.Failure(
             description=(
                 f"{process.job_id} has no Smartsheet sheet: set smartsheet_sheet_id with "
-                f"`smartbind config set {process.job_id} smartsheet_sheet_id=<id>` or the "
+                f"`smartbind config set {process.job_id} --sheet-id <id>` or the "
                 f"{process.sheet_id_env} environment variable"
             ),
             allow_retries=False,

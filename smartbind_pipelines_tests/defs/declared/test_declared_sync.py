@@ -123,9 +123,9 @@ def test_a_broken_declaration_file_is_left_out_and_named_while_the_others_load(t
 def tick(instance, process_config, declaration):
     definitions = declared.build_all([declaration])
     [sensor] = definitions.sensors
-    context = dg.build_sensor_context(
-        instance=instance, resources={"process_config": process_config, "clock": ClockResource()})
-    return sensor(context)
+    with dg.build_sensor_context(
+            instance=instance, resources={"process_config": process_config, "clock": ClockResource()}) as context:
+        return sensor(context)
 
 
 def test_the_sensor_seeds_an_inactive_row_and_says_a_sheet_is_needed(instance, process_config, monkeypatch):

@@ -169,8 +169,9 @@ def test_the_sensor_runs_on_the_seed_cadence_and_skips_while_paused(instance, pr
 
     def tick(minutes=0):
         clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes)).isoformat())
-        context = dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock})
-        return sync_inventory_sensor(context)
+        with dg.build_sensor_context(instance=instance,
+                                     resources={"process_config": process_config, "clock": clock}) as context:
+            return sync_inventory_sensor(context)
 
     assert sync_inventory_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sync_inventory_sensor.job_name == "sync_inventory"

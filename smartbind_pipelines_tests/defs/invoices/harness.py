@@ -9,9 +9,10 @@ from typing import Any
 import dagster as dg
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs import invoices
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
+
 
 def invoice_columns(**overrides: dict) -> list[dict]:
     """The seven invoice columns as POST /sheets wants them; ``overrides`` replaces one by title."""

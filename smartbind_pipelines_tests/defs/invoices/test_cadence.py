@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from smartbind_pipelines.core.cadence import RunSummary, decide_sync
 from smartbind_pipelines.core.cdmx import CDMX
-from smartbind_pipelines.defs.invoices.cadence import RunSummary, decide_sync
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)
 

@@ -6,9 +6,9 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX
+from smartbind_pipelines.definitions import defs
 from smartbind_pipelines.defs.invoices.schedules import reconcile_invoices_nightly
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.definitions import defs
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +60,15 @@ def test_the_nightly_schedule_requests_a_reconcile_unless_paused(tmp_path):
     process_config = ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
     at = datetime(2026, 3, 11, 2, 0, tzinfo=CDMX)
     with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, scheduled_execution_time=at, resources={"process_config": process_config}
-        )
-        request = reconcile_invoices_nightly(context)
-        assert isinstance(request, dg.RunRequest) and request.run_key == at.isoformat()
+        ) as context:
+            request = reconcile_invoices_nightly(context)
+            assert isinstance(request, dg.RunRequest) and request.run_key == at.isoformat()
 
-        process_config.store().update("sync_invoices", {"is_active": False}, via="test")
-        skip = reconcile_invoices_nightly(context)
-        assert isinstance(skip, dg.SkipReason) and "paused" in skip.skip_message
+            process_config.store().update("sync_invoices", {"is_active": False}, via="test")
+            skip = reconcile_invoices_nightly(context)
+            assert isinstance(skip, dg.SkipReason) and "paused" in skip.skip_message
 
 
 def test_a_launch_with_no_config_uses_the_documented_defaults(definitions, monkeypatch):

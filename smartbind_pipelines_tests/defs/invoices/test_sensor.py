@@ -28,8 +28,9 @@ def process_config(tmp_path):
 
 def tick(instance, process_config, *, minutes_from_now: float = 0):
     clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes_from_now)).isoformat())
-    context = dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock})
-    return sync_invoices_sensor(context)
+    # As a context manager: the context then releases what evaluating the sensor set up on the instance.
+    with dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock}) as context:
+        return sync_invoices_sensor(context)
 
 
 def add_run(instance, status: dg.DagsterRunStatus, job_name: str = "sync_invoices", **tags) -> str:
