@@ -145,9 +145,14 @@ class BindClient:
     def warehouses(self) -> list[dict]:
         return self.get_all("Warehouses")
 
-    def inventory(self, warehouse_id: str) -> list[dict]:
+    def inventory(self, warehouse_id: str, *, in_stock_only: bool = False) -> list[dict]:
+        """Every page of a warehouse's stock; ``in_stock_only`` lets Bind drop rows without stock, so a
+        warehouse of 20,000 mostly-empty products costs pages of stocked rows only."""
         guid_literal(warehouse_id)  # validates; the id travels as a plain query parameter
-        return self.get_all("Inventory", {"warehouseID": warehouse_id.lower()})
+        params = {"warehouseID": warehouse_id.lower()}
+        if in_stock_only:
+            params["$filter"] = "CurrentInventory gt 0"  # the filter integrators send to /Inventory
+        return self.get_all("Inventory", params)
 
     def products(self) -> list[dict]:
         return self.get_all("Products")

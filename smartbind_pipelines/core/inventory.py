@@ -254,7 +254,7 @@ def read_inventory(client, warehouse_ids: Sequence[str], *, only_in_stock: bool 
     """Warehouse names from ``GET /Warehouses``, then every page of ``GET /Inventory?warehouseID=`` per
     warehouse. ``client`` is a BindClient; BindApiError and InventoryConfigError propagate."""
     warehouses = resolve_warehouses(warehouse_ids, client.warehouses())
-    rows = {warehouse.id: client.inventory(warehouse.id) for warehouse in warehouses}
+    rows = {warehouse.id: client.inventory(warehouse.id, in_stock_only=only_in_stock) for warehouse in warehouses}
     return inventory_batch(warehouses, rows, only_in_stock=only_in_stock)
 
 

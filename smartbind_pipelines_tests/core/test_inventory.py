@@ -142,6 +142,19 @@ def test_read_inventory_follows_every_page_of_each_warehouse(empty_bind_emulator
     assert batch.totals() == pytest.approx(expected)
 
 
+def test_in_stock_only_lets_bind_filter_so_empty_stock_costs_no_pages(empty_bind_emulator):
+    state = empty_bind_emulator.state
+    state.generate_products(250)
+    warehouse = state.warehouse_ids()[0]
+    stocked = sorted(r["ProductID"] for r in state.inventory(warehouse))[:40]
+    for row in state.inventory(warehouse):
+        state.set_stock(warehouse, row["ProductID"], 5 if row["ProductID"] in stocked else 0)
+    with BindClient(empty_bind_emulator.url, empty_bind_emulator.token) as client:
+        batch = read_inventory(client, [warehouse])
+        assert client.request_counts["GET /Inventory"] == 1  # 40 stocked rows: one page, not three
+    assert sorted(record["ID Producto"] for record in batch.records) == stocked
+
+
 def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emulator, smartsheet_emulator, gateway):
     state = empty_bind_emulator.state
     state.generate_products(40)
