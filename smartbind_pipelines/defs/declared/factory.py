@@ -17,20 +17,15 @@ from pydantic import Field
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.declarations import DeclaredBatch, ProcessDeclaration
-from smartbind_pipelines.core.sheets import (
-    MissingColumnError,
-    SheetCapacityError,
-    SheetSyncError,
-    comparable,
-    sync_sheet,
-)
+from smartbind_pipelines.core.sheets import comparable
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
 from smartbind_pipelines.defs.sync.process import SyncProcess
-from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.sync.report import request_metadata
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
 from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
+from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
 LISTED = 20
 
@@ -148,47 +143,17 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
                     smartsheet: SmartsheetResource, process_config: ProcessConfigResource) -> dg.MaterializeResult:
         started = time.monotonic()
         target = resolve_target(process_config, declaration)
-        gateway = smartsheet.gateway()
-        try:
-            result = sync_sheet(gateway, target.sheet_id, batch.records, mapping, dry_run=config.dry_run)
-        except (MissingColumnError, SheetCapacityError) as exc:
-            raise dg.Failure(description=f"sheet {target.label}: {exc}", metadata=target.metadata(),
-                             allow_retries=False) from exc
-        except SheetSyncError as exc:
-            partial = exc.partial_result
-            written = f"inserted {partial.inserted}, updated {partial.updated}" if partial else "nothing"
-            raise dg.Failure(
-                description=(f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before "
-                             f"that: {written}. The next run compares again and finishes the job."),
-                metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
-            ) from exc
+        result = write_sheet(smartsheet.gateway(), target, batch.records, mapping, dry_run=config.dry_run,
+                             next_run="The next run compares again and finishes the job.")
         metadata: dict[str, Any] = {
-            **target.metadata(),
-            "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
-            "dry_run": config.dry_run,
+            **write_metadata(target, result, mapping, started=started),
             "fetched": batch.fetched,
             "skipped": len(batch.skipped),
-            "inserted": result.inserted,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "failed": len(result.failed),
-            "planned_inserts": len(result.plan.adds),
-            "planned_updates": len(result.plan.updates),
-            "duplicate_keys_in_sheet": len(result.duplicate_sheet_keys),
-            "rows_without_key_in_sheet": len(result.rows_without_key),
-            **request_metadata("smartsheet", result.requests),
-            "smartsheet_writes": write_requests(result.requests),
-            "changes": change_table(result.plan, mapping.key),
-            "duration_seconds": round(time.monotonic() - started, 3),
         }
         for warning in result.warnings:
             context.log.warning(warning)
         if result.failed:
-            raise dg.Failure(
-                description=(f"{len(result.failed)} row(s) could not be written to sheet {target.label}; every "
-                             f"other row was written: {failure_summary(result.failed)}"),
-                metadata=metadata,
-            )
+            raise refused_rows_failure("row(s)", target, result, metadata)
         return dg.MaterializeResult(metadata=metadata)
 
     no_duplicates, matches = "no_duplicate_key_in_sheet", "fetched_rows_match_sheet"

@@ -19,11 +19,12 @@ from smartbind_pipelines.core.inventory import (
     stale_policy,
     warehouses_to_sync,
 )
-from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, SheetSyncError, sync_sheet
+from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
-from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.sync.report import failure_summary, request_metadata, write_requests
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.sync.write import write_metadata, write_sheet
 
 from .config import InventoryReadConfig, InventorySettings, InventoryWriteConfig
 from .process import INVENTORY
@@ -132,53 +133,32 @@ def smartsheet_inventory(
     gateway = smartsheet.gateway()
     try:
         rekey = apply_rekey(gateway, target.sheet_id, renames, dry_run=config.dry_run)
-        result = sync_sheet(gateway, target.sheet_id, batch.sheet_records(), INVENTORY_MAPPING,
-                            stale=policy, dry_run=config.dry_run)
-    except (MissingColumnError, SheetCapacityError) as exc:
-        raise dg.Failure(
-            description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
-        ) from exc
-    except SheetSyncError as exc:
-        partial = exc.partial_result
-        written = (f"inserted {partial.inserted}, updated {partial.updated}, deleted {partial.deleted}"
-                   if partial else "nothing")
-        raise dg.Failure(
-            description=(
-                f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
-                f"{written}. The next run compares again and finishes the job."
-            ),
-            metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
-        ) from exc
+    except (MissingColumnError, SheetSyncError) as exc:
+        raise dg.Failure(description=f"sheet {target.label}: moving a renamed warehouse's rows: {exc}") from exc
+    result = write_sheet(gateway, target, batch.sheet_records(), INVENTORY_MAPPING, stale=policy,
+                         dry_run=config.dry_run, next_run="The next run compares again and finishes the job.")
 
     plan = result.plan
     stale_rows = {change["row_id"] for change in result.changes if change.get("stale")}
     metadata: dict[str, Any] = {
-        **target.metadata(),
-        "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
+        **write_metadata(target, result, INVENTORY_MAPPING, started=started),
         "warehouses": ", ".join(w.name for w in batch.warehouses),
-        "dry_run": config.dry_run,
         "stale_rows": policy.action,
         "fetched": batch.fetched,
         "records": len(batch.records),
         "skipped": len(batch.skipped),
-        "inserted": result.inserted,
         "updated": result.updated - len(stale_rows),
         "zeroed": len(stale_rows),
         "deleted": result.deleted,
-        "unchanged": result.unchanged,
         "failed": len(result.failed) + len(rekey.failed),
-        "planned_inserts": len(plan.adds),
         "planned_updates": sum(1 for update in plan.updates if not update.stale),
         "planned_zeroed": sum(1 for update in plan.updates if update.stale),
         "planned_deletes": len(plan.deletes),
         "renamed_warehouses": dg.MetadataValue.json(renames),
         "rows_moved_to_new_name": len(rekey.updates),
-        "duplicate_keys_in_sheet": len(result.duplicate_sheet_keys),
-        "rows_without_key_in_sheet": len(result.rows_without_key),
+        # the rename step's requests count too
         **request_metadata("smartsheet", gateway.request_counts),
         "smartsheet_writes": write_requests(gateway.request_counts),
-        "changes": change_table(plan, INVENTORY_MAPPING.key),
-        "duration_seconds": round(time.monotonic() - started, 3),
     }
     for warning in result.warnings:
         context.log.warning(warning)

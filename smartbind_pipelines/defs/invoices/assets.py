@@ -11,18 +11,12 @@ import pandas as pd
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
-from smartbind_pipelines.core.sheets import MissingColumnError, SheetCapacityError, SheetSyncError, sync_sheet
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
-from smartbind_pipelines.defs.sync.report import (
-    change_table,
-    failure_summary,
-    request_metadata,
-    skipped_table,
-    write_requests,
-)
+from smartbind_pipelines.defs.sync.report import request_metadata, skipped_table
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .drafts import drafts_to_follow, followable, unique_by_id
@@ -125,47 +119,16 @@ def smartsheet_invoices(
     target = resolve_sheet(process_config, INVOICES)
     records = InvoiceBatch(frame=bind_invoices, skipped=[]).records()
 
-    gateway = smartsheet.gateway()
-    try:
-        result = sync_sheet(gateway, target.sheet_id, records, INVOICES.mapping, dry_run=config.dry_run)
-    except (MissingColumnError, SheetCapacityError) as exc:
-        # Nothing was written; retrying cannot help until someone fixes the sheet.
-        raise dg.Failure(
-            description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
-        ) from exc
-    except SheetSyncError as exc:
-        partial = exc.partial_result
-        written = f"inserted {partial.inserted}, updated {partial.updated}" if partial else "nothing"
-        raise dg.Failure(
-            description=(
-                f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
-                f"{written}. The watermark did not move; the next run repeats the window."
-            ),
-            metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
-        ) from exc
-
+    result = write_sheet(smartsheet.gateway(), target, records, INVOICES.mapping, dry_run=config.dry_run,
+                         next_run="The watermark did not move; the next run repeats the window.")
     metadata = {
-        **target.metadata(),
-        "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
+        **write_metadata(target, result, INVOICES.mapping, started=started, key_name="uuid"),
         "window_start": source.get("window_start", ""),
         "window_end": source.get("window_end", ""),
         "mode": source.get("mode", ""),
-        "dry_run": config.dry_run,
         "fetched": source.get("fetched", len(records)),
         "skipped": source.get("skipped", 0),
-        "inserted": result.inserted,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "failed": len(result.failed),
-        "planned_inserts": len(result.plan.adds),
-        "planned_updates": len(result.plan.updates),
-        "duplicate_uuids_in_sheet": len(result.duplicate_sheet_keys),
-        "rows_without_uuid_in_sheet": len(result.rows_without_key),
         "bind_requests": source.get("bind_requests", 0),
-        **request_metadata("smartsheet", result.requests),
-        "smartsheet_writes": write_requests(result.requests),
-        "changes": change_table(result.plan, INVOICES.mapping.key),
-        "duration_seconds": round(time.monotonic() - started, 3),
     }
     for warning in result.warnings:
         context.log.warning(warning)
@@ -176,13 +139,7 @@ def smartsheet_invoices(
             ", ".join(" / ".join(map(str, key)) for key in list(result.duplicate_sheet_keys)[:20]),
         )
     if result.failed:
-        raise dg.Failure(
-            description=(
-                f"{len(result.failed)} invoice(s) could not be written to sheet {target.label}; every other "
-                f"row was written and the watermark did not move: {failure_summary(result.failed)}"
-            ),
-            metadata=metadata,
-        )
+        raise refused_rows_failure("invoice(s)", target, result, metadata, " and the watermark did not move")
 
     if not config.dry_run:
         # Everything was written: record where the next run starts and which drafts it follows.

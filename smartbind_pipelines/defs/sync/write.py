@@ -1,0 +1,84 @@
+"""Writing a process's records to its sheet from an asset: one translation of engine errors into run
+failures, and one set of metadata names, for every sync process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import dagster as dg
+
+from smartbind_pipelines.core.sheets import (
+    MissingColumnError,
+    SheetCapacityError,
+    SheetMapping,
+    SheetSyncError,
+    StalePolicy,
+    UpsertResult,
+    sync_sheet,
+)
+from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
+
+
+def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]], mapping: SheetMapping, *,
+                stale: StalePolicy | None = None, dry_run: bool = False, next_run: str) -> UpsertResult:
+    """``sync_sheet``, with its refusals turned into run failures an operator can act on.
+
+    ``next_run`` says what the next run does about a request Smartsheet kept refusing.
+    """
+    try:
+        return sync_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run)
+    except (MissingColumnError, SheetCapacityError) as exc:
+        # Nothing was written; retrying cannot help until someone fixes the sheet.
+        raise dg.Failure(
+            description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
+        ) from exc
+    except SheetSyncError as exc:
+        partial = exc.partial_result
+        written = "nothing"
+        if partial:
+            written = f"inserted {partial.inserted}, updated {partial.updated}"
+            if partial.deleted:
+                written += f", deleted {partial.deleted}"
+        raise dg.Failure(
+            description=(
+                f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
+                f"{written}. {next_run}"
+            ),
+            metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
+        ) from exc
+
+
+def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapping, *, started: float,
+                   key_name: str = "key") -> dict[str, Any]:
+    """The counts every sheet asset shows; ``key_name`` names the key in two of them (e.g. "uuid")."""
+    return {
+        **target.metadata(),
+        "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
+        "dry_run": result.dry_run,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "failed": len(result.failed),
+        "planned_inserts": len(result.plan.adds),
+        "planned_updates": len(result.plan.updates),
+        f"duplicate_{key_name}s_in_sheet": len(result.duplicate_sheet_keys),
+        f"rows_without_{key_name}_in_sheet": len(result.rows_without_key),
+        **request_metadata("smartsheet", result.requests),
+        "smartsheet_writes": write_requests(result.requests),
+        "changes": change_table(result.plan, mapping.key),
+        "duration_seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def refused_rows_failure(what: str, target: SheetTarget, result: UpsertResult, metadata: dict[str, Any],
+                         note: str = "") -> dg.Failure:
+    """The failure of a run in which Smartsheet refused some rows after every other row was written."""
+    return dg.Failure(
+        description=(
+            f"{len(result.failed)} {what} could not be written to sheet {target.label}; every other row was "
+            f"written{note}: {failure_summary(result.failed)}"
+        ),
+        metadata=metadata,
+    )
