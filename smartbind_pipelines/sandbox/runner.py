@@ -6,6 +6,7 @@ import random
 import secrets
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from smartbind_pipelines.core.declarations import SHIPPED
 from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
@@ -13,6 +14,7 @@ from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.process_config import SHEET_ID_ENV
 from smartbind_pipelines.core.process_config.defaults import SEED_INVOICES_SHEET_ID
 from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
+from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
 # The seed's invoices sheet id: the default ProcessConfig row points at it, so `make dev` works unchanged.
@@ -51,12 +53,14 @@ class Sandbox:
     bind_token: str = field(default_factory=lambda: "sandbox-bind-" + secrets.token_hex(16))
     smartsheet_token: str = field(default_factory=lambda: "sandbox-ss-" + secrets.token_hex(16))
     create_sheets: bool = True
+    bind_state: Any = None  # a BindState to serve instead of the demo data (benchmarks bring their own)
 
     def __post_init__(self) -> None:
         from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
         from smartbind_pipelines.sandbox.smartsheet import SmartsheetState, create_smartsheet_app
 
-        self.bind_state = BindState.demo(seed=self.seed, invoices=self.invoices)
+        if self.bind_state is None:
+            self.bind_state = BindState.demo(seed=self.seed, invoices=self.invoices)
         self.smartsheet_state = SmartsheetState()
         self.bind_server = BackgroundServer(create_bind_app(self.bind_state, tokens={self.bind_token}),
                                             port=self.bind_port)
@@ -70,6 +74,8 @@ class Sandbox:
     def start(self) -> "Sandbox":
         self.bind_server.start()
         self.smartsheet_server.start()
+        self.bind_admin = SandboxAdmin(self.bind_server.url)
+        self.smartsheet_admin = SandboxAdmin(self.smartsheet_server.url)
         if self.create_sheets:
             for sheet in sandbox_sheets():
                 created = self.smartsheet_state.create_sheet(sheet.name, sheet_columns(sheet.mapping),

@@ -110,7 +110,7 @@ def run_family(family: Family, n: int, options: BenchOptions) -> list[ScenarioRe
     rng = random.Random(options.seed + n)
     state = _fresh_state(family, n, options.seed)
     rows: list[ScenarioResult] = []
-    with BenchSandbox(state, options.latency_ms) as sandbox:
+    with BenchSandbox(bind_state=state, latency_ms=options.latency_ms) as sandbox:
         sheet_id = sandbox.create_sheet(f"Bench {family.name} {n}", family.columns)
         config = sandbox.child_config(sheet_id, **family.extra_config(state))
         records = None
@@ -151,7 +151,7 @@ def run_naive(family: Family, n: int, options: BenchOptions) -> dict[str, tuple[
     rng = random.Random(options.seed + n)
     state = _fresh_state(family, n, options.seed)
     figures: dict[str, tuple[NaiveFigure, int]] = {}
-    with BenchSandbox(state, options.latency_ms) as sandbox:
+    with BenchSandbox(bind_state=state, latency_ms=options.latency_ms) as sandbox:
         sheet_id = sandbox.create_sheet(f"Naive {family.name} {n}", family.columns)
         config = sandbox.child_config(sheet_id, **family.extra_config(state))
         records = None
