@@ -37,7 +37,9 @@ class ProcessConfigResource(dg.ConfigurableResource):
 class ProcessConfigChange(dg.Config):
     """The change to make. Leave a field empty to keep its current value."""
 
-    job_id: str = Field(description="Process to change, e.g. sync_invoices, sync_inventory, sync_clients or sync_products (`smartbind config list` shows them all).")
+    job_id: str = Field(description=(
+        "Process to change, e.g. sync_invoices, sync_inventory, sync_clients or sync_products "
+        "(`smartbind config list` shows them all)."))
     interval_minutes: Optional[int] = Field(default=None, description="Run every N minutes (1..1440).")
     is_active: Optional[bool] = Field(default=None, description="false pauses the process, true resumes it.")
     smartsheet_sheet_id: Optional[str] = Field(
