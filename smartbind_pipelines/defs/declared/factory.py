@@ -20,7 +20,7 @@ from smartbind_pipelines.core.declarations import DeclaredBatch, ProcessDeclarat
 from smartbind_pipelines.core.sheets import comparable
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
-from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
+from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
 from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.report import request_metadata
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
@@ -171,9 +171,9 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
     def sheet_checks(context: dg.AssetCheckExecutionContext, batch: DeclaredBatch,
                      smartsheet: SmartsheetResource) -> Iterator[dg.AssetCheckResult]:
         written = run_materialization_metadata(context.instance, context.run, process.sheet_key)
-        if written.get("dry_run") or not written.get("sheet_id"):
-            for name in (no_duplicates, matches):
-                yield dg.AssetCheckResult(check_name=name, passed=True, metadata={"note": "dry run: nothing written"})
+        skipped = nothing_written(written, (no_duplicates, matches))
+        if skipped:
+            yield from skipped
             return
         sheet_id = int(written["sheet_id"])
         rows, _ = smartsheet.gateway().read_rows(sheet_id, mapping.titles)

@@ -19,7 +19,7 @@ from smartbind_pipelines.core.inventory import (
     stock_totals,
 )
 from smartbind_pipelines.defs.resources import SmartsheetResource
-from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
+from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
 
 from .process import INVENTORY
 
@@ -58,10 +58,9 @@ def inventory_sheet_checks(
     context: dg.AssetCheckExecutionContext, bind_inventory: InventoryBatch, smartsheet: SmartsheetResource
 ) -> Iterator[dg.AssetCheckResult]:
     written = run_materialization_metadata(context.instance, context.run, INVENTORY.sheet_key)
-    if written.get("dry_run"):
-        note = "dry run: nothing was written, so there is nothing to verify"
-        for name in (NO_DUPLICATES, TOTALS_MATCH):
-            yield dg.AssetCheckResult(check_name=name, passed=True, metadata={"note": note})
+    skipped = nothing_written(written, (NO_DUPLICATES, TOTALS_MATCH))
+    if skipped:
+        yield from skipped
         return
     sheet_id = int(written["sheet_id"])
     rows, _ = smartsheet.gateway().read_rows(sheet_id, (PRODUCT, WAREHOUSE, STOCK))

@@ -15,7 +15,7 @@ import pandas as pd
 from smartbind_pipelines.core.invoices import InvoiceBatch
 from smartbind_pipelines.core.sheets.mapping import comparable
 from smartbind_pipelines.defs.resources import SmartsheetResource
-from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
+from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
 
 from .process import INVOICES
 
@@ -77,10 +77,9 @@ def invoices_sheet_checks(
     context: dg.AssetCheckExecutionContext, bind_invoices: pd.DataFrame, smartsheet: SmartsheetResource
 ) -> Iterator[dg.AssetCheckResult]:
     written = run_materialization_metadata(context.instance, context.run, INVOICES.sheet_key)
-    if written.get("dry_run"):
-        note = "dry run: nothing was written, so there is nothing to verify"
-        for name in (NO_DUPLICATES, MATCHES_BIND):
-            yield dg.AssetCheckResult(check_name=name, passed=True, metadata={"note": note})
+    skipped = nothing_written(written, (NO_DUPLICATES, MATCHES_BIND))
+    if skipped:
+        yield from skipped
         return
     sheet_id = int(written["sheet_id"])
     rows, _ = smartsheet.gateway().read_rows(sheet_id, ("UUID", *COMPARED))
