@@ -6,8 +6,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import dagster as dg
 import pytest
 
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
@@ -52,3 +54,17 @@ def smartsheet_emulator():
     state = SmartsheetState()
     with BackgroundServer(create_smartsheet_app(state, tokens={token})) as server:
         yield RunningEmulator(f"{server.url}/2.0", token, state, SandboxAdmin(server.url), server)
+
+
+@pytest.fixture
+def instance():
+    """A throwaway Dagster instance."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture
+def process_config(tmp_path):
+    """A ProcessConfig file of the test's own, seeded with the defaults on first use."""
+    return ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
+

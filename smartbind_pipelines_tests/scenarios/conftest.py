@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 
-import dagster as dg
 import pytest
 
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
 
 from .driver import BusinessDay
 from .figures import ScenarioFigures
@@ -32,17 +30,6 @@ def figures(request):
     tally = ScenarioFigures(request.node.nodeid.split("scenarios/", 1)[-1])
     yield tally
     tally.write(getattr(request.node, "scenario_outcome", "error"))
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
-
-@pytest.fixture
-def process_config(tmp_path):
-    return ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
 
 
 @pytest.fixture

@@ -122,8 +122,8 @@ def render(records: Iterable[dict]) -> str:
     records = sorted(records, key=lambda record: record["scenario"])
     summary = totals(records)
     lines = [
-        f"| scenarios | passed | faults injected | other incidents | sync runs (failed) | sheet = Bind checks "
-        f"| records checked | invoices lost | duplicates | mismatches |",
+        "| scenarios | passed | faults injected | other incidents | sync runs (failed) | sheet = Bind checks "
+        "| records checked | invoices lost | duplicates | mismatches |",
         "|---|---|---|---|---|---|---|---|---|---|",
         f"| {summary['scenarios']} | {summary['passed']} | {summary['faults_injected']:,} | "
         f"{summary['incidents']:,} | {summary['runs']} ({summary['failed_runs']}) | {summary['checks']} | "
