@@ -38,6 +38,7 @@ MAX_BATCH = 500  # Smartsheet: "limit your request to 500 rows at a time"
 DELETE_CHUNK = 300  # row ids travel in the query string; keep URLs short
 _SDK_RETRIED = {4001, 4002, 4003, 4004}  # the SDK already backed off on these: the request was not applied
 _NUMERIC = re.compile(r"^\d+$")
+MAX_ERROR_CHARS = 300  # an error body quoted in an error message, after redaction
 
 
 class FixedBackoff(AbstractUserCalcBackoff):
@@ -274,12 +275,12 @@ class SheetGateway:
             try:
                 return request()
             except (UnexpectedRequestError, HttpError) as exc:
-                failure = SheetTransportError(operation, _REDACTOR.redact(_transport_text(exc)))
+                failure = SheetTransportError(operation, _transport_text(exc))
                 applied_maybe = True
             except ApiError as exc:
                 result = exc.error.result
                 code, status = result.code, result.status_code
-                message = _REDACTOR.redact(result.message or "no message")
+                message = error_text(result.message or "no message")
                 failure = SheetApiError(operation, status, code, message)
                 if code in _SDK_RETRIED:
                     applied_maybe = False
@@ -333,8 +334,17 @@ def _collect(result: dict, start: int, outcome: BatchOutcome, size: int, row_ids
                 outcome.row_ids[start + index] = row.get("id")
 
 
+def error_text(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """``text`` fit for an error, a log line or run metadata: secrets redacted FIRST, then cut to ``limit``.
+
+    The other order leaks: a token straddling the cut loses its tail, no longer matches, and its head
+    survives the redaction."""
+    clean = _REDACTOR.redact(str(text))
+    return clean if len(clean) <= limit else clean[:limit] + "…"
+
+
 def _transport_text(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
     if cause is None:
         return type(exc).__name__
-    return f"{type(cause).__name__}: {cause}"[:300]
+    return error_text(f"{type(cause).__name__}: {cause}")
