@@ -204,6 +204,8 @@ class ProcessDeclaration:
         config = store.get(self.job_id)
         if config is None:
             config = store.ensure_process(self.process_defaults(env))
+        if config is None:  # an operator deleted the row: it stays deleted (the sensor says so)
+            return None
         if not config.smartsheet_sheet_id:
             fallback = self.fallback_sheet_id(env)
             if fallback:

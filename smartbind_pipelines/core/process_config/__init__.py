@@ -13,6 +13,7 @@ from smartbind_pipelines.core.process_config.model import (
     SYSTEMS,
     ConfigValidationError,
     ProcessConfig,
+    ProcessConfigUnavailable,
     UnknownProcessError,
 )
 from smartbind_pipelines.core.process_config.store import ProcessConfigStore
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigValidationError",
     "ProcessConfig",
     "ProcessConfigStore",
+    "ProcessConfigUnavailable",
     "UnknownProcessError",
     "default_db_path",
 ]

@@ -11,12 +11,15 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
+from smartbind_pipelines.core.odata import is_guid
+
 SYSTEMS = ("bind", "smartsheet")
 SYNC_DIRECTIONS = ("pull", "push", "bidirectional")
 MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 1440  # one day: a longer cadence is a different process, not a slower one
 MAX_SHEET_ID = 2**63 - 1  # Smartsheet ids are signed 64-bit integers
 MAX_TEXT_LENGTH = 2000
+MAX_MAPPING_DEPTH = 20  # fields_mapping holds lists of names and ids; deeper nesting is a mistake or an attack
 
 # Fields an operator may change, and fields only the store sets.
 EDITABLE_FIELDS = (
@@ -42,6 +45,18 @@ class ConfigValidationError(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class ProcessConfigUnavailable(RuntimeError):
+    """The ProcessConfig file cannot be read or written (missing, locked, corrupt, read-only, newer schema).
+
+    ``problem`` is one line an operator can act on; it never carries a value from the file.
+    """
+
+    def __init__(self, path: object, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"ProcessConfig file {self.path} {problem}")
 
 
 class UnknownProcessError(ConfigValidationError):
@@ -139,14 +154,49 @@ def _choice(field_name: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _depth(value: Any, limit: int) -> int:
+    """How deep ``value`` nests, counting no further than ``limit + 1``."""
+    if limit < 0 or not isinstance(value, (dict, list)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigValidationError("fields_mapping", f"must be a JSON object, got {type(value).__name__}")
+    if _depth(value, MAX_MAPPING_DEPTH) > MAX_MAPPING_DEPTH:
+        raise ConfigValidationError("fields_mapping", f"must not nest deeper than {MAX_MAPPING_DEPTH} levels")
     try:
         # Round-trip so what we store is exactly what a reader will load back.
         return json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ConfigValidationError("fields_mapping", f"must be JSON-serialisable: {exc}") from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigValidationError("fields_mapping", f"must be JSON-serialisable: {str(exc)[:120]}") from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def check_warehouse_ids(mapping: Mapping[str, Any]) -> None:
+    """``warehouse_ids`` (read by the inventory sync) is a list of Bind warehouse GUIDs, checked when it is
+    set rather than at the next run. Absent, null or [] means "use BIND_WAREHOUSE_ID"."""
+    listed = mapping.get("warehouse_ids")
+    if listed is None or listed == []:
+        return
+    ids = [listed] if isinstance(listed, str) else listed
+    if not isinstance(ids, list):
+        raise ConfigValidationError(
+            "fields_mapping", f"warehouse_ids must be a list of Bind warehouse GUIDs, got {type(listed).__name__}"
+        )
+    for position, warehouse in enumerate(ids):
+        if not is_guid(warehouse.strip() if isinstance(warehouse, str) else warehouse):
+            raise ConfigValidationError(
+                "fields_mapping",
+                f"warehouse_ids[{position}]: {_shown(warehouse)} is not a Bind warehouse GUID "
+                "(take the ID of a warehouse from GET /api/Warehouses)",
+            )
 
 
 _FIELD_VALIDATORS = {
@@ -163,10 +213,13 @@ _FIELD_VALIDATORS = {
 }
 
 
-def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+def validate_changes(changes: Mapping[str, Any], *, stored: bool = False) -> dict[str, Any]:
     """Check each field of a partial update on its own; return the normalised values.
 
     Raises ConfigValidationError naming the first field that is unknown, read-only or invalid.
+    ``stored=True`` reads back a value already in the file: the content rules of fields_mapping are not
+    applied there, so a value written before a rule existed still fails loudly at run time instead of
+    silently falling back to the defaults.
     """
     if not isinstance(changes, Mapping):
         raise ConfigValidationError(None, f"changes must be an object of field: value, got {type(changes).__name__}")
@@ -180,6 +233,8 @@ def validate_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
                 str(name), f"unknown field; editable fields are: {', '.join(EDITABLE_FIELDS)}"
             )
         normalised[name] = validator(value)
+        if name == "fields_mapping" and not stored:
+            check_warehouse_ids(normalised[name])
     return normalised
 
 

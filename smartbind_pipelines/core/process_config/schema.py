@@ -11,6 +11,7 @@ import sqlite3
 from typing import Callable
 
 from smartbind_pipelines.core.cdmx import iso_cdmx
+from smartbind_pipelines.core.process_config.model import ProcessConfigUnavailable
 
 
 def _v1_process_configs(conn: sqlite3.Connection) -> None:
@@ -60,10 +61,25 @@ def _v2_timestamps_and_audit(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3_seeded_processes(conn: sqlite3.Connection) -> None:
+    # Which processes were ever seeded: a row an operator deletes stays deleted instead of coming back
+    # from the defaults (active) at the next open. A file written before this table existed was seeded
+    # at every open, so every process it has a row or an audit entry for counts as seeded.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS process_config_seeded (job_id VARCHAR(100) PRIMARY KEY, seeded_at TEXT NOT NULL)"
+    )
+    now = iso_cdmx()
+    conn.execute("INSERT OR IGNORE INTO process_config_seeded SELECT job_id, ? FROM process_configs", (now,))
+    conn.execute(
+        "INSERT OR IGNORE INTO process_config_seeded SELECT DISTINCT job_id, ? FROM process_config_audit", (now,)
+    )
+
+
 # Append only: position + 1 is the version a migration brings the file to.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_process_configs,
     _v2_timestamps_and_audit,
+    _v3_seeded_processes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -76,9 +92,10 @@ def migrate(conn: sqlite3.Connection, db_path: str) -> int:
     """Bring the file up to SCHEMA_VERSION; call inside a write transaction. Returns the old version."""
     found = schema_version(conn)
     if found > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"{db_path} has ProcessConfig schema version {found}, newer than this smartbind "
-            f"understands ({SCHEMA_VERSION}); upgrade smartbind instead of downgrading the file"
+        raise ProcessConfigUnavailable(
+            db_path,
+            f"has schema version {found}, newer than this smartbind understands ({SCHEMA_VERSION}): "
+            "upgrade smartbind instead of downgrading the file",
         )
     for migration in MIGRATIONS[found:]:
         migration(conn)

@@ -24,6 +24,7 @@ from smartbind_pipelines.core.process_config.model import (
     EDITABLE_FIELDS,
     ConfigValidationError,
     ProcessConfig,
+    ProcessConfigUnavailable,
     UnknownProcessError,
     apply_changes,
     validate_changes,
@@ -33,7 +34,7 @@ from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION, migra
 
 logger = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_SECONDS = 15.0
+BUSY_TIMEOUT_SECONDS = 15.0  # how long a write waits for another writer before the file counts as locked
 _COLUMNS = ("job_id", *EDITABLE_FIELDS, "created_at", "updated_at")
 
 
@@ -41,13 +42,20 @@ class ProcessConfigStore:
     """ProcessConfig rows in one SQLite file.
 
     ``env`` supplies the fallback sheet ids (default: ``os.environ``, read at each call so a changed
-    environment applies without a restart). Opening creates the directory and file, migrates an older
-    file and inserts the default processes that are missing; it never changes an existing row.
+    environment applies without a restart). Opening creates the directory and file and migrates an older
+    file; the default processes are seeded once, when the file is created (or first adopted), so a row an
+    operator deletes stays deleted. An existing row is never changed by opening.
+
+    Any failure of the file itself (missing after creation, locked beyond ``busy_timeout`` seconds,
+    corrupt, read-only, a newer schema) raises :class:`ProcessConfigUnavailable` with one line naming the
+    file and the problem.
     """
 
-    def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None):
+    def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
+                 busy_timeout: float = BUSY_TIMEOUT_SECONDS):
         self.db_path = Path(db_path)
         self._env = env
+        self.busy_timeout = busy_timeout
         self._prepare()
 
     @property
@@ -63,19 +71,19 @@ class ProcessConfigStore:
         """The effective configuration of a process, or None when no such process exists."""
         with self._read() as conn:
             row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
-        if row is not None:
-            return self._effective(self._decode(row))
-        return self._fallback(job_id)
+        # No row: the process was never declared, or an operator deleted it (it stays deleted).
+        return self._effective(self._decode(row)) if row is not None else None
 
     def list(self) -> list[ProcessConfig]:
         """Every process, ordered by job_id."""
         with self._read() as conn:
             rows = conn.execute(_SELECT + " ORDER BY job_id").fetchall()
-        configs = {row["job_id"]: self._effective(self._decode(row)) for row in rows}
-        for default in default_processes(self.env):
-            if default["job_id"] not in configs:  # the row was removed by hand: the seed's fallback
-                configs[default["job_id"]] = self._fallback(default["job_id"])
-        return [configs[job_id] for job_id in sorted(configs)]
+        return [self._effective(self._decode(row)) for row in rows]
+
+    def deleted(self, job_id: str) -> bool:
+        """True when the process was seeded once and its row has since been deleted."""
+        with self._read() as conn:
+            return self._was_deleted(conn, job_id)
 
     def history(self, job_id: str, limit: int = 100) -> list[dict[str, Any]]:
         """Audit entries of a process, newest first."""
@@ -148,73 +156,118 @@ class ProcessConfigStore:
         )
         return self._effective(replace(updated, updated_at=now))
 
-    def ensure_process(self, defaults: ProcessConfig | Mapping[str, Any]) -> ProcessConfig:
-        """Insert a process row if none exists for its job_id; an existing row is left as it is."""
+    def ensure_process(self, defaults: ProcessConfig | Mapping[str, Any]) -> ProcessConfig | None:
+        """Insert a process row if none was ever seeded for its job_id; an existing row is left as it is.
+
+        Returns None when an operator deleted the process's row: it is not re-created behind their back
+        (``restore`` brings it back, paused).
+        """
         values = defaults.to_dict() if isinstance(defaults, ProcessConfig) else dict(defaults)
         config = validate_new_process(values)
         with self._write() as conn:
             self._insert_if_absent(conn, config)
+        return self.get(config.job_id)
+
+    def restore(self, defaults: ProcessConfig | Mapping[str, Any], *, via: str,
+                actor: str | None = None) -> ProcessConfig:
+        """Re-create a deleted process from its defaults, paused (``is_active`` false) so nothing runs until
+        an operator resumes it. An existing row is left as it is."""
+        values = defaults.to_dict() if isinstance(defaults, ProcessConfig) else dict(defaults)
+        config = replace(validate_new_process(values), is_active=False)
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM process_configs WHERE job_id = ?", (config.job_id,)).fetchone() is None:
+                self._insert(conn, config, via=via, actor=actor)
+                logger.info("ProcessConfig %s restored (paused) via %s by %s", config.job_id, via, actor or "unknown")
         found = self.get(config.job_id)
         assert found is not None
         return found
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, create: bool = False) -> sqlite3.Connection:
+        if not create and not self.db_path.exists():
+            # Never re-create a file that vanished under a running service: that would bring every
+            # process back from the defaults, active.
+            raise ProcessConfigUnavailable(self.db_path, "does not exist (moved or deleted?); restore it, "
+                                                         "or run any `smartbind config` command to create a new one")
+        uri = self.db_path.absolute().as_uri() + ("?mode=rwc" if create else "?mode=rw")
         # isolation_level=None: we issue BEGIN ourselves, so Python never opens hidden transactions.
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         return conn
 
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn:
-            yield conn
+    def _unavailable(self, exc: BaseException) -> ProcessConfigUnavailable:
+        return ProcessConfigUnavailable(self.db_path, describe_file_error(exc, self.busy_timeout))
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn:
-            # IMMEDIATE takes the write lock now, so the re-read below sees the last committed state.
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+    def _read(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(self._connect(create=create)) as conn:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    @contextmanager
+    def _write(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(self._connect(create=create)) as conn:
+                # IMMEDIATE takes the write lock now, so the re-read below sees the last committed state.
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            raise self._unavailable(exc) from exc
 
     def _prepare(self) -> None:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        defaults = [validate_new_process(values) for values in default_processes(self.env)]
-        with self._read() as conn:
-            if schema_version(conn) == SCHEMA_VERSION and self._missing(conn, defaults) == []:
-                return  # the common case, at every sensor tick: two cheap reads
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._unavailable(exc) from exc
+        with self._read(create=True) as conn:
+            if schema_version(conn) == SCHEMA_VERSION:
+                return  # the common case, at every sensor tick: one cheap read
             # WAL is a property of the file; it cannot be switched inside a transaction.
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 logger.warning("%s: journal_mode is %s, not WAL; readers may wait on writers", self.db_path, mode)
-        with self._write() as conn:
+        defaults = [validate_new_process(values) for values in default_processes(self.env)]
+        with self._write(create=True) as conn:
             old_version = migrate(conn, str(self.db_path))
-            if old_version != SCHEMA_VERSION:
-                logger.info("%s: ProcessConfig schema migrated %s -> %s", self.db_path, old_version, SCHEMA_VERSION)
+            if old_version == SCHEMA_VERSION:
+                return  # another process set the file up meanwhile
+            logger.info("%s: ProcessConfig schema migrated %s -> %s", self.db_path, old_version, SCHEMA_VERSION)
+            # Seeding happens here only, with the migration: once for a new file, never again after.
             for config in defaults:
                 self._insert_if_absent(conn, config)
 
     @staticmethod
-    def _missing(conn: sqlite3.Connection, defaults: list[ProcessConfig]) -> list[str]:
-        present = {row[0] for row in conn.execute("SELECT job_id FROM process_configs")}
-        return [config.job_id for config in defaults if config.job_id not in present]
+    def _was_deleted(conn: sqlite3.Connection, job_id: str) -> bool:
+        seeded = conn.execute("SELECT 1 FROM process_config_seeded WHERE job_id = ?", (job_id,)).fetchone()
+        present = conn.execute("SELECT 1 FROM process_configs WHERE job_id = ?", (job_id,)).fetchone()
+        return seeded is not None and present is None
 
     def _insert_if_absent(self, conn: sqlite3.Connection, config: ProcessConfig) -> None:
+        if conn.execute("SELECT 1 FROM process_config_seeded WHERE job_id = ?", (config.job_id,)).fetchone():
+            return  # seeded before: present, or deleted by an operator and meant to stay deleted
+        self._insert(conn, config, via="seed", actor=None)
+        logger.info("%s: seeded ProcessConfig %s", self.db_path, config.job_id)
+
+    def _insert(self, conn: sqlite3.Connection, config: ProcessConfig, *, via: str, actor: str | None) -> None:
         now = iso_cdmx()
         cursor = conn.execute(
             f"INSERT OR IGNORE INTO process_configs ({', '.join(_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
             (config.job_id, *(_encode(name, getattr(config, name)) for name in EDITABLE_FIELDS), now, now),
         )
+        conn.execute("INSERT OR IGNORE INTO process_config_seeded (job_id, seeded_at) VALUES (?, ?)",
+                     (config.job_id, now))
         if cursor.rowcount:
-            logger.info("%s: seeded ProcessConfig %s", self.db_path, config.job_id)
-            self._audit(conn, config.job_id, now, "seed", None, old={}, new=config.editable_values())
+            self._audit(conn, config.job_id, now, via, actor, old={}, new=config.editable_values())
 
     @staticmethod
     def _audit(conn, job_id, when, via, actor, *, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -237,7 +290,7 @@ class ProcessConfigStore:
             if raw is None:
                 continue
             try:
-                values[name] = validate_changes({name: _decode_value(name, raw)})[name]
+                values[name] = validate_changes({name: _decode_value(name, raw)}, stored=True)[name]
             except (ConfigValidationError, ValueError) as exc:
                 logger.warning("%s: ignoring stored %s of %s (%s)", self.db_path, name, job_id, exc)
         merged = {**{k: v for k, v in base.items() if k in EDITABLE_FIELDS}, **values}
@@ -256,11 +309,6 @@ class ProcessConfigStore:
         fallback = fallback_sheet_id(stored.job_id, self.env)
         return replace(stored, smartsheet_sheet_id=fallback) if fallback else stored
 
-    def _fallback(self, job_id: str) -> ProcessConfig | None:
-        for values in default_processes(self.env):
-            if values["job_id"] == job_id:
-                return validate_new_process(values)
-        return None
 
 
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM process_configs"
@@ -282,6 +330,25 @@ def _decode_value(name: str, raw: Any) -> Any:
     if name == "smartsheet_sheet_id" and isinstance(raw, int):
         return str(raw)
     return raw
+
+
+def describe_file_error(exc: BaseException, busy_timeout: float) -> str:
+    """One line saying what is wrong with the file, from SQLite's or the OS's error (no file content)."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"is locked by another process (still locked after {busy_timeout:g} s): "
+                "try again shortly; if it persists, find the process holding it")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ("is not a readable SQLite database (corrupt?): restore it from a backup, or move it away "
+                "to start again from the defaults")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return ("cannot be written (read-only file, directory or volume): give the smartbind user write "
+                "access to the file and its directory")
+    if "unable to open" in text:
+        return "cannot be opened (missing directory, or no permission to read it)"
+    if "no such table" in text:
+        return "has no ProcessConfig tables (not a smartbind file?): move it away to start from the defaults"
+    return f"cannot be used: {type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _normalise_timestamp(raw: Any) -> str:

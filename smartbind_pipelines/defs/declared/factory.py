@@ -50,6 +50,10 @@ def sync_process(declaration: ProcessDeclaration) -> SyncProcess:
 def resolve_target(process_config: ProcessConfigResource, declaration: ProcessDeclaration) -> SheetTarget:
     """The sheet read now (seeding the ProcessConfig row on first use), so a change applies to the next run."""
     config = declaration.effective_config(process_config.store(), os.environ)
+    if config is None:
+        raise dg.Failure(description=f"{declaration.job_id}: its ProcessConfig row was deleted; "
+                                     f"`smartbind config restore {declaration.job_id}` re-creates it (paused)",
+                         allow_retries=False)
     if config.sheet_id_int is None:
         raise dg.Failure(
             description=(

@@ -6,6 +6,18 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+# Two Bind warehouse GUIDs (the format GET /api/Warehouses answers).
+WH_A = "a860b1f4-2c9e-4d47-9c55-0f6a1b2c3d4e"
+WH_B = "0b9e37c1-7d2a-4f0e-8a61-5c4d3e2f1a0b"
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"x": value}
+    return value
+
+
 # (field named in the error, JSON body of a PUT)
 BAD_API_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("interval_minutes", {"interval_minutes": 0}),
@@ -33,6 +45,13 @@ BAD_API_BODIES: list[tuple[str, dict[str, Any]]] = [
     ("fields_mapping", {"fields_mapping": [1, 2]}),
     ("fields_mapping", {"fields_mapping": "{}"}),
     ("fields_mapping", {"fields_mapping": None}),
+    # warehouse_ids are checked when set, not at the next inventory run (issue 14)
+    ("fields_mapping", {"fields_mapping": {"warehouse_ids": ["almacen-1"]}}),
+    ("fields_mapping", {"fields_mapping": {"warehouse_ids": "centro"}}),
+    ("fields_mapping", {"fields_mapping": {"warehouse_ids": {"a": 1}}}),
+    ("fields_mapping", {"fields_mapping": {"warehouse_ids": [WH_A, 7]}}),
+    ("fields_mapping", {"fields_mapping": {"warehouse_ids": [WH_A + "' or 1 eq 1"]}}),
+    ("fields_mapping", {"fields_mapping": _nested(40)}),
     ("is_active", {"is_active": "true"}),
     ("is_active", {"is_active": 1}),
     ("is_active", {"is_active": None}),

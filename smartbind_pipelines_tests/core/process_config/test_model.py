@@ -6,7 +6,7 @@ import pytest
 
 from smartbind_pipelines.core.process_config import ConfigValidationError, ProcessConfig
 from smartbind_pipelines.core.process_config.model import apply_changes, validate_changes, validate_new_process
-from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES
+from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES, WH_A, WH_B
 
 CURRENT = ProcessConfig(job_id="sync_invoices", name="Facturas", smartsheet_sheet_id="4956740131966852")
 
@@ -32,7 +32,7 @@ def test_every_bad_value_is_refused_naming_its_field(field, changes):
         ({"sync_direction": "bidirectional"}, {"sync_direction": "bidirectional"}),
         ({"source_system": "smartsheet", "target_system": "bind"},
          {"source_system": "smartsheet", "target_system": "bind"}),
-        ({"fields_mapping": {"warehouse_ids": ["a", "b"]}}, {"fields_mapping": {"warehouse_ids": ["a", "b"]}}),
+        ({"fields_mapping": {"warehouse_ids": [WH_A, WH_B]}}, {"fields_mapping": {"warehouse_ids": [WH_A, WH_B]}}),
     ],
 )
 def test_good_values_are_normalised(changes, expected):

@@ -15,6 +15,7 @@ from smartbind_pipelines.core.process_config import (
     ConfigValidationError,
     ProcessConfig,
     ProcessConfigStore,
+    ProcessConfigUnavailable,
     UnknownProcessError,
 )
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION
@@ -150,14 +151,6 @@ class TestEnvironmentFallback:
         store.update("sync_inventory", {"smartsheet_sheet_id": ""}, via="cli")
         assert store.get("sync_inventory").smartsheet_sheet_id == "777"
 
-    def test_a_missing_row_falls_back_to_defaults_and_environment(self, db_path):
-        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "4242"})
-        with sqlite3.connect(db_path) as conn:
-            conn.execute("DELETE FROM process_configs WHERE job_id = 'sync_invoices'")
-        conn.close()
-        fallback = store.get("sync_invoices")
-        assert (fallback.smartsheet_sheet_id, fallback.interval_minutes, fallback.is_active) == ("4242", 2, True)
-        assert "sync_invoices" in [c.job_id for c in store.list()]
 
     def test_environment_at_first_start_is_seeded(self, db_path):
         store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "31337"})
@@ -172,6 +165,101 @@ class TestEnvironmentFallback:
         store = ProcessConfigStore(db_path)
         monkeypatch.setenv("SMARTSHEET_INVENTORY_SHEET_ID", "606")
         assert store.get("sync_inventory").sheet_id_int == 606
+
+
+def _delete_row(db_path, job_id):
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM process_configs WHERE job_id = ?", (job_id,))
+    conn.close()
+
+
+class TestDeletedRows:
+    """Defaults are seeded once, when the file is created: a row an operator deletes stays deleted."""
+
+    def test_a_deleted_paused_process_does_not_come_back_active(self, db_path):
+        store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "4242"})
+        store.update("sync_invoices", {"is_active": False}, via="cli")
+        _delete_row(db_path, "sync_invoices")
+        reopened = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "4242"})  # a sensor tick
+        assert reopened.get("sync_invoices") is None
+        assert [c.job_id for c in reopened.list()] == ["sync_inventory"]
+        assert reopened.deleted("sync_invoices") and not reopened.deleted("sync_inventory")
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM process_configs WHERE job_id = 'sync_invoices'").fetchone() == (0,)
+        conn.close()
+
+    def test_restore_brings_it_back_paused_with_an_audit_entry(self, db_path):
+        from smartbind_pipelines.core.process_config.defaults import default_processes
+
+        store = ProcessConfigStore(db_path, env={})
+        _delete_row(db_path, "sync_invoices")
+        defaults = next(d for d in default_processes({}) if d["job_id"] == "sync_invoices")
+        restored = store.restore(defaults, via="cli", actor="ana")
+        assert (restored.is_active, restored.interval_minutes) == (False, 2)
+        assert store.history("sync_invoices", 1)[0]["actor"] == "ana"
+        store.update("sync_invoices", {"interval_minutes": 9}, via="cli")
+        assert store.restore(defaults, via="cli").interval_minutes == 9  # an existing row is left alone
+
+    def test_a_declared_process_deleted_is_not_declared_again(self, db_path):
+        store = ProcessConfigStore(db_path, env={})
+        declared = {"job_id": "sync_clients", "name": "Clientes", "is_active": True}
+        assert store.ensure_process(declared).is_active is True
+        _delete_row(db_path, "sync_clients")
+        assert store.ensure_process(declared) is None
+        assert ProcessConfigStore(db_path, env={}).get("sync_clients") is None
+
+    def test_a_file_from_the_previous_release_keeps_its_deletions(self, db_path):
+        ProcessConfigStore(db_path, env={})
+        with sqlite3.connect(db_path) as conn:  # back to schema 2: no record of what was seeded
+            conn.execute("DROP TABLE process_config_seeded")
+            conn.execute("PRAGMA user_version = 2")
+            conn.execute("DELETE FROM process_configs WHERE job_id = 'sync_inventory'")
+        conn.close()
+        store = ProcessConfigStore(db_path, env={})
+        assert store.get("sync_inventory") is None and store.get("sync_invoices") is not None
+
+
+class TestUnusableFile:
+    """A file that cannot be used raises ProcessConfigUnavailable: one line naming the file and the problem."""
+
+    def test_a_corrupt_file(self, db_path):
+        db_path.parent.mkdir(parents=True)
+        db_path.write_bytes(b"this is not sqlite " * 300)
+        with pytest.raises(ProcessConfigUnavailable, match="not a readable SQLite database") as refused:
+            ProcessConfigStore(db_path, env={})
+        assert str(db_path) in str(refused.value) and "\n" not in str(refused.value)
+
+    def test_a_file_locked_by_another_process(self, db_path):
+        store = ProcessConfigStore(db_path, env={}, busy_timeout=0.2)
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE process_configs SET name = name")
+        try:
+            with pytest.raises(ProcessConfigUnavailable, match="locked by another process") as refused:
+                store.get("sync_invoices")
+            assert str(db_path) in str(refused.value)
+            with pytest.raises(ProcessConfigUnavailable, match="locked"):
+                store.update("sync_invoices", {"interval_minutes": 5}, via="cli")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert store.get("sync_invoices").interval_minutes == 2
+
+    def test_a_file_removed_under_a_running_service_is_not_recreated(self, db_path):
+        store = ProcessConfigStore(db_path, env={})
+        db_path.unlink()
+        with pytest.raises(ProcessConfigUnavailable, match="does not exist"):
+            store.list()
+        assert not db_path.exists()
+
+    def test_a_newer_schema(self, db_path):
+        ProcessConfigStore(db_path, env={})
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.close()
+        with pytest.raises(ProcessConfigUnavailable, match="newer than this smartbind"):
+            ProcessConfigStore(db_path, env={})
 
 
 class TestMigration:
