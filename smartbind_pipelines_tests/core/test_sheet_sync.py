@@ -277,3 +277,31 @@ def test_every_sdk_request_has_a_timeout(smartsheet_emulator, sheet_id):
     result = sync_sheet(gateway, sheet_id, [invoice(1)], INVOICE_MAPPING)  # the hung read is abandoned and retried
     assert result.inserted == 1
     assert result.requests["GET /sheets/{id}"] == 2
+
+
+def test_a_paged_key_index_is_read_whole_and_adds_only_the_new_rows(smartsheet_emulator, gateway, sheet_id):
+    # issue 14, defect 9: the service answers an unpaged read with its first 100 rows only
+    records = [invoice(n) for n in range(250)]
+    sync_sheet(gateway, sheet_id, records, INVOICE_MAPPING)
+    smartsheet_emulator.admin.put("config", {"unpaged_read_rows": 100})
+    smartsheet_emulator.admin.reset_requests()
+    result = sync_sheet(gateway, sheet_id, records + [invoice(n) for n in range(250, 255)], INVOICE_MAPPING)
+    assert (result.inserted, result.unchanged) == (5, 250)
+    uuids = [row["cells"]["UUID"] for row in sheet_rows(smartsheet_emulator, sheet_id)]
+    assert len(uuids) == 255 and len(set(uuids)) == 255
+
+
+def test_a_key_index_that_stays_partial_fails_before_writing(smartsheet_emulator, gateway, sheet_id):
+    from smartbind_pipelines.core.sheets import SheetIndexError
+
+    records = [invoice(n) for n in range(250)]
+    sync_sheet(gateway, sheet_id, records, INVOICE_MAPPING)
+    smartsheet_emulator.admin.put("config", {"read_rows_cap": 100})  # no read ever answers more than 100 rows
+    version = gateway.sheet_version(sheet_id)
+    smartsheet_emulator.admin.reset_requests()
+    with pytest.raises(SheetIndexError) as caught:
+        sync_sheet(gateway, sheet_id, records + [invoice(999)], INVOICE_MAPPING)
+    assert str(sheet_id) in str(caught.value) and "100 of its 250 rows" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert writes(smartsheet_emulator.admin.counts()) == {}
+    assert gateway.sheet_version(sheet_id) == version and len(sheet_rows(smartsheet_emulator, sheet_id)) == 250

@@ -69,3 +69,40 @@ def test_state_methods_for_tests():
     assert state.list_sheets() == []
     assert SmartsheetState(seed=3).create_sheet("X", COLUMNS)["id"] == SmartsheetState(seed=3).create_sheet(
         "X", COLUMNS)["id"]
+
+
+def test_short_sheet_reads_keep_the_true_total(smartsheet_emulator):
+    admin = smartsheet_emulator.admin
+    created = admin.post("sheets", {"name": "Larga", "columns": COLUMNS})
+    sheet, uuid = created["id"], created["columns"][0]["id"]
+    smartsheet_emulator.state.add_rows(sheet, [{"toBottom": True, "cells": [{"columnId": uuid, "value": f"u{n}"}]}
+                                               for n in range(250)])
+    client = sdk_client(smartsheet_emulator.url, smartsheet_emulator.token)
+    admin.put("config", {"unpaged_read_rows": 100})
+    unpaged = client.Passthrough.get(f"/sheets/{sheet}", {}).data
+    assert (len(unpaged["rows"]), unpaged["totalRowCount"]) == (100, 250)
+    paged = client.Passthrough.get(f"/sheets/{sheet}", {"pageSize": 200, "page": 2}).data
+    assert [row["cells"][0]["value"] for row in paged["rows"]] == [f"u{n}" for n in range(200, 250)]
+    admin.put("config", {"unpaged_read_rows": 0, "read_rows_cap": 30})
+    capped = client.Passthrough.get(f"/sheets/{sheet}", {"pageSize": 200, "page": 1}).data
+    assert (len(capped["rows"]), capped["totalRowCount"]) == (30, 250)
+
+
+def test_a_slow_save_lands_after_the_client_gave_up(smartsheet_emulator):
+    import time
+
+    admin = smartsheet_emulator.admin
+    created = admin.post("sheets", {"name": "Lenta", "columns": COLUMNS})
+    sheet, uuid = created["id"], created["columns"][0]["id"]
+    admin.put("config", {"write_delay_ms": 2000, "write_delay_count": 1})
+    body = [{"toBottom": True, "cells": [{"columnId": uuid, "value": "slow"}]}]
+    with pytest.raises(requests.exceptions.Timeout):
+        requests.post(f"{smartsheet_emulator.url}/sheets/{sheet}/rows", json=body, timeout=0.2,
+                      headers={"Authorization": f"Bearer {smartsheet_emulator.token}"})
+    assert admin.get(f"sheets/{sheet}/rows") == []  # still being saved
+    deadline = time.monotonic() + 10
+    while not admin.get(f"sheets/{sheet}/rows") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [row["cells"]["UUID"] for row in admin.get(f"sheets/{sheet}/rows")] == ["slow"]
+    config = admin.get("config")
+    assert (config["write_delay_ms"], config["write_delay_count"]) == (0, 0)  # one slow write, then normal

@@ -26,6 +26,20 @@ class SheetCapacityError(SheetSyncError):
     """The sync would push the sheet past Smartsheet's row or cell limit: nothing was written."""
 
 
+class SheetIndexError(SheetSyncError):
+    """The sheet's rows could not all be read (fewer than its totalRowCount): nothing was written, since
+    a plan on a partial key index would add again every row it missed."""
+
+    def __init__(self, sheet: str, name: str | None, read: int, total: int):
+        self.sheet = sheet
+        self.read = read
+        self.total = total
+        label = f"{name!r} ({sheet})" if name else sheet
+        super().__init__(f"sheet {label}: read {read:,} of its {total:,} rows, even page by page; nothing was "
+                         f"written (planning on a partial key index would add the missing rows again). "
+                         f"The next run reads it again.")
+
+
 class SheetApiError(SheetSyncError):
     """Smartsheet refused a request (its errorCode says so): the request was not applied."""
 

@@ -28,7 +28,9 @@ from smartsheet.exceptions import ApiError, HttpError, UnexpectedRequestError
 from smartsheet.models import Column, JSONObject, Sheet
 from smartsheet.smartsheet import AbstractUserCalcBackoff
 
-from smartbind_pipelines.core.sheets.errors import MissingColumnError, SheetApiError, SheetTransportError
+from smartbind_pipelines.core.sheets.errors import (
+    MissingColumnError, SheetApiError, SheetIndexError, SheetTransportError,
+)
 from smartbind_pipelines.core.sheets.mapping import SheetMapping, sheet_columns
 from smartbind_pipelines.core.sheets.plan import ExistingRow
 
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 500  # Smartsheet: "limit your request to 500 rows at a time"
 DELETE_CHUNK = 300  # row ids travel in the query string; keep URLs short
+READ_PAGE_SIZE = 5000  # rows per page when the service pages the key index: the same size on every page
+PAGED_READ_ATTEMPTS = 3  # whole paged re-reads (a sheet changing between pages) before failing
 _SDK_RETRIED = {4001, 4002, 4003, 4004}  # the SDK already backed off on these: the request was not applied
 _NUMERIC = re.compile(r"^\d+$")
 MAX_ERROR_CHARS = 300  # an error body quoted in an error message, after redaction
@@ -171,18 +175,42 @@ class SheetGateway:
         sheet = self._get_sheet(sheet_id, ids)
         rows = list(sheet.get("rows") or [])
         total = int(sheet.get("totalRowCount") or 0)
-        page = 1
-        while len(rows) < total:  # only if the service ever pages an unpaged request
-            page += 1
-            more = self._get_sheet(sheet_id, ids, pageSize=5000, page=page).get("rows") or []
-            if not more:
-                break
-            rows.extend(more)
+        if len(rows) < total:  # the service paged an unpaged read: read it all again, page by page
+            sheet, rows, total = self._read_paged(sheet_id, ids, first=sheet)
         existing = [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
                                              for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
                     for row in rows]
         info = SheetInfo(sheet_id, sheet.get("name"), sheet.get("version"), max(total, len(existing)), len(columns))
         return existing, info
+
+    def _read_paged(self, sheet_id: int, ids: list[int], *, first: dict) -> tuple[dict, list[dict], int]:
+        """Every row through pages of one size, from page 1; the same sheet version on every page.
+
+        Raises ``SheetIndexError`` when the rows read never add up to ``totalRowCount``: planning on a
+        partial key index would add again every row it missed."""
+        name = first.get("name")
+        got, total = len(first.get("rows") or []), int(first.get("totalRowCount") or 0)
+        for _ in range(PAGED_READ_ATTEMPTS):
+            rows: list[dict] = []
+            head: dict = {}
+            versions = set()
+            page = 0
+            while True:
+                page += 1
+                answer = self._get_sheet(sheet_id, ids, pageSize=READ_PAGE_SIZE, page=page)
+                head = head or answer
+                versions.add(answer.get("version"))
+                more = answer.get("rows") or []
+                rows.extend(more)
+                total = int(answer.get("totalRowCount") or 0)
+                if len(more) < READ_PAGE_SIZE or len(rows) >= total or page * READ_PAGE_SIZE >= total:
+                    break
+            if len(rows) == total and len(versions) == 1 and len({row.get("id") for row in rows}) == total:
+                return head, rows, total
+            got = len(rows)
+            log.warning("sheet %s: read %d of %d rows over %d page(s) (versions %s); reading again",
+                        sheet_id, got, total, page, sorted(v for v in versions if v is not None))
+        raise SheetIndexError(str(sheet_id), name, got, total)
 
     def _get_sheet(self, sheet_id: int, column_ids: list[int], **paging) -> dict:
         # the SDK's passthrough GET keeps its auth, retries and errors but skips building a typed

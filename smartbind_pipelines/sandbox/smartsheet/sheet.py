@@ -43,6 +43,7 @@ class SheetQuery:
     include: frozenset[str] = frozenset()
     level: int = 0
     rows_modified_since: dt.datetime | None = None
+    row_cap: int | None = None  # sandbox only (read_rows_cap): at most this many rows in the answer
 
 
 class Sheet:
@@ -174,6 +175,8 @@ class Sheet:
         if query.page is not None or query.page_size is not None:
             size, page = query.page_size or 100, query.page or 1
             rows = rows[(page - 1) * size: page * size]
+        if query.row_cap is not None:
+            rows = rows[:query.row_cap]
         level_columns = [column.render(self.columns.index(column), query.level) for column in columns]
         return {
             "id": self.id, "name": self.name, "version": self.version, "totalRowCount": len(self.rows),

@@ -7,6 +7,7 @@ one sheet really overlap (which is what the save-collision mode detects).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import secrets
 import threading
@@ -33,6 +34,9 @@ class SandboxConfig:
     max_rows: int = 20000
     max_cells: int = 500000
     write_delay_ms: int = 0  # simulated save time, held under the sheet's write lock
+    write_delay_count: int = 0  # > 0: only that many more row writes are slowed by write_delay_ms
+    unpaged_read_rows: int = 0  # > 0: a GET /sheets/{id} without page/pageSize answers only its first N rows
+    read_rows_cap: int = 0  # > 0: every GET /sheets/{id} answers at most N rows, paged or not
 
     def limits(self) -> row_ops.Limits:
         return row_ops.Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows,
@@ -168,7 +172,16 @@ class SmartsheetState:
                     if column_id not in known:
                         raise SmartsheetError(400, 1018, f"The value {column_id} was not valid for the "
                                                          "parameter columnIds.")
-            return sheet.render(query)
+            return sheet.render(self._cut_read(query))
+
+    def _cut_read(self, query: SheetQuery) -> SheetQuery:
+        """The sandbox's short reads: ``totalRowCount`` stays true, the rows answered are fewer."""
+        config = self.config
+        if config.unpaged_read_rows and query.page is None and query.page_size is None:
+            query = dataclasses.replace(query, page=1, page_size=config.unpaged_read_rows)
+        if config.read_rows_cap:
+            query = dataclasses.replace(query, row_cap=config.read_rows_cap)
+        return query
 
     def sheet_version(self, sheet_id: int) -> int:
         return self.sheet(sheet_id).version
@@ -252,6 +265,17 @@ class SmartsheetState:
         with self._writing(sheet):
             return row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
 
+    def _take_write_delay(self) -> float:
+        """Seconds the next row write sleeps (``write_delay_ms``, counted down by ``write_delay_count``)."""
+        with self._registry_lock:
+            config = self.config
+            delay = config.write_delay_ms / 1000
+            if delay and config.write_delay_count:
+                config.write_delay_count -= 1
+                if not config.write_delay_count:  # that was the last slow write
+                    config.write_delay_ms = 0
+            return delay
+
     @contextlib.contextmanager
     def _writing(self, sheet: Sheet):
         """One writer per sheet. With save collisions on, a second overlapping writer gets 500/4004."""
@@ -261,8 +285,9 @@ class SmartsheetState:
         else:
             sheet.write_lock.acquire()
         try:
-            if self.config.write_delay_ms:
-                time.sleep(self.config.write_delay_ms / 1000)
+            delay = self._take_write_delay()
+            if delay:
+                time.sleep(delay)
             with sheet.data_lock:
                 yield
         finally:
