@@ -1,6 +1,8 @@
 # One image for every Python service of docker-compose.yml (user_code, webserver, daemon, admin_api);
 # each service picks its process with `command:`.
-FROM python:3.12-slim-bookworm
+# BASE_IMAGE: the public Python 3.11 image by default; CI passes a local Debian-built one (scripts/stack/).
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
