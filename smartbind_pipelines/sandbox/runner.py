@@ -54,6 +54,7 @@ class Sandbox:
     smartsheet_token: str = field(default_factory=lambda: "sandbox-ss-" + secrets.token_hex(16))
     create_sheets: bool = True
     bind_state: Any = None  # a BindState to serve instead of the demo data (benchmarks bring their own)
+    host: str = "127.0.0.1"  # the address both emulators listen on (the stack test: a container bridge)
 
     def __post_init__(self) -> None:
         from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
@@ -63,10 +64,10 @@ class Sandbox:
             self.bind_state = BindState.demo(seed=self.seed, invoices=self.invoices)
         self.smartsheet_state = SmartsheetState()
         self.bind_server = BackgroundServer(create_bind_app(self.bind_state, tokens={self.bind_token}),
-                                            port=self.bind_port)
+                                            host=self.host, port=self.bind_port)
         self.smartsheet_server = BackgroundServer(
             create_smartsheet_app(self.smartsheet_state, tokens={self.smartsheet_token}),
-            port=self.smartsheet_port)
+            host=self.host, port=self.smartsheet_port)
         self.sheet_ids: dict[str, int] = {}  # sheet-id variable -> the sheet created for it
         self._activity_stop = threading.Event()
         self._activity: threading.Thread | None = None
