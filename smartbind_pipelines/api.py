@@ -6,8 +6,13 @@ PUT  /api/admin/process-configs/{job_id}           -> partial update; same envel
 GET  /api/admin/process-configs/{job_id}/history   -> {"success", "timestamp", "job_id", "history": [...]}
 GET  /healthz                                      -> liveness, no auth
 
-Every /api route needs ``Authorization: Bearer <SMARTBIND_ADMIN_TOKEN>``. The token is never logged
-and never echoed back.
+Every /api route needs ``Authorization: Bearer <SMARTBIND_ADMIN_TOKEN>`` (the scheme word in any case,
+RFC 7235). The token is never logged and never echoed back.
+
+Every answer is JSON, errors included: 401 (token), 404 (unknown process), 400 (a body that is not a
+JSON object), 422 naming the field (a bad value, a huge number, nesting too deep), 503 naming the file
+and the problem when the ProcessConfig file cannot be used (locked beyond a short wait, missing, corrupt,
+read-only, newer schema), and a JSON 500 for anything unexpected.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ import hmac
 import json
 from typing import Any
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -26,13 +34,67 @@ from smartbind_pipelines.core.cdmx import iso_cdmx
 from smartbind_pipelines.core.process_config import (
     ConfigValidationError,
     ProcessConfigStore,
+    ProcessConfigUnavailable,
     UnknownProcessError,
 )
+
+logger = logging.getLogger(__name__)
 
 ADMIN_TOKEN_ENV = "SMARTBIND_ADMIN_TOKEN"
 MAX_BODY_BYTES = 1_000_000
 MAX_ACTOR_LENGTH = 200
 MAX_HISTORY_LIMIT = 1000
+MAX_INTEGER_DIGITS = 30  # every integer field fits in 19 digits; longer ones are refused, not parsed
+MAX_BODY_DEPTH = 32  # deeper bodies are refused naming the top-level field (the store allows 20 in a mapping)
+# How long a request waits for another writer before answering 503; `smartbind admin-api` opens its store
+# with this busy timeout (the store's own default suits batch writers better).
+API_BUSY_TIMEOUT_SECONDS = 5.0
+RETRY_AFTER_SECONDS = 5
+
+
+class _HugeNumber:
+    """Stands in for an integer literal too long to parse, so the field's validator names the field."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"a {self.digits}-digit number"
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    digits = len(text.lstrip("-"))
+    return _HugeNumber(digits) if digits > MAX_INTEGER_DIGITS else int(text)
+
+
+def _too_deep(text: str, limit: int) -> tuple[bool, str | None]:
+    """Whether ``text`` nests brackets deeper than ``limit``, and the top-level key it happens under.
+
+    A plain scan (strings skipped), so it works where ``json.loads`` would hit the recursion limit.
+    """
+    depth, index, length, key = 0, 0, len(text), None
+    while index < length:
+        char = text[index]
+        if char == '"':
+            end = index + 1
+            while end < length and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            if depth == 1:
+                after = end + 1
+                while after < length and text[after] in " \t\r\n":
+                    after += 1
+                if after < length and text[after] == ":":
+                    key = text[index + 1:end][:100]
+            index = end + 1
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True, key
+        elif char in "]}":
+            depth -= 1
+        index += 1
+    return False, None
 
 
 class AdminTokenMissing(RuntimeError):
@@ -56,11 +118,14 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     """The admin API over ``store``; raises AdminTokenMissing when ``admin_token`` is empty."""
     if not admin_token or not admin_token.strip():
         raise AdminTokenMissing()
-    expected = f"Bearer {admin_token}".encode()
+    expected = admin_token.encode()
 
     def authorised(request: Request) -> bool:
-        presented = request.headers.get("authorization", "").encode()
-        return hmac.compare_digest(presented, expected)  # constant time: no token guessing by timing
+        # RFC 7235: the scheme word is case-insensitive; the token itself is compared exactly.
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        presented = credentials.strip(" ").encode("utf-8", "surrogateescape")
+        matches = hmac.compare_digest(presented, expected)  # constant time: no token guessing by timing
+        return scheme.lower() == "bearer" and matches
 
     def refusal() -> JSONResponse:
         response = _error(401, "missing or invalid bearer token")
@@ -93,9 +158,15 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         if len(body) > MAX_BODY_BYTES:
             return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
         try:
-            changes = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _error(400, f"request body is not valid JSON: {exc}")
+            text = body.decode("utf-8")
+            deep, key = _too_deep(text, MAX_BODY_DEPTH)
+            if deep and key is not None:
+                return _error(422, f"nested deeper than {MAX_BODY_DEPTH} levels", key, job_id=job_id)
+            if deep:
+                return _error(400, f"request body nests deeper than {MAX_BODY_DEPTH} levels")
+            changes = json.loads(text, parse_int=_parse_int)
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            return _error(400, f"request body is not valid JSON: {str(exc)[:200]}")
         if not isinstance(changes, dict):
             return _error(400, f"request body must be a JSON object, got {type(changes).__name__}")
         actor = _actor(request)
@@ -112,7 +183,9 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
             return refusal()
         job_id = request.path_params["job_id"]
         raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_HISTORY_LIMIT:
+        # ASCII digits only: "²" and "١٢" pass str.isdigit() but not int(); length before int() (digit limit).
+        if not (raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 4
+                and 1 <= int(raw_limit) <= MAX_HISTORY_LIMIT):
             return _error(422, f"must be an integer between 1 and {MAX_HISTORY_LIMIT}", "limit")
         try:
             entries = await run_in_threadpool(_store(request).history, job_id, int(raw_limit))
@@ -127,7 +200,27 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         Route("/api/admin/process-configs/{job_id}", update_config, methods=["PUT"]),
         Route("/api/admin/process-configs/{job_id}/history", history, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning("admin API: %s", exc)
+        response = _error(503, str(exc))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        response = _error(exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with its type only: an exception text may quote a header or a body.
+        logger.error("admin API: unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return _error(500, f"internal error ({type(exc).__name__}); see the admin API log")
+
+    app = Starlette(routes=routes, exception_handlers={
+        ProcessConfigUnavailable: unavailable, HTTPException: http_error, Exception: unexpected,
+    })
     app.state.store = store
     return app
 

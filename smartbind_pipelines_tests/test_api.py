@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -234,3 +235,116 @@ def test_admin_api_command_serves_the_api(db_path):
         _, stderr = process.communicate(timeout=30)
     assert token not in stderr
     assert ProcessConfigStore(db_path).get("sync_inventory").interval_minutes == 15
+
+
+# -- issue 14: every answer is JSON; a file that cannot be used is a 503 naming it; bad input a 422 ----------
+
+
+def _assert_json_error(response, status, field=None):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    _assert_envelope(body, success=False)
+    assert body["error"]
+    if field is not None:
+        assert body["field"] == field
+    return body
+
+
+@pytest.mark.parametrize("limit", ["²", "١٢", "1" + "0" * 5000, "-1", "1e3", ""],
+                         ids=["superscript", "arabic-indic", "5001-digits", "negative", "exponent", "empty"])
+def test_a_history_limit_that_is_not_a_plain_integer_is_422(admin, limit):
+    response = admin.get(_url(admin, f"{CONFIGS}/sync_invoices/history"), params={"limit": limit}, timeout=5)
+    _assert_json_error(response, 422, "limit")
+
+
+@pytest.mark.parametrize("field, raw", [
+    ("interval_minutes", '{"interval_minutes": 1' + "0" * 5000 + "}"),
+    ("smartsheet_sheet_id", '{"smartsheet_sheet_id": 9' + "9" * 5000 + "}"),
+    ("fields_mapping", '{"fields_mapping": {"n": 1' + "0" * 5000 + "}}"),
+    ("fields_mapping", '{"fields_mapping": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("fields_mapping", '{"is_active": false, "fields_mapping": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}"),
+    ("fields_mapping", '{"fields_mapping": ' + "[" * 500 + "]" * 500 + "}"),  # parses, but far too deep
+], ids=["5001-digit-interval", "5001-digit-sheet-id", "5001-digit-in-mapping", "100000-deep-lists",
+        "50000-deep-objects-second-key", "500-deep-lists"])
+def test_a_huge_number_or_deep_nesting_is_422_naming_the_field_and_writes_nothing(admin, db_path, field, raw):
+    before = snapshot(db_path)
+    response = admin.put(_url(admin, f"{CONFIGS}/sync_invoices"), data=raw.encode(),
+                         headers={"Content-Type": "application/json"}, timeout=30)
+    _assert_json_error(response, 422, field)
+    assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "BeArEr"])
+def test_the_bearer_scheme_is_case_insensitive(admin, scheme):
+    response = requests.get(_url(admin, CONFIGS), headers={"Authorization": f"{scheme} {admin.token}"}, timeout=5)
+    assert response.status_code == 200, response.text
+
+
+def test_the_token_itself_stays_case_sensitive(admin):
+    response = requests.get(_url(admin, CONFIGS), headers={"Authorization": f"Bearer {admin.token.upper()}"},
+                            timeout=5)
+    assert response.status_code == 401
+
+
+@pytest.fixture
+def holder(db_path):
+    """Another process's connection holding the ProcessConfig file locked until the test ends."""
+    connections = []
+
+    def lock():
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("UPDATE process_configs SET name = name")
+        connections.append(conn)
+
+    yield lock
+    for conn in connections:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+@pytest.mark.parametrize("method, path", [("GET", CONFIGS), ("GET", f"{CONFIGS}/sync_invoices"),
+                                          ("PUT", f"{CONFIGS}/sync_invoices"),
+                                          ("GET", f"{CONFIGS}/sync_invoices/history")])
+def test_a_locked_file_is_503_naming_it_after_a_bounded_wait(_server, admin, db_path, holder, method, path):
+    _server[0].app.state.store = ProcessConfigStore(db_path, busy_timeout=0.2)
+    holder()
+    response = admin.request(method, _url(admin, path), json={"interval_minutes": 5}, timeout=30)
+    body = _assert_json_error(response, 503)
+    assert str(db_path) in body["error"] and "locked" in body["error"]
+    assert response.headers["Retry-After"]
+
+
+def test_a_missing_file_is_503_and_is_not_recreated(admin, db_path):
+    admin.get(_url(admin, CONFIGS), timeout=5)
+    db_path.unlink()
+    for method in ("GET", "PUT"):
+        response = admin.request(method, _url(admin, f"{CONFIGS}/sync_invoices"), json={"is_active": True},
+                                 timeout=5)
+        body = _assert_json_error(response, 503)
+        assert str(db_path) in body["error"] and "does not exist" in body["error"]
+    assert not db_path.exists()
+
+
+def test_a_corrupt_file_is_503(admin, db_path):
+    admin.get(_url(admin, CONFIGS), timeout=5)
+    db_path.write_bytes(b"garbage " * 1000)
+    for suffix in ("-wal", "-shm"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    body = _assert_json_error(admin.get(_url(admin, CONFIGS), timeout=5), 503)
+    assert "not a readable SQLite database" in body["error"]
+    assert admin.token not in body["error"]
+
+
+def test_warehouse_ids_are_checked_when_set(admin, db_path):
+    good = ["a860b1f4-2c9e-4d47-9c55-0f6a1b2c3d4e"]
+    response = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"), json={"fields_mapping": {"warehouse_ids": good}},
+                         timeout=5)
+    assert response.status_code == 200 and response.json()["config"]["fields_mapping"]["warehouse_ids"] == good
+    response = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"),
+                         json={"fields_mapping": {"warehouse_ids": ["Almacén Centro"]}}, timeout=5)
+    body = _assert_json_error(response, 422, "fields_mapping")
+    assert "warehouse_ids[0]" in body["error"] and "GUID" in body["error"]
+    assert ProcessConfigStore(db_path).get("sync_inventory").fields_mapping["warehouse_ids"] == good

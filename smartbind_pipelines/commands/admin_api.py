@@ -25,16 +25,17 @@ def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
     """
     import uvicorn
 
-    from smartbind_pipelines.api import ADMIN_TOKEN_ENV, AdminTokenMissing, create_app
-    from smartbind_pipelines.core.process_config import ProcessConfigStore
+    from smartbind_pipelines.api import API_BUSY_TIMEOUT_SECONDS, ADMIN_TOKEN_ENV, AdminTokenMissing, create_app
+    from smartbind_pipelines.core.process_config import ProcessConfigStore, ProcessConfigUnavailable
 
     try:
         # Checked before the store is opened so a misconfigured start touches nothing.
         admin_token = os.environ.get(ADMIN_TOKEN_ENV, "")
         if not admin_token.strip():
             raise AdminTokenMissing()
-        app = create_app(ProcessConfigStore(db_path), admin_token)
-    except AdminTokenMissing as exc:
+        # A request waits at most API_BUSY_TIMEOUT_SECONDS for another writer, then gets a 503.
+        app = create_app(ProcessConfigStore(db_path, busy_timeout=API_BUSY_TIMEOUT_SECONDS), admin_token)
+    except (AdminTokenMissing, ProcessConfigUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"smartbind admin API on http://{host}:{port} (ProcessConfig file {db_path})", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
