@@ -12,7 +12,19 @@ from smartbind_pipelines.commands.sheets import sheets
 from smartbind_pipelines.commands.sync import sync
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Turns a ProcessConfig file that cannot be used into one line naming the file and the problem."""
+
+    def invoke(self, ctx: click.Context):
+        from smartbind_pipelines.core.process_config import ProcessConfigUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except ProcessConfigUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """smartbind: keep Smartsheet sheets in step with Bind ERP."""
 

@@ -126,6 +126,10 @@ def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name
             changes["fields_mapping"] = json.loads(fields_mapping)
         except json.JSONDecodeError as exc:
             raise click.ClickException(f"fields_mapping: not valid JSON: {exc}") from None
+        except RecursionError:
+            raise click.ClickException("fields_mapping: nested far too deeply") from None
+        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+            raise click.ClickException(f"fields_mapping: {str(exc)[:120]}") from None
     if not changes:
         raise click.UsageError("nothing to change: pass at least one option (see --help)")
     try:

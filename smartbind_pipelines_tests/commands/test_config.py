@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
-from smartbind_pipelines_tests.core.process_config.cases import BAD_CLI_ARGS, snapshot
+from smartbind_pipelines_tests.core.process_config.cases import BAD_CLI_ARGS, WH_A, snapshot
 
 
 @pytest.fixture
@@ -53,14 +53,14 @@ def test_db_path_option_wins_over_the_environment(db_path, tmp_path):
 
 def test_set_changes_fields_and_records_who(db_path):
     result = run("set", "sync_inventory", "--interval-minutes", "30", "--sheet-id", "346190987087748",
-                 "--sheet-name", "Inventario", "--inactive", "--fields-mapping", '{"warehouse_ids": ["w1"]}',
+                 "--sheet-name", "Inventario", "--inactive", "--fields-mapping", json.dumps({"warehouse_ids": [WH_A]}),
                  "--actor", "luis")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["interval_minutes"] == 30
     stored = ProcessConfigStore(db_path).get("sync_inventory")
     assert (stored.interval_minutes, stored.sheet_id_int, stored.smartsheet_sheet_name, stored.is_active) == (
         30, 346190987087748, "Inventario", False)
-    assert stored.fields_mapping == {"warehouse_ids": ["w1"]}
+    assert stored.fields_mapping == {"warehouse_ids": [WH_A]}
     history = run("history", "sync_inventory", "--json")
     latest = json.loads(history.output)[0]
     assert (latest["via"], latest["actor"]) == ("cli", "luis")

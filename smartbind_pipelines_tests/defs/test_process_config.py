@@ -8,7 +8,7 @@ import pytest
 from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
 from smartbind_pipelines.defs import process_config as process_config_defs
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
-from smartbind_pipelines_tests.core.process_config.cases import snapshot
+from smartbind_pipelines_tests.core.process_config.cases import WH_A, snapshot
 
 OP = "apply_process_config_change"
 
@@ -32,10 +32,10 @@ def launch(db_path, change: dict, instance):
 def test_the_job_changes_the_row_and_audits_the_run(db_path):
     with dg.instance_for_test() as instance:
         result = launch(db_path, {"job_id": "sync_invoices", "interval_minutes": 10, "is_active": False,
-                                  "fields_mapping": {"warehouse_ids": ["w1"]}}, instance)
+                                  "fields_mapping": {"warehouse_ids": [WH_A]}}, instance)
         assert result.success
         stored = ProcessConfigStore(db_path).get("sync_invoices")
-        assert (stored.interval_minutes, stored.is_active, stored.fields_mapping) == (10, False, {"warehouse_ids": ["w1"]})
+        assert (stored.interval_minutes, stored.is_active, stored.fields_mapping) == (10, False, {"warehouse_ids": [WH_A]})
         [entry, _seed] = ProcessConfigStore(db_path).history("sync_invoices")
         assert (entry["via"], entry["actor"]) == ("dagster", result.run_id)
         [output] = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]

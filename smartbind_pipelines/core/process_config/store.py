@@ -52,10 +52,10 @@ class ProcessConfigStore:
     """
 
     def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
-                 busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+                 busy_timeout: float | None = None):
         self.db_path = Path(db_path)
         self._env = env
-        self.busy_timeout = busy_timeout
+        self.busy_timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         self._prepare()
 
     @property
