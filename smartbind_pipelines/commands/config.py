@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 
 import click
@@ -162,6 +163,37 @@ def history(ctx: click.Context, job_id: str, limit: int, as_json: bool) -> None:
                 click.echo(f"    {field}: {json.dumps(entry['old'][field], ensure_ascii=False)} -> {new_text}")
             else:  # a seeded row has no old value
                 click.echo(f"    {field} = {new_text}")
+
+
+@config.command("restore")
+@click.argument("job_id")
+@click.option("--actor", default=None, help="Who is restoring it (audit); default: the OS user.")
+@click.pass_context
+def restore(ctx: click.Context, job_id: str, actor) -> None:
+    """Re-create JOB_ID's deleted row from its defaults, PAUSED; resume it with `set JOB_ID --active`.
+
+    Defaults are seeded once, when the file is created: a deleted row stays deleted (its sensor skips with
+    "no ProcessConfig row") until it is restored here.
+    """
+    store = _store(ctx)
+    if store.get(job_id) is not None:
+        raise click.ClickException(f"job_id: {job_id} has a ProcessConfig row; nothing to restore")
+    defaults = _defaults_of(job_id)
+    if defaults is None:
+        raise click.ClickException(f"job_id: unknown process {job_id!r}: smartbind ships no defaults for it")
+    click.echo(_json(store.restore(defaults, via="cli", actor=actor or _os_user())))
+
+
+def _defaults_of(job_id: str) -> dict | None:
+    from smartbind_pipelines.core.declarations import declared_processes
+    from smartbind_pipelines.core.process_config.defaults import default_processes
+
+    found = next((d for d in default_processes(os.environ) if d["job_id"] == job_id), None)
+    if found is not None:
+        return found
+    declarations, _ = declared_processes(os.environ)
+    declared = next((d for d in declarations if d.job_id == job_id), None)
+    return declared.process_defaults(os.environ) if declared else None
 
 
 def _json(config: ProcessConfig) -> str:

@@ -101,3 +101,31 @@ def test_unknown_job_exits_non_zero(db_path, command):
 def test_set_without_options_is_a_usage_error(db_path):
     result = run("set", "sync_invoices")
     assert result.exit_code == 2 and "nothing to change" in result.output
+
+
+def _delete(db_path, job_id):
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM process_configs WHERE job_id = ?", (job_id,))
+    conn.close()
+
+
+@pytest.mark.parametrize("job_id", ["sync_invoices", "sync_clients"])
+def test_a_deleted_process_stays_deleted_until_restored_paused(db_path, job_id):
+    run("set", "sync_invoices", "--inactive")
+    if job_id == "sync_clients":  # a declared process: seeded by its sensor's first read
+        from smartbind_pipelines.core.declarations import CLIENTS
+
+        CLIENTS.effective_config(ProcessConfigStore(db_path), {})
+    _delete(db_path, job_id)
+    listed = run("list")
+    assert job_id not in listed.output  # not re-created from the defaults
+    assert run("show", job_id).exit_code == 1
+    restored = run("restore", job_id, "--actor", "ana")
+    assert restored.exit_code == 0, restored.output
+    assert json.loads(restored.output)["is_active"] is False
+    assert ProcessConfigStore(db_path).history(job_id, 1)[0]["actor"] == "ana"
+    again = CliRunner().invoke(main, ["config", "restore", job_id])
+    assert again.exit_code == 1 and "nothing to restore" in again.output
+    assert CliRunner().invoke(main, ["config", "restore", "sync_nothing"]).exit_code == 1
