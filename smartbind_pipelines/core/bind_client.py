@@ -7,6 +7,13 @@ backoff and jitter, up to ``max_attempts`` HTTP attempts; any other 4xx fails at
 The API key lives only in the session's ``Authorization`` header. Errors carry the endpoint, the
 HTTP status and Bind's ``Message``; any text that could echo the key is scrubbed, and transport
 exceptions are re-raised without their ``requests`` cause (which holds the request and its headers).
+
+An answer must be what the route promises, or it is an error like a 5xx (retried, then the read fails):
+a list route answers a page ``{"value": [...], "nextLink": ..., "count": N}`` (a bare JSON array only on
+the routes Bind documents as bare arrays: ProductsPriceAndInventory, Categories, Series); a single-object
+route answers its object (``Invoices/{id}`` an object with ``ID``, ``UserProfile`` one with ``UserID`` or
+``CompanyID``). An empty body, a 204, ``null`` or ``{"Message": ...}`` is never read as "no rows": that
+would end a sync with nothing read and move its watermark, or retire every row of a sheet.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ PAGE_SIZE = 100  # Bind answers at most 100 rows per page
 GUID_CHUNK = 25  # ids per "ID eq guid'…' or …" filter: keeps the URL far below server limits
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.ContentDecodingError)
+_BARE_ARRAY_ROUTES = frozenset({"productspriceandinventory", "categories", "series"})  # contract §3.1
+MESSAGE_CHARS = 200  # at most this much of Bind's own text in an error, after the key is scrubbed
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 
 
@@ -51,6 +60,13 @@ class _Retryable(Exception):
         self.status = status
         self.message = message
         self.retry_after = retry_after
+
+
+class _NotAnAnswer(_Retryable):
+    """A 2xx whose body is not what the route promises (empty, 204, not JSON, wrong shape)."""
+
+    def __init__(self, status: int | None, detail: str):
+        super().__init__(status, detail)
 
 
 class BindClient:
@@ -84,18 +100,15 @@ class BindClient:
     def iter_pages(self, endpoint: str, params: dict | None = None) -> Iterator[list[dict]]:
         """Yield each page's rows: follows ``nextLink`` verbatim, stops on a null link or a short page."""
         url = self._url(endpoint, params)
+        bare_ok = endpoint.strip("/").split("/")[0].lower() in _BARE_ARRAY_ROUTES
         seen: set[str] = set()
         while url:
             seen.add(url)
-            payload = self._get_json(url)
-            if payload is None:
-                return
+            payload = self._get_json(url, "a page", lambda answer: self._page_problem(answer, bare_ok))
             if isinstance(payload, list):  # a few catalogs answer a bare array, not a page
                 yield payload
                 return
-            if not isinstance(payload, dict):
-                raise BindApiError(self._template(url), 200, "answer is neither a page nor a list")
-            rows = payload.get("value") or []
+            rows = payload["value"]
             yield rows
             next_link = payload.get("nextLink")
             if not next_link or len(rows) < PAGE_SIZE:
@@ -136,7 +149,8 @@ class BindClient:
         if not (is_guid(key) or key.isdigit()):
             raise ValueError(f"an invoice is looked up by GUID or number, not {key[:60]!r}")
         try:
-            return self._get_json(self._url(f"Invoices/{key}"))
+            return self._get_json(self._url(f"Invoices/{key}"), "an invoice",
+                                  lambda answer: self._object_problem(answer, ("ID",)))
         except BindApiError as exc:
             if exc.status == 404:
                 return None
@@ -164,7 +178,8 @@ class BindClient:
         return self.get_all("Currencies")
 
     def user_profile(self) -> dict:
-        return self._get_json(self._url("UserProfile")) or {}
+        return self._get_json(self._url("UserProfile"), "a user profile",
+                              lambda answer: self._object_problem(answer, ("UserID", "CompanyID")))
 
     def close(self) -> None:
         self._session.close()
@@ -201,13 +216,20 @@ class BindClient:
     def _scrub(self, text: str) -> str:
         return text.replace(self._api_key, "[redacted]") if self._api_key else text
 
-    def _get_json(self, url: str):
+    def _get_json(self, url: str, what: str, problem_of):
+        """The JSON answer at ``url``; ``problem_of(answer)`` says why it is not ``what`` (or None)."""
         endpoint = f"GET {self._template(url)}"
         last: _Retryable | None = None
         for attempt in range(1, self.max_attempts + 1):
             self.request_counts[endpoint] += 1
             try:
-                return self._attempt(url, endpoint)
+                answer = self._attempt(url, endpoint)
+                problem = problem_of(answer)
+                if problem is None:
+                    return answer
+                raise _NotAnAnswer(200, problem)
+            except _NotAnAnswer as exc:
+                last = _Retryable(exc.status, f"answer is not {what}: {exc.message}")
             except _Retryable as exc:
                 last = exc
             if attempt == self.max_attempts:
@@ -231,13 +253,44 @@ class BindClient:
             raise _Retryable(status, self._error_text(response), _retry_after(response))
         if status >= 400:
             raise BindApiError(endpoint, status, self._error_text(response))
-        if not response.content.strip():
-            return None
+        if status == 204 or not response.content.strip():
+            raise _NotAnAnswer(status, f"an empty body (HTTP {status})")
         try:
             return response.json()
         except ValueError:
-            # a 200 whose body is not JSON is a proxy page or a cut body: worth another try
-            raise _Retryable(status, "answer is not JSON") from None
+            # a 2xx whose body is not JSON is a proxy page or a cut body: worth another try
+            raise _NotAnAnswer(status, "a body that is not JSON") from None
+
+    def _bind_message(self, answer: dict) -> str:
+        """Bind's own ``Message`` in an answer, scrubbed of the key first, then bounded."""
+        message = answer.get("Message") or answer.get("message")
+        if message is None:
+            return ""
+        return " (Message: " + _bounded(self._scrub(str(message))) + ")"
+
+    def _page_problem(self, answer, bare_ok: bool) -> str | None:
+        if isinstance(answer, list):
+            return None if bare_ok else "a bare JSON array where Bind answers a page"
+        if not isinstance(answer, dict):
+            return f"JSON {_json_kind(answer)}"
+        if "value" not in answer:
+            return "a JSON object without 'value'" + self._bind_message(answer)
+        if not isinstance(answer["value"], list):
+            return f"'value' is a JSON {_json_kind(answer['value'])}, not a list of rows"
+        link = answer.get("nextLink")
+        if link is not None and not isinstance(link, str):
+            return f"'nextLink' is a JSON {_json_kind(link)}, not a URL"
+        count = answer.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            return f"'count' is {_bounded(repr(count), 40)}, not a row count"
+        return None
+
+    def _object_problem(self, answer, keys: tuple[str, ...]) -> str | None:
+        if not isinstance(answer, dict):
+            return f"JSON {_json_kind(answer)}"
+        if not any(answer.get(key) not in (None, "") for key in keys):
+            return f"a JSON object without {' or '.join(map(repr, keys))}" + self._bind_message(answer)
+        return None
 
     def _error_text(self, response: requests.Response) -> str:
         try:
@@ -257,6 +310,18 @@ class BindClient:
             return min(self.backoff_max, retry_after)
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter spreads concurrent clients
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "object", list: "array", str: "string", int: "number", float: "number"}.get(type(value), "value")
+
+
+def _bounded(text: str, limit: int = MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _retry_after(response: requests.Response) -> float | None:

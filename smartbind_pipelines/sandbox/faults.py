@@ -9,6 +9,13 @@ Admin API (on each emulator's own port, outside auth, never faulted or logged):
 - ``GET|DELETE /_sandbox/requests``     per-endpoint counts and the recent log, or reset them
 - ``PUT|DELETE /_sandbox/rate-limit``    ``{"per_second": 5, "burst": 10}`` token bucket, or off
 - ``PUT /_sandbox/latency``              ``{"ms": 50}`` added to every request
+
+Answers that are not what the route promises (issue 14): ``custom`` serves any status with a JSON
+``body``, a text ``body`` (``text/html``), or a ``raw`` body sent byte for byte with ``content_type``;
+``{"kind": "custom", "status": 204}`` is a 204 with no body and ``{"kind": "custom", "status": 200}`` an
+empty 200. ``endless_next_link`` lets the app answer, then points the page's ``nextLink`` at the same
+page under a new URL (``sandboxLoop=<n>`` appended), so a client that follows links without a cap
+never stops.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-FAULT_KINDS = ("rate_limit", "server_error", "unavailable", "drop", "drop_after", "latency", "custom")
+FAULT_KINDS = ("rate_limit", "server_error", "unavailable", "drop", "drop_after", "latency", "custom",
+               "endless_next_link")
 
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
@@ -68,7 +76,10 @@ class Fault:
 
     kinds: rate_limit (429 + Retry-After), server_error (500), unavailable (503), drop (connection
     closed before the request is handled), drop_after (request handled, then connection closed before
-    the answer arrives), latency (``latency_ms`` added), custom (``status`` and JSON ``body``).
+    the answer arrives), latency (``latency_ms`` added), custom (``status`` with a JSON ``body``, a text
+    ``body`` served as ``text/html``, or ``raw`` text served verbatim as ``content_type``; no body at
+    all gives an empty answer, and 204 always has none), endless_next_link (the real answer, its
+    ``nextLink`` replaced by a fresh URL of the same page: paging never ends while the fault lasts).
     ``path`` is a regular expression searched in the request path, case-insensitively.
     """
 
@@ -80,6 +91,8 @@ class Fault:
     latency_ms: int = 0
     status: int = 500
     body: dict | list | str | None = None
+    raw: str | None = None
+    content_type: str = "application/json; charset=utf-8"
     id: int = 0
 
     def __post_init__(self) -> None:
@@ -88,6 +101,12 @@ class Fault:
         if not isinstance(self.count, int) or self.count < 1:
             raise ValueError(f"fault count must be a positive integer, not {self.count!r}")
         re.compile(self.path)
+        if self.raw is not None and self.body is not None:
+            raise ValueError("a custom fault takes a body or a raw body, not both")
+        if self.raw is not None and not isinstance(self.raw, str):
+            raise ValueError(f"raw must be text, not {type(self.raw).__name__}")
+        if not isinstance(self.status, int) or isinstance(self.status, bool) or not 200 <= self.status <= 599:
+            raise ValueError(f"fault status must be an HTTP status from 200 to 599, not {self.status!r}")
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -203,6 +222,8 @@ class FaultMiddleware:
             response = canned[kind]()
             control.record(method, path, response.status_code, fault)
             return await response(scope, receive, send)
+        if kind == "endless_next_link":
+            return await _endless_next_link(self.app, scope, receive, send, control, fault)
         if kind == "drop":
             control.record(method, path, "dropped", fault)
             await _start_then_drop(send)
@@ -276,9 +297,48 @@ class FaultMiddleware:
 
 
 def _custom_response(fault: Fault) -> Response:
+    if fault.status == 204:  # a 204 never has a body (RFC 9110 §15.3.5)
+        return Response(None, status_code=204)
+    if fault.raw is not None:
+        return Response(fault.raw.encode("utf-8"), status_code=fault.status, media_type=fault.content_type)
     if isinstance(fault.body, (dict, list)):
         return JSONResponse(fault.body, status_code=fault.status)
     return Response(fault.body or "", status_code=fault.status, media_type="text/html")
+
+
+async def _endless_next_link(app, scope, receive, send, control: SandboxControl, fault: Fault) -> None:
+    """Let the app answer, then point ``nextLink`` at the same page under a URL never seen before."""
+    start: dict = {}
+    chunks: list[bytes] = []
+
+    async def capture(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    body = b"".join(chunks)
+    try:
+        page = json.loads(body)
+    except ValueError:
+        page = None
+    if isinstance(page, dict) and "value" in page:
+        with control._lock:
+            control._next_id += 1
+            serial = control._next_id
+        query = scope.get("query_string", b"").decode("latin-1")
+        query = re.sub(r"&?sandboxLoop=\d+", "", query).lstrip("&")
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        link = f"{scope.get('scheme', 'http')}://{host}{scope['path']}?" + (f"{query}&" if query else "")
+        page["nextLink"] = f"{link}sandboxLoop={serial}"
+        body = json_dumps(page).encode("utf-8")
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode("latin-1")))
+    status = start.get("status", 500)
+    control.record(scope["method"], scope["path"], status, fault)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _start_then_drop(send) -> None:
