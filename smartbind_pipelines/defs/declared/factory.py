@@ -135,6 +135,7 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
         name=process.sheet_asset,
         group_name=process.group,
         kinds={"smartsheet"},
+        pool=process.pool,  # one writer per sheet on every path (dagster.yaml: one slot per pool)
         owners=[process.owner],
         ins={"batch": dg.AssetIn(process.source_key)},
         description=(

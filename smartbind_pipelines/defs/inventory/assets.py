@@ -105,6 +105,7 @@ def previous_warehouse_names(instance: dg.DagsterInstance) -> dict[str, str]:
     name=INVENTORY.sheet_asset,
     group_name=INVENTORY.group,
     kinds={"smartsheet"},
+    pool=INVENTORY.pool,  # one writer per sheet on every path (dagster.yaml: one slot per pool)
     owners=[INVENTORY.owner],
     description=(
         "The inventory sheet in Smartsheet (the sheet id set in ProcessConfig for sync_inventory), kept in step "
