@@ -48,7 +48,11 @@ def decide_sync(
 ) -> CadenceDecision:
     """Whether ``job_id`` should start now, and the reason an operator reads in the tick history."""
     if not found:
-        return CadenceDecision(False, f"{job_id}: no ProcessConfig row (create it with `smartbind config set`)")
+        return CadenceDecision(
+            False,
+            f"{job_id}: no ProcessConfig row (it was deleted, and deleted rows are not re-seeded): "
+            f"`smartbind config restore {job_id}` re-creates it paused, then `smartbind config set {job_id} --active`",
+        )
     if not is_active:
         return CadenceDecision(False, f"{job_id} is paused in ProcessConfig (is_active = false)")
     if not sheet_id:
@@ -57,6 +61,14 @@ def decide_sync(
         )
     if in_flight:
         busy = in_flight[0]
+        if busy.status == "NOT_STARTED":
+            # A run that never started (e.g. launched with an empty --run-id) would block the sensor for ever.
+            return CadenceDecision(
+                False,
+                f"{busy.job_name} run {busy.run_id} is still NOT_STARTED (created {_hhmm(busy.created_at)} Mexico "
+                "City); waiting for it. If it never starts, run monitoring fails it after its start timeout; to "
+                f"clear it now: `dagster run delete --force {busy.run_id}` (with this instance's DAGSTER_HOME)",
+            )
         return CadenceDecision(
             False, f"{busy.job_name} run {busy.run_id[:8]} is still {busy.status}; waiting for it to finish"
         )

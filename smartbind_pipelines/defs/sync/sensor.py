@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import dagster as dg
 
 from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES, RunSummary, decide_sync
-from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore, ProcessConfigUnavailable
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import ClockResource
 from smartbind_pipelines.defs.sync.process import SyncProcess
@@ -56,13 +56,17 @@ def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[Config
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=description or (
             f"Starts {process.job_id} every interval_minutes set in ProcessConfig (read at every tick). Skips, "
-            "saying why, while the process is paused, has no sheet, is not yet due, or a run is still queued "
-            "or running."
+            "saying why, while the process is paused, has no sheet, is not yet due, a run is still queued "
+            "or running, or the ProcessConfig file cannot be read."
         ),
     )
     def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
                      clock: ClockResource):
-        config = read(process_config.store())
+        try:
+            config = read(process_config.store())
+        except ProcessConfigUnavailable as exc:
+            # Skipped, not failed: the tick history says what is wrong, and the next tick tries again.
+            return dg.SkipReason(f"{process.job_id}: {exc}")
         last, in_flight = recent_runs(context.instance, process)
         decision = decide_sync(
             process.job_id,

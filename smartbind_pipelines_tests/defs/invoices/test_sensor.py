@@ -111,3 +111,75 @@ def test_the_run_queue_never_starts_a_second_run_of_the_process(instance_yaml):
     assert counter.is_blocked(queued_sync) and counter.is_blocked(queued_reconcile)
     assert not counter.is_blocked(other_process)
     assert not TagConcurrencyLimitsCounter(limits, []).is_blocked(queued_sync)
+
+
+# -- issue 14: an unusable ProcessConfig file, a deleted row, a run stuck in NOT_STARTED ----------------------
+
+
+def test_a_corrupt_process_config_file_skips_naming_the_file(instance, process_config):
+    path = Path(process_config.db_path)
+    path.write_bytes(b"not a database " * 400)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    skip = tick(instance, process_config)
+    assert isinstance(skip, dg.SkipReason)
+    assert str(path) in skip.skip_message and "not a readable SQLite database" in skip.skip_message
+
+
+def test_a_locked_process_config_file_skips_naming_the_file(instance, process_config, monkeypatch):
+    import sqlite3
+
+    from smartbind_pipelines.core.process_config import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(process_config.db_path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("UPDATE process_configs SET name = name")
+    try:
+        skip = tick(instance, process_config)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert isinstance(skip, dg.SkipReason)
+    assert process_config.db_path in skip.skip_message and "locked" in skip.skip_message
+    assert isinstance(tick(instance, process_config), dg.RunRequest)  # and it recovers by itself
+
+
+def test_a_deleted_paused_row_stays_stopped_and_says_how_to_restore(instance, process_config):
+    import sqlite3
+
+    process_config.store().update("sync_invoices", {"is_active": False}, via="test")
+    with sqlite3.connect(process_config.db_path) as conn:
+        conn.execute("DELETE FROM process_configs WHERE job_id = 'sync_invoices'")
+    conn.close()
+    for _ in range(2):  # the first tick (re)opens the store; the second must not find it re-seeded either
+        skip = tick(instance, process_config, minutes_from_now=60)
+        assert isinstance(skip, dg.SkipReason)
+        assert "no ProcessConfig row" in skip.skip_message
+        assert "smartbind config restore sync_invoices" in skip.skip_message
+
+
+def test_a_run_stuck_in_not_started_names_the_run_and_the_command_that_clears_it(tmp_path, process_config):
+    """The printed command is run for real (Dagster's own CLI, against this instance) and unblocks the sensor."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        stuck = add_run(instance, dg.DagsterRunStatus.NOT_STARTED)
+        skip = tick(instance, process_config, minutes_from_now=60)
+        assert isinstance(skip, dg.SkipReason)
+        assert stuck in skip.skip_message  # the whole id, so it can be pasted
+        command = re.search(r"`(dagster run delete [^`]+)`", skip.skip_message).group(1)
+        assert command == f"dagster run delete --force {stuck}"
+        dagster = Path(sys.executable).parent / "dagster"
+        completed = subprocess.run([str(dagster), *command.split()[1:]], env={**os.environ, "DAGSTER_HOME": str(home)},
+                                   capture_output=True, text=True, timeout=120)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert instance.get_run_by_id(stuck) is None
+        assert isinstance(tick(instance, process_config, minutes_from_now=60), dg.RunRequest)
