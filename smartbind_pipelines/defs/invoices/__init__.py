@@ -9,6 +9,7 @@ from .checks import invoices_sheet_checks
 from .jobs import reconcile_invoices, sync_invoices
 from .schedules import reconcile_invoices_nightly
 from .sensors import sync_invoices_sensor
+from .stored import READS_IO_MANAGER, RunScopedIOManager
 
 defs = dg.Definitions(
     assets=[bind_invoices, smartsheet_invoices],
@@ -16,4 +17,5 @@ defs = dg.Definitions(
     jobs=[sync_invoices, reconcile_invoices],
     schedules=[reconcile_invoices_nightly],
     sensors=[sync_invoices_sensor],
+    resources={READS_IO_MANAGER: RunScopedIOManager()},
 )

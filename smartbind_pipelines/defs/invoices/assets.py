@@ -6,14 +6,12 @@ import time
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 
 from smartbind_pipelines.core.bind_client import BindApiError
-from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
-from smartbind_pipelines.defs.sync.metadata import run_materialization_metadata
 from smartbind_pipelines.defs.sync.report import request_metadata, skipped_table
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
@@ -21,14 +19,9 @@ from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_meta
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .drafts import drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
-from .watermark import (
-    PENDING_DRAFTS,
-    SyncState,
-    next_state,
-    read_sync_state,
-    state_metadata,
-)
-from .window import SyncWindow
+from .read import InvoiceRead
+from .stored import READS_IO_MANAGER, prune_reads, superseded_by
+from .watermark import PENDING_DRAFTS, next_state, read_sync_state, state_metadata
 
 
 @dg.asset(
@@ -36,6 +29,7 @@ from .window import SyncWindow
     group_name=INVOICES.group,
     kinds={"bind"},
     owners=[INVOICES.owner],
+    io_manager_key=READS_IO_MANAGER,  # stored per run: a re-execution writes its own run's read
     description=(
         "Invoices read from Bind ERP for this run's window (Mexico City time): the regular sync reads "
         "from the last successful sync (minus a 10-minute overlap) up to now; a backfill reads the dates "
@@ -45,7 +39,7 @@ from .window import SyncWindow
 )
 def bind_invoices(
     context: dg.AssetExecutionContext, config: InvoiceWindowConfig, bind: BindResource, clock: ClockResource
-) -> dg.Output[pd.DataFrame]:
+) -> dg.Output[InvoiceRead]:
     now = clock.now()
     state = read_sync_state(context.instance, INVOICES.sheet_key)
     try:
@@ -75,8 +69,20 @@ def bind_invoices(
     if stamped:
         context.log.info("%d draft(s) followed since an earlier run are now stamped", len(stamped))
 
+    pruned = prune_reads(context.instance, keep_run_id=context.run.run_id, legacy_paths=(INVOICES.source_asset,))
+    if pruned:
+        context.log.info("deleted the stored Bind reads of %d earlier run(s): %s", len(pruned), ", ".join(pruned))
+    requests = request_metadata("bind", client.request_counts)
+    read = InvoiceRead(
+        run_id=context.run.run_id,
+        frame=batch.frame,
+        window=window,
+        pending_draft_ids=tuple(pending),
+        looked_at_ids=tuple(sorted({*seen, *followed})),
+        source={"fetched": len(invoices), "skipped": len(batch.skipped), "bind_requests": requests["bind_requests"]},
+    )
     return dg.Output(
-        batch.frame,
+        read,
         metadata={
             "window_start": to_cdmx(window.start).isoformat(),
             "window_end": to_cdmx(window.end).isoformat(),
@@ -90,7 +96,7 @@ def bind_invoices(
             "drafts_followed": len(followed),
             "drafts_stamped_since": len(stamped),
             PENDING_DRAFTS: dg.MetadataValue.json(pending),
-            **request_metadata("bind", client.request_counts),
+            **requests,
         },
     )
 
@@ -99,7 +105,6 @@ def bind_invoices(
     name=INVOICES.sheet_asset,
     group_name=INVOICES.group,
     kinds={"smartsheet"},
-    pool=INVOICES.pool,  # one writer per sheet on every path (dagster.yaml: one slot per pool)
     owners=[INVOICES.owner],
     description=(
         "The invoices sheet in Smartsheet (the sheet id set in ProcessConfig for sync_invoices), kept in "
@@ -111,25 +116,27 @@ def bind_invoices(
 def smartsheet_invoices(
     context: dg.AssetExecutionContext,
     config: SheetWriteConfig,
-    bind_invoices: pd.DataFrame,
+    bind_invoices: InvoiceRead,
     smartsheet: SmartsheetResource,
     process_config: ProcessConfigResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    source = run_materialization_metadata(context.instance, context.run, INVOICES.source_key)
+    read = bind_invoices
+    _refuse_if_superseded(context, read)
     target = resolve_sheet(process_config, INVOICES)
-    records = InvoiceBatch(frame=bind_invoices, skipped=[]).records()
+    records = InvoiceBatch(frame=read.frame, skipped=[]).records()
 
     result = write_sheet(smartsheet.gateway(), target, records, INVOICES.mapping, dry_run=config.dry_run,
                          next_run="The watermark did not move; the next run repeats the window.")
     metadata = {
         **write_metadata(target, result, INVOICES.mapping, started=started, key_name="uuid"),
-        "window_start": source.get("window_start", ""),
-        "window_end": source.get("window_end", ""),
-        "mode": source.get("mode", ""),
-        "fetched": source.get("fetched", len(records)),
-        "skipped": source.get("skipped", 0),
-        "bind_requests": source.get("bind_requests", 0),
+        "window_start": to_cdmx(read.window.start).isoformat(),
+        "window_end": to_cdmx(read.window.end).isoformat(),
+        "mode": read.window.mode,
+        "fetched": read.source.get("fetched", len(records)),
+        "skipped": read.source.get("skipped", 0),
+        "bind_requests": read.source.get("bind_requests", 0),
+        "bind_read_run_id": read.run_id,
     }
     for warning in result.warnings:
         context.log.warning(warning)
@@ -145,14 +152,23 @@ def smartsheet_invoices(
     if not config.dry_run:
         # Everything was written: record where the next run starts and which drafts it follows.
         previous = read_sync_state(context.instance, INVOICES.sheet_key)
-        metadata.update(state_metadata(_state_after(previous, source)))
+        metadata.update(state_metadata(next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids)))
     return dg.MaterializeResult(metadata=metadata)
 
 
-def _state_after(previous: SyncState, source: dict) -> SyncState:
-    if not source.get("window_end"):  # upstream metadata not found: keep what we had
-        return previous
-    window = SyncWindow(
-        parse_bind_datetime(source["window_start"]), parse_bind_datetime(source["window_end"]), source["mode"]
-    )
-    return next_state(previous, window, source.get(PENDING_DRAFTS) or [])
+def _refuse_if_superseded(context: dg.AssetExecutionContext, read: InvoiceRead) -> None:
+    """A re-execution writes its parent run's read only if no run has read Bind since (its data is newer)."""
+    if read.run_id == context.run.run_id:
+        return
+    newer = superseded_by(context.instance, INVOICES.source_key, read.run_id)
+    if newer:
+        raise dg.Failure(
+            description=(
+                f"not writing the Bind read of run {read.run_id}: run {newer} has read Bind since, and writing "
+                "the older data could undo what it wrote. Nothing was written. Launch a new run instead: the "
+                "watermark did not move, so the regular sync reads this window again."
+            ),
+            allow_retries=False,
+        )
+    context.log.info("re-execution: writing the Bind read of run %s (window %s to %s)", read.run_id,
+                     to_cdmx(read.window.start).isoformat(), to_cdmx(read.window.end).isoformat())

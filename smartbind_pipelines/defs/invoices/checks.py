@@ -10,7 +10,6 @@ from collections import Counter
 from typing import Any, Iterator
 
 import dagster as dg
-import pandas as pd
 
 from smartbind_pipelines.core.invoices import InvoiceBatch
 from smartbind_pipelines.core.sheets.mapping import comparable
@@ -18,6 +17,8 @@ from smartbind_pipelines.defs.resources import SmartsheetResource
 from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
 
 from .process import INVOICES
+from .read import InvoiceRead
+from .stored import delete_read
 
 NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
 MATCHES_BIND = "fetched_invoices_match_sheet"
@@ -74,8 +75,15 @@ def mismatches(records: list[dict[str, Any]], sheet_by_uuid: dict[str, dict[str,
     ins={"bind_invoices": dg.AssetIn(INVOICES.source_key)},
 )
 def invoices_sheet_checks(
-    context: dg.AssetCheckExecutionContext, bind_invoices: pd.DataFrame, smartsheet: SmartsheetResource
+    context: dg.AssetCheckExecutionContext, bind_invoices: InvoiceRead, smartsheet: SmartsheetResource
 ) -> Iterator[dg.AssetCheckResult]:
+    yield from _check(context, bind_invoices, smartsheet)
+    # The last step that reads the stored Bind read (client RFCs and names): nothing needs it any more.
+    delete_read(context.instance, bind_invoices.run_id)
+
+
+def _check(context: dg.AssetCheckExecutionContext, read: InvoiceRead, smartsheet: SmartsheetResource
+           ) -> Iterator[dg.AssetCheckResult]:
     written = run_materialization_metadata(context.instance, context.run, INVOICES.sheet_key)
     skipped = nothing_written(written, (NO_DUPLICATES, MATCHES_BIND))
     if skipped:
@@ -97,7 +105,7 @@ def invoices_sheet_checks(
     sheet_by_uuid: dict[str, dict[str, Any]] = {}
     for row in rows:
         sheet_by_uuid.setdefault(comparable(row.cells.get("UUID"), uuid_column), row.cells)
-    records = InvoiceBatch(frame=bind_invoices, skipped=[]).records()
+    records = InvoiceBatch(frame=read.frame, skipped=[]).records()
     problems = mismatches(records, sheet_by_uuid)
     yield dg.AssetCheckResult(
         check_name=MATCHES_BIND,

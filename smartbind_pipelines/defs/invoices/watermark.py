@@ -50,12 +50,19 @@ def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
     return SyncState(watermark, pending or ())
 
 
-def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str]) -> SyncState:
-    """The state after a run that wrote everything it fetched."""
+def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str],
+               looked_at_ids: Iterable[str] = ()) -> SyncState:
+    """The state after a run that wrote what it read in ``window``.
+
+    ``previous`` is the state when the run writes, which may be newer than when it read Bind (a
+    re-execution): drafts another run started following since are kept unless this run looked at them.
+    """
     watermark = previous.watermark
     if window.advances_watermark:
         watermark = window.end if watermark is None else max(watermark, window.end)
-    return SyncState(watermark, tuple(sorted(set(pending_draft_ids))))
+    looked_at = set(looked_at_ids)
+    pending = set(pending_draft_ids) | {d for d in previous.pending_draft_ids if d not in looked_at}
+    return SyncState(watermark, tuple(sorted(pending)))
 
 
 def state_metadata(state: SyncState) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_metadata_round_trip():
 def test_incremental_advances_backfill_and_reconcile_keep_the_mark():
     previous = SyncState(T, ("old",))
     later = T + timedelta(minutes=5)
-    assert next_state(previous, SyncWindow(T, later, "incremental"), ["d"]) == SyncState(later, ("d",))
+    assert next_state(previous, SyncWindow(T, later, "incremental"), ["d"], ["old", "d"]) == SyncState(later, ("d",))
     assert next_state(previous, SyncWindow(T - timedelta(days=9), later, "backfill"), []).watermark == T
     assert next_state(previous, SyncWindow(T - timedelta(days=35), later, "reconcile"), []).watermark == T
     assert next_state(SyncState(), SyncWindow(T, later, "backfill"), []).watermark is None
@@ -64,3 +64,11 @@ def test_drafts_are_followed_until_too_old():
 def test_unique_by_id_keeps_the_last_copy():
     merged = unique_by_id([{"ID": "a", "Status": 0}, {"ID": "b"}, {"ID": "a", "Status": 1}])
     assert sorted((i["ID"], i.get("Status")) for i in merged) == [("a", 1), ("b", None)]
+
+
+def test_drafts_another_run_started_following_are_kept_by_a_run_that_did_not_look_at_them():
+    # A re-execution writes a read older than the current state: it drops only the drafts it looked at.
+    current = SyncState(T, ("looked-at-and-stamped", "found-later-by-another-run"))
+    state = next_state(current, SyncWindow(T - timedelta(hours=1), T - timedelta(minutes=30), "incremental"),
+                       ["still-a-draft"], ["looked-at-and-stamped", "still-a-draft"])
+    assert state == SyncState(T, ("found-later-by-another-run", "still-a-draft"))
