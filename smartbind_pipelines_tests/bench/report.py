@@ -161,7 +161,9 @@ def _excess_endpoints(row: ScenarioResult) -> str:
     return "; ".join(parts) or "none"
 
 
-def render(rows: Sequence[ScenarioResult], info: RunInfo) -> str:
+def render(rows: Sequence[ScenarioResult], info: RunInfo, micro: Sequence = ()) -> str:
+    from smartbind_pipelines_tests.bench.micro import render_micro
+
     missed = [line for row in rows for line in diagnosis(row)]
     met = sum(1 for row in rows for check in row.targets if check.met)
     total = sum(len(row.targets) for row in rows)
@@ -184,6 +186,7 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo) -> str:
         HEADER,
         *[table_row(row) for row in rows],
         "",
+        *render_micro(list(micro)),
         "## How to read it",
         "",
         "- **Requests** are counted by the emulators (their `/_sandbox/requests` log, reset before each "
@@ -228,9 +231,9 @@ def current_load() -> tuple[float, float, float] | None:
         return None
 
 
-def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo) -> Path:
+def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo, micro: Sequence = ()) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(rows, info))
+    path.write_text(render(rows, info, micro))
     return path
 
 

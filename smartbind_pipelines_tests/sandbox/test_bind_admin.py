@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -226,7 +225,8 @@ def test_demo_stock_has_zero_and_negative_quantities():
 
 # --- speed ----------------------------------------------------------------------------------------
 
-def test_20000_invoices_page_quickly():
+def test_20000_invoices_page_and_take_one_more():
+    # How fast is measured by `make bench` (bench/micro.py), not asserted here.
     state = BindState.empty()
     state.generate_invoices(20_000, start="2026-01-01T00:00:00", end="2026-04-01T00:00:00")
     rows = state.rows("invoices")
@@ -235,13 +235,9 @@ def test_20000_invoices_page_quickly():
                   [("$filter", "Date ge datetime'2026-02-01T00:00:00' and Date lt datetime'2026-02-02T00:00:00'")],
                   [("$orderby", "Date desc")]):
         options = parse_options(query, INVOICE_LIST_ITEM)
-        started = time.process_time()
         body = page_body(select_rows(rows, options), options, "http://h/api/Invoices")
-        elapsed = time.process_time() - started
         assert body.startswith('{"value":[')
-        assert elapsed < 0.25, (query, elapsed)  # ~20 ms on an idle core; generous for loaded CI machines
-    started = time.process_time()
-    state.add_invoice(Subtotal=5)
+    added = state.add_invoice(Subtotal=5)
     assert len(state.rows("invoices")) == 20_001
-    assert time.process_time() - started < 0.1  # one change merges into the snapshot, no full re-sort
+    assert added["ID"] in {invoice["ID"] for invoice in state.list_invoices()}
     assert PAGE_SIZE == 100

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import requests
@@ -177,41 +176,37 @@ def test_save_collision_mode_refuses_overlapping_writes_with_4004(smartsheet_emu
     assert outcomes == {0: "SUCCESS", 1: "SUCCESS"}
 
 
-def test_adding_500_rows_is_well_under_100_ms_of_server_time():
+def test_adding_500_rows_three_times_keeps_all_1500():
+    # How long an add takes is measured by `make bench` (bench/micro.py), not asserted here.
     state = SmartsheetState()
     sheet = state.create_sheet("Facturas", COLUMNS + [{"title": f"C{n}", "type": "TEXT_NUMBER"} for n in range(5)])
     ids = [c["id"] for c in sheet["columns"]]
     payload = [{"toBottom": True, "cells": [{"columnId": cid, "value": f"v{n}-{k}"} for k, cid in enumerate(ids)
                                             if k != 2] + [{"columnId": ids[2], "value": "2024-05-01"}]}
                for n in range(500)]
-    timings = []
     for _ in range(3):
-        began = time.perf_counter()
         state.add_rows(sheet["id"], payload)
-        timings.append(time.perf_counter() - began)
-    assert min(timings) < 0.1, timings
-    assert len(state.rows_as_dicts(sheet["id"])) == 1500
+    rows = state.rows_as_dicts(sheet["id"])
+    assert len(rows) == 1500
+    assert [row["cells"]["UUID"] for row in rows[:2]] == [row["cells"]["UUID"] for row in rows[500:502]]
 
 
-def test_key_column_read_of_20000_rows_is_fast(smartsheet_emulator, client, sheet):
+def test_key_column_read_of_20000_rows_pages_every_row_in_order(smartsheet_emulator, client, sheet):
     state = smartsheet_emulator.state
     key = sheet["col"]["UUID"]
     for start in range(0, 20000, 500):
         state.add_rows(sheet["id"], [{"cells": [{"columnId": key, "value": f"K{n}"},
                                                 {"columnId": sheet["col"]["Total"], "value": n}]}
                                      for n in range(start, start + 500)])
-    # Timed over raw HTTP: the SDK's own model parsing costs ~0.3 ms a row and would swamp the server.
+    # Raw HTTP, as `make bench` times it (bench/micro.py); the test checks the pages, not the clock.
     auth = {"Authorization": f"Bearer {smartsheet_emulator.token}"}
-    began = time.perf_counter()
     keys = []
     for page in range(1, 6):
         body = requests.get(f"{smartsheet_emulator.url}/sheets/{sheet['id']}?columnIds={key}&pageSize=4000"
                             f"&page={page}", headers=auth, timeout=10).json()
         keys.extend(r["cells"][0]["value"] for r in body["rows"])
-    elapsed = time.perf_counter() - began
     assert keys == [f"K{n}" for n in range(20000)]
     assert body["totalRowCount"] == 20000
-    assert elapsed < 3, elapsed  # ~0.8 s unloaded; generous for a busy CI machine
 
     last_page = client.Sheets.get_sheet(sheet["id"], column_ids=[key], page_size=500, page=40)
     assert [r.row_number for r in last_page.rows] == list(range(19501, 20001))
