@@ -16,6 +16,7 @@ from typing import Iterable
 import requests
 
 DEFAULT_ALERT_AFTER_FAILURES = 3
+ALERT_AFTER_ENV = "SMARTBIND_ALERT_AFTER_FAILURES"
 ALERTS_DB_NAME = "alerts.db"  # next to the ProcessConfig database, on the same volume
 MAX_ERROR_CHARS = 500  # chat webhooks truncate or reject long bodies; the run page has the rest
 
@@ -29,6 +30,24 @@ class RunFailure:
     error: str
     failed_at: datetime  # America/Mexico_City
     consecutive: int  # failed runs of this process in a row, this one included
+
+
+def parse_alert_after_failures(raw: str | None) -> tuple[int, str | None]:
+    """The threshold from SMARTBIND_ALERT_AFTER_FAILURES and, when the value is unusable, why.
+
+    An unusable value never raises: the code location must load (with the default) whatever the typo;
+    the caller logs the problem and `smartbind doctor` reports it.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_ALERT_AFTER_FAILURES, None
+    if text.isascii() and text.isdigit() and len(text) <= 6 and int(text) >= 1:
+        return int(text), None
+    shown = repr(text[:20]) + ("…" if len(text) > 20 else "")
+    return DEFAULT_ALERT_AFTER_FAILURES, (
+        f"{ALERT_AFTER_ENV}={shown} is not a whole number of at least 1; "
+        f"using the default, {DEFAULT_ALERT_AFTER_FAILURES}"
+    )
 
 
 def consecutive_failures(statuses_newest_first: Iterable[str]) -> int:

@@ -7,6 +7,7 @@ wires live in smartbind_pipelines/core/failure_alerts.py.
 
 # No `from __future__ import annotations`: Dagster reads the sensor's resource annotation at decoration time.
 
+import logging
 import os
 from datetime import datetime
 from typing import Mapping, Optional
@@ -16,6 +17,7 @@ from pydantic import Field
 
 from smartbind_pipelines.core.cdmx import CDMX, now_cdmx
 from smartbind_pipelines.core.failure_alerts import (
+    ALERT_AFTER_ENV,
     ALERTS_DB_NAME,
     DEFAULT_ALERT_AFTER_FAILURES,
     AlertDeliveryError,
@@ -25,16 +27,18 @@ from smartbind_pipelines.core.failure_alerts import (
     consecutive_failures,
     failure_log_path,
     is_repeated,
+    parse_alert_after_failures,
     post_alert,
     run_url,
     short_error,
 )
 from smartbind_pipelines.core.process_config import default_db_path
 
+logger = logging.getLogger(__name__)
+
 RESOURCE_KEY = "failure_alerts"
 WEBHOOK_ENV = "SMARTBIND_ALERT_WEBHOOK_URL"
 DAGSTER_URL_ENV = "SMARTBIND_DAGSTER_URL"
-ALERT_AFTER_ENV = "SMARTBIND_ALERT_AFTER_FAILURES"
 # Enough history to see a streak well past the threshold without reading every run ever made.
 HISTORY_LIMIT = 50
 
@@ -55,11 +59,10 @@ class FailureAlertsResource(dg.ConfigurableResource):
 def failure_alerts_resource_from_env(env: Mapping[str, str] = os.environ) -> FailureAlertsResource:
     # The webhook URL is a credential: as an EnvVar the UI shows only the variable's name.
     webhook = dg.EnvVar(WEBHOOK_ENV) if env.get(WEBHOOK_ENV) else None
-    raw_threshold = env.get(ALERT_AFTER_ENV) or str(DEFAULT_ALERT_AFTER_FAILURES)
-    try:
-        threshold = int(raw_threshold)
-    except ValueError:
-        raise ValueError(f"{ALERT_AFTER_ENV} must be a whole number, got {raw_threshold!r}") from None
+    threshold, problem = parse_alert_after_failures(env.get(ALERT_AFTER_ENV))
+    if problem:
+        # A typo here must not take the whole code location down: warn, use the default (the doctor says so too).
+        logger.warning("%s", problem)
     return FailureAlertsResource(
         log_path=str(failure_log_path(default_db_path(env))),
         webhook_url=webhook,

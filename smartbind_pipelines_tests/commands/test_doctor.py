@@ -67,6 +67,16 @@ def test_secret_pasted_wrongly_fails(value, problem):
     assert value.strip() not in result.line()
 
 
+@pytest.mark.parametrize("raw, ok", [("three", False), ("0", False), ("2.5", False), (" 4 ", True), ("5", True),
+                                     ("", True)])
+def test_the_alert_threshold_is_named_with_its_bad_value(tmp_path, raw, ok):
+    env = {**good_env(tmp_path), "SMARTBIND_ALERT_AFTER_FAILURES": raw}
+    result = next(r for r in settings_checks(env) if r.name == "SMARTBIND_ALERT_AFTER_FAILURES")
+    assert result.ok is ok, result.line()
+    if not ok:
+        assert repr(raw) in result.detail and "3" in result.detail
+
+
 @pytest.mark.parametrize("url, problem", [
     ("api.bind.com.mx/api", "scheme"),
     ("ftp://api.bind.com.mx/api", "scheme"),
@@ -430,10 +440,12 @@ def test_unwritable_db_path(account, tmp_path):
 
 
 def test_a_malformed_answer_is_a_failed_line_not_a_traceback(account):
-    account.bind.admin.inject("custom", "/api/UserProfile", status=200, body=["not", "a", "profile"])
+    # served for both of the doctor's attempts (a malformed answer is retried like a 5xx)
+    account.bind.admin.inject("custom", "/api/UserProfile", count=2, status=200, body=["not", "a", "profile"])
     result = account.doctor()
     assert result.exit_code == 1
-    assert line(result.output, "Bind API key").startswith("✗ Bind API key: unexpected error: AttributeError")
+    assert line(result.output, "Bind API key").startswith("✗ Bind API key: Bind answered HTTP 200")
+    assert "not a user profile" in line(result.output, "Bind API key")
     assert line(result.output, "sync_invoices key UUID").startswith("✓")  # the rest still ran
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import datetime
 
 import dagster as dg
+
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -170,8 +172,32 @@ def test_resource_from_environment(tmp_path):
     bare = failure_alerts_resource_from_env({"SMARTBIND_DB_PATH": str(tmp_path / "processes.db")})
     assert (bare.webhook_url, bare.dagster_url, bare.alert_after_failures) == (None, None, 3)
 
-    with pytest.raises(ValueError, match="SMARTBIND_ALERT_AFTER_FAILURES"):
-        failure_alerts_resource_from_env({"SMARTBIND_ALERT_AFTER_FAILURES": "three"})
+
+
+@pytest.mark.parametrize("raw", ["three", "0", "-2", "2.5", "1" + "0" * 5000, "³"],
+                         ids=["word", "zero", "negative", "decimal", "5001-digits", "superscript"])
+def test_a_bad_alert_threshold_falls_back_to_the_default_with_a_warning(tmp_path, caplog, raw):
+    """Issue 14: a typo in SMARTBIND_ALERT_AFTER_FAILURES must not take the code location down."""
+    caplog.set_level(logging.WARNING)
+    resource = failure_alerts_resource_from_env({"SMARTBIND_DB_PATH": str(tmp_path / "processes.db"),
+                                                 "SMARTBIND_ALERT_AFTER_FAILURES": raw})
+    assert resource.alert_after_failures == 3
+    assert "SMARTBIND_ALERT_AFTER_FAILURES" in caplog.text and repr(raw[:20])[:-1] in caplog.text
+
+
+def test_the_code_location_loads_with_a_bad_alert_threshold(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SMARTBIND_ALERT_AFTER_FAILURES": "three", "SMARTBIND_DB_PATH": str(tmp_path / "p.db")}
+    script = ("from smartbind_pipelines.definitions import defs; "
+              "print(defs().resolve_sensor_def('run_failure_alerts').name)")
+    completed = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True,
+                               text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.strip().endswith("run_failure_alerts")
+    assert "SMARTBIND_ALERT_AFTER_FAILURES" in completed.stderr and "'three'" in completed.stderr
 
 
 def test_the_code_location_registers_the_sensor_running_by_default():

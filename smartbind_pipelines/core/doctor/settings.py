@@ -96,6 +96,20 @@ def check_db_path(env: Mapping[str, str]) -> CheckResult:
     return passed("SMARTBIND_DB_PATH", f"{path} ({origin}, will be created)")
 
 
+def check_alert_threshold(env: Mapping[str, str]) -> CheckResult:
+    """SMARTBIND_ALERT_AFTER_FAILURES: the code location loads with the default when it is unusable; say so."""
+    from smartbind_pipelines.core.failure_alerts import (
+        ALERT_AFTER_ENV, DEFAULT_ALERT_AFTER_FAILURES, parse_alert_after_failures,
+    )
+
+    threshold, problem = parse_alert_after_failures(env.get(ALERT_AFTER_ENV))
+    if problem:
+        return failed(ALERT_AFTER_ENV, problem, f"set {ALERT_AFTER_ENV} to a whole number such as "
+                                                f"{DEFAULT_ALERT_AFTER_FAILURES}, or unset it")
+    origin = "set" if (env.get(ALERT_AFTER_ENV) or "").strip() else "default"
+    return passed(ALERT_AFTER_ENV, f"alarm after {threshold} failed runs in a row ({origin})")
+
+
 def settings_checks(env: Mapping[str, str]) -> list[CheckResult]:
     """Every variable of DESIGN.md's table, present where required and well-formed."""
     return [
@@ -107,6 +121,7 @@ def settings_checks(env: Mapping[str, str]) -> list[CheckResult]:
         check_sheet_id_variable(env, "SMARTSHEET_INVOICES_SHEET_ID"),
         check_sheet_id_variable(env, "SMARTSHEET_INVENTORY_SHEET_ID"),
         check_db_path(env),
+        check_alert_threshold(env),
         check_secret(env, "SMARTBIND_ADMIN_TOKEN", "the admin REST API refuses to start without it; "
                                                     "e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"),
     ]
