@@ -14,6 +14,11 @@ the routes Bind documents as bare arrays: ProductsPriceAndInventory, Categories,
 route answers its object (``Invoices/{id}`` an object with ``ID``, ``UserProfile`` one with ``UserID`` or
 ``CompanyID``). An empty body, a 204, ``null`` or ``{"Message": ...}`` is never read as "no rows": that
 would end a sync with nothing read and move its watermark, or retire every row of a sheet.
+
+Paging is bounded by what Bind announced: a read follows at most ``ceil(count / 100) + PAGE_SLACK``
+pages (never more than ``max_pages``), then fails naming the count. ``get_all`` then compares the rows
+read with ``count`` (every page must announce the same one): a read that does not match is read again
+once, and fails if it still does not match, so rows that moved while being paged are never half-read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import random
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -35,6 +41,8 @@ from smartbind_pipelines.core.odata import all_of, datetime_literal, guid_litera
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # Bind answers at most 100 rows per page
+PAGE_SLACK = 2  # pages followed beyond what count announced (rows added while reading), then the read fails
+MAX_PAGES = 5_000  # a read never follows more pages than this (500,000 rows), whatever count says
 GUID_CHUNK = 25  # ids per "ID eq guid'…' or …" filter: keeps the URL far below server limits
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.ContentDecodingError)
@@ -69,12 +77,49 @@ class _NotAnAnswer(_Retryable):
         super().__init__(status, detail)
 
 
+@dataclass
+class _Tally:
+    """What one read announced and got, to check it against ``count``."""
+
+    top: int | None = None
+    skip: int = 0
+    pages: int = 0
+    rows: int = 0
+    counts: list[int] = field(default_factory=list)
+    paged: bool = True  # False for a bare array: nothing announced, nothing to check
+
+    @classmethod
+    def of(cls, params: dict | None) -> "_Tally":
+        params = params or {}
+        return cls(top=_int_param(params.get("$top")), skip=_int_param(params.get("$skip")) or 0)
+
+    def expected(self, count: int) -> int:
+        rows = max(0, count - self.skip)
+        return rows if self.top is None else min(rows, self.top)
+
+    def page_cap(self, max_pages: int) -> int:
+        if not self.counts:
+            return max_pages
+        return min(max_pages, -(-self.expected(max(self.counts)) // PAGE_SIZE) + PAGE_SLACK)
+
+    def mismatch(self) -> str | None:
+        if not self.paged or not self.counts:
+            return None
+        if len(set(self.counts)) > 1:
+            return (f"Bind's count changed while the pages were read ({' → '.join(map(str, dict.fromkeys(self.counts)))}); "
+                    f"{self.rows} rows read")
+        expected = self.expected(self.counts[0])
+        if self.rows != expected:
+            return f"read {self.rows} rows where Bind announced {expected} (count {self.counts[0]})"
+        return None
+
+
 class BindClient:
     """Bind ERP API client. ``base_url`` includes ``/api`` (e.g. ``https://api.bind.com.mx/api``)."""
 
     def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (5, 30),
                  max_attempts: int = 6, backoff_base: float = 0.5, backoff_max: float = 60,
-                 sleep=time.sleep):
+                 sleep=time.sleep, max_pages: int = MAX_PAGES):
         if not api_key:
             raise ValueError("Bind API key is empty: set BIND_API_KEY")
         if max_attempts < 1:
@@ -84,6 +129,7 @@ class BindClient:
         self._api_key = api_key
         self.timeout = timeout
         self.max_attempts = max_attempts
+        self.max_pages = max(1, int(max_pages))
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._sleep = sleep
@@ -98,27 +144,60 @@ class BindClient:
     # -- paging ---------------------------------------------------------------------------------
 
     def iter_pages(self, endpoint: str, params: dict | None = None) -> Iterator[list[dict]]:
-        """Yield each page's rows: follows ``nextLink`` verbatim, stops on a null link or a short page."""
+        """Yield each page's rows: follows ``nextLink`` verbatim, stops on a null link or a short page.
+        At most the pages ``count`` announced plus ``PAGE_SLACK``; when the pages are exhausted, rows
+        that do not match ``count`` raise BindApiError (``get_all`` reads once more first)."""
+        tally = _Tally.of(params)
+        yield from self._pages(endpoint, params, tally)
+        problem = tally.mismatch()
+        if problem:
+            raise BindApiError(f"GET {self._template(self._url(endpoint))}", 200, problem)
+
+    def get_all(self, endpoint: str, params: dict | None = None) -> list[dict]:
+        """Every row, every page; a read whose rows do not match ``count`` is read again once, then fails."""
+        problem = None
+        for attempt in (1, 2):
+            tally = _Tally.of(params)
+            rows = [row for page in self._pages(endpoint, params, tally) for row in page]
+            problem = tally.mismatch()
+            if problem is None:
+                return rows
+            if attempt == 1:
+                log.warning("Bind GET %s: %s; read again", self._template(self._url(endpoint)), problem)
+        raise BindApiError(f"GET {self._template(self._url(endpoint))}", 200,
+                           f"{problem}, on two reads in a row; nothing was used from them")
+
+    def _pages(self, endpoint: str, params: dict | None, tally: _Tally) -> Iterator[list[dict]]:
         url = self._url(endpoint, params)
         bare_ok = endpoint.strip("/").split("/")[0].lower() in _BARE_ARRAY_ROUTES
         seen: set[str] = set()
         while url:
             seen.add(url)
             payload = self._get_json(url, "a page", lambda answer: self._page_problem(answer, bare_ok))
+            tally.pages += 1
             if isinstance(payload, list):  # a few catalogs answer a bare array, not a page
+                tally.paged, tally.rows = False, len(payload)
                 yield payload
                 return
             rows = payload["value"]
+            tally.rows += len(rows)
+            if payload.get("count") is not None:
+                tally.counts.append(payload["count"])
             yield rows
             next_link = payload.get("nextLink")
             if not next_link or len(rows) < PAGE_SIZE:
                 return
             url = self._same_origin(next_link)
             if url in seen:  # a server bug must not turn into an endless loop
-                raise BindApiError(self._template(url), 200, "nextLink repeats a page already read")
-
-    def get_all(self, endpoint: str, params: dict | None = None) -> list[dict]:
-        return [row for page in self.iter_pages(endpoint, params) for row in page]
+                raise BindApiError(f"GET {self._template(url)}", 200, "nextLink repeats a page already read")
+            cap = tally.page_cap(self.max_pages)
+            if tally.pages >= cap:
+                announced = (f"Bind announced {max(tally.counts)} rows ({cap - PAGE_SLACK} pages)"
+                             if tally.counts and cap < self.max_pages else f"at most {self.max_pages} pages are read")
+                raise BindApiError(
+                    f"GET {self._template(url)}", 200,
+                    f"{announced}, but after {tally.pages} pages ({tally.rows} rows) the nextLink still points "
+                    "to another page; stopped, nothing was used from this read")
 
     # -- domain reads ---------------------------------------------------------------------------
 
@@ -310,6 +389,13 @@ class BindClient:
             return min(self.backoff_max, retry_after)
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter spreads concurrent clients
+
+
+def _int_param(value) -> int | None:
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _json_kind(value) -> str:

@@ -28,6 +28,7 @@ def good_env(tmp_path) -> dict[str, str]:
         "SMARTSHEET_INVOICES_SHEET_ID": "4956740131966852",
         "SMARTBIND_DB_PATH": str(tmp_path / "data" / "processes.db"),
         "SMARTBIND_ADMIN_TOKEN": "admin-token-0123456789abcdef",
+        "DAGSTER_PG_PASSWORD": "9f2c1e7a4b6d8e0f3a5c7b9d1e2f4a6c",
     }
 
 
@@ -75,6 +76,58 @@ def test_the_alert_threshold_is_named_with_its_bad_value(tmp_path, raw, ok):
     assert result.ok is ok, result.line()
     if not ok:
         assert repr(raw) in result.detail and "3" in result.detail
+
+
+SECRETS = ["BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD"]
+KEY = "k3yV4lue-0123456789abcdef"
+
+
+@pytest.mark.parametrize("name", SECRETS)
+@pytest.mark.parametrize("value", [f'"{KEY}"', f"'{KEY}'", f"' {KEY} '", f'"{KEY}', f"{KEY}'", f" '{KEY}' ",
+                                   f"`{KEY}`"],
+                         ids=["double", "single", "single-spaced", "open-double", "close-single", "spaces-around",
+                              "backticks"])
+def test_a_secret_pasted_with_quotes_fails_without_showing_it(tmp_path, name, value):
+    """Issue 14: BIND_API_KEY='"abc"' reaches Bind as "abc" with its quotes, and every call is a 401."""
+    env = {**good_env(tmp_path), name: value}
+    result = next(r for r in settings_checks(env) if r.name == name)
+    assert not result.ok, result.line()
+    assert "quote" in result.detail or "whitespace" in result.detail
+    assert KEY not in result.line() and KEY[:6] not in result.line()
+
+
+def _example_values() -> dict[str, str]:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    values = {}
+    for raw in example.read_text().splitlines():
+        line = raw.strip().lstrip("#").strip()
+        name, sep, value = line.partition("=")
+        if sep and name.isupper() and " " not in name:
+            values[name] = value
+    return values
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_the_example_files_values_never_pass_for_a_secret(tmp_path, name):
+    """Every secret .env.example fills in (DAGSTER_PG_PASSWORD=change-me) is refused, naming the variable."""
+    example = _example_values()
+    assert "DAGSTER_PG_PASSWORD" in example and all(name in example for name in SECRETS)
+    env = {**good_env(tmp_path), name: example[name]}
+    result = next(r for r in settings_checks(env) if r.name == name)
+    assert not result.ok, result.line()
+    if example[name]:
+        assert "placeholder" in result.detail and example[name] not in result.line()
+
+
+@pytest.mark.parametrize("placeholder", ["change-me", "CHANGEME", "changeme123", "your-api-key", "<token>", "xxxxxxxx",
+                                         "password", "secret", "TODO", "replace_me"])
+@pytest.mark.parametrize("name", SECRETS)
+def test_known_placeholders_are_refused(tmp_path, name, placeholder):
+    result = next(r for r in settings_checks({**good_env(tmp_path), name: placeholder}) if r.name == name)
+    assert not result.ok and "placeholder" in result.detail, result.line()
+    assert placeholder not in result.line()
 
 
 @pytest.mark.parametrize("url, problem", [

@@ -68,3 +68,16 @@ def test_one_non_page_is_retried_and_the_run_completes(empty_sync):
     assert result.success, failure_text(result)
     assert empty_sync.uuids() == [invoice["UUID"]]
     assert metadata(result, "bind_invoices")["bind_requests_by_endpoint"]["GET /Invoices"] == 2
+
+
+def test_a_next_link_that_never_ends_fails_the_run_after_the_announced_pages(empty_sync):
+    for minutes in range(150):  # two pages' worth
+        add(empty_sync, T0 - timedelta(minutes=200 - minutes))
+    empty_sync.bind.admin.inject("endless_next_link", INVOICES_LIST, method="GET", count=1000)
+    result = empty_sync.run(T0)
+    assert not result.success
+    message = failure_text(result)
+    assert "150 rows" in message and "nextLink" in message
+    assert empty_sync.rows() == [] and watermark(empty_sync) is None
+    # 2 pages announced + the slack, never the thousand links offered
+    assert sum(n for endpoint, n in empty_sync.bind.admin.counts().items() if "Invoices" in endpoint) == 4
