@@ -11,10 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DAGSTER_HOME=/opt/dagster/dagster_home
 
 WORKDIR /app
-# setup.py pins the Dagster family exactly (dagster 1.13.27 with dagster-postgres 0.29.27).
-COPY setup.py ./
+# setup.py pins the Dagster family exactly (dagster 1.13.27 with dagster-postgres 0.29.27); constraints.txt
+# pins everything else to the versions the tests ran (make install uses the same file).
+COPY setup.py constraints.txt ./
 COPY smartbind_pipelines ./smartbind_pipelines
-RUN pip install .
+RUN pip install -c constraints.txt .
 
 # The production instance and the gRPC workspace, where every Dagster process looks for them.
 COPY dagster.yaml /opt/dagster/dagster_home/dagster.yaml

@@ -1,5 +1,6 @@
 # smartbind: `make dev` and `make test` work from a fresh clone; nothing else needs installing by hand.
-PYTHON ?= python3
+# The tested Python is 3.11 (the Dockerfile's too): use it when installed.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -8,10 +9,11 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install dev test bench clean
 
-$(STAMP): setup.py
+# constraints.txt pins every dependency outside the Dagster family to what the tests ran (the image uses it too).
+$(STAMP): setup.py constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -3,7 +3,9 @@ what the process-level test runs. No Docker engine is needed: this reads the fil
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
+import sys
 
 import pytest
 import yaml
@@ -17,6 +19,7 @@ from smartbind_pipelines_tests.deploy.stack import (
     DOCKERFILE,
     ENV_EXAMPLE,
     PRODUCTION_INSTANCE,
+    REPO_ROOT,
     SERVICES,
 )
 
@@ -116,3 +119,81 @@ def test_image_holds_the_production_instance_and_workspace_where_the_commands_lo
     assert f"COPY {PRODUCTION_INSTANCE.name} {COMPOSE.dagster_home}/dagster.yaml" in dockerfile
     assert f"COPY {DOCKER_WORKSPACE.name} {COMPOSE.workspace}" in dockerfile
     assert f"mkdir -p {COMPOSE.data_dir}" in dockerfile  # the volume's mount point, owned by the app user
+
+
+# --- secrets per service, the tested Python, pinned dependencies (issue 14) ----------------------------------
+
+SECRETS = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
+           "SMARTBIND_ALERT_WEBHOOK_URL")
+CONSTRAINTS = REPO_ROOT / "constraints.txt"
+MAKEFILE = REPO_ROOT / "Makefile"
+SETUP = REPO_ROOT / "setup.py"
+DAGSTER_FAMILY = re.compile(r"^dagster($|-)")
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0]).lower()
+
+
+def test_no_service_is_handed_the_whole_env_file(compose):
+    for name, service in compose["services"].items():
+        assert "env_file" not in service, f"{name} would get every secret of .env"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_each_service_gets_only_the_variables_and_secrets_it_needs(compose, name):
+    environment = {key: str(value) for key, value in (compose["services"][name].get("environment") or {}).items()}
+    needed = set(SERVICES[name].env) | set(SERVICES[name].optional_env)
+    assert set(environment) - needed == set(), f"{name} is given variables it does not use"
+    for secret in SECRETS:
+        assert (secret in environment) == (secret in needed), f"{name}: {secret}"
+    # Everything not fixed by compose comes from .env under its own name, by interpolation.
+    placed = COMPOSE.placed_env()
+    for variable, value in environment.items():
+        if variable not in placed:
+            assert re.fullmatch(rf"\$\{{{variable}(:?[-?][^}}]*)?\}}", value), f"{name}: {variable}={value}"
+
+
+def test_the_ui_and_the_daemon_hold_no_pipeline_secret(compose):
+    for name in ("webserver", "daemon"):
+        environment = set(compose["services"][name].get("environment") or {})
+        assert environment & {"BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN",
+                              "SMARTBIND_ALERT_WEBHOOK_URL"} == set(), name
+
+
+def test_the_image_runs_the_python_the_tests_run():
+    dockerfile = DOCKERFILE.read_text()
+    (base,) = re.findall(r"^FROM\s+(\S+)", dockerfile, re.MULTILINE)
+    arguments = dict(re.findall(r"^ARG\s+(\w+)=(\S+)", dockerfile, re.MULTILINE))
+    base = re.sub(r"\$\{(\w+)\}", lambda match: arguments[match.group(1)], base)  # the default build
+    tested = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert re.fullmatch(rf"python:{re.escape(tested)}(\.\d+)?-[\w.-]+", base), (base, tested)
+    assert tested == "3.11"  # the version CI and `make test` run (Makefile prefers python3.11)
+
+
+def test_constraints_pin_every_installed_dependency_outside_the_dagster_family():
+    pins = {}
+    for line in CONSTRAINTS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned exactly: {line}"
+            pins[_name(name)] = version.strip()
+    assert not [name for name in pins if DAGSTER_FAMILY.match(name)], "the Dagster family is pinned in setup.py"
+    installed = {_name(dist.metadata["Name"]): dist.version for dist in importlib.metadata.distributions()}
+    # What setup.py asks for directly, and the tests' own tools, are pinned...
+    direct = re.findall(r'"([A-Za-z][A-Za-z0-9_.-]*)(?:==|>=|<=|~=|!=|<|>)\d', SETUP.read_text())
+    for name in {_name(requirement) for requirement in direct} - {"python"}:
+        if not DAGSTER_FAMILY.match(name):
+            assert name in pins, f"{name} is not in constraints.txt"
+    # ...and every pin is what this environment, the tested one, runs.
+    for name, version in pins.items():
+        assert installed.get(name) == version, f"{name}: constraints.txt {version}, installed {installed.get(name)}"
+
+
+def test_the_image_and_make_install_use_the_same_constraints():
+    dockerfile = DOCKERFILE.read_text()
+    assert re.search(r"^COPY [^\n]*\bconstraints\.txt\b", dockerfile, re.MULTILINE)
+    assert re.search(r"pip install [^\n]*-c constraints\.txt[^\n]* \.(\s|$)", dockerfile), "the image ignores them"
+    makefile = MAKEFILE.read_text()
+    assert re.search(r"^\$\(STAMP\):.*\bconstraints\.txt\b", makefile, re.MULTILINE), "a new pin must reinstall"
+    assert re.search(r"pip install [^\n]*-c constraints\.txt[^\n]*-e '\.\[dev\]'", makefile)
