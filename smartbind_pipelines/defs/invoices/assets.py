@@ -3,7 +3,6 @@
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
 import time
-from datetime import timedelta
 
 import dagster as dg
 
@@ -17,7 +16,7 @@ from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
 from .config import InvoiceWindowConfig, SheetWriteConfig
-from .drafts import drafts_to_follow, followable, unique_by_id
+from .drafts import bind_ids, drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
 from .read import InvoiceRead
 from .stored import READS_IO_MANAGER, prune_reads, superseded_by
@@ -54,7 +53,7 @@ def bind_invoices(
     client = bind.client()
     try:
         in_window = client.invoices(window.start, window.end)
-        seen = {str(invoice.get("ID")) for invoice in in_window}
+        seen = bind_ids(in_window)
         followed = [bind_id for bind_id in followable(state.pending_draft_ids) if bind_id not in seen]
         refreshed = client.invoices_by_ids(followed) if followed else []
     except BindApiError as exc:
@@ -64,10 +63,15 @@ def bind_invoices(
 
     invoices = unique_by_id([*in_window, *refreshed])
     batch = invoice_batch(invoices, labels)
-    pending = drafts_to_follow(invoices, created_after=now - timedelta(days=config.draft_follow_days))
-    stamped = [bind_id for bind_id in followed if bind_id not in pending]
+    pending = drafts_to_follow(invoices)  # followed until stamped or deleted, however old
+    returned = bind_ids(refreshed)
+    stamped = [bind_id for bind_id in followed if bind_id in returned and bind_id not in pending]
+    gone = [bind_id for bind_id in followed if bind_id not in returned]
     if stamped:
         context.log.info("%d draft(s) followed since an earlier run are now stamped", len(stamped))
+    if gone:
+        context.log.info("%d followed draft(s) are no longer in Bind (deleted), no longer followed: %s",
+                         len(gone), ", ".join(gone[:20]))
 
     pruned = prune_reads(context.instance, keep_run_id=context.run.run_id, legacy_paths=(INVOICES.source_asset,))
     if pruned:

@@ -42,10 +42,6 @@ class InvoiceWindowConfig(dg.Config):
         default={str(code): label for code, label in DEFAULT_STATUS_LABELS.items()},
         description="Bind Status code -> Estado written to the sheet.",
     )
-    draft_follow_days: int = Field(
-        default=RECONCILE_DAYS_DEFAULT,
-        description="Drafts seen without UUID are re-read by id on each run until stamped, for this many days.",
-    )
 
     def window(self, now: datetime, watermark: datetime | None) -> SyncWindow:
         start = parse_window_bound(self.window_start, field="window_start", is_end=False) if self.window_start else None

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.odata import is_guid
 
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
@@ -17,35 +15,36 @@ def is_unstamped(invoice: Mapping[str, Any]) -> bool:
     return not uuid or str(uuid).strip().lower() in ("", _NIL_UUID)
 
 
-def drafts_to_follow(invoices: Iterable[Mapping[str, Any]], *, created_after: datetime) -> list[str]:
-    """Bind ids of unstamped invoices created after ``created_after`` (older drafts are let go).
+def drafts_to_follow(invoices: Iterable[Any]) -> list[str]:
+    """Bind ids of the unstamped invoices among ``invoices``, to re-read by id on the next run.
 
-    A draft whose date cannot be read is kept: following it costs one id in a filter, losing it an
-    invoice.
+    There is no age limit: a draft is followed until Bind stamps it (then it is written) or no longer
+    returns it (deleted). Bind's ``Date`` is the creation date, so a draft stamped weeks later is outside
+    every window and every reconcile; following it costs one id in a by-id filter per run.
+    Items that are not invoice objects are left to ``invoice_batch``, which skips them with the reason.
     """
-    follow = []
-    for invoice in invoices:
-        if not is_unstamped(invoice) or not invoice.get("ID"):
-            continue
-        try:
-            created = parse_bind_datetime(str(invoice.get("Date")))
-        except ValueError:
-            created = None
-        if created is None or created >= to_cdmx(created_after):
-            follow.append(str(invoice["ID"]))
-    return sorted(set(follow))
+    return sorted({str(invoice["ID"]) for invoice in invoices
+                   if isinstance(invoice, Mapping) and is_unstamped(invoice) and invoice.get("ID")})
 
 
-def unique_by_id(invoices: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Invoices once each, by Bind id, the last copy winning (the by-id re-read is the newest)."""
+def bind_ids(invoices: Iterable[Any]) -> set[str]:
+    """The Bind ids of the invoice objects among ``invoices``."""
+    return {str(invoice.get("ID")) for invoice in invoices if isinstance(invoice, Mapping) and invoice.get("ID")}
+
+
+def unique_by_id(invoices: Iterable[Any]) -> list[Any]:
+    """Invoices once each, by Bind id, the last copy winning (the by-id re-read is the newest).
+
+    Items without an id, and items that are not objects, are kept as they are for ``invoice_batch``.
+    """
     by_id: dict[str, dict[str, Any]] = {}
     anonymous = []
     for invoice in invoices:
-        if invoice.get("ID"):
+        if isinstance(invoice, Mapping) and invoice.get("ID"):
             by_id.pop(str(invoice["ID"]), None)
             by_id[str(invoice["ID"])] = dict(invoice)
         else:
-            anonymous.append(dict(invoice))
+            anonymous.append(dict(invoice) if isinstance(invoice, Mapping) else invoice)
     return [*by_id.values(), *anonymous]
 
 

@@ -4,7 +4,8 @@
 run raises before materializing, so it records nothing and the next run starts from the old mark.
 ``pending_draft_ids`` are Bind invoices seen without a UUID (unstamped drafts). Bind's ``Date`` is the
 creation date and never changes, so a draft stamped later would fall behind the window; each run
-re-reads these ids until they are stamped, deleted or older than ``draft_follow_days``.
+re-reads these ids until they are stamped or deleted, however long that takes (no age limit: the
+reconcile reads 35 days back, so a draft given up on would never reach the sheet).
 
 Every writing run carries both forward, so the newest materialization holds the current state; the
 watermark is still taken as the maximum over recent ones so a late-finishing backfill cannot pull it

@@ -51,14 +51,15 @@ def test_unstamped_means_null_empty_or_all_zero_uuid():
     assert not is_unstamped({"UUID": "65491c47-0000-4000-8000-000000000001"})
 
 
-def test_drafts_are_followed_until_too_old():
+def test_every_unstamped_draft_is_followed_however_old():
     invoices = [
         {"ID": "new-draft", "UUID": None, "Date": "2026-03-10T11:00:00"},
-        {"ID": "old-draft", "UUID": None, "Date": "2026-01-01T11:00:00"},
+        {"ID": "old-draft", "UUID": None, "Date": "2025-01-01T11:00:00"},
         {"ID": "stamped", "UUID": "65491c47-0000-4000-8000-000000000001", "Date": "2026-03-10T11:00:00"},
         {"ID": "undated-draft", "UUID": None, "Date": "not a date"},
+        "not an invoice object",
     ]
-    assert drafts_to_follow(invoices, created_after=T - timedelta(days=35)) == ["new-draft", "undated-draft"]
+    assert drafts_to_follow(invoices) == ["new-draft", "old-draft", "undated-draft"]
 
 
 def test_unique_by_id_keeps_the_last_copy():
