@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,13 @@ import pytest
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
+
+
+# Sheet settle bounds (core/sheets/settle.py): after a lost add answer, tests wait a short quiet period,
+# not production's 60 s. Tests that reproduce a slow save set their own.
+os.environ.setdefault("SMARTBIND_SHEET_SETTLE_QUIET_SECONDS", "0.3")
+os.environ.setdefault("SMARTBIND_SHEET_SETTLE_MAX_SECONDS", "30")
+os.environ.setdefault("SMARTBIND_SHEET_SETTLE_POLL_SECONDS", "0.05")
 
 
 @dataclass

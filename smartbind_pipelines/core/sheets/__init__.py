@@ -2,11 +2,13 @@
 
 from smartbind_pipelines.core.sheets.errors import (
     MissingColumnError, SheetApiError, SheetCapacityError, SheetIndexError, SheetSyncError, SheetTransportError,
+    SheetUnsettledError,
 )
 from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.mapping import (
     MAX_CELL_CHARS, ColumnSpec, SheetMapping, StalePolicy, cell_value, comparable, sheet_columns,
 )
+from smartbind_pipelines.core.sheets.settle import SettleBounds, WriteJournal, wait_until_settled
 from smartbind_pipelines.core.sheets.plan import ExistingRow, RowUpdate, UpsertPlan, columns_to_read, plan_upsert
 from smartbind_pipelines.core.sheets.sync import (
     MAX_CELLS, MAX_ROWS, RowFailure, UpsertResult, column_type_problems, sync_sheet,
@@ -15,7 +17,7 @@ from smartbind_pipelines.core.sheets.sync import (
 __all__ = [
     "BatchOutcome", "ColumnSpec", "ExistingRow", "FixedBackoff", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_ROWS",
     "MissingColumnError", "RowFailure", "RowUpdate", "SheetApiError", "SheetCapacityError", "SheetGateway",
-    "SheetIndexError", "SheetInfo", "SheetMapping", "SheetSyncError", "SheetTransportError", "StalePolicy", "UpsertPlan",
+    "SheetIndexError", "SheetInfo", "SheetMapping", "SettleBounds", "SheetSyncError", "SheetTransportError", "SheetUnsettledError", "WriteJournal", "StalePolicy", "UpsertPlan",
     "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert", "sheet_columns",
-    "sync_sheet",
+    "sync_sheet", "wait_until_settled",
 ]

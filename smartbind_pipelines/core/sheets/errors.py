@@ -40,6 +40,21 @@ class SheetIndexError(SheetSyncError):
                          f"The next run reads it again.")
 
 
+class SheetUnsettledError(SheetSyncError):
+    """The sheet kept changing for the whole settle bound after a lost add answer (or an earlier run's
+    batch still in flight): nothing was sent again, since a batch still being saved would land twice."""
+
+    def __init__(self, sheet: str, reason: str, changes: int, bounds):
+        self.sheet = sheet
+        self.reason = reason
+        self.changes = changes
+        super().__init__(
+            f"sheet {sheet} did not settle: after {reason}, its version changed {changes} time(s) in "
+            f"{bounds.max_wait_seconds:g} s and was never still for {bounds.quiet_seconds:g} s; nothing was "
+            f"sent again (a batch still being saved would land twice). The next run waits for the sheet to "
+            f"settle and adds only the rows still missing.")
+
+
 class SheetApiError(SheetSyncError):
     """Smartsheet refused a request (its errorCode says so): the request was not applied."""
 

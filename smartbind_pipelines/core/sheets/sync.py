@@ -2,7 +2,9 @@
 
 Read (columns, then the key index with only the compared columns), plan (pure), check capacity,
 then write serially: adds, updates, deletes, each in batches of at most 500 rows. A lost answer to an
-add never duplicates rows: the key index is re-read and the adds re-planned before sending again.
+add never duplicates rows: nothing is sent again until the sheet has settled (see ``settle``), then the
+key index is re-read and only the rows still missing are sent. With a ``WriteJournal``, an add batch an
+earlier (killed) run left in flight is waited for the same way before planning.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from smartbind_pipelines.core.sheets.errors import (
 from smartbind_pipelines.core.sheets.gateway import MAX_BATCH, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.mapping import SheetMapping, StalePolicy
 from smartbind_pipelines.core.sheets.plan import RowUpdate, UpsertPlan, columns_to_read, plan_upsert
+from smartbind_pipelines.core.sheets.settle import SettleBounds, WriteJournal, wait_until_settled
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +115,24 @@ def _delete_changes(row_ids: Sequence[int]) -> list[dict]:
 
 def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str, Any]], mapping: SheetMapping,
                *, stale: StalePolicy | None = None, dry_run: bool = False,
-               batch_size: int = MAX_BATCH) -> UpsertResult:
+               batch_size: int = MAX_BATCH, settle: SettleBounds | None = None,
+               journal: WriteJournal | None = None) -> UpsertResult:
     """Upsert ``records`` (cells by column title) into ``sheet_id``, keyed on ``mapping.key``.
 
     Raises MissingColumnError or SheetCapacityError before writing anything; SheetApiError /
     SheetTransportError when a whole request keeps failing (``partial_result`` tells what was written).
     Per-row refusals do not raise: they are in ``result.failed`` and the other rows are written.
+
+    ``settle`` bounds the wait for the sheet to settle after a lost add answer (default: from the
+    environment, ``SettleBounds.from_env``); ``SheetUnsettledError`` when it never does, with nothing
+    sent again. ``journal`` records add batches in flight, so that a later run waits for one this run
+    could not see answered (killed, or unsettled) before it plans.
     """
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, not {batch_size}")
+    settle = settle if settle is not None else SettleBounds.from_env()
     counts_before = collections.Counter(gateway.request_counts)
+    early_warnings = _settle_earlier_batches(gateway, sheet_id, settle, journal, dry_run)
     columns = gateway.sheet_columns(sheet_id)
     wanted = [*mapping.titles, *(stale.titles() if stale else ())]
     missing = [title for title in dict.fromkeys(wanted) if title not in columns]
@@ -130,7 +141,7 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
     existing, info = gateway.read_rows(sheet_id, columns_to_read(mapping, records, stale), columns=columns)
     plan = plan_upsert(records, existing, mapping, stale=stale)
 
-    warnings = [*column_type_problems(mapping, columns), *_plan_warnings(plan, mapping)]
+    warnings = [*early_warnings, *column_type_problems(mapping, columns), *_plan_warnings(plan, mapping)]
     failed = [RowFailure(key, None, message) for key, message in plan.invalid_records]
     failed += [RowFailure((), None, f"record #{position} has an empty key ({'/'.join(mapping.key)})")
                for position in plan.records_without_key]
@@ -147,7 +158,8 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
         raise SheetCapacityError(refusal)
     else:
         try:
-            _write(gateway, sheet_id, plan, mapping, columns, batch_size, result)
+            _write(gateway, sheet_id, plan, mapping, columns, batch_size, result,
+                   _Settling(settle, journal))
         except SheetSyncError as exc:
             result.requests = gateway.request_counts - counts_before
             exc.partial_result = result
@@ -158,9 +170,34 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
     return result
 
 
+@dataclass
+class _Settling:
+    bounds: SettleBounds
+    journal: WriteJournal | None
+
+
+def _settle_earlier_batches(gateway: SheetGateway, sheet_id: int, bounds: SettleBounds,
+                            journal: WriteJournal | None, dry_run: bool) -> list[str]:
+    """Wait for add batches an earlier run left in flight (no answer recorded) before reading the index."""
+    if journal is None:
+        return []
+    pending = journal.open_entries(sheet_id, bounds.journal_horizon_seconds)
+    if not pending:
+        return []
+    rows = sum(entry.rows for entry in pending)
+    what = (f"{len(pending)} add batch(es) of {rows} row(s) sent by an earlier run "
+            f"({', '.join(sorted({entry.owner for entry in pending}))}) with no answer recorded")
+    if dry_run:
+        return [f"{what}: they may still be landing, so this plan may count them as adds"]
+    log.warning("sheet %s: %s; waiting for the sheet to settle before planning", sheet_id, what)
+    wait_until_settled(lambda: gateway.sheet_version(sheet_id), str(sheet_id), bounds, reason=what)
+    journal.clear(*(entry.entry_id for entry in pending))
+    return [f"{what}: waited for the sheet to settle before planning"]
+
+
 def _write(gateway: SheetGateway, sheet_id: int, plan: UpsertPlan, mapping: SheetMapping,
-           columns: dict[str, dict], batch_size: int, result: UpsertResult) -> None:
-    _add(gateway, sheet_id, plan.adds, mapping, columns, batch_size, result)
+           columns: dict[str, dict], batch_size: int, result: UpsertResult, settling: _Settling) -> None:
+    _add(gateway, sheet_id, plan.adds, mapping, columns, batch_size, result, settling)
 
     for start in range(0, len(plan.updates), batch_size):
         batch = plan.updates[start:start + batch_size]
@@ -179,25 +216,39 @@ def _write(gateway: SheetGateway, sheet_id: int, plan: UpsertPlan, mapping: Shee
 
 
 def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mapping: SheetMapping,
-         columns: dict[str, dict], batch_size: int, result: UpsertResult) -> None:
+         columns: dict[str, dict], batch_size: int, result: UpsertResult, settling: _Settling) -> None:
     remaining = list(adds)
     lost_answers = 0
+    journal = settling.journal
     while remaining:
         batch = remaining[:batch_size]
+        entry = journal.record(sheet_id, len(batch)) if journal else None
         try:
             outcome = gateway.add_rows(sheet_id, batch, columns)
         except SheetTransportError as exc:
             lost_answers += 1
             if lost_answers > MAX_REPLANS:
-                raise
-            # the POST may have been applied: only rows whose key is still absent are sent again
-            result.warnings.append(f"{exc}; re-reading the key index before adding again")
+                raise  # the journal entry stays: the next run waits for this batch before planning
+            # The POST may have been applied, or may still be being saved: nothing is sent again until
+            # the sheet has settled; only then do absent keys mean "not applied".
+            result.warnings.append(f"{exc}; waiting for the sheet to settle, then re-reading the key index "
+                                   f"before adding again")
+            wait_until_settled(lambda: gateway.sheet_version(sheet_id), str(sheet_id), settling.bounds,
+                               reason=f"a lost answer to an add of {len(batch)} row(s)")
             existing, _ = gateway.read_rows(sheet_id, mapping.key, columns=columns)
+            if journal:
+                journal.clear(entry)
             present = {mapping.key_of(row.cells) for row in existing}
             landed = sum(1 for cells in batch if mapping.key_of(cells) in present)
             result.inserted += landed
             remaining = [cells for cells in remaining if mapping.key_of(cells) not in present]
             continue
+        except SheetSyncError:
+            if journal:
+                journal.clear(entry)  # Smartsheet answered: the request was not applied
+            raise
+        if journal:
+            journal.clear(entry)
         for index, code, message in outcome.failures:
             result.failed.append(RowFailure(mapping.key_of(batch[index]) or (), code, message))
         result.inserted += len(batch) - len(outcome.failures)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from smartbind_pipelines.core.sheets.settle import JOURNAL_FILE
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.sync.process import SyncProcess
 
@@ -15,6 +17,7 @@ from smartbind_pipelines.defs.sync.process import SyncProcess
 class SheetTarget:
     sheet_id: int
     sheet_name: str
+    journal_path: str | None = None  # in-flight add batches (core/sheets/settle.py), beside ProcessConfig
 
     @property
     def label(self) -> str:
@@ -37,4 +40,5 @@ def resolve_sheet(process_config: ProcessConfigResource, process: SyncProcess) -
             ),
             allow_retries=False,
         )
-    return SheetTarget(sheet_id, config.smartsheet_sheet_name)
+    return SheetTarget(sheet_id, config.smartsheet_sheet_name, journal_path=str(
+        Path(process_config.db_path).resolve().parent / JOURNAL_FILE))

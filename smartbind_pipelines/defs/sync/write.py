@@ -10,11 +10,15 @@ import dagster as dg
 
 from smartbind_pipelines.core.sheets import (
     MissingColumnError,
+    SettleBounds,
     SheetCapacityError,
+    SheetIndexError,
     SheetMapping,
     SheetSyncError,
+    SheetUnsettledError,
     StalePolicy,
     UpsertResult,
+    WriteJournal,
     sync_sheet,
 )
 from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
@@ -25,29 +29,47 @@ def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]],
                 stale: StalePolicy | None = None, dry_run: bool = False, next_run: str) -> UpsertResult:
     """``sync_sheet``, with its refusals turned into run failures an operator can act on.
 
-    ``next_run`` says what the next run does about a request Smartsheet kept refusing.
+    ``next_run`` says what the next run does about a request Smartsheet kept refusing. Add batches in
+    flight are journaled beside the ProcessConfig file (``target.journal_path``), so a run started after
+    a killed one waits for the killed run's batch to land before it plans; the settle bounds come from
+    SMARTBIND_SHEET_SETTLE_* (core/sheets/settle.py).
     """
     try:
-        return sync_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run)
+        settle = SettleBounds.from_env()
+    except ValueError as exc:
+        raise dg.Failure(description=f"invalid settle bounds: {exc}", allow_retries=False) from exc
+    journal = WriteJournal(target.journal_path) if target.journal_path else None
+    try:
+        return sync_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run,
+                          settle=settle, journal=journal)
     except (MissingColumnError, SheetCapacityError) as exc:
         # Nothing was written; retrying cannot help until someone fixes the sheet.
         raise dg.Failure(
             description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
         ) from exc
+    except (SheetUnsettledError, SheetIndexError) as exc:
+        # Nothing was sent again / nothing was written: the next run reads and plans afresh.
+        raise dg.Failure(
+            description=f"sheet {target.label}: {exc} Written before that: {_written(exc.partial_result)}.",
+            metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
+        ) from exc
     except SheetSyncError as exc:
-        partial = exc.partial_result
-        written = "nothing"
-        if partial:
-            written = f"inserted {partial.inserted}, updated {partial.updated}"
-            if partial.deleted:
-                written += f", deleted {partial.deleted}"
         raise dg.Failure(
             description=(
                 f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
-                f"{written}. {next_run}"
+                f"{_written(exc.partial_result)}. {next_run}"
             ),
             metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
         ) from exc
+
+
+def _written(partial: UpsertResult | None) -> str:
+    if not partial:
+        return "nothing"
+    written = f"inserted {partial.inserted}, updated {partial.updated}"
+    if partial.deleted:
+        written += f", deleted {partial.deleted}"
+    return written
 
 
 def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapping, *, started: float,
