@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-SECRET_VARIABLES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN")
+SECRET_VARIABLES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
+                    "SMARTBIND_ALERT_WEBHOOK_URL")
 
 
 @dataclass(frozen=True)
@@ -43,4 +44,5 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def env_secrets(env: Mapping[str, str]) -> list[str]:
     values = [env.get(name, "") for name in SECRET_VARIABLES]
-    return [v for v in values + [v.strip() for v in values] if v]
+    # Also the value inside quotes a pasted key may carry, so redaction catches it either way.
+    return [v for v in values + [v.strip() for v in values] + [v.strip().strip("\"'`").strip() for v in values] if v]

@@ -40,14 +40,50 @@ def check_api_base(env: Mapping[str, str], variable: str, default: str, required
     return passed(variable, f"{value} ({origin})")
 
 
-def check_secret(env: Mapping[str, str], variable: str, purpose: str) -> CheckResult:
+_QUOTES = "\"'`"
+# Letters of values that are only ever placeholders (.env.example's DAGSTER_PG_PASSWORD=change-me, and the
+# usual suspects); compared with everything but the letters removed, lower-cased.
+_PLACEHOLDERS = frozenset({
+    "changeme", "changethis", "changeit", "replaceme", "placeholder", "example", "sample", "dummy", "fake",
+    "secret", "password", "passwd", "token", "apikey", "key", "todo", "fixme", "tbd", "none", "null", "test",
+    "yourapikey", "yourtoken", "yourkey", "yoursecret", "yourpassword",
+})
+
+
+def is_placeholder(value: str) -> bool:
+    """A value nobody would use for real: .env.example's ``change-me``, ``<token>``, ``xxxxxx``, ``your-api-key``."""
+    text = value.strip().strip(_QUOTES).strip().lower()
+    if not text:
+        return False
+    if text.startswith("<") and text.endswith(">"):
+        return True
+    if set(text) <= set("x*.-_#"):
+        return True
+    letters = "".join(char for char in text if "a" <= char <= "z")
+    return (letters in _PLACEHOLDERS or letters.startswith(("changeme", "replaceme"))
+            or text.startswith(("your-", "your_", "change-me", "change_me")))
+
+
+def check_secret(env: Mapping[str, str], variable: str, purpose: str, *, required: bool = True) -> CheckResult:
     """A secret is set and looks like a bare token; only its length is ever shown."""
     value = env.get(variable, "")
     if not value.strip():
+        if not required:
+            return passed(variable, f"not set in this environment ({purpose})")
         return failed(variable, "not set", f"export {variable}=… ({purpose})")
-    if value != value.strip():
+    stripped = value.strip()
+    if stripped[0] in _QUOTES or stripped[-1] in _QUOTES:
+        # BIND_API_KEY='"abc"' (or a .env line with quotes docker compose keeps) sends the quotes too.
+        return failed(variable, f"set ({len(value)} characters) but starts or ends with a quote character; "
+                                "the quotes would be sent as part of the value",
+                      f"set {variable} to the bare value, without quotes")
+    if value != stripped:
         return failed(variable, f"set ({len(value)} characters) but has leading/trailing whitespace",
                       f"re-export {variable} without spaces or newlines")
+    if is_placeholder(value):
+        return failed(variable, f"set ({len(value)} characters) but is a known placeholder value, not the real one",
+                      f"put the real value in {variable} (where you choose it, a long random one: "
+                      "`openssl rand -hex 24`)")
     if value.lower().startswith("bearer "):
         return failed(variable, f"set ({len(value)} characters) but starts with 'Bearer '",
                       f"set {variable} to the bare token; the 'Bearer ' prefix is added by smartbind")
@@ -124,4 +160,7 @@ def settings_checks(env: Mapping[str, str]) -> list[CheckResult]:
         check_alert_threshold(env),
         check_secret(env, "SMARTBIND_ADMIN_TOKEN", "the admin REST API refuses to start without it; "
                                                     "e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"),
+        # Dagster's database password: only the services that open Dagster's storage receive it.
+        check_secret(env, "DAGSTER_PG_PASSWORD", "needed only where Dagster's PostgreSQL storage is used",
+                     required=False),
     ]
