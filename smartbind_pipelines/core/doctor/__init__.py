@@ -105,13 +105,17 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
 
 
 def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, list[CheckResult]]:
-    from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
+    from smartbind_pipelines.core.process_config import (
+        ProcessConfigStore, ProcessConfigUnavailable, default_db_path,
+    )
 
     if not db_ok:
         return [], [_not_checked("ProcessConfig", "SMARTBIND_DB_PATH is not usable")]
     try:
         store = ProcessConfigStore(default_db_path(env), env=env)
         configs = store.list()
+    except ProcessConfigUnavailable as exc:  # already one line naming the file, the problem and the remedy
+        return [], [failed("ProcessConfig", str(exc), "fix the file as said, then run `smartbind doctor` again")]
     except Exception as exc:  # noqa: BLE001 - a corrupt file must be reported, not crash the doctor
         return [], [failed("ProcessConfig", f"cannot read {default_db_path(env)}: {exc}",
                            "restore the file from a backup, or move it away to start from the defaults")]
