@@ -305,3 +305,25 @@ def test_a_key_index_that_stays_partial_fails_before_writing(smartsheet_emulator
     assert "nothing was written" in str(caught.value)
     assert writes(smartsheet_emulator.admin.counts()) == {}
     assert gateway.sheet_version(sheet_id) == version and len(sheet_rows(smartsheet_emulator, sheet_id)) == 250
+
+
+def test_retiring_more_than_half_the_sheet_writes_nothing_unless_allowed(smartsheet_emulator, gateway):
+    from smartbind_pipelines.core.sheets import MassRetireError
+
+    mapping = SheetMapping(key=("ID Producto", "Almacén"), columns=(
+        ColumnSpec("ID Producto"), ColumnSpec("Almacén"), ColumnSpec("Existencias", "number")))
+    sheet = gateway.create_sheet("Inventario", mapping)["id"]
+    stock = [{"ID Producto": f"p{n}", "Almacén": "Central", "Existencias": n + 1} for n in range(10)]
+    sync_sheet(gateway, sheet, stock, mapping)
+    zero = StalePolicy("zero", {"Existencias": 0}, scope={"Almacén": {"Central"}})
+    version = gateway.sheet_version(sheet)
+    smartsheet_emulator.admin.reset_requests()
+    with pytest.raises(MassRetireError) as caught:
+        sync_sheet(gateway, sheet, stock[:4] + [{"ID Producto": "new", "Almacén": "Central", "Existencias": 1}],
+                   mapping, stale=zero)
+    assert caught.value.would_retire == 6 and "6 of its 10 rows" in str(caught.value)
+    assert writes(smartsheet_emulator.admin.counts()) == {} and gateway.sheet_version(sheet) == version
+    planned = sync_sheet(gateway, sheet, stock[:4], mapping, stale=zero, dry_run=True)
+    assert any("6 of its 10 rows" in note for note in planned.warnings)
+    allowed = sync_sheet(gateway, sheet, stock[:4], mapping, stale=zero, allow_mass_retire=True)
+    assert allowed.updated == 6

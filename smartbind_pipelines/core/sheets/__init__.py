@@ -1,7 +1,7 @@
 """The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, sync."""
 
 from smartbind_pipelines.core.sheets.errors import (
-    MissingColumnError, SheetApiError, SheetCapacityError, SheetIndexError, SheetSyncError, SheetTransportError,
+    MassRetireError, MissingColumnError, SheetApiError, SheetCapacityError, SheetIndexError, SheetSyncError, SheetTransportError,
     SheetUnsettledError,
 )
 from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
@@ -15,7 +15,7 @@ from smartbind_pipelines.core.sheets.sync import (
 )
 
 __all__ = [
-    "BatchOutcome", "ColumnSpec", "ExistingRow", "FixedBackoff", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_ROWS",
+    "BatchOutcome", "MassRetireError", "ColumnSpec", "ExistingRow", "FixedBackoff", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_ROWS",
     "MissingColumnError", "RowFailure", "RowUpdate", "SheetApiError", "SheetCapacityError", "SheetGateway",
     "SheetIndexError", "SheetInfo", "SheetMapping", "SettleBounds", "SheetSyncError", "SheetTransportError", "SheetUnsettledError", "WriteJournal", "StalePolicy", "UpsertPlan",
     "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert", "sheet_columns",

@@ -55,6 +55,24 @@ class SheetUnsettledError(SheetSyncError):
             f"settle and adds only the rows still missing.")
 
 
+class MassRetireError(SheetSyncError):
+    """The sync would retire (zero or delete, by its stale policy) more than the allowed share of the
+    sheet's rows: nothing was written. An answer from the source that lost most of its rows (an empty
+    page read as "no stock") must not wipe a sheet; an operator who knows it is real says so."""
+
+    def __init__(self, sheet: str, would_retire: int, sheet_rows: int, max_share: float, action: str,
+                 override: str = "allow_mass_retire=True"):
+        self.sheet = sheet
+        self.would_retire = would_retire
+        self.sheet_rows = sheet_rows
+        self.max_share = max_share
+        verb = "delete" if action == "delete" else "zero"
+        super().__init__(
+            f"sheet {sheet}: this run would {verb} {would_retire:,} of its {sheet_rows:,} rows "
+            f"({would_retire / sheet_rows:.0%}), more than the {max_share:.0%} one run may retire; nothing was "
+            f"written. If the source really lost those rows, launch the run again with {override}.")
+
+
 class SheetApiError(SheetSyncError):
     """Smartsheet refused a request (its errorCode says so): the request was not applied."""
 

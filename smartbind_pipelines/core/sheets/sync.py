@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smartbind_pipelines.core.sheets.errors import (
-    MissingColumnError, SheetCapacityError, SheetSyncError, SheetTransportError,
+    MassRetireError, MissingColumnError, SheetCapacityError, SheetSyncError, SheetTransportError,
 )
 from smartbind_pipelines.core.sheets.gateway import MAX_BATCH, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.mapping import SheetMapping, StalePolicy
@@ -29,6 +29,7 @@ MAX_ROWS = 20_000  # Smartsheet scale limit
 MAX_CELLS = 500_000  # Smartsheet hard limit: rows x columns
 WARN_RATIO = 0.8
 MAX_REPLANS = 3  # lost add answers tolerated in one sync before giving up
+MAX_RETIRE_SHARE = 0.5  # one run retires at most this share of a sheet's rows unless allowed
 COMPATIBLE_TYPES = {"text": {"TEXT_NUMBER", "PICKLIST"}, "number": {"TEXT_NUMBER"},
                     "date": {"DATE", "ABSTRACT_DATETIME"}}
 
@@ -90,6 +91,20 @@ def _check_capacity(info: SheetInfo, plan: UpsertPlan, warnings: list[str]) -> s
     return None
 
 
+def retired_rows(plan: UpsertPlan) -> int:
+    """Rows the plan retires by its stale policy: zeroed (stale updates) or deleted."""
+    return len(plan.deletes) + sum(1 for update in plan.updates if update.stale)
+
+
+def _check_retire_share(info: SheetInfo, plan: UpsertPlan, stale: StalePolicy, max_share: float,
+                        override_hint: str) -> MassRetireError | None:
+    retiring, rows = retired_rows(plan), info.total_row_count
+    if retiring and rows and retiring > max_share * rows:
+        return MassRetireError(f"{info.name!r} ({info.sheet_id})" if info.name else str(info.sheet_id),
+                               retiring, rows, max_share, stale.action, override_hint)
+    return None
+
+
 def _plan_warnings(plan: UpsertPlan, mapping: SheetMapping) -> list[str]:
     notes = []
     for key, row_ids in plan.duplicate_sheet_keys.items():
@@ -116,7 +131,8 @@ def _delete_changes(row_ids: Sequence[int]) -> list[dict]:
 def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str, Any]], mapping: SheetMapping,
                *, stale: StalePolicy | None = None, dry_run: bool = False,
                batch_size: int = MAX_BATCH, settle: SettleBounds | None = None,
-               journal: WriteJournal | None = None) -> UpsertResult:
+               journal: WriteJournal | None = None, max_retire_share: float = MAX_RETIRE_SHARE,
+               allow_mass_retire: bool = False, override_hint: str = "allow_mass_retire=True") -> UpsertResult:
     """Upsert ``records`` (cells by column title) into ``sheet_id``, keyed on ``mapping.key``.
 
     Raises MissingColumnError or SheetCapacityError before writing anything; SheetApiError /
@@ -127,7 +143,13 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
     environment, ``SettleBounds.from_env``); ``SheetUnsettledError`` when it never does, with nothing
     sent again. ``journal`` records add batches in flight, so that a later run waits for one this run
     could not see answered (killed, or unsettled) before it plans.
+
+    Deletion safety: a sync whose stale policy would retire (zero or delete) more than
+    ``max_retire_share`` of the sheet's rows raises ``MassRetireError`` before writing anything, unless
+    ``allow_mass_retire``; ``override_hint`` is how the error tells the operator to allow it.
     """
+    if not 0 <= max_retire_share <= 1:
+        raise ValueError(f"max_retire_share must be between 0 and 1, not {max_retire_share}")
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}, not {batch_size}")
     settle = settle if settle is not None else SettleBounds.from_env()
@@ -146,6 +168,9 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
     failed += [RowFailure((), None, f"record #{position} has an empty key ({'/'.join(mapping.key)})")
                for position in plan.records_without_key]
     refusal = _check_capacity(info, plan, warnings)
+    mass_retire = None
+    if stale is not None and not allow_mass_retire:
+        mass_retire = _check_retire_share(info, plan, stale, max_retire_share, override_hint)
     result = UpsertResult(inserted=0, updated=0, unchanged=plan.unchanged, deleted=0, failed=failed,
                           duplicate_sheet_keys=plan.duplicate_sheet_keys, rows_without_key=plan.rows_without_key,
                           warnings=warnings, changes=[], requests=collections.Counter(), plan=plan,
@@ -153,9 +178,13 @@ def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str,
     if dry_run:
         if refusal:
             warnings.append(refusal)
+        if mass_retire:
+            warnings.append(str(mass_retire))
         result.changes = _update_changes(plan.updates) + _delete_changes(plan.deletes)
     elif refusal:
         raise SheetCapacityError(refusal)
+    elif mass_retire:
+        raise mass_retire
     else:
         try:
             _write(gateway, sheet_id, plan, mapping, columns, batch_size, result,

@@ -137,7 +137,9 @@ def smartsheet_inventory(
     except (MissingColumnError, SheetSyncError) as exc:
         raise dg.Failure(description=f"sheet {target.label}: moving a renamed warehouse's rows: {exc}") from exc
     result = write_sheet(gateway, target, batch.sheet_records(), INVENTORY_MAPPING, stale=policy,
-                         dry_run=config.dry_run, next_run="The next run compares again and finishes the job.")
+                         dry_run=config.dry_run, next_run="The next run compares again and finishes the job.",
+                         allow_mass_retire=config.allow_mass_retire,
+                         override_hint="allow_mass_retire: true in smartsheet_inventory's run config (launchpad)")
 
     plan = result.plan
     stale_rows = {change["row_id"] for change in result.changes if change.get("stale")}

@@ -33,6 +33,14 @@ class InventoryWriteConfig(dg.Config):
         ),
     )
     dry_run: bool = Field(default=False, description="Plan only: report what would change, write nothing.")
+    allow_mass_retire: bool = Field(
+        default=False,
+        description=(
+            "Deletion safety override. A run that would zero or delete more than half of the sheet's rows "
+            "fails and writes nothing (an empty or broken Bind answer must not wipe the sheet). Set true only "
+            "when Bind really lost that stock, e.g. a warehouse was emptied."
+        ),
+    )
 
     def stale_action(self) -> str:
         if self.stale_rows not in STALE_ACTIONS:

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import dagster as dg
 
 from smartbind_pipelines.core.sheets import (
+    MassRetireError,
     MissingColumnError,
     SettleBounds,
     SheetCapacityError,
@@ -26,13 +27,17 @@ from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
 
 
 def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]], mapping: SheetMapping, *,
-                stale: StalePolicy | None = None, dry_run: bool = False, next_run: str) -> UpsertResult:
+                stale: StalePolicy | None = None, dry_run: bool = False, next_run: str,
+                allow_mass_retire: bool = False, override_hint: str = "allow_mass_retire: true") -> UpsertResult:
     """``sync_sheet``, with its refusals turned into run failures an operator can act on.
 
     ``next_run`` says what the next run does about a request Smartsheet kept refusing. Add batches in
     flight are journaled beside the ProcessConfig file (``target.journal_path``), so a run started after
     a killed one waits for the killed run's batch to land before it plans; the settle bounds come from
     SMARTBIND_SHEET_SETTLE_* (core/sheets/settle.py).
+
+    A run whose stale policy would retire more than half the sheet's rows fails, writing nothing,
+    unless ``allow_mass_retire`` (the operator's run-config override, named by ``override_hint``).
     """
     try:
         settle = SettleBounds.from_env()
@@ -41,11 +46,20 @@ def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]],
     journal = WriteJournal(target.journal_path) if target.journal_path else None
     try:
         return sync_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run,
-                          settle=settle, journal=journal)
+                          settle=settle, journal=journal, allow_mass_retire=allow_mass_retire,
+                          override_hint=override_hint)
     except (MissingColumnError, SheetCapacityError) as exc:
         # Nothing was written; retrying cannot help until someone fixes the sheet.
         raise dg.Failure(
             description=f"sheet {target.label}: {exc}", metadata=target.metadata(), allow_retries=False
+        ) from exc
+    except MassRetireError as exc:
+        # Nothing was written; the same source answer would fail the same way, so no automatic retry.
+        raise dg.Failure(
+            description=str(exc),
+            metadata={**target.metadata(), "would_retire": exc.would_retire, "sheet_rows": exc.sheet_rows,
+                      "max_retire_share": exc.max_share},
+            allow_retries=False,
         ) from exc
     except (SheetUnsettledError, SheetIndexError) as exc:
         # Nothing was sent again / nothing was written: the next run reads and plans afresh.
