@@ -6,9 +6,10 @@ from collections import Counter
 import pytest
 import requests
 
+from smartbind_pipelines.core.cdmx import parse_bind_datetime
 from smartbind_pipelines_tests.defs.invoices.harness import failure_text, invoice_columns
 
-from .driver import log_messages, sheet_metadata
+from .driver import log_messages, sheet_metadata, source_metadata
 
 ROWS = r"/sheets/\d+/rows$"
 WRITES = ("POST", "PUT", "DELETE")
@@ -129,10 +130,17 @@ def test_a_refused_row_fails_the_run_after_the_rest_is_written_then_catches_up(d
     assert {sold[i]["UUID"] for i in (0, 1, 3, 5)} <= in_sheet and not {sold[2]["UUID"], sold[4]["UUID"]} & in_sheet
     day.figures.incident("rows refused by the sheet", 2)
 
-    # The watermark did not move: the next interval re-reads the window and still cannot write them.
-    day.sell(3)
-    again = day.tick()
-    assert not again.success and sold[2]["UUID"] in failure_text(again)
+    # The two are carried forward by Bind id and the watermark moves on: for the next two hours every
+    # interval writes the new sales, retries the two, and fails naming them.
+    assert sheet_metadata(partial)["refused_invoice_ids"] == sorted([sold[2]["ID"], sold[4]["ID"]])
+    for _ in range(8):
+        later = day.sell(3)
+        again = day.tick()
+        assert not again.success and sold[2]["UUID"] in failure_text(again)
+        assert {invoice["UUID"] for invoice in later} <= {row["UUID"] for row in day.sheet_rows()}
+        assert sheet_metadata(again)["watermark"] == day.now.isoformat()  # not pinned at the refusal
+    # The window has long left the two behind: only the retry by id reads them.
+    assert parse_bind_datetime(source_metadata(again)["window_start"]) > parse_bind_datetime(sold[4]["Date"])
 
     # The operator adds the option; the next run writes the two, without doubling anything else.
     estado = column_id(day, "Estado")
@@ -140,9 +148,9 @@ def test_a_refused_row_fails_the_run_after_the_rest_is_written_then_catches_up(d
                                        {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]})
     fixed = day.tick()
     assert fixed.success, failure_text(fixed)
-    assert sheet_metadata(fixed)["inserted"] == 2
+    assert sheet_metadata(fixed)["inserted"] == 2 and sheet_metadata(fixed)["refused_invoice_ids"] == []
     day.close_of_day()
-    day.assert_sheet_equals_bind(minimum=12)
+    day.assert_sheet_equals_bind(minimum=33)
 
 
 @pytest.mark.parametrize("change", ["renamed", "deleted"])

@@ -3,12 +3,14 @@
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
 import time
+from typing import Iterator
 
 import dagster as dg
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
+from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.report import request_metadata, skipped_table
@@ -55,7 +57,9 @@ def bind_invoices(
         in_window = client.invoices(window.start, window.end)
         seen = bind_ids(in_window)
         followed = [bind_id for bind_id in followable(state.pending_draft_ids) if bind_id not in seen]
-        refreshed = client.invoices_by_ids(followed) if followed else []
+        retried = [bind_id for bind_id in followable(state.refused_ids) if bind_id not in seen]
+        by_id = sorted({*followed, *retried})
+        refreshed = client.invoices_by_ids(by_id) if by_id else []
     except BindApiError as exc:
         raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc
     finally:
@@ -82,7 +86,7 @@ def bind_invoices(
         frame=batch.frame,
         window=window,
         pending_draft_ids=tuple(pending),
-        looked_at_ids=tuple(sorted({*seen, *followed})),
+        looked_at_ids=tuple(sorted({*seen, *by_id})),
         source={"fetched": len(invoices), "skipped": len(batch.skipped), "bind_requests": requests["bind_requests"]},
     )
     return dg.Output(
@@ -99,6 +103,7 @@ def bind_invoices(
             "adjusted": len(batch.adjusted),
             "drafts_followed": len(followed),
             "drafts_stamped_since": len(stamped),
+            "refused_retried": len([bind_id for bind_id in state.refused_ids if bind_id in {*seen, *by_id}]),
             PENDING_DRAFTS: dg.MetadataValue.json(pending),
             **requests,
         },
@@ -113,8 +118,8 @@ def bind_invoices(
     description=(
         "The invoices sheet in Smartsheet (the sheet id set in ProcessConfig for sync_invoices), kept in "
         "step with bind_invoices by UUID: new invoices are added, changed cells are updated, nothing "
-        "else is touched. Per-row errors fail the run after every other row was written; the watermark "
-        "moves only when every write succeeded."
+        "else is touched. Rows the sheet refuses fail the run, naming them, after every other row was "
+        "written; they are re-read and retried on every later run while the watermark moves on."
     ),
 )
 def smartsheet_invoices(
@@ -123,7 +128,7 @@ def smartsheet_invoices(
     bind_invoices: InvoiceRead,
     smartsheet: SmartsheetResource,
     process_config: ProcessConfigResource,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult]:
     started = time.monotonic()
     read = bind_invoices
     _refuse_if_superseded(context, read)
@@ -132,6 +137,7 @@ def smartsheet_invoices(
 
     result = write_sheet(smartsheet.gateway(), target, records, INVOICES.mapping, dry_run=config.dry_run,
                          next_run="The watermark did not move; the next run repeats the window.")
+    refused_ids = _refused_bind_ids(read, result.failed)
     metadata = {
         **write_metadata(target, result, INVOICES.mapping, started=started, key_name="uuid"),
         "window_start": to_cdmx(read.window.start).isoformat(),
@@ -150,14 +156,36 @@ def smartsheet_invoices(
             target.sheet_id,
             ", ".join(" / ".join(map(str, key)) for key in list(result.duplicate_sheet_keys)[:20]),
         )
-    if result.failed:
+    if result.failed and refused_ids is None:
+        # A refused row without a Bind id could not be retried by id: keep the window instead.
         raise refused_rows_failure("invoice(s)", target, result, metadata, " and the watermark did not move")
 
     if not config.dry_run:
-        # Everything was written: record where the next run starts and which drafts it follows.
+        # Record where the next run starts, which drafts it follows and which refused invoices it retries.
         previous = read_sync_state(context.instance, INVOICES.sheet_key)
-        metadata.update(state_metadata(next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids)))
-    return dg.MaterializeResult(metadata=metadata)
+        state = next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids, refused_ids or ())
+        metadata.update(state_metadata(state))
+    yield dg.MaterializeResult(metadata=metadata)
+    if result.failed:
+        raise refused_rows_failure(
+            "invoice(s)", target, result, metadata,
+            "; the watermark moved on and every later run re-reads and retries the refused ones until the "
+            "sheet accepts them",
+        )
+
+
+def _refused_bind_ids(read: InvoiceRead, failures) -> list[str] | None:
+    """The Bind ids of the refused rows, or None when one of them cannot be traced to a Bind id."""
+    uuids = set()
+    for failure in failures:
+        if len(failure.key) != 1 or not str(failure.key[0]).strip():
+            return None
+        uuids.add(str(failure.key[0]).strip().lower())
+    ids = read.bind_ids_of(uuids)
+    traced = read.frame[read.frame["UUID"].isin(uuids)]
+    if len(set(traced["UUID"])) != len(uuids) or not all(is_guid(bind_id) for bind_id in ids):
+        return None
+    return ids
 
 
 def _refuse_if_superseded(context: dg.AssetExecutionContext, read: InvoiceRead) -> None:

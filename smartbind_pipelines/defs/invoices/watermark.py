@@ -28,6 +28,7 @@ from .window import SyncWindow
 
 WATERMARK = "watermark"
 PENDING_DRAFTS = "pending_draft_ids"
+REFUSED = "refused_invoice_ids"
 STATE_SCAN = 50  # recent materializations considered when reading the watermark
 
 
@@ -35,39 +36,52 @@ STATE_SCAN = 50  # recent materializations considered when reading the watermark
 class SyncState:
     watermark: datetime | None = None
     pending_draft_ids: tuple[str, ...] = ()
+    refused_ids: tuple[str, ...] = ()  # Bind ids of invoices the sheet refused: re-read and retried every run
+
+
+def _ids(raw: Any) -> tuple[str, ...]:
+    raw = plain(raw)
+    return tuple(json.loads(raw) if isinstance(raw, str) else raw or ())
 
 
 def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
     """The sync state from materialization metadata, newest first."""
     watermark: datetime | None = None
     pending: tuple[str, ...] | None = None
+    refused: tuple[str, ...] | None = None
     for metadata in newest_first:
         if WATERMARK in metadata and plain(metadata[WATERMARK]):
             mark = parse_bind_datetime(str(plain(metadata[WATERMARK])))
             watermark = mark if watermark is None else max(watermark, mark)
         if pending is None and PENDING_DRAFTS in metadata:
-            raw = plain(metadata[PENDING_DRAFTS])
-            pending = tuple(json.loads(raw) if isinstance(raw, str) else raw or ())
-    return SyncState(watermark, pending or ())
+            pending = _ids(metadata[PENDING_DRAFTS])
+            # Recorded together with the drafts; a materialization from before refused ids existed has none.
+            refused = _ids(metadata.get(REFUSED))
+    return SyncState(watermark, pending or (), refused or ())
 
 
 def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str],
-               looked_at_ids: Iterable[str] = ()) -> SyncState:
-    """The state after a run that wrote what it read in ``window``.
+               looked_at_ids: Iterable[str] = (), refused_ids: Iterable[str] = ()) -> SyncState:
+    """The state after a run that wrote what it read in ``window``, except ``refused_ids`` (Bind ids of the
+    invoices the sheet refused: carried forward and retried by every later run).
 
     ``previous`` is the state when the run writes, which may be newer than when it read Bind (a
-    re-execution): drafts another run started following since are kept unless this run looked at them.
+    re-execution): ids another run started following since are kept unless this run looked at them.
     """
     watermark = previous.watermark
     if window.advances_watermark:
         watermark = window.end if watermark is None else max(watermark, window.end)
     looked_at = set(looked_at_ids)
     pending = set(pending_draft_ids) | {d for d in previous.pending_draft_ids if d not in looked_at}
-    return SyncState(watermark, tuple(sorted(pending)))
+    refused = set(refused_ids) | {r for r in previous.refused_ids if r not in looked_at}
+    return SyncState(watermark, tuple(sorted(pending)), tuple(sorted(refused)))
 
 
 def state_metadata(state: SyncState) -> dict[str, Any]:
-    metadata: dict[str, Any] = {PENDING_DRAFTS: dg.MetadataValue.json(list(state.pending_draft_ids))}
+    metadata: dict[str, Any] = {
+        PENDING_DRAFTS: dg.MetadataValue.json(list(state.pending_draft_ids)),
+        REFUSED: dg.MetadataValue.json(list(state.refused_ids)),
+    }
     if state.watermark is not None:
         metadata[WATERMARK] = dg.MetadataValue.text(to_cdmx(state.watermark).isoformat())
     return metadata

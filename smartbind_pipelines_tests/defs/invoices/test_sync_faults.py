@@ -60,7 +60,8 @@ def test_smartsheet_4003_and_4004_are_retried_and_nothing_is_doubled(empty_sync)
     assert metadata(result)["smartsheet_requests_by_endpoint"]["POST /sheets/{id}/rows"] == 3
 
 
-def test_one_refused_row_fails_the_run_naming_its_uuid_after_the_rest_is_written(empty_sync, smartsheet_emulator):
+def test_a_refused_row_fails_the_run_naming_it_is_retried_every_run_and_does_not_hold_back_new_invoices(
+        empty_sync, smartsheet_emulator):
     # An operator turned Estado into a dropdown without "Cancelada": Smartsheet refuses that one row.
     empty_sync.create_sheet(
         invoice_columns(Estado={"type": "PICKLIST", "options": ["Vigente", "Pagada"]}), name="Facturas (lista)"
@@ -74,13 +75,33 @@ def test_one_refused_row_fails_the_run_naming_its_uuid_after_the_rest_is_written
     assert cancelled["UUID"] in message and "1 invoice(s) could not be written" in message
     assert all(invoice["UUID"] not in message for invoice in good)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in good)
-    # No materialization, so no watermark: the next run re-reads the same window. No check ran either.
-    assert result.asset_materializations_for_node("smartsheet_invoices") == []
-    assert result.get_asset_check_evaluations() == []
+    # The refused invoice is carried in the sync state; the watermark moves on.
+    written = metadata(result)
+    assert written["refused_invoice_ids"] == [cancelled["ID"]] and written["watermark"] == T0.isoformat()
     text = every_event_text(result)
     assert empty_sync.bind.token not in text and empty_sync.smartsheet.token not in text
-    retry = empty_sync.run(T0 + timedelta(minutes=2))
-    assert metadata(retry, "bind_invoices")["window_start"] == (T0 + timedelta(minutes=2) - timedelta(hours=24)).isoformat()
+
+    # Hours later (the refused invoice is far behind the window) a new invoice is written; the refused one
+    # is re-read by id, refused again, and named again.
+    later = T0 + timedelta(hours=3)
+    new = empty_sync.bind.state.add_invoice(Date=format_bind_datetime(later - timedelta(minutes=1)),
+                                            UUID=str(uuid.uuid4()))
+    again = empty_sync.run(later)
+    assert not again.success and cancelled["UUID"] in failure_text(again)
+    assert metadata(again, "bind_invoices")["window_start"] == (T0 - timedelta(minutes=10)).isoformat()
+    assert metadata(again, "bind_invoices")["refused_retried"] == 1
+    assert new["UUID"] in empty_sync.uuids()
+    assert metadata(again)["watermark"] == later.isoformat()
+    assert metadata(again)["refused_invoice_ids"] == [cancelled["ID"]]
+
+    # The operator adds the option: the next run writes it and succeeds, with nothing left to retry.
+    estado = [c for c in smartsheet_emulator.state.list_columns(empty_sync.sheet_id) if c["title"] == "Estado"][0]
+    smartsheet_emulator.state.update_column(empty_sync.sheet_id, estado["id"],
+                                            {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]})
+    fixed = empty_sync.run(later + timedelta(hours=3))
+    assert fixed.success, failure_text(fixed)
+    assert metadata(fixed)["inserted"] == 1 and metadata(fixed)["refused_invoice_ids"] == []
+    assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in [*good, cancelled, new])
 
 
 def test_a_missing_column_fails_with_its_name_and_writes_nothing(empty_sync):

@@ -32,7 +32,7 @@ def test_the_watermark_is_the_latest_mark_even_if_an_older_one_was_written_last(
 
 
 def test_metadata_round_trip():
-    state = SyncState(T, ("x", "y"))
+    state = SyncState(T, ("x", "y"), ("refused",))
     assert state_from_history([state_metadata(state)]) == state
 
 
@@ -73,3 +73,17 @@ def test_drafts_another_run_started_following_are_kept_by_a_run_that_did_not_loo
     state = next_state(current, SyncWindow(T - timedelta(hours=1), T - timedelta(minutes=30), "incremental"),
                        ["still-a-draft"], ["looked-at-and-stamped", "still-a-draft"])
     assert state == SyncState(T, ("found-later-by-another-run", "still-a-draft"))
+
+
+def test_refused_invoices_are_carried_until_a_run_that_looked_at_them_writes_them():
+    previous = SyncState(T, (), ("refused-a", "refused-b"))
+    window = SyncWindow(T, T + timedelta(minutes=5), "incremental")
+    # This run re-read both; the sheet took "refused-a" and refused "refused-b" again, and a new one.
+    state = next_state(previous, window, [], ["refused-a", "refused-b", "new"], ["refused-b", "new"])
+    assert state == SyncState(T + timedelta(minutes=5), (), ("new", "refused-b"))
+    # A run that did not look at them (an older read, re-executed) keeps them.
+    assert next_state(previous, window, [], []).refused_ids == ("refused-a", "refused-b")
+
+
+def test_state_recorded_before_refused_ids_existed_reads_as_none_refused():
+    assert state_from_history([{WATERMARK: T.isoformat(), PENDING_DRAFTS: ["a"]}]) == SyncState(T, ("a",), ())
