@@ -39,6 +39,20 @@ def test_a_complete_environment_passes_every_setting(tmp_path):
                                           "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN"}
 
 
+def test_the_user_code_service_environment_passes_without_the_admin_token(tmp_path):
+    """docker-compose.yml hands the admin token to admin_api alone; `docker compose run --rm user_code
+    smartbind doctor` (the operator's guide) must not fail for want of it."""
+    env = good_env(tmp_path)
+    del env["SMARTBIND_ADMIN_TOKEN"]
+    assert [r.name for r in settings_checks(env) if not r.ok] == []
+
+
+def test_a_set_admin_token_is_still_checked(tmp_path):
+    env = {**good_env(tmp_path), "SMARTBIND_ADMIN_TOKEN": "'admin-token-0123456789abcdef'"}
+    [result] = [r for r in settings_checks(env) if r.name == "SMARTBIND_ADMIN_TOKEN"]
+    assert not result.ok and "quote" in result.detail
+
+
 def test_secrets_are_shown_by_length_only(tmp_path):
     env = good_env(tmp_path)
     lines = "\n".join(r.line() for r in settings_checks(env))
@@ -48,7 +62,7 @@ def test_secrets_are_shown_by_length_only(tmp_path):
         assert f"set ({len(env[name])} characters)" in lines
 
 
-@pytest.mark.parametrize("name", ["BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN"])
+@pytest.mark.parametrize("name", ["BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN"])
 def test_unset_secret_fails_with_a_fix(tmp_path, name):
     env = good_env(tmp_path)
     del env[name]
@@ -116,6 +130,10 @@ def test_the_example_files_values_never_pass_for_a_secret(tmp_path, name):
     assert "DAGSTER_PG_PASSWORD" in example and all(name in example for name in SECRETS)
     env = {**good_env(tmp_path), name: example[name]}
     result = next(r for r in settings_checks(env) if r.name == name)
+    if not example[name] and name == "SMARTBIND_ADMIN_TOKEN":
+        # left empty in the example: only admin_api needs it, and that service refuses to start without it
+        assert result.detail.startswith("not set in this environment"), result.line()
+        return
     assert not result.ok, result.line()
     if example[name]:
         assert "placeholder" in result.detail and example[name] not in result.line()
@@ -343,7 +361,8 @@ def test_inventory_sheet_and_its_composite_key_are_checked(account, with_invento
 def test_unset_variables_each_fail(account):
     result = account.doctor(BIND_API_KEY=None, SMARTSHEET_ACCESS_TOKEN=None, SMARTBIND_ADMIN_TOKEN=None)
     assert result.exit_code == 1
-    for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN"):
+    assert line(result.output, "SMARTBIND_ADMIN_TOKEN").startswith("✓ SMARTBIND_ADMIN_TOKEN: not set in this environment")
+    for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN"):
         assert line(result.output, name).startswith(f"✗ {name}: not set\n    → export {name}=")
     assert line(result.output, "Bind API key").startswith("✗ Bind API key: not checked")
     assert line(result.output, "Smartsheet access token").startswith("✗ Smartsheet access token: not checked")
@@ -511,7 +530,7 @@ def test_the_installed_command_in_a_bare_environment(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "smartbind_pipelines.cli", "doctor"], env=env, cwd=tmp_path,
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 1, completed.stdout + completed.stderr
-    for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN"):
+    for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN"):
         assert f"✗ {name}: not set" in completed.stdout
     assert "✓ BIND_API_BASE_URL: https://api.bind.com.mx/api (default)" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
