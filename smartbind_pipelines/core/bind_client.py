@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import email.utils
+import json
 import logging
 import random
 import re
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -335,7 +337,9 @@ class BindClient:
         if status == 204 or not response.content.strip():
             raise _NotAnAnswer(status, f"an empty body (HTTP {status})")
         try:
-            return response.json()
+            # an integer too long for Python's int parser (4,300 digits) stays readable as a Decimal,
+            # so one absurd number is a bad record the mapping skips, not an answer that never parses
+            return json.loads(response.text, parse_int=_parse_int)
         except ValueError:
             # a 2xx whose body is not JSON is a proxy page or a cut body: worth another try
             raise _NotAnAnswer(status, "a body that is not JSON") from None
@@ -389,6 +393,10 @@ class BindClient:
             return min(self.backoff_max, retry_after)
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter spreads concurrent clients
+
+
+def _parse_int(text: str) -> int | Decimal:
+    return int(text) if len(text) <= 1_000 else Decimal(text)
 
 
 def _int_param(value) -> int | None:

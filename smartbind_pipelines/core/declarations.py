@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from smartbind_pipelines.core.bind_values import bind_number, bind_text, shown
 from smartbind_pipelines.core.cdmx import cdmx_day, parse_bind_datetime
 from smartbind_pipelines.core.sheets import ColumnSpec, SheetMapping, comparable
-from smartbind_pipelines.core.sheets.mapping import KINDS, MAX_CELL_CHARS
+from smartbind_pipelines.core.sheets.mapping import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -216,18 +217,18 @@ class ProcessDeclaration:
 def _cell(value: Any, column: DeclaredColumn) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""  # an empty cell; the SDK is sent "" (it drops None)
-    if column.kind == "number":
-        amount = comparable(value, column.spec)  # rounded to the column's decimals, as the sheet stores it
-        if isinstance(value, bool) or not isinstance(amount, float):
-            raise ValueError(f"{column.source} {str(value)[:40]!r} is not a number")
-        return amount
+    if column.kind == "number":  # any JSON value has a rule: core/bind_values.py (issue 14)
+        amount = bind_number(value.replace(",", "") if isinstance(value, str) else value, column.source)
+        return comparable(float(amount), column.spec)  # rounded to the column's decimals, as the sheet stores it
     if column.kind == "date":
         try:
-            return cdmx_day(parse_bind_datetime(str(value).strip())).isoformat()
-        except ValueError:
-            raise ValueError(f"{column.source} {str(value)[:40]!r} is not a date") from None
-    text = str(value).strip()
-    return text[:MAX_CELL_CHARS]
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return cdmx_day(parse_bind_datetime(value.strip())).isoformat()
+        except (ValueError, OverflowError):
+            raise ValueError(f"{column.source} {shown(value)} is not a date") from None
+    text, _ = bind_text(value)  # an object, an array, a boolean or NaN: an empty cell
+    return text
 
 
 def _raw_key(raw: dict, declaration: ProcessDeclaration) -> str:

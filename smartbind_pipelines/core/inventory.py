@@ -9,6 +9,11 @@ A renamed warehouse: the sheet keys rows on the warehouse *name* (the seed's col
 rows written under the old name would linger. The last sync records each warehouse's id -> name; when a
 synced warehouse's name changed, ``rekey_plan`` moves its rows to the new name (one cell per row, the
 row and whatever people wrote next to it are kept) before the regular upsert runs.
+
+Values (``core/bind_values.py``): ProductID must be a GUID (it is half the key); CurrentInventory must be
+a finite number within ±MAX_SHEET_NUMBER; either failing skips the row with its reason. Code and Title
+holding an object, an array, a boolean or NaN are written empty and noted in ``adjusted``; longer than a
+cell, they are cut and noted.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, shown
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sheets import ColumnSpec, ExistingRow, SheetMapping, StalePolicy, comparable
 
@@ -59,6 +64,7 @@ class InventoryBatch:
     warehouses: list[Warehouse]
     records: list[dict[str, Any]]  # the five sheet columns + WAREHOUSE_ID
     skipped: list[dict] = field(default_factory=list)  # {"warehouse", "product_id", "code", "reason"}
+    adjusted: list[dict] = field(default_factory=list)  # {"warehouse", "product_id", "field", "rule"}
     fetched: int = 0  # Inventory rows read from Bind, all warehouses
 
     def sheet_records(self) -> list[dict[str, Any]]:
@@ -131,8 +137,9 @@ def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[
         seen: set[str] = set()
         for raw in rows_by_warehouse.get(warehouse.id, ()):
             batch.fetched += 1
+            notes: list[tuple[str, str]] = []
             try:
-                record = _inventory_row(raw, warehouse)
+                record = _inventory_row(raw, warehouse, notes)
             except ValueError as exc:
                 batch.skipped.append(_skip(raw, warehouse, str(exc)))
                 continue
@@ -140,6 +147,8 @@ def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[
                 batch.skipped.append(_skip(raw, warehouse, "product listed twice in this warehouse: first row kept"))
                 continue
             seen.add(record[PRODUCT])
+            batch.adjusted += [{"warehouse": warehouse.name, "product_id": record[PRODUCT], "field": name,
+                                "rule": rule} for name, rule in notes]
             if only_in_stock and not record[STOCK] > 0:
                 continue
             batch.records.append(record)
@@ -148,39 +157,41 @@ def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[
 
 def _skip(raw: Any, warehouse: Warehouse, reason: str) -> dict:
     raw = raw if isinstance(raw, dict) else {}
-    return {"warehouse": warehouse.name, "product_id": raw.get("ProductID"), "code": raw.get("Code"), "reason": reason}
+    return {"warehouse": warehouse.name, "product_id": id_text(raw.get("ProductID")), "code": id_text(raw.get("Code")),
+            "reason": reason}
 
 
-def _inventory_row(raw: Any, warehouse: Warehouse) -> dict[str, Any]:
+def _inventory_row(raw: Any, warehouse: Warehouse, notes: list[tuple[str, str]]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValueError("not an inventory object")
-    product_id = str(raw.get("ProductID") or raw.get("ID") or "").strip().lower()
-    if not product_id:
+    product = raw.get("ProductID")
+    if product is None or (isinstance(product, str) and not product.strip()):
+        product = raw.get("ID")
+    if product is None or (isinstance(product, str) and not product.strip()):
         raise ValueError("no ProductID")
+    if not isinstance(product, str) or not is_guid(product.strip()):
+        raise ValueError(f"ProductID {shown(product)} is not a GUID")
     return {
-        PRODUCT: product_id,
-        "Código": _text(raw.get("Code")),
-        "Nombre": _text(raw.get("Title")),
+        PRODUCT: product.strip().lower(),
+        "Código": _text(raw.get("Code"), "Código", notes),
+        "Nombre": _text(raw.get("Title"), "Nombre", notes),
         STOCK: _quantity(raw.get("CurrentInventory")),
         WAREHOUSE: warehouse.name,
         WAREHOUSE_ID: warehouse.id,
     }
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+def _text(value: Any, name: str, notes: list[tuple[str, str]]) -> str:
+    if value is None:
+        return ""  # a product without a code or title is common: written empty, not noted
+    text, note = bind_text(value)
+    if note:
+        notes.append((name, note))
+    return text
 
 
 def _quantity(value: Any) -> float:
-    if value is None or isinstance(value, bool):
-        raise ValueError(f"CurrentInventory {value!r} is not a number")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"CurrentInventory {str(value)[:40]!r} is not a number") from None
-    if not amount.is_finite():
-        raise ValueError(f"CurrentInventory {value!r} is not a finite number")
-    return float(amount)
+    return float(bind_number(value, "CurrentInventory"))
 
 
 def stock_totals(pairs: Iterable[tuple[Any, Any]]) -> dict[str, float]:

@@ -2,7 +2,9 @@
 
 A bad record never stops the batch: it is either skipped with a reason (``InvoiceBatch.skipped``)
 or mapped by a documented rule and noted (``InvoiceBatch.adjusted``). docs/sync-engine.md lists
-the rules; the table in ``_rules`` below is the same list in code.
+the rules. Any JSON value in any field has a rule (``core/bind_values.py``): a Total that is not a
+finite number within ±MAX_SHEET_NUMBER skips the invoice; a text field holding an object, an array,
+a boolean or NaN is written empty and noted; a Folio, an Estado or a text longer than a cell is cut.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
 
+from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, shown
 from smartbind_pipelines.core.cdmx import CDMX, cdmx_day, parse_bind_datetime
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sheets import MAX_CELL_CHARS, ColumnSpec, SheetMapping
@@ -39,6 +42,7 @@ DEFAULT_STATUS_LABELS = {0: "Vigente", 1: "Pagada", 2: "Cancelada"}
 UNKNOWN_STATUS = "Desconocido ({})"  # shown in the sheet, so an odd status is visible, not hidden
 _ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 _MS_JSON_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")  # old ASP.NET serialiser
+_STATUS_SHOWN = 40  # characters of an unknown Status shown in the Estado cell
 _DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
@@ -76,7 +80,7 @@ def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str]
         if not isinstance(raw, dict):
             batch.skipped.append({"bind_id": None, "number": None, "reason": "not an invoice object"})
             continue
-        bind_id, number = raw.get("ID"), raw.get("Number")
+        bind_id, number = id_text(raw.get("ID")), id_text(raw.get("Number"))
         notes: list[tuple[str, str]] = []
         try:
             row = _invoice_row(raw, status_labels, notes)
@@ -107,7 +111,7 @@ def _invoice_row(raw: dict, status_labels: Mapping[int, str], notes: list[tuple[
         "Nombre Cliente": _text(raw.get("ClientName"), "Nombre Cliente", notes),
         "Total": _total(raw.get("Total")),
         "Estado": _estado(raw.get("Status"), status_labels, notes),
-        "Bind ID": raw.get("ID"),
+        "Bind ID": _bind_id(raw.get("ID"), notes),
         "Date": raw_date,
     }
 
@@ -115,7 +119,9 @@ def _invoice_row(raw: dict, status_labels: Mapping[int, str], notes: list[tuple[
 def _uuid(value: Any) -> str:
     if value is None or (isinstance(value, str) and value.strip() in ("", _ZERO_GUID)):
         raise SkipInvoice("no UUID: an unstamped draft (not yet timbrada)")
-    text = str(value).strip().lower()
+    if not isinstance(value, str):
+        raise SkipInvoice(f"UUID {shown(value)} is not a GUID")
+    text = value.strip().lower()
     if not is_guid(text):
         raise SkipInvoice(f"UUID {text[:60]!r} is not a GUID")
     if text == _ZERO_GUID:
@@ -126,24 +132,53 @@ def _uuid(value: Any) -> str:
 def _folio(serie: Any, number: Any, notes: list) -> str:
     """Serie and Number: "A" + 123 -> "A-123"; a serie that ends in a separator keeps it ("F-" -> "F-123",
     "AWAFAC -" -> "AWAFAC -123"); no serie -> "123"."""
-    prefix = str(serie).strip() if serie is not None else ""
-    if number is None or isinstance(number, bool) or (isinstance(number, float) and not number.is_integer()):
-        notes.append(("Folio", f"Number {number!r} is not an integer: Folio is the serie alone"))
+    prefix, problem = bind_text(serie) if serie is not None else ("", None)
+    if problem:
+        notes.append(("Folio", f"Serie {problem}"))
+    digits = _number_digits(number)
+    if digits is None:
+        notes.append(("Folio", f"Number {shown(number)} is not an integer: Folio is the serie alone"))
         return prefix
-    digits = str(int(number)) if isinstance(number, (int, float)) else str(number).strip()
-    if not prefix:
-        return digits
-    return f"{prefix}{digits}" if not prefix[-1].isalnum() else f"{prefix}-{digits}"
+    folio = digits if not prefix else (f"{prefix}{digits}" if not prefix[-1].isalnum() else f"{prefix}-{digits}")
+    if len(folio) > MAX_CELL_CHARS:
+        notes.append(("Folio", f"{len(folio):,} characters: cut to {MAX_CELL_CHARS:,} as Smartsheet would"))
+        folio = folio[:MAX_CELL_CHARS]
+    return folio
+
+
+def _number_digits(number: Any) -> str | None:
+    """Bind's invoice Number as text: an integer (int, integral float or Decimal) or a non-empty string."""
+    if isinstance(number, str):
+        return number.strip() or None
+    if isinstance(number, bool) or not isinstance(number, (int, float, Decimal)):
+        return None
+    if isinstance(number, int):
+        text, _ = bind_text(number)
+        return text
+    if not math.isfinite(number) or number != int(number):
+        return None
+    return str(int(number)) if abs(number) < 10**30 else None
 
 
 def parse_invoice_date(value: Any) -> datetime:
     """Bind's naive ISO datetime (Mexico City); also ISO with an offset, ``/Date(ms)/`` and
     ``dd/mm/yyyy[ HH:MM[:SS]]`` (Mexican day-first). Raises SkipInvoice otherwise."""
-    if not isinstance(value, str) or not value.strip():
-        raise SkipInvoice(f"Date {value!r} is missing")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise SkipInvoice(f"Date {shown(value)} is missing")
+    if not isinstance(value, str):
+        raise SkipInvoice(f"Date {shown(value)} is not a date")
     text = value.strip()
+    try:
+        return _parse_date(text)
+    except (OverflowError, OSError):  # a year Python or the time-zone tables cannot hold
+        raise SkipInvoice(f"Date {text[:40]!r} is out of range") from None
+
+
+def _parse_date(text: str) -> datetime:
     match = _MS_JSON_DATE.match(text)
     if match:
+        if len(match.group(1)) > 15:
+            raise OverflowError(text)
         return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc).astimezone(CDMX)
     match = _DAY_FIRST.match(text)
     if match:
@@ -163,26 +198,27 @@ def _fecha(value: Any) -> str:
 
 
 def _text(value: Any, name: str, notes: list) -> str:
-    if value is None:
-        notes.append((name, "missing in Bind: written empty"))
-        return ""
-    text = str(value).strip()
-    if len(text) > MAX_CELL_CHARS:
-        notes.append((name, f"{len(text):,} characters: cut to {MAX_CELL_CHARS:,} as Smartsheet would"))
-        text = text[:MAX_CELL_CHARS]
+    text, note = bind_text(value)
+    if note:
+        notes.append((name, note))
     return text
 
 
 def _total(value: Any) -> float:
-    if isinstance(value, bool) or value is None:
-        raise SkipInvoice(f"Total {value!r} is not a number")
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise SkipInvoice(f"Total {str(value)[:40]!r} is not a number") from None
-    if not amount.is_finite():
-        raise SkipInvoice(f"Total {value!r} is not a finite number")
+        amount = bind_number(value, "Total")
+    except ValueError as exc:
+        raise SkipInvoice(str(exc)) from None
     return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))  # cents, as on a CFDI
+
+
+def _bind_id(value: Any, notes: list) -> str | None:
+    """The Bind id kept next to the row (drafts are followed by it): a string, else None and a note."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if value is not None:
+        notes.append(("Bind ID", f"ID {shown(value)} is not a Bind id: the invoice is written, not followed by id"))
+    return None
 
 
 def _estado(status: Any, labels: Mapping[int, str], notes: list) -> str:
@@ -191,7 +227,17 @@ def _estado(status: Any, labels: Mapping[int, str], notes: list) -> str:
         code = int(status)
     if code is not None and code in labels:
         return labels[code]
-    label = UNKNOWN_STATUS.format(status)
-    notes.append(("Estado", f"Status {status!r} has no label: written as {label!r}"))
+    label = UNKNOWN_STATUS.format(_status_text(status))
+    notes.append(("Estado", f"Status {shown(status)} has no label: written as {label!r}"))
     return label
 
+
+
+def _status_text(status: Any) -> str:
+    if isinstance(status, (dict, list)):
+        text = shown(status, _STATUS_SHOWN)
+    elif isinstance(status, int) and not isinstance(status, bool) and status.bit_length() > 128:
+        text = shown(status)
+    else:
+        text = str(status)
+    return text if len(text) <= _STATUS_SHOWN else text[:_STATUS_SHOWN] + "…"

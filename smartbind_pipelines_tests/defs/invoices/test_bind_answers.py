@@ -3,6 +3,7 @@
 Real Bind client and smartsheet SDK over HTTP against the emulators, the real job, a real instance.
 """
 
+import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -81,3 +82,45 @@ def test_a_next_link_that_never_ends_fails_the_run_after_the_announced_pages(emp
     assert empty_sync.rows() == [] and watermark(empty_sync) is None
     # 2 pages announced + the slack, never the thousand links offered
     assert sum(n for endpoint, n in empty_sync.bind.admin.counts().items() if "Invoices" in endpoint) == 4
+
+
+# -- values no mapping expected (defect 3) and items that are not objects (defect 6) ----------------------
+
+
+def served_page(rows: list[dict]) -> dict:
+    return {"value": rows, "nextLink": None, "count": len(rows)}
+
+
+@pytest.mark.parametrize("total", [1e26, "1E+26", -1e30, "NaN", "Infinity", {"amount": 5}, [1], True],
+                         ids=["1e26", "'1E+26'", "-1e30", "'NaN'", "'Infinity'", "object", "array", "true"])
+def test_a_total_no_sheet_can_hold_skips_its_invoice_by_name_and_the_rest_is_written(empty_sync, total):
+    good = [add(empty_sync, T0 - timedelta(minutes=m)) for m in (50, 40)]
+    bad = dict(add(empty_sync, T0 - timedelta(minutes=30)), Total=total)
+    empty_sync.bind.admin.inject("custom", INVOICES_LIST, method="GET", count=1, status=200,
+                                 body=served_page([good[0], bad, good[1]]))
+    result = empty_sync.run(T0)
+    assert result.success, failure_text(result)
+    assert sorted(empty_sync.uuids()) == sorted(invoice["UUID"] for invoice in good)
+    skipped = str(metadata(result, "bind_invoices")["skipped_invoices"])
+    assert bad["ID"] in skipped and "Total" in skipped
+    assert watermark(empty_sync) == T0  # the regular sync is not blocked
+
+    empty_sync.bind.state.update_invoice(bad["ID"], Subtotal=100)  # Bind corrects it: the reconcile writes it
+    fixed = empty_sync.run(T0 + timedelta(minutes=5), job="reconcile_invoices")
+    assert fixed.success, failure_text(fixed)
+    assert bad["UUID"] in empty_sync.uuids()
+
+
+def test_a_total_of_5000_digits_is_a_bad_record_not_an_answer_that_never_parses(empty_sync):
+    good = add(empty_sync, T0 - timedelta(minutes=50))
+    giant = dict(add(empty_sync, T0 - timedelta(minutes=20)), Total=0)
+    # a 5,000-digit Total can only be sent as raw JSON: Python refuses to print such an int
+    raw = json.dumps(served_page([good, giant])).replace('"Total": 0,', '"Total": ' + "9" * 5000 + ",", 1)
+    assert raw.count("9" * 5000) == 1
+    empty_sync.bind.admin.inject("custom", INVOICES_LIST, method="GET", count=1, status=200, raw=raw)
+    result = empty_sync.run(T0)
+    assert result.success, failure_text(result)
+    assert empty_sync.uuids() == [good["UUID"]]
+    skipped = str(metadata(result, "bind_invoices")["skipped_invoices"])
+    assert giant["ID"] in skipped and "too large for a sheet number" in skipped
+    assert metadata(result, "bind_invoices")["bind_requests_by_endpoint"]["GET /Invoices"] == 1
