@@ -77,6 +77,13 @@ def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run:
     if dry_run:
         tags[DRY_RUN_TAG] = "true"
     if local:
+        if not dry_run and not os.environ.get("DAGSTER_HOME"):
+            # The sheet's one-writer pool lives in the instance: a throwaway one would let this run write
+            # the sheet beside a run of the deployment.
+            raise click.ClickException(
+                "DAGSTER_HOME is not set: a writing --local run takes the sheet's writer slot in the "
+                "deployment's instance, so point DAGSTER_HOME at it (a --dry-run needs none)"
+            )
         _execute_locally(job_id, run_config, tags)
     else:
         _submit(job_id, run_config, tags, workspace)
@@ -85,7 +92,7 @@ def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run:
 def _submit(job_id: str, run_config: dict, tags: dict, workspace: str) -> None:
     if not os.environ.get("DAGSTER_HOME"):
         raise click.ClickException(
-            "DAGSTER_HOME is not set: point it at the instance the daemon uses, or use --local"
+            "DAGSTER_HOME is not set: point it at the instance the daemon uses (a --dry-run --local needs none)"
         )
     if not Path(workspace).is_file():
         raise click.ClickException(f"workspace file {workspace} not found (use -w PATH)")
@@ -113,7 +120,8 @@ def _execute_locally(job_id: str, run_config: dict, tags: dict) -> None:
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
     from smartbind_pipelines.defs.resources import sync_resources_from_env
 
-    # The instance under DAGSTER_HOME, when set, holds the watermark the deployment uses.
+    # The instance under DAGSTER_HOME holds the watermark and the sheet's writer slot the deployment uses;
+    # only a dry run, which writes nothing, may run on a throwaway instance.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     # Resources from the environment as it is now (the secrets stay EnvVars, resolved at run start).
     resources = {**sync_resources_from_env(), "process_config": ProcessConfigResource(db_path=default_db_path(os.environ))}

@@ -126,8 +126,11 @@ def test_the_same_command_without_dry_run_writes_what_the_dry_run_planned(bind_e
     db_path = str(tmp_path / "processes.db")
     ProcessConfigStore(db_path, env={}).update("sync_invoices", {"smartsheet_sheet_id": str(sheet.id)}, via="test")
 
+    home = tmp_path / "dagster_home"
+    home.mkdir()
     result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--from", "2000-01-01"],
-                                env=crafted_env(bind_emulator, smartsheet_emulator, db_path))
+                                env={**crafted_env(bind_emulator, smartsheet_emulator, db_path),
+                                     "DAGSTER_HOME": str(home)})
 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output[result.output.index("{"):])

@@ -40,7 +40,25 @@ def configured(bind_emulator, smartsheet_emulator, tmp_path, monkeypatch):
     return created["id"]
 
 
-def test_local_backfill_prints_what_it_wrote(configured, bind_emulator, smartsheet_emulator):
+@pytest.fixture
+def deployment_home(tmp_path, monkeypatch):
+    """A DAGSTER_HOME with the `make dev` instance file (one writer slot per sheet pool)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dev" / "dagster.yaml").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+def test_a_writing_local_run_without_dagster_home_is_refused_and_writes_nothing(configured, smartsheet_emulator):
+    """A throwaway instance has no writer slot for the sheet: the run could write beside the deployment's."""
+    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--from", "2000-01-01"])
+    assert result.exit_code == 1
+    assert "DAGSTER_HOME is not set" in result.output and "writer slot" in result.output
+    assert smartsheet_emulator.state.rows_as_dicts(configured) == []
+
+
+def test_local_backfill_prints_what_it_wrote(configured, deployment_home, bind_emulator, smartsheet_emulator):
     result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--from", "2000-01-01"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -59,7 +77,7 @@ def test_local_dry_run_writes_nothing(configured, smartsheet_emulator):
     assert smartsheet_emulator.state.rows_as_dicts(configured) == []
 
 
-def test_local_failure_exits_non_zero_with_the_reason(configured, bind_emulator):
+def test_local_failure_exits_non_zero_with_the_reason(configured, deployment_home, bind_emulator):
     bind_emulator.admin.inject("server_error", path="/api/Invoices", count=50)
     result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local"])
     assert result.exit_code == 1
