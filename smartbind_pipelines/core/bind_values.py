@@ -106,3 +106,8 @@ def id_text(value: Any) -> str | int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 64:
         return value
     return shown(value)
+
+
+def not_an_object(item: Any) -> str:
+    """How a report names an item of Bind's ``value`` array that is not a JSON object: ``a JSON string 'oops'``."""
+    return f"a JSON {json_kind(item)}" + ("" if item is None else f" {shown(item)}")

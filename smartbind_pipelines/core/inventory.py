@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, shown
+from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, not_an_object, shown
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sheets import ColumnSpec, ExistingRow, SheetMapping, StalePolicy, comparable
 
@@ -108,7 +108,8 @@ def warehouses_to_sync(fields_mapping: Mapping[str, Any] | None, fallback_id: st
 def resolve_warehouses(ids: Sequence[str], bind_warehouses: Iterable[Mapping[str, Any]]) -> list[Warehouse]:
     """The configured warehouses with their Bind names; unknown ids and shared names are refused, since
     either would make the sheet show or retire the wrong rows."""
-    names = {str(row.get("ID") or "").lower(): str(row.get("Name") or "").strip() for row in bind_warehouses}
+    names = {str(row.get("ID") or "").lower(): bind_text(row.get("Name"))[0]
+             for row in bind_warehouses if isinstance(row, Mapping)}  # an item that is not an object names nothing
     unknown = [wid for wid in ids if wid not in names]
     if unknown:
         known = "; ".join(f"{name} = {wid}" for wid, name in sorted(names.items(), key=lambda item: item[1]))
@@ -163,7 +164,7 @@ def _skip(raw: Any, warehouse: Warehouse, reason: str) -> dict:
 
 def _inventory_row(raw: Any, warehouse: Warehouse, notes: list[tuple[str, str]]) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise ValueError("not an inventory object")
+        raise ValueError(f"not an inventory object: {not_an_object(raw)}")
     product = raw.get("ProductID")
     if product is None or (isinstance(product, str) and not product.strip()):
         product = raw.get("ID")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, shown
+from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, not_an_object, shown
 from smartbind_pipelines.core.cdmx import CDMX, cdmx_day, parse_bind_datetime
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sheets import MAX_CELL_CHARS, ColumnSpec, SheetMapping
@@ -78,7 +78,8 @@ def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str]
     first_by_uuid: dict[str, Any] = {}
     for raw in raw_invoices:
         if not isinstance(raw, dict):
-            batch.skipped.append({"bind_id": None, "number": None, "reason": "not an invoice object"})
+            batch.skipped.append({"bind_id": None, "number": None,
+                                  "reason": f"not an invoice object: {not_an_object(raw)}"})
             continue
         bind_id, number = id_text(raw.get("ID")), id_text(raw.get("Number"))
         notes: list[tuple[str, str]] = []

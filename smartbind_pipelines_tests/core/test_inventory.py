@@ -177,3 +177,15 @@ def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emula
     assert (again.inserted, again.updated, again.writes) == (0, 0, 0)
     names = {cells["Almacén"] for cells in (r["cells"] for r in smartsheet_emulator.state.rows_as_dicts(sheet_id))}
     assert names == {"Almacén Central CDMX"}
+
+
+def test_items_that_are_not_objects_are_skipped_with_what_they_are_and_warehouses_still_resolve():
+    from smartbind_pipelines.core.inventory import Warehouse, inventory_batch, resolve_warehouses
+
+    [central] = resolve_warehouses([A], ["oops", None, {"ID": A.upper(), "Name": " Central "}, [A]])
+    assert central == Warehouse(A, "Central")
+    batch = inventory_batch([central], {A: ["oops", row(P1, 3), 7, None, row(P2, 4)]})
+    assert [record["ID Producto"] for record in batch.records] == [P1, P2]
+    assert [skip["reason"] for skip in batch.skipped] == [
+        "not an inventory object: a JSON string 'oops'", "not an inventory object: a JSON number 7",
+        "not an inventory object: a JSON null"]

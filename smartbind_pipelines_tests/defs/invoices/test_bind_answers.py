@@ -124,3 +124,23 @@ def test_a_total_of_5000_digits_is_a_bad_record_not_an_answer_that_never_parses(
     skipped = str(metadata(result, "bind_invoices")["skipped_invoices"])
     assert giant["ID"] in skipped and "too large for a sheet number" in skipped
     assert metadata(result, "bind_invoices")["bind_requests_by_endpoint"]["GET /Invoices"] == 1
+
+
+NOT_OBJECTS = ["oops", 42, None, [1, 2], True, 1e26]
+
+
+def test_items_of_value_that_are_not_objects_are_skipped_with_their_reason_and_the_rest_synced(empty_sync):
+    good = [add(empty_sync, T0 - timedelta(minutes=m)) for m in (50, 40, 30)]
+    draft = add(empty_sync, T0 - timedelta(minutes=20), UUID=None)
+    page = [good[0], *NOT_OBJECTS[:3], good[1], draft, *NOT_OBJECTS[3:], good[2]]
+    empty_sync.bind.admin.inject("custom", INVOICES_LIST, method="GET", count=1, status=200, body=served_page(page))
+    result = empty_sync.run(T0)
+    assert result.success, failure_text(result)
+    assert sorted(empty_sync.uuids()) == sorted(invoice["UUID"] for invoice in good)
+    source = metadata(result, "bind_invoices")
+    assert source["skipped"] == len(NOT_OBJECTS) + 1  # and the draft
+    reasons = str(source["skipped_invoices"])
+    assert reasons.count("not an invoice object") == len(NOT_OBJECTS)
+    assert "'oops'" in reasons and "a JSON array" in reasons
+    assert draft["ID"] in str(source["pending_draft_ids"])  # the draft next to them is still followed
+    assert watermark(empty_sync) == T0
