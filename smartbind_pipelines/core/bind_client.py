@@ -295,7 +295,10 @@ class BindClient:
         return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/")) or "/"
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._api_key, "[redacted]") if self._api_key else text
+        """The key, and its URL-encoded form, replaced; done on the whole text before any cut."""
+        for form in dict.fromkeys((self._api_key, quote(self._api_key, safe=""))):
+            text = text.replace(form, "[redacted]")
+        return text
 
     def _get_json(self, url: str, what: str, problem_of):
         """The JSON answer at ``url``; ``problem_of(answer)`` says why it is not ``what`` (or None)."""
@@ -385,8 +388,9 @@ class BindClient:
             detail = body.get("MessageDetail") or body.get("ExceptionMessage")
             text = f"{message} {detail}".strip() if detail else str(message)
         else:
-            text = (response.text or "").strip()[:200]
-        return self._scrub(text or response.reason or "no message")
+            text = (response.text or "").strip()
+        # scrub the whole text first, then bound it: a key straddling the cut must not survive in part
+        return _bounded(self._scrub(text or response.reason or "no message"))
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

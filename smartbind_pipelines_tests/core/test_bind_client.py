@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from smartbind_pipelines.core.bind_client import GUID_CHUNK, PAGE_SLACK, BindApiError, BindClient
+from smartbind_pipelines.core.bind_client import GUID_CHUNK, MESSAGE_CHARS, PAGE_SLACK, BindApiError, BindClient
 from smartbind_pipelines.core.cdmx import CDMX, parse_bind_datetime
 from smartbind_pipelines.core.odata import string_literal
 
@@ -362,3 +362,32 @@ def test_top_and_skip_are_taken_into_account(bind_emulator, client):
     assert len(client.get_all("Invoices", {"$skip": "200"})) == 50
     assert len(client.get_all("Invoices", {"$top": 120, "$skip": "200"})) == 50
     assert client.request_counts["GET /Invoices"] == 3
+
+
+# -- the key never survives in part (issue 14, defect 7) --------------------------------------------------
+
+
+def _fragments(token: str, size: int = 6) -> set[str]:
+    return {token[i:i + size] for i in range(len(token) - size + 1)}
+
+
+@pytest.mark.parametrize("shape", ["text", "Message", "MessageDetail"])
+def test_the_key_at_any_offset_of_a_long_error_body_never_shows_even_in_part(bind_emulator, client, shape):
+    token, filler = bind_emulator.token, "·"
+    fragments = _fragments(token)
+    for offset in range(0, 420, 1):
+        text = filler * offset + token + filler * (420 - offset)
+        if shape == "text":
+            answer = {"raw": text, "content_type": "text/html"}
+        elif shape == "Message":
+            answer = {"body": {"Message": text}}
+        else:
+            answer = {"body": {"Message": "The request is invalid.", "MessageDetail": text}}
+        bind_emulator.admin.inject("custom", INVOICES, count=1, status=400, **answer)
+        with pytest.raises(BindApiError) as caught:
+            client.invoices()
+        shown = str(caught.value)
+        assert not any(fragment in shown for fragment in fragments), (offset, shown)
+        assert len(caught.value.message) <= MESSAGE_CHARS + 1  # bounded, "…" included
+        if offset + len(token) <= MESSAGE_CHARS - len("[redacted]"):
+            assert "[redacted]" in shown  # the key's place is marked when it falls in what is shown
