@@ -56,6 +56,16 @@ class RunScopedPickleIOManager(dg.IOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         upstream = context.upstream_output
+        if not upstream.step_key or not context.instance.get_run_by_id(upstream.run_id):
+            # The source asset is not part of this run (e.g. only the sheet asset was selected).
+            raise dg.Failure(
+                description=(
+                    f"{context.asset_key.to_user_string() if context.has_asset_key else 'this input'} has no "
+                    "Bind read in this run: select the Bind asset with it, or launch the job (sync_invoices), so "
+                    "the sheet is written from a read made for it"
+                ),
+                allow_retries=False,
+            )
         path = self._path(upstream.run_id, upstream.step_key, upstream.name)
         if not path.exists():
             raise dg.Failure(

@@ -13,7 +13,9 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
+from smartbind_pipelines.defs import invoices
 from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER, RunScopedIOManager
 from smartbind_pipelines.defs.invoices.watermark import read_sync_state
 
 from . import reexecutable
@@ -127,3 +129,16 @@ def test_a_stored_bind_read_is_kept_per_run_while_it_may_be_used_then_deleted(em
     assert again.status == dg.DagsterRunStatus.FAILURE
     message = failure(empty_sync.instance, again)
     assert failed.run_id in message and "new run" in message
+
+
+def test_the_sheet_asset_materialized_alone_refuses_instead_of_writing_another_runs_read(empty_sync):
+    add(empty_sync, T0 - timedelta(minutes=4))
+    assert empty_sync.run(T0).success  # a read exists from an earlier run
+    resources = {**empty_sync.resources(T0 + timedelta(minutes=5)), READS_IO_MANAGER: RunScopedIOManager()}
+    alone = dg.materialize([invoices.bind_invoices, invoices.smartsheet_invoices],
+                           selection=[invoices.smartsheet_invoices], resources=resources,
+                           instance=empty_sync.instance, raise_on_error=False)
+    assert not alone.success
+    [failed_step] = [event for event in alone.all_events if event.is_step_failure]
+    assert "no Bind read in this run" in failed_step.step_failure_data.user_failure_data.description
+    assert alone.asset_materializations_for_node(INVOICES.sheet_asset) == []
