@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Two workers suit the 2-core CI machine; override with `make test PYTEST_WORKERS=auto`.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev test bench clean
+.PHONY: install dev test bench test-stack clean
 
 # constraints.txt pins every dependency outside the Dagster family to what the tests ran (the image uses it too).
 $(STAMP): setup.py constraints.txt
@@ -29,6 +29,10 @@ test: install
 ## Benchmarks against the sandbox; writes docs/benchmarks.md (e.g. `make bench ARGS=--quick`)
 bench: install
 	$(BIN)/python -m smartbind_pipelines_tests.bench $(ARGS)
+
+## docker-compose.yml for real under podman (root; ~4 min cached): docs/operations-stack.md
+test-stack: install
+	scripts/stack/run.sh
 
 clean:
 	rm -rf $(VENV) .dagster_home build *.egg-info .pytest_cache
