@@ -157,9 +157,11 @@ class ComposeProject:
             parts.append(f"--- {service} ({c['State'].get('Status')})\n{out.stdout}{out.stderr}")
         return "\n".join(parts)
 
-    def process_env(self, service: str) -> dict[str, str]:
-        """The environment of the service's main process, as the running container holds it."""
-        raw = podman("exec", self.container(service), "cat", "/proc/1/environ").stdout
+    def process_env(self, service: str, user: str | None = None) -> dict[str, str]:
+        """The environment of the service's main process, as the running container holds it (read as
+        `user`, the process's owner, when the image's default user may not read it)."""
+        as_user = ["--user", user] if user else []
+        raw = podman("exec", *as_user, self.container(service), "cat", "/proc/1/environ").stdout
         return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
 
 
