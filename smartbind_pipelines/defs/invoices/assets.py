@@ -114,6 +114,7 @@ def bind_invoices(
     name=INVOICES.sheet_asset,
     group_name=INVOICES.group,
     kinds={"smartsheet"},
+    pool=INVOICES.pool,  # one writer per sheet on every path (dagster.yaml: one slot per pool)
     owners=[INVOICES.owner],
     description=(
         "The invoices sheet in Smartsheet (the sheet id set in ProcessConfig for sync_invoices), kept in "
