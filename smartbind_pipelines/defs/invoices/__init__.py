@@ -9,7 +9,7 @@ from .checks import invoices_sheet_checks
 from .jobs import reconcile_invoices, sync_invoices
 from .schedules import reconcile_invoices_nightly
 from .sensors import sync_invoices_sensor
-from .stored import READS_IO_MANAGER, RunScopedIOManager
+from .stored import READS_IO_MANAGER, invoice_reads
 
 defs = dg.Definitions(
     assets=[bind_invoices, smartsheet_invoices],
@@ -17,5 +17,5 @@ defs = dg.Definitions(
     jobs=[sync_invoices, reconcile_invoices],
     schedules=[reconcile_invoices_nightly],
     sensors=[sync_invoices_sensor],
-    resources={READS_IO_MANAGER: RunScopedIOManager()},
+    resources={READS_IO_MANAGER: invoice_reads()},
 )

@@ -15,13 +15,14 @@ from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.report import request_metadata, skipped_table
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.sync.stored import superseded_by
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .drafts import bind_ids, drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
 from .read import InvoiceRead
-from .stored import READS_IO_MANAGER, prune_reads, superseded_by
+from .stored import READS_IO_MANAGER, prune_reads
 from .watermark import PENDING_DRAFTS, next_state, read_sync_state, state_metadata
 
 
