@@ -137,7 +137,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float, Decimal)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int past float's range (10**400): not a number a sheet can hold
+            return None
     elif isinstance(value, str):
         try:
             number = float(Decimal(value.strip().replace(",", "")))
@@ -178,7 +181,10 @@ def cell_value(value: Any, column: ColumnSpec) -> str | int | float | bool:
     if column.kind == "number":
         number = _number(value)
         if number is None:
-            raise ValueError(f"column {column.title!r}: {str(value)[:60]!r} is not a number")
+            # the Bind client reads integers of over 1,000 digits as Decimal, so str() here is bounded
+            shown = f"an integer of {len(str(abs(value)))} digits" \
+                if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:60])
+            raise ValueError(f"column {column.title!r}: {shown} is not a number")
         rounded = round(number, column.decimals)
         return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
     if column.kind == "date":
