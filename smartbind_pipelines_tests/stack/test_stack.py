@@ -336,7 +336,9 @@ def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphq
     `max_runtime_seconds`, holding the process's queue slot and the sheet's pool slot. The operator ends it
     as the UI does (Terminate, force); the sheet slot is freed `free_slots_after_run_end_seconds` later, in
     case the dead run's last batch was still being saved; then the next run writes what is missing, once."""
-    sandbox.bind_state.generate_invoices(40, start=now_cdmx() - timedelta(hours=2), end=now_cdmx())
+    # New business: invoices dated now, inside the next regular run's window (late-dated ones are the
+    # nightly reconcile's, not this step's).
+    sandbox.bind_state.generate_invoices(40, start=now_cdmx() - timedelta(minutes=5), end=now_cdmx())
     expected = stamped_uuids(sandbox)
     sandbox.smartsheet_admin.set_latency(3000)
     sandbox.smartsheet_admin.reset_requests()
@@ -353,7 +355,11 @@ def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphq
     finally:
         sandbox.smartsheet_admin.set_latency(0)
     with stack.health_ticker():
-        restarted_by_policy = bool(stack.containers()["user_code"]["State"].get("Running"))
+        deadline = time.monotonic() + 20  # give `restart: unless-stopped` its chance first
+        while not (restarted_by_policy := bool(stack.containers()["user_code"]["State"].get("Running"))):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1)
         if not restarted_by_policy:
             podman("start", stack.container("user_code"))  # what the engine's restart policy does
         stack.wait_healthy(ALL_SERVICES)
