@@ -70,6 +70,9 @@ class IdAllocator:
 
 
 class SmartsheetState:
+    # Where new sheets' permalinks point; the sandbox runner points them at its HTML page of the sheet.
+    permalink_base = "https://app.smartsheet.com/sheets/"
+
     def __init__(self, seed: int | None = None):
         self._seed = seed
         self._registry_lock = threading.RLock()
@@ -137,7 +140,7 @@ class SmartsheetState:
             else:
                 sheet_id = self.new_id()
             built = [build_column(self.new_id(), spec) for spec in columns]
-            permalink = f"https://app.smartsheet.com/sheets/{secrets.token_urlsafe(30)[:40]}"
+            permalink = f"{self.permalink_base}{secrets.token_urlsafe(30)[:40]}"
             sheet = Sheet(sheet_id, name, built, permalink, container_id)
             self.sheets[sheet_id] = sheet
         return {"id": sheet.id, "name": sheet.name, "accessLevel": "OWNER", "permalink": sheet.permalink,
