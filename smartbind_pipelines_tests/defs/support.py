@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import dagster as dg
 
 from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
@@ -36,3 +39,62 @@ def create_process_sheet(smartsheet, process_config: ProcessConfigResource, job_
     process_config.store().update(
         job_id, {"smartsheet_sheet_id": str(sheet_id), "smartsheet_sheet_name": name}, via="test")
     return sheet_id
+
+
+# --- "Re-execute → From failure" as Dagit does it (issue 14, defect 5) ----------------------------
+# ``dg.execute_job`` with ``ReexecutionOptions`` needs a job Dagster can rebuild from a module-level function
+# (and Dagster caches what that function returns), so such jobs read the emulators' addresses and the
+# ProcessConfig file from environment variables (``dg.EnvVar``, resolved when each run starts).
+
+RUN_ENV_PREFIX = "SMARTBIND_TEST_RUN_"
+RUN_ENV_NAMES = ("BIND_URL", "BIND_TOKEN", "SMARTSHEET_URL", "SMARTSHEET_TOKEN", "DB_PATH")
+
+
+def env_resources() -> dict[str, Any]:
+    """The emulator resources of ``emulator_resources``, read from the variables ``aim_runs`` sets."""
+    def env(name: str) -> dg.EnvVar:
+        return dg.EnvVar(RUN_ENV_PREFIX + name)
+
+    return {
+        "bind": BindResource(api_key=env("BIND_TOKEN"), base_url=env("BIND_URL"), max_attempts=6,
+                             backoff_base_seconds=0.001, backoff_max_seconds=0.01),
+        "smartsheet": SmartsheetResource(access_token=env("SMARTSHEET_TOKEN"), api_base=env("SMARTSHEET_URL"),
+                                         fixed_retry_delay_seconds=0.01),
+        "process_config": ProcessConfigResource(db_path=env("DB_PATH")),
+    }
+
+
+def aim_runs(monkeypatch, bind, smartsheet, process_config: ProcessConfigResource) -> None:
+    """Point the runs of an ``env_resources`` job at these emulators and this ProcessConfig file."""
+    values = (bind.url, bind.token, smartsheet.url, smartsheet.token, process_config.db_path)
+    for name, value in zip(RUN_ENV_NAMES, values):
+        monkeypatch.setenv(RUN_ENV_PREFIX + name, value)
+
+
+def execute_run(job_fn, instance, *, reexecute: str | None = None):
+    """One run of the reconstructable job ``job_fn`` (or a from-failure re-execution of run ``reexecute``)."""
+    options = dg.ReexecutionOptions.from_failure(reexecute, instance) if reexecute else None
+    result = dg.execute_job(dg.reconstructable(job_fn), instance, reexecution_options=options, raise_on_error=False)
+    return instance.get_run_by_id(result.run_id)
+
+
+def run_failure(instance, run) -> str:
+    """The description (or error) of the run's first failed step."""
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        data = record.dagster_event.step_failure_data
+        return (data.user_failure_data.description if data.user_failure_data else None) or data.error.message
+    raise AssertionError(f"run {run.run_id} did not fail a step")
+
+
+def materialized_in(instance, run, asset: str) -> bool:
+    records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    return any(r.event_log_entry.asset_materialization.asset_key == dg.AssetKey(asset) for r in records)
+
+
+def stored_reads(instance, source_asset: str) -> set[str]:
+    """Run ids that still have a stored read of ``source_asset`` on disk (any file under storage/ naming both)."""
+    root = Path(instance.storage_directory())
+    files = [str(path) for path in root.rglob("*") if path.is_file() and "compute_logs" not in str(path)
+             and source_asset in str(path)]
+    return {record.dagster_run.run_id for record in instance.get_run_records()
+            if any(record.dagster_run.run_id in path for path in files)}

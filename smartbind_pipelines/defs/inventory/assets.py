@@ -24,6 +24,7 @@ from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.report import failure_summary, request_metadata, write_requests
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.sync.stored import prune_reads, reads_io_manager_key
 from smartbind_pipelines.defs.sync.write import write_metadata, write_sheet
 
 from .config import InventoryReadConfig, InventorySettings, InventoryWriteConfig
@@ -39,6 +40,7 @@ STATE_SCAN = 20
     group_name=INVENTORY.group,
     kinds={"bind"},
     owners=[INVENTORY.owner],
+    io_manager_key=reads_io_manager_key(INVENTORY),  # stored per run: a re-execution writes its own run's read
     description=(
         "Stock of the warehouses configured for sync_inventory (ProcessConfig fields_mapping.warehouse_ids, "
         "else BIND_WAREHOUSE_ID), read from Bind's /api/Inventory, every page, with each warehouse's name "
@@ -72,6 +74,10 @@ def bind_inventory(
 
     names = ", ".join(f"{w.name} ({w.id})" for w in batch.warehouses)
     context.log.info("read %d inventory rows from %s (%s)", batch.fetched, names, source)
+    pruned = prune_reads(context.instance, step_key=INVENTORY.source_asset, keep_run_id=context.run.run_id,
+                         legacy_paths=(INVENTORY.source_asset,))
+    if pruned:
+        context.log.info("deleted the stored Bind reads of %d earlier run(s): %s", len(pruned), ", ".join(pruned))
     return dg.Output(
         batch,
         metadata={

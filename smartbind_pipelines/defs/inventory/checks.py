@@ -20,6 +20,7 @@ from smartbind_pipelines.core.inventory import (
 )
 from smartbind_pipelines.defs.resources import SmartsheetResource
 from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
+from smartbind_pipelines.defs.sync.stored import delete_used_read
 
 from .process import INVENTORY
 
@@ -57,6 +58,14 @@ def total_mismatches(bind_totals: Mapping[str, float], sheet_rows: list[Mapping]
 def inventory_sheet_checks(
     context: dg.AssetCheckExecutionContext, bind_inventory: InventoryBatch, smartsheet: SmartsheetResource
 ) -> Iterator[dg.AssetCheckResult]:
+    yield from _check(context, bind_inventory, smartsheet)
+    # The last step that reads the stored Bind read (product data): nothing needs it any more. It is this
+    # run's read, or the read of the run it re-executes.
+    delete_used_read(context.instance, context.run, INVENTORY.source_asset)
+
+
+def _check(context: dg.AssetCheckExecutionContext, bind_inventory: InventoryBatch, smartsheet: SmartsheetResource
+           ) -> Iterator[dg.AssetCheckResult]:
     written = run_materialization_metadata(context.instance, context.run, INVENTORY.sheet_key)
     skipped = nothing_written(written, (NO_DUPLICATES, TOTALS_MATCH))
     if skipped:

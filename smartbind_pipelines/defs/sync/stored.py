@@ -190,13 +190,15 @@ def prune_reads(instance: dg.DagsterInstance, *, step_key: str, keep_run_id: str
 
 
 def superseded_by(instance: dg.DagsterInstance, source_key: dg.AssetKey, read_run_id: str) -> str | None:
-    """The id of a run that read ``source_key`` from Bind after ``read_run_id`` did, if any (its data is newer)."""
+    """The id of a run that read ``source_key`` from Bind after ``read_run_id`` did, if any (its data is newer).
+
+    The asset's newest materialization decides, not storage ids: with the SQLite event log (``make dev``,
+    tests) a run's own events are numbered in that run's file, apart from the asset index, so comparing the
+    run's storage id with the index's could miss a newer read.
+    """
     records = instance.get_records_for_run(read_run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    mine = [r.storage_id for r in records
-            if r.event_log_entry.asset_materialization and r.event_log_entry.asset_materialization.asset_key == source_key]
-    if not mine:
+    if not any(r.event_log_entry.asset_materialization
+               and r.event_log_entry.asset_materialization.asset_key == source_key for r in records):
         return None
-    later = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=source_key, after_storage_id=max(mine)), limit=20
-    ).records
-    return next((record.run_id for record in later if record.run_id != read_run_id), None)
+    [newest] = instance.fetch_materializations(source_key, limit=1).records or [None]
+    return newest.run_id if newest is not None and newest.run_id != read_run_id else None

@@ -38,7 +38,8 @@ class InventorySync:
     def definitions(self) -> dg.Definitions:
         # The inventory module's own objects, bound to the emulators as deployment binds them to env vars.
         return dg.Definitions(assets=inventory.defs.assets, asset_checks=inventory.defs.asset_checks,
-                              jobs=inventory.defs.jobs, sensors=inventory.defs.sensors, resources=self.resources())
+                              jobs=inventory.defs.jobs, sensors=inventory.defs.sensors,
+                              resources={**inventory.defs.resources, **self.resources()})
 
     def run(self, *, stale_rows: str = "zero", dry_run: bool = False,
             include_zero_stock: bool = False) -> dg.ExecuteInProcessResult:
