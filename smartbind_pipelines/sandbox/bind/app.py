@@ -18,12 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from smartbind_pipelines.sandbox.bind import demo
+from smartbind_pipelines.sandbox.bind.invoicing import bind_new_invoice, model_state_body
 from smartbind_pipelines.sandbox.bind.odata import ODataError
 from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, parse_options, query_pairs
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, MODEL_NAMESPACE, PRODUCT, WAREHOUSE, is_guid,
-    json_text)
-from smartbind_pipelines.sandbox.bind.state import BindState, UnknownRecord
+    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, LOCATION, MODEL_NAMESPACE, PRICE_LIST, PRODUCT,
+    SERVICE, WAREHOUSE, is_guid, json_text)
+from smartbind_pipelines.sandbox.bind.state import BindState, SaleRefused, UnknownRecord
 from smartbind_pipelines.sandbox.faults import FaultMiddleware
 
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -37,9 +38,14 @@ _LISTS = {
     "warehouses": ("Warehouses", WAREHOUSE, "warehouses"),
     "currencies": ("Currencies", CURRENCY, "currencies"),
     "clients": ("Clients", CLIENT_LIST_ITEM, "clients"),
+    "locations": ("Locations", LOCATION, "locations"),
+    "pricelists": ("PriceLists", PRICE_LIST, "pricelists"),
+    "services": ("Services", SERVICE, "services"),
 }
-_SINGLES = {"invoices", "products"}  # routes that also take /{id}
-_CONTROLLERS = {**{key: spec[0] for key, spec in _LISTS.items()}, "userprofile": "UserProfile"}
+_SINGLES = {"invoices", "products", "clients"}  # routes that also take /{id}
+_CONTROLLERS = {**{key: spec[0] for key, spec in _LISTS.items()}, "userprofile": "UserProfile",
+                "series": "Series"}
+_JSON_TYPES = ("application/json", "text/json")
 
 
 def _json(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -110,13 +116,22 @@ class BindApi:
         warehouse = next((v for k, v in pairs if k.lower() == "warehouseid"), None)
         if resource == "inventory" and warehouse is None:
             return _not_found(request, controller)  # Web API finds no action without the required parameter
-        if request.method != "GET":
+        allowed = "POST" if resource == "invoices" and key is None and request.method == "POST" else "GET"
+        if request.method != allowed:
             return _json({"Message": f"The requested resource does not support http method '{request.method}'."},
                          405)
         if not self._authorized(request):
             return _json(UNAUTHORIZED, 401)
+        if allowed == "POST":
+            return await self._create_sale(request)
         if resource == "userprofile":
             return _json(_user_profile())
+        if resource == "series":
+            doc_type = next((v for k, v in pairs if k.lower() == "doctype"), None)
+            if doc_type is not None and not doc_type.strip().lstrip("-").isdigit():
+                return _json({"Message": "The request is invalid.", "MessageDetail": (
+                    f"The value '{doc_type}' is not valid for parameter 'docType' of type 'System.Int32'.")}, 400)
+            return _json(self.state.series(int(doc_type) if doc_type is not None else None))
         if key is not None:
             return self._single(request, resource, key)
         if resource == "inventory" and not is_guid(warehouse):
@@ -138,7 +153,31 @@ class BindApi:
             return True
         return self.accept_api_key_header and request.headers.get("apikey", "") in self.tokens
 
+    async def _create_sale(self, request: Request) -> Response:
+        """``POST /api/Invoices``: 415 for a body that is not JSON, 400 ModelState for a body that does not
+        bind, 400 ``{"Message"}`` for a business refusal, else 200 and the new id as a JSON string."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in _JSON_TYPES:
+            return _json({"Message": f"The request entity's media type '{media or 'application/octet-stream'}' is "
+                                     "not supported for this resource."}, 415)
+        raw = await request.body()
+        new, errors = bind_new_invoice(raw, self.state.invoicing.strict_required)
+        if errors:
+            return _json(model_state_body(errors), 400)
+        try:
+            sale_id = await run_in_threadpool(self.state.create_sale, new)
+        except SaleRefused as refused:
+            return _json({"Message": refused.message}, refused.status)
+        return _json(json_text(sale_id))
+
     def _single(self, request: Request, resource: str, key: str) -> Response:
+        if resource == "clients":
+            if not is_guid(key):
+                return _binding_error("id", "Clients", "ClientDetails Get(System.Guid)")
+            details = self.state.client_details(key)
+            if details is None:  # [G]
+                return _json({"Message": f"The client '{key}' was not found."}, 404)
+            return _json(details)
         if resource == "invoices":
             details = self.state.invoice_details(key)
             if details is None:  # [G] Bind's not-found body for a sale is not documented
@@ -177,6 +216,10 @@ def _admin_routes(state: BindState) -> list[tuple[str, tuple[str, ...], Callable
         ("POST", ("products", "generate"), lambda body: state.generate_products(**body)),
         ("PATCH", ("warehouses", "*"), lambda body, i: state.rename_warehouse(i, **body)),
         ("POST", ("clients",), lambda body: state.add_client(**body)),
+        ("POST", ("services",), lambda body: state.add_service(**body)),
+        ("GET", ("invoicing",), lambda body: state.configure_invoicing()),
+        ("PUT", ("invoicing",), lambda body: state.configure_invoicing(**body)),
+        ("GET", ("invoicing", "pending"), lambda body: {"pending": state.pending_stamps()}),
         ("POST", ("reset",), lambda body: state.reset(**_reset_args(body))),
         ("GET", ("state",), lambda body: state.summary()),
     ]

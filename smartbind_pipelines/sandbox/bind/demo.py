@@ -304,3 +304,72 @@ def invoice_amounts(*, subtotal: float, discount: float, vat_rate: float, ieps: 
     return {"Subtotal": money(subtotal), "Discount": money(discount), "VAT": vat, "IEPS": money(ieps),
             "ISRRet": money(isr_ret), "VATRet": money(vat_ret), "VATRate": vat_rate,
             "Total": money(subtotal - discount + vat + ieps - vat_ret - isr_ret), "CreditNotes": 0.0}
+
+
+# --- invoicing from outside (bind-invoicing.md §9.2, §9.3) -----------------------------------------
+
+# [G] Service.SATUnit is an integer in Bind's schema; the emulator reads it as an index into this list.
+SAT_UNITS = ["H87", "E48", "ACT", "KGM", "MTR", "LTR", "XBX", "M3"]
+
+SERVICE_MANTENIMIENTO = "5e2a9c10-7b3d-4f8e-9a61-0c4d2b7e1f01"
+SERVICE_FLETE = "5e2a9c10-7b3d-4f8e-9a61-0c4d2b7e1f02"
+SERVICE_INSTALACION = "5e2a9c10-7b3d-4f8e-9a61-0c4d2b7e1f03"
+SERVICE_GENERICO = "5e2a9c10-7b3d-4f8e-9a61-0c4d2b7e1f04"
+# (id, code, title, SAT c_ClaveProdServ as text, SAT unit, VariableConcept)
+SERVICES = [
+    (SERVICE_MANTENIMIENTO, "SRV-MANT", "Mantenimiento preventivo", "72101500", "E48", True),
+    (SERVICE_FLETE, "SRV-FLETE", "Flete local", "78101802", "E48", False),
+    (SERVICE_INSTALACION, "SRV-INST", "Instalación", "72151500", "ACT", True),
+    (SERVICE_GENERICO, "SRV-GEN", "Concepto genérico", "01010101", "H87", True),
+]
+
+# Series of sales; [G] the docType of sales in /api/Series is unknown, the emulator uses 2.
+SALES_DOC_TYPE = 2
+SERIES = [
+    {"ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01", "Serie": "FAC", "StartNumber": 1, "DocType": SALES_DOC_TYPE,
+     "DocTypeText": "Venta"},
+    {"ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02", "Serie": "AWAFAC", "StartNumber": 1,
+     "DocType": SALES_DOC_TYPE, "DocTypeText": "Venta"},
+]
+
+# Clients with fixed ids and RFCs for invoicing tests, added after the generated ones (so the seed's other
+# data is unchanged): one client for an RFC, two clients sharing an RFC, the generic RFC on more clients,
+# a client without RegimenFiscal.
+CLIENT_UNICO = "c0ffee00-0000-4000-8000-000000000001"
+CLIENT_DUPLICADO_NORTE = "c0ffee00-0000-4000-8000-000000000002"
+CLIENT_DUPLICADO_SUR = "c0ffee00-0000-4000-8000-000000000003"
+CLIENT_MOSTRADOR_MTY = "c0ffee00-0000-4000-8000-000000000004"
+CLIENT_MOSTRADOR_GDL = "c0ffee00-0000-4000-8000-000000000005"
+CLIENT_SIN_REGIMEN = "c0ffee00-0000-4000-8000-000000000006"
+CLIENT_PERSONA = "c0ffee00-0000-4000-8000-000000000007"
+RFC_UNICO = "FLU990101AB1"
+RFC_DUPLICADO = "GDN050505KL2"
+RFC_SIN_REGIMEN = "SRE101010QW3"
+RFC_PERSONA = "HEGA800101H12"
+INVOICING_CLIENTS = [
+    (CLIENT_UNICO, "Ferretería La Única", "Ferretería La Única S.A. de C.V.", RFC_UNICO, "601"),
+    (CLIENT_DUPLICADO_NORTE, "Grupo Duna Norte", "Grupo Duna del Norte S.A. de C.V.", RFC_DUPLICADO, "601"),
+    (CLIENT_DUPLICADO_SUR, "Grupo Duna Sur", "Grupo Duna del Sur S.A. de C.V.", RFC_DUPLICADO, "601"),
+    (CLIENT_MOSTRADOR_MTY, "Mostrador Monterrey", "PÚBLICO EN GENERAL", PUBLIC_RFC, "616"),
+    (CLIENT_MOSTRADOR_GDL, "Mostrador Guadalajara", "PÚBLICO EN GENERAL", PUBLIC_RFC, "616"),
+    (CLIENT_SIN_REGIMEN, "Servicios Reforma", "Servicios Reforma S.C.", RFC_SIN_REGIMEN, None),
+    (CLIENT_PERSONA, "Guadalupe Hernández Aguilar", "Guadalupe Hernández Aguilar", RFC_PERSONA, "612"),
+]
+
+
+def invoicing_clients(first_number: int) -> list[dict]:
+    return [{"ID": cid, "Number": first_number + offset, "ClientName": name, "LegalName": legal, "RFC": rfc,
+             "Email": "facturas@example.com.mx", "Phone": None, "NextContactDate": None,
+             "LocationID": _LOCATION_IDS[0], "RegimenFiscal": regime,
+             "_address": "Av. Reforma 222, Col. Juárez, 06600", "_contact": "Compras"}
+            for offset, (cid, name, legal, rfc, regime) in enumerate(INVOICING_CLIENTS)]
+
+
+def service_record(service_id: str, code: str, title: str, sat_code: str, sat_unit: str, variable: bool,
+                   created: datetime) -> dict:
+    return {"ID": service_id, "Code": code, "Title": title, "Description": title, "CreationDate": created,
+            "Category1ID": _CATEGORY_BY_NAME["Servicios"], "Category2ID": None, "Category3ID": None,
+            "ChargeVAT": True, "PricingType": 0, "PricingTypeText": "Listas", "Unit": "SERVICIO",
+            "CurrencyID": MXN_ID, "CurrencyCode": "MXN", "VariableConcept": variable,
+            "SATCode": int(sat_code), "SATUnit": SAT_UNITS.index(sat_unit) if sat_unit in SAT_UNITS else None,
+            "_sat_code": sat_code, "_sat_unit": sat_unit}

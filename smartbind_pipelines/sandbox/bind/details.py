@@ -37,6 +37,9 @@ def invoice_details(state: "BindState", record: dict) -> dict:
     wire = INVOICE_DETAILS.wire(details)
     lines = record.get("_lines")
     wire["Products"] = [INVOICE_DETAILS_PRODUCT.wire(line) for line in lines or []]
+    if record.get("_service_lines") is not None:  # a sale created through POST /api/Invoices: its own lines
+        wire["Services"] = [INVOICE_DETAILS_SERVICE.wire(line) for line in record["_service_lines"]]
+        return wire
     # without product lines (added or re-priced through the admin API) one service line carries the Subtotal
     wire["Services"] = [] if lines else [INVOICE_DETAILS_SERVICE.wire({
         "ID": record["ID"], "IndexNumber": 1, "ServiceID": None, "Name": "Venta de mercancía",

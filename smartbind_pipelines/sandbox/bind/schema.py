@@ -100,6 +100,24 @@ CLIENT_LIST_ITEM = _entity("ClientListItem", """
     RegimenFiscal:S""")
 
 
+# Catalogs for creating a sale (bind-invoicing.md §2, §9.3). [G] field sets beyond ID/Name for locations and
+# price lists; Service as in Bind's 2018 SDK model (SATCode/SATUnit are integers in the schema, [C]).
+LOCATION = _entity("Location", "ID:G Name:S")
+
+PRICE_LIST = _entity("PriceList", "ID:G Name:S")
+
+SERVICE = _entity("Service", """
+    ID:G Code:S Title:S Description:S CreationDate:D Category1ID:G Category2ID:G Category3ID:G ChargeVAT:B
+    PricingType:I PricingTypeText:S Unit:S CurrencyID:G CurrencyCode:S VariableConcept:B SATCode:I SATUnit:I""")
+
+# ClientDetails keeps Bind's misspelt Loctaion/LoctaionID (bind-invoicing.md §3, [C]); types of the text
+# fields [G].
+CLIENT_DETAILS = _entity("ClientDetails", """
+    ID:G RFC:S LegalName:S CommercialName:S CreditDays:I CreditAmount:F PaymentMethod:S CreationDate:D Status:S
+    SalesContact:S CreditContact:S Loctaion:S LoctaionID:G Comments:S PriceList:S PriceListID:G
+    PaymentTermType:S Email:S Telephones:S Number:I AccountNumber:S DefaultDiscount:F ClientSource:S Account:S
+    City:S State:S""")
+
 def to_wire(value, edm: str):
     if value is None:
         return None

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import datetime, timedelta
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.sandbox.bind import demo, details
 from smartbind_pipelines.sandbox.bind.collection import Collection, Row
+from smartbind_pipelines.sandbox.bind.invoicing import ZERO_GUID, InvoicingSettings
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, DOUBLE, INT32, INVENTORY, INVOICE_LIST_ITEM, PRODUCT, STRING, WAREHOUSE, Entity,
-    coerce, is_guid, money, normalize_guid, sql_datetime, sqlguid_key, to_naive_cdmx)
+    BOOL, CLIENT_DETAILS, CLIENT_LIST_ITEM, CURRENCY, DOUBLE, INT32, INVENTORY, INVOICE_LIST_ITEM, LOCATION,
+    PRICE_LIST, PRODUCT, SERVICE, STRING, WAREHOUSE, Entity, coerce, is_guid, money, normalize_guid,
+    sql_datetime, sqlguid_key, to_naive_cdmx)
 
 # [G] Status meanings are not documented (contract §2.5); the text shown in InvoiceDetails is configurable.
 STATUS_TEXT = {0: "Vigente", 1: "Pagada", 2: "Cancelada"}
@@ -25,6 +28,15 @@ MAX_GENERATE = 100_000
 
 class UnknownRecord(LookupError):
     """A mutator named a record that does not exist (the admin API answers 404)."""
+
+
+class SaleRefused(Exception):
+    """``POST /api/Invoices`` refused by a business check: 400 (or 500) with ``{"Message": ...}``."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 def _typed(fields: dict, entity: Entity, extra: dict[str, str], what: str) -> dict:
@@ -53,6 +65,7 @@ class BindState:
         self._lock = threading.RLock()
         self.status_text = dict(status_text or STATUS_TEXT)
         self.clock = clock  # "now" for mutators; tests may replace it
+        self.invoicing = InvoicingSettings()
         self._reset_catalogs(seed)
 
     # --- construction ---------------------------------------------------------------------------
@@ -88,6 +101,11 @@ class BindState:
         self.warehouses = Collection(WAREHOUSE)
         self.currencies = Collection(CURRENCY)
         self.clients = Collection(CLIENT_LIST_ITEM)
+        self.locations = Collection(LOCATION)
+        self.price_lists = Collection(PRICE_LIST)
+        self.services = Collection(SERVICE)
+        self._series = [dict(series) for series in demo.SERIES]
+        self._pending_stamps: dict[str, dict] = {}  # sale id -> {"reads": n, "since": monotonic}
         self._numbers: dict[int, list[str]] = {}
         self._stock: dict[str, dict[str, dict]] = {}
         self._inventory: dict[str, Collection] = {}
@@ -97,6 +115,13 @@ class BindState:
             self._inventory[warehouse["ID"]] = Collection(INVENTORY)
         for currency in demo.CURRENCIES:
             self.currencies.put(dict(currency))
+        for location_id, name in demo.LOCATIONS.items():
+            self.locations.put({"ID": location_id, "Name": name})
+        for price_list_id, name in demo.PRICE_LISTS.items():
+            self.price_lists.put({"ID": price_list_id, "Name": name})
+        created = datetime(2024, 1, 15, 9, 0)
+        for spec in demo.SERVICES:
+            self.services.put(demo.service_record(*spec, created))
 
     def _populate(self, seed: int, invoices: int, products: int, now: datetime | None) -> None:
         with self._lock:
@@ -110,6 +135,9 @@ class BindState:
                                       list(self.products.records.values()), self._warehouse_list())
             for invoice in made:
                 self._put_invoice(invoice)
+            first = max((c["Number"] for c in self.clients.records.values()), default=1000) + 1
+            for client in demo.invoicing_clients(first):
+                self.clients.put(client)
 
     # --- reads (used by the app; also handy in tests) -------------------------------------------
 
@@ -124,8 +152,11 @@ class BindState:
             if route == "inventory":
                 collection = self._inventory.get((warehouse_id or "").lower())
                 return collection.rows() if collection else []
+            if route == "invoices":
+                self._stamp_due()
             return {"invoices": self.invoices, "products": self.products, "warehouses": self.warehouses,
-                    "currencies": self.currencies, "clients": self.clients}[route].rows()
+                    "currencies": self.currencies, "clients": self.clients, "locations": self.locations,
+                    "pricelists": self.price_lists, "services": self.services}[route].rows()
 
     def list_invoices(self) -> list[dict]:
         """Every invoice as ``GET /api/Invoices`` shows it, in ID order."""
@@ -159,7 +190,15 @@ class BindState:
         """``InvoiceDetails`` consistent with the list item: same ID, Number and amounts."""
         with self._lock:
             record = self.find_invoice(id_or_number)
-            return None if record is None else details.invoice_details(self, record)
+            if record is None:
+                return None
+            pending = self._pending_stamps.get(record["ID"])
+            if pending is not None:  # deferred stamping counts reads by id
+                if self._stamp_is_due(pending):
+                    record = self._stamp_pending(record["ID"])
+                else:
+                    pending["reads"] += 1
+            return details.invoice_details(self, record)
 
     def product_details(self, product_id: str) -> dict | None:
         with self._lock:
@@ -225,6 +264,7 @@ class BindState:
                                             typed.get("Discount", record["Discount"]),
                                             typed.get("VATRate", record["VATRate"])))
                 record["_lines"] = None  # the detail lines no longer add up; show one summary service line
+                record["_service_lines"] = None
             if "ClientID" in typed and typed["ClientID"] in self.clients.records:
                 client = self.clients.records[typed["ClientID"]]
                 record.update(ClientName=client["LegalName"], RFC=client["RFC"])
@@ -237,6 +277,7 @@ class BindState:
             record = self._invoice(invoice_id)
             if record["Status"] == 2:
                 raise ValueError(f"invoice {record['ID']} is cancelled and cannot be stamped")
+            self._pending_stamps.pop(record["ID"], None)
             if record["UUID"]:
                 return INVOICE_LIST_ITEM.wire(record)
             return self._put_invoice({**record, "UUID": demo.new_guid(self._rng)})
@@ -253,6 +294,205 @@ class BindState:
         """Status 2 (Cancelada). Date does not change."""
         with self._lock:
             return self._put_invoice({**self._invoice(invoice_id), "Status": 2})
+
+    # --- sales created through POST /api/Invoices (bind-invoicing.md §9.1) --------------------------
+
+    def configure_invoicing(self, **changes) -> dict:
+        """Change invoicing switches (see ``InvoicingSettings``); returns them all."""
+        with self._lock:
+            self.invoicing = self.invoicing.update(changes)
+            return self.invoicing.as_dict()
+
+    def create_sale(self, new: dict) -> str:
+        """A bound ``NewInvoice`` (``invoicing.bind_new_invoice``) -> the new sale's id.
+
+        Business checks raise ``SaleRefused``. Nothing is stored unless every check passed. No
+        de-duplication: the same body twice makes two sales, as on Bind.
+        """
+        with self._lock:
+            settings = self.invoicing
+            client = self._known(self.clients, "ClientID", new.get("ClientID"))
+            currency = self._known(self.currencies, "CurrencyID", new.get("CurrencyID"))
+            location = self._known(self.locations, "LocationID", new.get("LocationID"))
+            warehouse = self._known(self.warehouses, "WarehouseID", new.get("WarehouseID"))
+            self._known(self.price_lists, "PriceListID", new.get("PriceListID"))
+            if (settings.warehouse_location_check and warehouse["LocationID"] != location["ID"]
+                    and not warehouse["AvailableInOtherLoc"]):
+                raise SaleRefused(f"WarehouseID {warehouse['ID']} does not belong to LocationID {location['ID']}")
+            use = new.get("CFDIUse", 0)
+            if not 0 <= use < len(settings.cfdi_uses):
+                raise SaleRefused(f"CFDIUse {use} is not valid")
+            date = new.get("InvoiceDate")
+            if date is None or date.year < 1900:
+                raise SaleRefused(f"InvoiceDate {date.isoformat() if date else None} is not valid")
+            products = new.get("Products") or []
+            services = new.get("Services") or []
+            if not products and not services:
+                raise SaleRefused("The sale has no products or services.")
+            vat_rate = new.get("VATRate", 0.0)
+            product_lines, service_lines = [], []
+            subtotal = vat = cost = 0.0
+            for index, line in enumerate(products):
+                where = f"Products[{index}]"
+                product = self._known(self.products, f"{where}.ID", line.get("ID"))
+                qty, price = self._qty_price(where, line)
+                rate = 0.0 if line.get("VATExempt") else line.get("VAT", vat_rate)
+                amount = money(qty * price)
+                subtotal += amount
+                vat += money(amount * rate)
+                cost += qty * product["Cost"]
+                product_lines.append({
+                    "ID": demo.new_guid(self._rng), "ProductID": product["ID"], "Name": product["Title"],
+                    "IndexNumber": line.get("IndexNumber", index), "Code": product["Code"], "Unit": product["Unit"],
+                    "UnitMultiplier": 1.0, "Qty": qty, "Price": price, "VATRate": rate,
+                    "IEPSRate": line.get("IEPS", 0.0), "Discount": 0.0, "Comments": line.get("Comments") or "",
+                    "LotInfo": None})
+            for index, line in enumerate(services):
+                where = f"Services[{index}]"
+                service = self._known(self.services, f"{where}.ID", line.get("ID"))
+                qty, price = self._qty_price(where, line)
+                rate = 0.0 if line.get("VATExempt") else line.get("VAT", vat_rate)
+                amount = money(qty * price)
+                subtotal += amount
+                vat += money(amount * rate)
+                variable = line.get("VariableConcept", service["VariableConcept"])
+                service_lines.append({
+                    "ID": demo.new_guid(self._rng), "IndexNumber": line.get("IndexNumber", index),
+                    "ServiceID": service["ID"], "Name": line["Title"] if variable else service["Title"],
+                    "Code": service["Code"], "Qty": qty, "Price": price, "VATRate": rate, "Discount": 0.0})
+            serie = (new.get("Serie") or "").strip() or settings.default_serie
+            if not any(s["Serie"] == serie for s in self._series):
+                raise SaleRefused(f"Serie {serie} not found")
+            fiscal = bool(new.get("IsFiscalInvoice", False))
+            if fiscal and settings.stamping == "fail" and settings.fail_as == "error":
+                raise SaleRefused(settings.fail_message)
+            number = new.get("Number") or 0
+            if not (settings.honour_number and number > 0):
+                number = self._next_number()
+            subtotal, discount = money(subtotal), money(new.get("DiscountAmount", 0.0))
+            vat_ret = money(subtotal * new.get("VATRetRate", 0.0))
+            isr_ret = money(subtotal * new.get("ISRRetRate", 0.0))
+            credit_days = new.get("CreditDays", 0)
+            date = sql_datetime(date)
+            sale_id = demo.new_guid(self._rng)
+            record = {
+                "ID": sale_id, "Serie": serie, "Date": date, "Number": number, "UUID": None,
+                "ExpirationDate": date + timedelta(days=credit_days), "ClientID": client["ID"],
+                "ClientName": client["LegalName"], "RFC": client["RFC"], "Cost": money(cost),
+                "Subtotal": subtotal, "Discount": discount, "VAT": money(vat), "IEPS": 0.0, "ISRRet": isr_ret,
+                "VATRet": vat_ret, "Total": money(subtotal - discount + vat - vat_ret - isr_ret),
+                "Payments": money(sum(p.get("Amount", 0.0) for p in new.get("Payments") or [])),
+                "CreditNotes": 0.0, "CurrencyID": currency["ID"], "LocationID": location["ID"],
+                "WarehouseID": warehouse["ID"], "PriceListID": new["PriceListID"], "CFDIUse": use,
+                "ExchangeRate": new.get("ExchangeRate") or currency["ExchangeRate"],
+                "VATRetRate": new.get("VATRetRate", 0.0), "Comments": new.get("Comments"), "VATRate": vat_rate,
+                "PurchaseOrder": new.get("PurchaseOrder"), "IsFiscalInvoice": fiscal,
+                "ShowIEPS": bool(new.get("ShowIEPS", False)), "Status": 0,
+                "_payment_terms": credit_days, "_cfdi_method": "PUE" if credit_days == 0 else "PPD",
+                "_cfdi_term": "03" if credit_days == 0 else "99", "_lines": product_lines,
+                "_service_lines": service_lines, "_reference": new.get("Reference"), "_created_by_api": True,
+            }
+            self._put_invoice(record)
+            if fiscal:
+                if settings.stamping == "sync":
+                    self._stamp_pending(sale_id, pending=False)
+                elif settings.stamping == "deferred":
+                    self._pending_stamps[sale_id] = {"reads": 0, "since": time.monotonic()}
+            return sale_id
+
+    def pending_stamps(self) -> list[str]:
+        """Ids of sales waiting for a deferred stamp."""
+        with self._lock:
+            self._stamp_due()
+            return list(self._pending_stamps)
+
+    def client_details(self, client_id: str) -> dict | None:
+        """``GET /api/Clients/{id}``: ``ClientDetails`` with Bind's misspelt ``Loctaion``/``LoctaionID``."""
+        with self._lock:
+            client = self.clients.records.get(client_id.lower())
+            if client is None:
+                return None
+            location = client.get("LocationID")
+            wire = CLIENT_DETAILS.wire({
+                "ID": client["ID"], "RFC": client["RFC"], "LegalName": client["LegalName"],
+                "CommercialName": client["ClientName"], "CreditDays": 30, "CreditAmount": 0.0,
+                "PaymentMethod": "Transferencia", "CreationDate": datetime(2023, 3, 1, 10, 0), "Status": "Activo",
+                "SalesContact": client.get("_contact"), "CreditContact": None,
+                "Loctaion": demo.LOCATIONS.get(location), "LoctaionID": location, "Comments": "",
+                "PriceList": demo.PRICE_LISTS[demo.DEFAULT_PRICE_LIST], "PriceListID": demo.DEFAULT_PRICE_LIST,
+                "PaymentTermType": "Crédito", "Email": client["Email"], "Telephones": client["Phone"],
+                "Number": client["Number"], "AccountNumber": None, "DefaultDiscount": 0.0, "ClientSource": None,
+                "Account": None, "City": None, "State": None})
+            wire["Addresses"] = [{"Address": client["_address"]}] if client.get("_address") else []
+            return wire
+
+    def series(self, doc_type: int | None) -> list[dict]:
+        """``GET /api/Series?docType=``: a bare array."""
+        with self._lock:
+            current = max(self._numbers, default=0)
+            return [{**series, "CurrentNumber": current, "Date": "2024-01-01T00:00:00",
+                     "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()]}
+                    for series in self._series if doc_type is None or series["DocType"] == doc_type]
+
+    def add_service(self, **fields) -> dict:
+        """A new service (concepto de venta): ``Code``, ``Title``, ``SATCode`` (text, e.g. "01010101"),
+        ``SATUnit`` (text, e.g. "E48"), ``VariableConcept``; ``ID`` optional."""
+        with self._lock:
+            unknown = sorted(set(fields) - {"ID", "Code", "Title", "SATCode", "SATUnit", "VariableConcept"})
+            if unknown:
+                raise ValueError(f"unknown service field(s): {', '.join(unknown)}")
+            service_id = normalize_guid(fields.get("ID")) or demo.new_guid(self._rng)
+            if service_id in self.services.records:
+                raise ValueError(f"service {service_id} already exists")
+            sat_code = str(fields.get("SATCode", "01010101"))
+            if not (sat_code.isdigit() and len(sat_code) == 8):
+                raise ValueError(f"service SATCode must be 8 digits, not {sat_code!r}")
+            sat_unit = str(fields.get("SATUnit", "E48"))
+            if sat_unit not in demo.SAT_UNITS:
+                demo.SAT_UNITS.append(sat_unit)
+            title = fields.get("Title") or f"Servicio {len(self.services.records) + 1}"
+            record = demo.service_record(service_id, fields.get("Code") or f"SRV-{len(self.services.records) + 1}",
+                                         title, sat_code, sat_unit, coerce(fields.get("VariableConcept", True), BOOL,
+                                                                           "service field VariableConcept"),
+                                         sql_datetime(to_naive_cdmx(self.clock())))
+            self.services.put(record)
+            return SERVICE.wire(record)
+
+    def _known(self, collection: Collection, what: str, record_id) -> dict:
+        record = collection.records.get(record_id) if record_id and record_id != ZERO_GUID else None
+        if record is None:
+            raise SaleRefused(f"{what} {record_id} not found")
+        return record
+
+    @staticmethod
+    def _qty_price(where: str, line: dict) -> tuple[float, float]:
+        qty, price = line.get("Qty", 0.0), line.get("Price", 0.0)
+        if qty <= 0:  # [G] Bind's business rule for a zero or negative quantity is not documented
+            raise SaleRefused(f"{where}.Qty must be greater than 0, not {qty}")
+        if price < 0:  # [G]
+            raise SaleRefused(f"{where}.Price must not be negative, not {price}")
+        return qty, price
+
+    def _stamp_is_due(self, pending: dict) -> bool:
+        settings = self.invoicing
+        if settings.stamp_after_reads and pending["reads"] >= settings.stamp_after_reads:
+            return True
+        return bool(settings.stamp_after_seconds
+                    and time.monotonic() - pending["since"] >= settings.stamp_after_seconds)
+
+    def _stamp_due(self) -> None:
+        for sale_id, pending in list(self._pending_stamps.items()):
+            if self._stamp_is_due(pending):
+                self._stamp_pending(sale_id)
+
+    def _stamp_pending(self, sale_id: str, pending: bool = True) -> dict:
+        self._pending_stamps.pop(sale_id, None)
+        record = self.invoices.records[sale_id]
+        if record["UUID"] or record["Status"] == 2:
+            return record
+        record = {**record, "UUID": demo.new_guid(self._rng)}
+        self._put_invoice(record)
+        return record
 
     def generate_invoices(self, count: int, start: datetime | str | None = None,
                           end: datetime | str | None = None) -> dict:
