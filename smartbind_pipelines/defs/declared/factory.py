@@ -25,6 +25,7 @@ from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.report import request_metadata
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
 from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
+from smartbind_pipelines.defs.sync.stored import delete_used_read, process_reads, prune_reads, reads_io_manager_key
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
 LISTED = 20
@@ -100,7 +101,8 @@ def mismatches(declaration: ProcessDeclaration, records: list[dict], sheet_rows:
 
 
 def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
-    """The process's assets, checks, job and sensor (resources come from the code location)."""
+    """The process's assets, checks, job and sensor, and the I/O manager its Bind read is stored with (the other
+    resources come from the code location)."""
     process = sync_process(declaration)
     mapping = declaration.mapping
     where = f"/api/{declaration.endpoint}" + (f"?$filter={declaration.filter}" if declaration.filter else "")
@@ -110,6 +112,7 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
         group_name=process.group,
         kinds={"bind"},
         owners=[process.owner],
+        io_manager_key=reads_io_manager_key(process),  # stored per run: a re-execution writes its own run's read
         description=f"{declaration.name}: every row of Bind {where}, every page, as the sheet's columns.",
     )
     def source_asset(context: dg.AssetExecutionContext, bind: BindResource) -> dg.Output[DeclaredBatch]:
@@ -122,6 +125,10 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
             client.close()
         batch = declaration.records(rows)
         context.log.info("read %d rows from Bind %s; %d skipped", batch.fetched, where, len(batch.skipped))
+        pruned = prune_reads(context.instance, step_key=process.source_asset, keep_run_id=context.run.run_id,
+                             legacy_paths=(process.source_asset,))
+        if pruned:
+            context.log.info("deleted the stored Bind reads of %d earlier run(s): %s", len(pruned), ", ".join(pruned))
         return dg.Output(batch, metadata={
             "endpoint": where,
             "fetched": batch.fetched,
@@ -175,6 +182,13 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
     )
     def sheet_checks(context: dg.AssetCheckExecutionContext, batch: DeclaredBatch,
                      smartsheet: SmartsheetResource) -> Iterator[dg.AssetCheckResult]:
+        yield from check(context, batch, smartsheet)
+        # The last step that reads the stored Bind read (client or product data): nothing needs it any more.
+        # It is this run's read, or the read of the run it re-executes.
+        delete_used_read(context.instance, context.run, process.source_asset)
+
+    def check(context: dg.AssetCheckExecutionContext, batch: DeclaredBatch,
+              smartsheet: SmartsheetResource) -> Iterator[dg.AssetCheckResult]:
         written = run_materialization_metadata(context.instance, context.run, process.sheet_key)
         skipped = nothing_written(written, (no_duplicates, matches))
         if skipped:
@@ -210,4 +224,4 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
     sensor = build_sync_sensor(
         process, job, read_config=lambda store: declaration.effective_config(store, os.environ))
     return dg.Definitions(assets=[source_asset, sheet_asset], asset_checks=[sheet_checks], jobs=[job],
-                          sensors=[sensor])
+                          sensors=[sensor], resources=process_reads(process))

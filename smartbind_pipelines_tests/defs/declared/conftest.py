@@ -32,7 +32,7 @@ class DeclaredSync:
     def run(self, declarations: list[ProcessDeclaration], job_id: str, *, dry_run: bool = False):
         built = build_all(declarations)
         definitions = dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, jobs=built.jobs,
-                                     sensors=built.sensors, resources=self.resources())
+                                     sensors=built.sensors, resources={**built.resources, **self.resources()})
         sheet_asset = f"smartsheet_{job_id.removeprefix('sync_')}"
         return definitions.resolve_job_def(job_id).execute_in_process(
             run_config={"ops": {sheet_asset: {"config": {"dry_run": dry_run}}}},
