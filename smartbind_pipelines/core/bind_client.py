@@ -64,6 +64,11 @@ class BindApiError(Exception):
         super().__init__(f"Bind {endpoint} failed ({shown}): {message}")
 
 
+class BindMaybeCreated(BindApiError):
+    """A write whose outcome is unknown: Bind may have created the sale (timeout, connection dropped after
+    sending, 5xx, a 200 that is not a sale id). Never retried automatically: look for the sale first."""
+
+
 class _Retryable(Exception):
     def __init__(self, status: int | None, message: str, retry_after: float | None = None):
         super().__init__(message)
@@ -237,6 +242,89 @@ class BindClient:
                 return None
             raise
 
+    # -- invoicing (writes) ----------------------------------------------------------------------
+
+    def create_invoice(self, body: dict) -> str:
+        """``POST /Invoices`` (NewInvoice): the new sale's Bind id (lower-case GUID).
+
+        Retried only when Bind cannot have acted: 429 (honouring ``Retry-After``), a refused connection or
+        a connect timeout (nothing was sent). A read timeout, a connection dropped after sending, a 5xx
+        or a 200 that is not a sale id raise ``BindMaybeCreated``; another 4xx raises BindApiError with
+        Bind's ``Message`` and ``ModelState`` (key scrubbed first, then bounded)."""
+        url = self._url("Invoices")
+        endpoint = "POST /Invoices"
+        last: _Retryable | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            self.request_counts[endpoint] += 1
+            try:
+                response = self._session.post(url, json=body, timeout=self.timeout)
+            except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+                text = self._scrub(f"{type(exc).__name__}: {exc}")
+                if not _never_sent(exc):
+                    raise BindMaybeCreated(endpoint, None, _bounded(text)) from None
+                last = _Retryable(None, _bounded(text))
+            except requests.RequestException as exc:  # a read timeout, a body cut mid-way: it was sent
+                raise BindMaybeCreated(endpoint, None, _bounded(self._scrub(f"{type(exc).__name__}: {exc}"))) from None
+            else:
+                status = response.status_code
+                if status == 429:
+                    last = _Retryable(status, self._write_error_text(response), _retry_after(response))
+                elif status >= 500:
+                    raise BindMaybeCreated(endpoint, status, self._write_error_text(response))
+                elif status >= 400:
+                    raise BindApiError(endpoint, status, self._write_error_text(response))
+                else:
+                    try:
+                        answer = json.loads(response.text)
+                    except ValueError:
+                        answer = None
+                    if isinstance(answer, str) and is_guid(answer.strip()):
+                        return answer.strip().lower()
+                    raise BindMaybeCreated(endpoint, status, "the answer is not a sale id: "
+                                           + _bounded(self._scrub((response.text or "").strip()) or "empty body", 80))
+            if attempt == self.max_attempts:
+                break
+            delay = self._delay(attempt, last.retry_after)
+            log.warning("Bind %s: %s (not sent or not accepted); attempt %d of %d, retrying in %.1f s",
+                        endpoint, last.message, attempt, self.max_attempts, delay)
+            self._sleep(delay)
+        raise BindApiError(endpoint, last.status, f"{last.message} (gave up after {self.max_attempts} attempts; "
+                                                  "Bind did not take the request)")
+
+    def clients_by_rfc(self, rfc: str) -> list[dict]:
+        """Every client whose RFC is ``rfc`` (zero, one or several: an RFC is not unique in Bind)."""
+        wanted = str(rfc).strip().upper()
+        if not re.fullmatch(r"[A-ZÑ&0-9]{9,13}", wanted):
+            raise ValueError(f"not an RFC to look up: {wanted[:20]!r}")
+        rows = self.get_all("Clients", {"$filter": f"RFC eq '{wanted}'"})
+        # matched here too: a filter Bind ignored must not turn into "the first client of the catalogue"
+        return [row for row in rows if isinstance(row, dict) and str(row.get("RFC") or "").strip().upper() == wanted]
+
+    def invoices_carrying(self, since: datetime, carries, *, odata_filter: str | None = None) -> list[dict]:
+        """Invoices dated ``since`` or later for which ``carries(invoice)`` is true (a reference in
+        Comments or PurchaseOrder). ``odata_filter`` narrows the read on Bind's side (only inferred to
+        work); the match is always made here."""
+        return [invoice for invoice in self.invoices(since, None, extra_filter=odata_filter)
+                if isinstance(invoice, dict) and carries(invoice)]
+
+    def _write_error_text(self, response: requests.Response) -> str:
+        """Bind's Message and ModelState entries; the key scrubbed from the whole text, then bounded."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            parts = [str(body.get("Message") or body.get("message") or "")]
+            state = body.get("ModelState")
+            if isinstance(state, dict):
+                for key, messages in state.items():
+                    shown = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+                    parts.append(f"{key}: {shown}")
+            text = " | ".join(part for part in parts if part)
+        else:
+            text = (response.text or "").strip()
+        return _bounded(self._scrub(text or response.reason or "no message"), 2 * MESSAGE_CHARS)
+
     def warehouses(self) -> list[dict]:
         return self.get_all("Warehouses")
 
@@ -397,6 +485,24 @@ class BindClient:
             return min(self.backoff_max, retry_after)
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # jitter spreads concurrent clients
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request cannot have reached Bind: the connection was refused or never made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if type(cause).__name__ in ("NewConnectionError", "ConnectTimeoutError", "NameResolutionError"):
+            return True
+        reason = getattr(cause, "reason", None)  # urllib3's MaxRetryError keeps the real error here
+        if isinstance(reason, BaseException) and id(reason) not in seen:
+            cause = reason
+            continue
+        cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None)
+    return False
 
 
 def _parse_int(text: str) -> int | Decimal:

@@ -1,0 +1,74 @@
+"""The invoicing sheet through our SheetGateway: the reads and writes the invoicing process needs.
+
+Rows are read whole (every mapped column; a missing column fails naming it), changed rows through
+``rowsModifiedSince`` (the sensor's poll), outcomes written with ``update_rows`` (idempotent, retried
+on a lost answer) and errors announced with a row comment (a new discussion: not idempotent, so it is
+sent once per outcome, after the cells).
+
+The gateway has no public call for ``rowsModifiedSince`` or discussions yet: this adapter goes through
+its ``_call`` (same timeouts, retry rules, error classes and request counts) rather than a second client.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from smartsheet.models import Comment, Discussion
+
+from smartbind_pipelines.core.invoicing import columns as C
+from smartbind_pipelines.core.sheets import BatchOutcome, ExistingRow, MissingColumnError, SheetGateway
+
+
+def utc_param(moment: datetime) -> str:
+    """``rowsModifiedSince`` as an explicit UTC ISO string (the SDK would send a datetime with a space)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class InvoiceSheet:
+    def __init__(self, gateway: SheetGateway, sheet_id: int):
+        self.gateway = gateway
+        self.sheet_id = int(sheet_id)
+        self._columns: dict[str, dict] | None = None
+
+    @property
+    def request_counts(self):
+        return self.gateway.request_counts
+
+    def columns(self) -> dict[str, dict]:
+        if self._columns is None:
+            columns = self.gateway.sheet_columns(self.sheet_id)
+            missing = [title for title in C.ALL_COLUMNS if title not in columns]
+            if missing:
+                raise MissingColumnError(str(self.sheet_id), missing)
+            self._columns = columns
+        return self._columns
+
+    def rows(self, row_ids: Sequence[int] | None = None) -> list[ExistingRow]:
+        """Every row (or only ``row_ids``) with the mapped columns' cells."""
+        rows, _ = self.gateway.read_rows(self.sheet_id, C.ALL_COLUMNS, columns=self.columns())
+        if row_ids is not None:
+            wanted = set(row_ids)
+            rows = [row for row in rows if row.row_id in wanted]
+        return rows
+
+    def modified_since(self, since: datetime, titles: Sequence[str] = (C.ESTADO, C.ID_BIND, C.UUID)) -> list[ExistingRow]:
+        """Rows modified at or after ``since`` (``GET /sheets/{id}?rowsModifiedSince=``), with ``titles``."""
+        columns = self.columns()
+        by_id = {columns[title]["id"]: title for title in titles}
+        query = {"columnIds": list(by_id), "exclude": "nonexistentCells", "rowsModifiedSince": utc_param(since)}
+        answer = self.gateway._call(  # noqa: SLF001 - see the module docstring
+            "GET /sheets/{id}", True,
+            lambda: self.gateway._client.Passthrough.get(f"/sheets/{self.sheet_id}", query)).data or {}  # noqa: SLF001
+        return [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
+                                        for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
+                for row in answer.get("rows") or []]
+
+    def update(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> BatchOutcome:
+        return self.gateway.update_rows(self.sheet_id, list(updates), self.columns())
+
+    def comment(self, row_id: int, text: str) -> None:
+        discussion = Discussion({"comment": Comment({"text": text[:4000]})})
+        self.gateway._call(  # noqa: SLF001 - see the module docstring
+            "POST /sheets/{id}/rows/{id}/discussions", False,
+            lambda: self.gateway._client.Discussions.create_discussion_on_row(self.sheet_id, row_id, discussion))  # noqa: SLF001
