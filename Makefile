@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Two workers suit the 2-core CI machine; override with `make test PYTEST_WORKERS=auto`.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev test bench test-stack clean
+.PHONY: install dev reset test bench test-stack clean
 
 # constraints.txt pins every dependency outside the Dagster family to what the tests ran (the image uses it too).
 $(STAMP): setup.py constraints.txt
@@ -22,6 +22,11 @@ install: $(STAMP)
 dev: install
 	PATH="$(abspath $(BIN)):$$PATH" scripts/dev.sh
 
+## Start `make dev` over: clears the sandbox state and the sync state together (Dagster instance, ProcessConfig);
+## keeps the admin token, declared processes and .venv. Refuses while make dev runs.
+reset:
+	scripts/dev.sh reset
+
 ## The whole suite, emulators and PostgreSQL started by the tests themselves
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) smartbind_pipelines_tests
@@ -34,5 +39,6 @@ bench: install
 test-stack: install
 	scripts/stack/run.sh
 
+## Removes the virtualenv too (a rebuild takes minutes); to start the sandbox over, use `make reset`
 clean:
 	rm -rf $(VENV) .dagster_home build *.egg-info .pytest_cache
