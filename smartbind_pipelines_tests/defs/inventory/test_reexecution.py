@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.defs.inventory.process import INVENTORY
+from smartbind_pipelines.defs.sync.stored import prune_reads
 from smartbind_pipelines_tests.defs.support import (
     aim_runs,
     execute_run,
@@ -97,3 +98,29 @@ def test_a_later_read_deletes_a_finished_runs_read_and_the_legacy_per_asset_file
     again = run(sync, reexecute=failed.run_id)  # superseded: refused with what to do, not a traceback
     assert again.status == dg.DagsterRunStatus.FAILURE
     assert failed.run_id in run_failure(sync.instance, again) and "new run" in run_failure(sync.instance, again)
+
+
+def test_another_process_read_leaves_a_failed_inventory_runs_read_alone(stock):
+    sync, _, product = stock
+    failed = fail_at_the_sheet_step(sync)
+    # What every invoice read does on its way (the reads of finished runs of *its* source are deleted).
+    prune_reads(sync.instance, step_key="bind_invoices", keep_run_id="a-later-invoice-run")
+    assert stored_reads(sync.instance, INVENTORY.source_asset) == {failed.run_id}
+
+    again = run(sync, reexecute=failed.run_id)  # still re-executable: no run read the stock since
+    assert again.status == dg.DagsterRunStatus.SUCCESS, run_failure(sync.instance, again)
+    assert sheet_stock(sync) == {product: 5}
+
+
+def test_the_sheet_asset_materialized_alone_refuses_instead_of_loading_another_runs_read(stock):
+    sync, warehouse, product = stock
+    assert sync.run().success  # a read exists from an earlier run
+    sync.bind.state.set_stock(warehouse, product, 8)
+    definitions = sync.definitions()
+    alone = dg.materialize([*definitions.assets], selection=[INVENTORY.sheet_asset],
+                           resources=definitions.resources, instance=sync.instance, raise_on_error=False)
+    assert not alone.success
+    [failed_step] = [event for event in alone.all_events if event.is_step_failure]
+    description = failed_step.step_failure_data.user_failure_data.description
+    assert "no Bind read in this run" in description and INVENTORY.job_id in description
+    assert alone.asset_materializations_for_node(INVENTORY.sheet_asset) == [] and sheet_stock(sync) == {product: 5}
