@@ -7,6 +7,7 @@ Also home of ``render_changes``, the human rendering of an upsert plan that `sma
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 from typing import Any
 
@@ -110,6 +111,8 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
     env = dict(os.environ)
     if not env.get("SMARTSHEET_ACCESS_TOKEN", "").strip():
         raise click.ClickException("SMARTSHEET_ACCESS_TOKEN is not set; run `smartbind doctor`")
+    # The SDK logs every refusal as raw JSON on stderr; the one-line error below says it all.
+    logging.getLogger("smartsheet.smartsheet").setLevel(logging.CRITICAL)
     store = ProcessConfigStore(default_db_path(env), env=env)
     gateway = connect_smartsheet(env)
     try:
@@ -123,8 +126,9 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
         status, code, message = smartsheet_error_parts(exc)
         raise click.ClickException(redact(f"Smartsheet refused to create the sheet (HTTP {status}, "
                                           f"errorCode {code}): {message}", env_secrets(env))) from None
-    click.echo(f"Created sheet {sheet['id']} ({updated.smartsheet_sheet_name})"
-               + (f": {sheet['permalink']}" if sheet.get("permalink") else ""))
+    click.echo(f"Created sheet {sheet['id']} ({updated.smartsheet_sheet_name})")
+    if sheet.get("permalink"):  # Smartsheet's link; in the sandbox, the emulator's page of the sheet
+        click.echo(f"Open it: {sheet['permalink']}")
     click.echo(f"Columns: {_column_summary(process_mapping(job_id))}")
     click.echo(f"ProcessConfig {job_id}: smartsheet_sheet_id={updated.smartsheet_sheet_id} (audited, via cli)")
     click.echo("Next: `smartbind doctor`, then a dry run: "

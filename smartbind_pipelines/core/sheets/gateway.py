@@ -104,6 +104,7 @@ class SheetInfo:
     version: int | None
     total_row_count: int
     column_count: int
+    permalink: str | None = None  # the sheet's link for people (the sandbox's HTML page in the sandbox)
 
 
 @dataclass
@@ -180,7 +181,8 @@ class SheetGateway:
         existing = [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
                                              for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
                     for row in rows]
-        info = SheetInfo(sheet_id, sheet.get("name"), sheet.get("version"), max(total, len(existing)), len(columns))
+        info = SheetInfo(sheet_id, sheet.get("name"), sheet.get("version"), max(total, len(existing)), len(columns),
+                         sheet.get("permalink"))
         return existing, info
 
     def _read_paged(self, sheet_id: int, ids: list[int], *, first: dict) -> tuple[dict, list[dict], int]:
@@ -276,7 +278,9 @@ class SheetGateway:
             label = "POST /workspaces/{id}/sheets"
         else:
             def call():
-                with warnings.catch_warnings():  # Home.create_sheet is deprecated, still the only "no folder" way
+                # Home.create_sheet is deprecated, still the only "no folder" way. The SDK forces its warning
+                # through with simplefilter("always"), so only recording it keeps it off the terminal.
+                with warnings.catch_warnings(record=True):
                     warnings.simplefilter("ignore", DeprecationWarning)
                     return self._client.Home.create_sheet(sheet)
             label = "POST /sheets"

@@ -92,6 +92,8 @@ def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapp
     return {
         **target.metadata(),
         "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
+        **({"sheet_url": dg.MetadataValue.url(result.sheet.permalink)}
+           if result.sheet and result.sheet.permalink else {}),  # Smartsheet's permalink; the sandbox's page
         "dry_run": result.dry_run,
         "inserted": result.inserted,
         "updated": result.updated,
