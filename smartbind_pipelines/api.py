@@ -5,6 +5,8 @@ GET  /api/admin/process-configs/{job_id}           -> {"success", "timestamp", "
 PUT  /api/admin/process-configs/{job_id}           -> partial update; same envelope
 GET  /api/admin/process-configs/{job_id}/history   -> {"success", "timestamp", "job_id", "history": [...]}
 GET  /healthz                                      -> liveness, no auth
+/admin, /api/admin/jobs..., /api/admin/history, /api/admin/stats: the old middleware's doors, answered
+by Dagster and ProcessConfig (admin_doors.py)
 
 Every /api route needs ``Authorization: Bearer <SMARTBIND_ADMIN_TOKEN>`` (the scheme word in any case,
 RFC 7235). The token is never logged and never echoed back.
@@ -200,6 +202,10 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         Route("/api/admin/process-configs/{job_id}", update_config, methods=["PUT"]),
         Route("/api/admin/process-configs/{job_id}/history", history, methods=["GET"]),
     ]
+    # The old middleware's doors (/admin, /api/admin/jobs..., history, stats), answered by Dagster.
+    from smartbind_pipelines.admin_doors import build_routes as door_routes
+
+    routes += door_routes(authorised, refusal, _envelope, _error)
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.warning("admin API: %s", exc)
         response = _error(503, str(exc))
