@@ -20,6 +20,8 @@ from smartbind_pipelines.sandbox.smartsheet.state import SmartsheetState
 _SHEET = re.compile(r"^/_sandbox/sheets/(\d+)$")
 _SHEET_ROWS = re.compile(r"^/_sandbox/sheets/(\d+)/rows$")
 _SHEET_COLUMN = re.compile(r"^/_sandbox/sheets/(\d+)/columns/(\d+)$")
+_SHEET_ROW = re.compile(r"^/_sandbox/sheets/(\d+)/rows/(\d+)$")
+_ROW_COMMENTS = re.compile(r"^/_sandbox/sheets/(\d+)/rows/(\d+)/comments$")
 
 
 def _problem(status: int, message: str) -> Response:
@@ -69,6 +71,15 @@ class SandboxRoutes:
         if match := _SHEET_ROWS.match(path):
             if method == "GET":
                 return json_response(state.rows_as_dicts(int(match.group(1))))
+        if match := _SHEET_ROW.match(path):
+            if method == "PATCH":
+                if not isinstance(payload, dict) or set(payload) != {"modifiedAt"}:
+                    raise ValueError("expected {\"modifiedAt\": \"YYYY-MM-DDTHH:MM:SSZ\"}")
+                return json_response(state.set_row_modified_at(int(match.group(1)), int(match.group(2)),
+                                                               payload["modifiedAt"]))
+        if match := _ROW_COMMENTS.match(path):
+            if method == "GET":
+                return json_response(state.row_comments(int(match.group(1)), int(match.group(2))))
         if match := _SHEET.match(path):
             if method == "DELETE":
                 state.delete_sheet(int(match.group(1)))

@@ -136,6 +136,15 @@ class SmartsheetApi:
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows$"),
              {"POST": self.add_rows, "PUT": self.update_rows, "DELETE": self.delete_rows}),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)$"), {"GET": self.get_row}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)/discussions$"),
+             {"GET": self.list_discussions, "POST": self.create_discussion}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions$"),
+             {"GET": self.list_discussions, "POST": self.create_discussion}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)$"),
+             {"GET": self.get_discussion}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)/comments$"),
+             {"POST": self.add_comment}),
+            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/comments/(?P<comment_id>\d+)$"), {"GET": self.get_comment}),
         ]
 
     def authorize(self, request: Request) -> None:
@@ -240,6 +249,32 @@ class SmartsheetApi:
         include = frozenset(query.words("include"))
         exclude = "nonexistentCells" in query.words("exclude")
         return json_response(await run_in_threadpool(self.state.get_row, sheet_id, row_id, include, exclude))
+
+
+    # -- discussions and comments (smartsheet-events.md §7) -------------------------------------------
+
+    async def list_discussions(self, request: Request, query: Query, sheet_id: int,
+                               row_id: int | None = None) -> Response:
+        with_comments = "comments" in query.words("include")
+        items = await run_in_threadpool(self.state.list_discussions, sheet_id, row_id, with_comments)
+        return json_response(_index_result(items, query))
+
+    async def create_discussion(self, request: Request, query: Query, sheet_id: int,
+                                row_id: int | None = None) -> Response:
+        self.state.sheet(sheet_id)
+        body = await _json_body(request)
+        return json_response(await run_in_threadpool(self.state.create_discussion, sheet_id, body, row_id))
+
+    async def get_discussion(self, request: Request, query: Query, sheet_id: int, discussion_id: int) -> Response:
+        return json_response(await run_in_threadpool(self.state.get_discussion, sheet_id, discussion_id))
+
+    async def add_comment(self, request: Request, query: Query, sheet_id: int, discussion_id: int) -> Response:
+        self.state.sheet(sheet_id)
+        body = await _json_body(request)
+        return json_response(await run_in_threadpool(self.state.add_comment, sheet_id, discussion_id, body))
+
+    async def get_comment(self, request: Request, query: Query, sheet_id: int, comment_id: int) -> Response:
+        return json_response(await run_in_threadpool(self.state.get_comment, sheet_id, comment_id))
 
 
 class _SmartsheetFaults(FaultMiddleware):

@@ -43,10 +43,13 @@ class SheetQuery:
     include: frozenset[str] = frozenset()
     level: int = 0
     rows_modified_since: dt.datetime | None = None
+    rows_modified_exclusive: bool = False  # sandbox switch: rowsModifiedSince compares with > instead of >=
     row_cap: int | None = None  # sandbox only (read_rows_cap): at most this many rows in the answer
 
 
 class Sheet:
+    discussions: list | tuple = ()  # a sheet pickled before discussions existed has none
+
     def __init__(self, sheet_id: int, name: str, columns: list[Column], permalink: str,
                  container_id: int | None = None):
         self.id = sheet_id
@@ -59,6 +62,7 @@ class Sheet:
         self.permalink = permalink
         self.container_id = container_id
         self.next_auto_number = 1
+        self.discussions: list = []  # discussions.Discussion, oldest first
         # write_lock serialises writers (or detects their collision); data_lock keeps readers consistent.
         self.write_lock = threading.Lock()
         self.data_lock = threading.RLock()
@@ -144,6 +148,9 @@ class Sheet:
                 cell["columnType"] = column.type
             cells.append(cell)
         body["cells"] = cells
+        if "discussions" in include:
+            body["discussions"] = [d.render() for d in self.discussions
+                                   if d.parent_type == "ROW" and d.parent_id == row.id]
         return body
 
     def summary(self, with_version: bool = False) -> dict:
@@ -171,14 +178,17 @@ class Sheet:
             rows = [row for row in rows if numbers[row.id] in wanted_numbers]
         if query.rows_modified_since is not None:
             since = query.rows_modified_since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            rows = [row for row in rows if row.modified_at >= since]
+            if query.rows_modified_exclusive:
+                rows = [row for row in rows if row.modified_at > since]
+            else:
+                rows = [row for row in rows if row.modified_at >= since]
         if query.page is not None or query.page_size is not None:
             size, page = query.page_size or 100, query.page or 1
             rows = rows[(page - 1) * size: page * size]
         if query.row_cap is not None:
             rows = rows[:query.row_cap]
         level_columns = [column.render(self.columns.index(column), query.level) for column in columns]
-        return {
+        body = {
             "id": self.id, "name": self.name, "version": self.version, "totalRowCount": len(self.rows),
             "accessLevel": "OWNER", "effectiveAttachmentOptions": [], "ganttEnabled": False,
             "dependenciesEnabled": False, "resourceManagementEnabled": False, "cellImageUploadEnabled": True,
@@ -187,6 +197,9 @@ class Sheet:
             "rows": [self.render_row(row, columns, exclude_nonexistent=query.exclude_nonexistent,
                                      include=query.include) for row in rows],
         }
+        if "discussions" in query.include:  # sheet-level threads at the top, row threads on their rows
+            body["discussions"] = [d.render() for d in self.discussions if d.parent_type == "SHEET"]
+        return body
 
     def values_by_title(self, row: Row) -> dict[str, object]:
         """Plain ``{title: value}`` of one row, for test assertions (empty cells are None)."""

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, fields
 
+from smartbind_pipelines.sandbox.smartsheet import discussions as discussion_ops
 from smartbind_pipelines.sandbox.smartsheet import rows as row_ops
 from smartbind_pipelines.sandbox.smartsheet.columns import apply_column_update, build_column, validate_new_columns
 from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
@@ -37,6 +38,8 @@ class SandboxConfig:
     write_delay_count: int = 0  # > 0: only that many more row writes are slowed by write_delay_ms
     unpaged_read_rows: int = 0  # > 0: a GET /sheets/{id} without page/pageSize answers only its first N rows
     read_rows_cap: int = 0  # > 0: every GET /sheets/{id} answers at most N rows, paged or not
+    rows_modified_since_inclusive: bool = True  # [G] rowsModifiedSince keeps rows modified at exactly that second
+    discussion_touches_row: bool = False  # [G] a new discussion/comment on a row also sets the row's modifiedAt
 
     def limits(self) -> row_ops.Limits:
         return row_ops.Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows,
@@ -184,6 +187,8 @@ class SmartsheetState:
             query = dataclasses.replace(query, page=1, page_size=config.unpaged_read_rows)
         if config.read_rows_cap:
             query = dataclasses.replace(query, row_cap=config.read_rows_cap)
+        if not config.rows_modified_since_inclusive:
+            query = dataclasses.replace(query, rows_modified_exclusive=True)
         return query
 
     def sheet_version(self, sheet_id: int) -> int:
@@ -266,7 +271,61 @@ class SmartsheetState:
     def delete_rows(self, sheet_id: int, row_ids: list[int], ignore_rows_not_found: bool = False) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            return row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
+            result = row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
+            discussion_ops.forget_rows(sheet, set(result["result"]))
+            return result
+
+    # -- discussions --------------------------------------------------------------------------------
+
+    def create_discussion(self, sheet_id: int, body, row_id: int | None = None) -> dict:
+        """POST /sheets/{id}/rows/{rowId}/discussions, or /sheets/{id}/discussions when ``row_id`` is None."""
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            return discussion_ops.create_discussion(sheet, self.new_id, body, row_id,
+                                                    touch_row=self.config.discussion_touches_row)
+
+    def add_comment(self, sheet_id: int, discussion_id: int, body) -> dict:
+        sheet = self.sheet(sheet_id)
+        with self._writing(sheet):
+            return discussion_ops.add_comment(sheet, self.new_id, discussion_id, body,
+                                              touch_row=self.config.discussion_touches_row)
+
+    def list_discussions(self, sheet_id: int, row_id: int | None = None, with_comments: bool = False) -> list[dict]:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return discussion_ops.listed(sheet, row_id, with_comments)
+
+    def get_discussion(self, sheet_id: int, discussion_id: int) -> dict:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return discussion_ops.find(sheet, discussion_id).render()
+
+    def get_comment(self, sheet_id: int, comment_id: int) -> dict:
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return discussion_ops.find_comment(sheet, comment_id)
+
+    def set_row_modified_at(self, sheet_id: int, row_id: int, stamp: str) -> dict:
+        """Sandbox only: back-date (or forward-date) a row's ``modifiedAt``, e.g. to test a poller's cursor."""
+        import datetime as dt
+
+        if not isinstance(stamp, str):
+            raise ValueError(f"modifiedAt must be text, not {stamp!r}")
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            row = sheet.rows_by_id.get(row_id)
+            if row is None:
+                raise not_found()
+            row.modified_at = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return {"id": row.id, "modifiedAt": row.modified_at}
+
+    def row_comments(self, sheet_id: int, row_id: int) -> list[str]:
+        """Every comment text on a row, oldest thread first (for test assertions)."""
+        sheet = self.sheet(sheet_id)
+        with sheet.data_lock:
+            return [c.text for d in discussion_ops.of_row(sheet, row_id) for c in d.comments]
 
     def _take_write_delay(self) -> float:
         """Seconds the next row write sleeps (``write_delay_ms``, counted down by ``write_delay_count``)."""
