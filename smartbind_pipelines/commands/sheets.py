@@ -36,6 +36,10 @@ def create_process_sheet(store, gateway, job_id: str, *, name: str | None = None
     from smartbind_pipelines.core.doctor import process_mapping, smartsheet_error_parts
 
     config = store.get(job_id)
+    if config is None and job_id == "invoice_from_sheet":  # a push process is seeded on first use
+        from smartbind_pipelines.defs.invoicing.process import effective_config
+
+        config = effective_config(store)
     if config is None:
         known = ", ".join(c.job_id for c in store.list())
         raise SheetCreationRefused(f"unknown process {job_id!r}; known processes: {known}")

@@ -30,11 +30,16 @@ LAUNCHABLE = {
     "reconcile_invoices": (
         "smartbind_pipelines.defs.invoices", "smartbind_pipelines.defs.invoices.launch:invoice_run_config"
     ),
+    "invoice_from_sheet": (
+        "smartbind_pipelines.defs.invoicing", "smartbind_pipelines.defs.invoicing.launch:invoicing_run_config"
+    ),
 }
-SUMMARY_ASSETS = {"sync_invoices": "smartsheet_invoices", "reconcile_invoices": "smartsheet_invoices"}
+SUMMARY_ASSETS = {"sync_invoices": "smartsheet_invoices", "reconcile_invoices": "smartsheet_invoices",
+                  "invoice_from_sheet": "bind_sheet_invoices"}
 SUMMARY_KEYS = ("sheet_id", "sheet_name", "mode", "window_start", "window_end", "fetched", "skipped",
                 "inserted", "updated", "unchanged", "failed", "planned_inserts", "planned_updates",
-                "bind_requests", "smartsheet_requests", "duration_seconds")
+                "bind_requests", "smartsheet_requests", "duration_seconds", "dry_run", "invoiced", "would_invoice",
+                "posts")
 
 
 def _bound(value: str | None, option: str) -> str | None:

@@ -9,6 +9,7 @@ import importlib
 PROCESS_MAPPINGS: dict[str, tuple[str, str]] = {
     "sync_invoices": ("smartbind_pipelines.core.invoices", "INVOICE_MAPPING"),
     "sync_inventory": ("smartbind_pipelines.core.inventory", "INVENTORY_MAPPING"),
+    "invoice_from_sheet": ("smartbind_pipelines.core.invoicing.columns", "REQUEST_MAPPING"),
 }
 
 

@@ -21,6 +21,8 @@ SEED_INVOICES_SHEET_ID = "4956740131966852"
 SHEET_ID_ENV = {
     "sync_invoices": "SMARTSHEET_INVOICES_SHEET_ID",
     "sync_inventory": "SMARTSHEET_INVENTORY_SHEET_ID",
+    # Seeded on first use, not here (defs/invoicing/process.py): a push process, paused until activated.
+    "invoice_from_sheet": "SMARTSHEET_INVOICING_SHEET_ID",
 }
 
 INVOICE_COLUMNS = ["UUID", "Folio", "Fecha", "RFC Cliente", "Nombre Cliente", "Total", "Estado"]

@@ -1,0 +1,16 @@
+"""invoice_from_sheet: the three invoicing assets, tagged like every process (one run per process at a time)."""
+
+import dagster as dg
+
+from smartbind_pipelines.core.invoicing.columns import JOB_ID
+
+from .process import INVOICES_KEY, REQUESTS_KEY, RESULTS_KEY, RUN_TAGS
+
+invoice_from_sheet = dg.define_asset_job(
+    JOB_ID,
+    selection=dg.AssetSelection.assets(REQUESTS_KEY, INVOICES_KEY, RESULTS_KEY),
+    description=("Creates one Bind invoice (CFDI) per sheet row marked Facturar, exactly once, and writes the UUID, "
+                 "folio and date (or the error) back on the row. Started by invoice_from_sheet_sensor when rows wait; "
+                 "set dry_run under invoice_from_sheet_rows to only validate and report."),
+    tags=RUN_TAGS,
+)
