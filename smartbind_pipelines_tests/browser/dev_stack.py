@@ -29,6 +29,7 @@ REPOSITORY = "__repository__"  # the repository @dg.definitions makes for the co
 STARTUP_SECONDS = 180  # typically 15-30 s; cold imports on a busy 2-core CI machine take longer
 STOP_GRACE_SECONDS = 20
 READY_LINE = b"smartbind is running."
+ENV_FILE = "dev.env"  # everything a second terminal needs, written by dev.sh
 
 
 class GraphQLError(AssertionError):
@@ -42,7 +43,8 @@ class DevStack:
     ui_url: str
     home: Path
     process: subprocess.Popen
-    sandbox_env: dict[str, str] = field(default_factory=dict)
+    sandbox_env: dict[str, str] = field(default_factory=dict)  # dev.env: the emulators, ProcessConfig, tokens
+    ports: dict[str, str] = field(default_factory=dict)
     http: requests.Session = field(default_factory=requests.Session)
 
     @property
@@ -107,28 +109,40 @@ class DevStack:
         return session_members(session_id)
 
 
-def start_dev_stack(home: Path) -> DevStack:
-    """Start scripts/dev.sh with DAGSTER_HOME=home and wait for "smartbind is running."."""
-    ui_port = free_port()
-    log = open(home / "dev.sh.log", "wb")
+def start_dev_stack(home: Path, ports: dict[str, str] | None = None) -> DevStack:
+    """Start scripts/dev.sh with DAGSTER_HOME=home and wait for "smartbind is running.".
+
+    ``ports`` (DAGSTER_PORT, ADMIN_API_PORT, SANDBOX_BIND_PORT, SANDBOX_SMARTSHEET_PORT) default to free ports
+    (the emulators': any, chosen by the sandbox); a restart passes the first start's ``stack.ports``.
+    """
+    ports = dict(ports or fresh_ports())
+    ui_port = int(ports["DAGSTER_PORT"])
+    log = open(home / "dev.sh.log", "ab")  # a restart appends: the log tells the whole story
     try:
-        process = subprocess.Popen(["bash", str(DEV_SCRIPT)], cwd=REPO_ROOT, env=stack_env(home, ui_port),
+        process = subprocess.Popen(["bash", str(DEV_SCRIPT)], cwd=REPO_ROOT, env=stack_env(home, ports),
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     finally:
         log.close()  # the child keeps its own descriptor
-    stack = DevStack(ui_url=f"http://127.0.0.1:{ui_port}", home=home, process=process)
+    stack = DevStack(ui_url=f"http://127.0.0.1:{ui_port}", home=home, process=process, ports=ports)
+    started = (home / "dev.sh.log").read_bytes().count(READY_LINE)
     try:
-        stack.wait_until(lambda: READY_LINE in (home / "dev.sh.log").read_bytes(),
+        stack.wait_until(lambda: (home / "dev.sh.log").read_bytes().count(READY_LINE) > started,
                          "make dev to print 'smartbind is running.'", timeout=STARTUP_SECONDS)
-        stack.sandbox_env = read_env_file(home / "sandbox.env")
+        stack.sandbox_env = read_env_file(home / ENV_FILE)
     except BaseException:
         stack.stop()
         raise
     return stack
 
 
-def stack_env(home: Path, ui_port: int) -> dict[str, str]:
+def fresh_ports() -> dict[str, str]:
+    return {"DAGSTER_PORT": str(free_port()), "ADMIN_API_PORT": str(free_port()),
+            # 0: smartbind sandbox picks free ports and dev.sh writes the URLs to dev.env
+            "SANDBOX_BIND_PORT": "0", "SANDBOX_SMARTSHEET_PORT": "0"}
+
+
+def stack_env(home: Path, ports: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     # Whatever the caller's shell points at, this stack uses its own instance, files and emulators.
     for name in list(env):
@@ -138,11 +152,8 @@ def stack_env(home: Path, ui_port: int) -> dict[str, str]:
     env.update(
         PATH=f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
         DAGSTER_HOME=str(home),
-        DAGSTER_PORT=str(ui_port),
-        ADMIN_API_PORT=str(free_port()),
-        SANDBOX_BIND_PORT="0",  # smartbind sandbox picks free ports and writes the URLs to sandbox.env
-        SANDBOX_SMARTSHEET_PORT="0",
         PYTHONUNBUFFERED="1",
+        **ports,
     )
     return env
 
@@ -154,10 +165,10 @@ def free_port() -> int:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """The `export NAME=value` lines `smartbind sandbox --env-file` writes."""
+    """The `export NAME=value` lines of dev.env (PATH, which refers to $PATH, is left out)."""
     env = {}
     for line in path.read_text().splitlines():
-        if line.startswith("export "):
+        if line.startswith("export ") and not line.startswith("export PATH="):
             name, _, value = line[len("export "):].partition("=")
             env[name] = shlex.split(value)[0] if value else ""
     return env
