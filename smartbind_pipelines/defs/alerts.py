@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 RESOURCE_KEY = "failure_alerts"
 WEBHOOK_ENV = "SMARTBIND_ALERT_WEBHOOK_URL"
 DAGSTER_URL_ENV = "SMARTBIND_DAGSTER_URL"
+# Run tags the sensor adds to a failed run, so the streak shows in the Dagster UI (not only in the daemon log).
+CONSECUTIVE_FAILURES_TAG = "smartbind/consecutive_failures"
+ALERT_TAG = "smartbind/alert"
 # Enough history to see a streak well past the threshold without reading every run ever made.
 HISTORY_LIMIT = 50
 
@@ -107,6 +110,18 @@ def _failed_at(instance: dg.DagsterInstance, run_id: str) -> datetime:
     return now_cdmx()
 
 
+def _tag_failed_run(context: dg.RunFailureSensorContext, failure: RunFailure, repeated: bool) -> None:
+    """Puts the streak on the failed run itself, where the UI shows it: the Runs list and the run page show
+    the tags, and Runs → filter "tag:smartbind/alert" lists every run that raised the alarm."""
+    tags = {CONSECUTIVE_FAILURES_TAG: str(failure.consecutive)}
+    if repeated:
+        tags[ALERT_TAG] = f"{failure.process} failed {failure.consecutive} times in a row"
+    try:
+        context.instance.add_run_tags(failure.run_id, tags)
+    except Exception as exc:  # the record and the webhook matter more than the tag
+        context.log.warning(f"could not tag run {failure.run_id}: {type(exc).__name__}: {exc}")
+
+
 @dg.run_failure_sensor(
     name="run_failure_alerts",
     description=(
@@ -139,6 +154,8 @@ def run_failure_alerts(context: dg.RunFailureSensorContext, failure_alerts: Fail
             alert_status = f"failed: {exc}"
             context.log.error(f"Alert for run {run.run_id} of {failure.process} not delivered: {exc}")
     FailureLog(failure_alerts.log_path).record(failure, repeated=repeated, alert_status=alert_status)
+
+    _tag_failed_run(context, failure, repeated)
 
     summary = f"{failure.process} run {run.run_id} failed: {failure.error}" + (f" ({link})" if link else "")
     if repeated:

@@ -26,6 +26,8 @@ from smartbind_pipelines.core.failure_alerts import (
     short_error,
 )
 from smartbind_pipelines.defs.alerts import (
+    ALERT_TAG,
+    CONSECUTIVE_FAILURES_TAG,
     RESOURCE_KEY,
     FailureAlertsResource,
     failure_alerts_resource_from_env,
@@ -116,6 +118,21 @@ def test_each_failure_is_posted_with_process_error_and_run_link_and_the_third_in
     assert {row["run_id"] for row in log} == set(failed_runs)
     assert {row["alert_status"] for row in log} == {"sent"}
     assert sorted(row["repeated"] for row in log) == [0, 0, 1]
+
+
+def test_the_streak_is_tagged_on_the_failed_runs_where_the_ui_shows_it(tmp_path):
+    resource = FailureAlertsResource(log_path=str(tmp_path / "alerts.db"), alert_after_failures=3)
+    with dg.instance_for_test() as instance:
+        failed = []
+        for _ in range(3):
+            result = run_once(instance, fail=True)
+            evaluate_sensor(instance, result, resource)
+            failed.append(instance.get_run_by_id(result.run_id).tags)
+        alerted = instance.get_runs(dg.RunsFilter(tags={ALERT_TAG: "sync_invoices failed 3 times in a row"}))
+
+    assert [tags[CONSECUTIVE_FAILURES_TAG] for tags in failed] == ["1", "2", "3"]
+    assert [ALERT_TAG in tags for tags in failed] == [False, False, True]
+    assert [run.run_id for run in alerted] == [result.run_id]
 
 
 def test_a_success_ends_the_streak(tmp_path, webhook):
