@@ -203,3 +203,206 @@ def test_a_fault_on_the_comment_write_stores_nothing_and_drop_after_stores_it(sm
     with pytest.raises(Exception):
         client.Discussions.create_discussion_on_row(sheet["id"], row_id, Discussion({"comment": Comment({"text": "b"})}))
     assert smartsheet_emulator.state.row_comments(sheet["id"], row_id) == ["b"]
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import json  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from smartsheet.models import Webhook  # noqa: E402
+from starlette.applications import Starlette  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import JSONResponse, Response  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from smartbind_pipelines.sandbox.server import BackgroundServer  # noqa: E402
+
+
+class Receiver:
+    """A callback endpoint on loopback: records every request; ``answers`` scripts the next statuses."""
+
+    def __init__(self, echo: str = "header"):
+        self.echo = echo  # header | body | none
+        self.requests: list[dict] = []
+        self.answers: list[int] = []
+        self._lock = threading.Lock()
+        self.server = BackgroundServer(Starlette(routes=[Route("/hook", self.handle, methods=["POST"])]))
+
+    async def handle(self, request: Request) -> Response:
+        raw = await request.body()
+        with self._lock:
+            self.requests.append({"headers": dict(request.headers), "raw": raw, "json": json.loads(raw)})
+            status = self.answers.pop(0) if self.answers else 200
+        challenge = request.headers.get("smartsheet-hook-challenge")
+        if challenge and status == 200:
+            if self.echo == "header":
+                return Response(status_code=200, headers={"Smartsheet-Hook-Response": challenge})
+            if self.echo == "body":
+                return JSONResponse({"smartsheetHookResponse": challenge})
+        return Response(status_code=status)
+
+    def callbacks(self) -> list[dict]:
+        with self._lock:
+            return [r for r in self.requests if "smartsheet-hook-challenge" not in r["headers"]]
+
+    def wait_for(self, condition, what: str, limit: float = 20.0):
+        deadline = time.monotonic() + limit
+        while not condition():
+            assert time.monotonic() < deadline, f"gave up waiting for {what}"
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/hook"
+
+
+@pytest.fixture
+def receiver():
+    hook = Receiver()
+    with hook.server:
+        yield hook
+
+
+@pytest.fixture
+def fast_hooks(smartsheet_emulator):
+    smartsheet_emulator.admin.put("config", {"webhook_aggregate_ms": 20, "webhook_first_retry_ms": 5,
+                                             "webhook_late_retry_ms": 5})
+
+
+def make_hook(client, sheet, url, **extra):
+    spec = {"name": "solicitudes", "callbackUrl": url, "scope": "sheet", "scopeObjectId": sheet["id"],
+            "events": ["*.*"], "version": 1, **extra}
+    return client.Webhooks.create_webhook(Webhook(spec)).result
+
+
+def test_create_then_enable_runs_the_challenge(client, sheet, receiver):
+    hook = make_hook(client, sheet, receiver.url)
+    assert (hook.enabled, hook.status) == (False, "NEW_NOT_VERIFIED") and hook.shared_secret
+    assert receiver.requests == []
+    enabled = client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True})).result
+    assert (enabled.enabled, enabled.status) == (True, "ENABLED")
+    [challenge] = receiver.requests
+    token = challenge["headers"]["smartsheet-hook-challenge"]
+    assert challenge["json"] == {"challenge": token, "webhookId": hook.id}
+    assert "smartsheet-hmac-sha256" not in challenge["headers"]
+    assert [h.id for h in client.Webhooks.list_webhooks().data] == [hook.id]
+
+
+@pytest.mark.parametrize("echo, status", [("body", "ENABLED"), ("none", "DISABLED_VERIFICATION_FAILED")])
+def test_challenge_echo_in_the_body_or_not_at_all(client, sheet, echo, status):
+    hook_receiver = Receiver(echo)
+    with hook_receiver.server:
+        hook = make_hook(client, sheet, hook_receiver.url)
+        result = client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True})).result
+    assert result.status == status and result.enabled is (status == "ENABLED")
+
+
+def test_signed_callback_on_a_row_change(smartsheet_emulator, client, sheet, receiver, fast_hooks):
+    hook = make_hook(client, sheet, receiver.url)
+    client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    secret = client.Webhooks.get_webhook(hook.id).shared_secret
+    set_estado(client, sheet, sheet["rows"][1], "Facturar")
+    receiver.wait_for(lambda: receiver.callbacks(), "a callback")
+    [callback] = receiver.callbacks()
+    expected = hmac.new(secret.encode(), callback["raw"], hashlib.sha256).hexdigest()
+    assert callback["headers"]["smartsheet-hmac-sha256"] == expected
+    assert callback["headers"]["smartsheet-hook-id"] == str(hook.id)
+    body = callback["json"]
+    assert (body["webhookId"], body["scope"], body["scopeObjectId"]) == (hook.id, "sheet", sheet["id"])
+    assert body["nonce"] and "newWebhookStatus" not in body
+    kinds = [(e["objectType"], e["eventType"], e.get("id") or e.get("rowId")) for e in body["events"]]
+    assert ("row", "updated", sheet["rows"][1]) in kinds and ("cell", "updated", sheet["rows"][1]) in kinds
+    cell = next(e for e in body["events"] if e["objectType"] == "cell")
+    assert cell["columnId"] == sheet["col"]["Estado"] and "value" not in cell  # skinny payload
+
+
+def test_reset_secret_signs_later_callbacks_with_the_new_one(client, sheet, receiver, fast_hooks):
+    hook = make_hook(client, sheet, receiver.url)
+    client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    new_secret = client.Webhooks.reset_shared_secret(hook.id).result.shared_secret
+    client.Discussions.create_discussion_on_row(sheet["id"], sheet["rows"][0], Discussion({"comment": Comment({"text": "x"})}))
+    receiver.wait_for(lambda: receiver.callbacks(), "a callback")
+    callback = receiver.callbacks()[0]
+    assert callback["headers"]["smartsheet-hmac-sha256"] == hmac.new(
+        new_secret.encode(), callback["raw"], hashlib.sha256).hexdigest()
+    assert {e["objectType"] for e in callback["json"]["events"]} == {"discussion", "comment"}
+
+
+def test_retries_then_delivers_and_a_non_retriable_answer_disables(smartsheet_emulator, client, sheet, receiver,
+                                                                   fast_hooks):
+    hook = make_hook(client, sheet, receiver.url)
+    client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    receiver.answers = [500, 429]
+    set_estado(client, sheet, sheet["rows"][0], "Facturar")
+    receiver.wait_for(lambda: len(receiver.callbacks()) == 3, "two retries")
+    nonces = {c["json"]["nonce"] for c in receiver.callbacks()}
+    assert len(nonces) == 1  # the same callback, retried
+    assert client.Webhooks.get_webhook(hook.id).status == "ENABLED"
+    receiver.answers = [204]  # any answer but 200 that is not retried disables the hook
+    set_estado(client, sheet, sheet["rows"][0], "Pendiente")
+    receiver.wait_for(lambda: client.Webhooks.get_webhook(hook.id).status == "DISABLED_CALLBACK_FAILED", "disable")
+    count = len(receiver.callbacks())
+    set_estado(client, sheet, sheet["rows"][0], "Facturar")  # events while disabled are dropped
+    deliveries = smartsheet_emulator.admin.get("webhooks/deliveries")
+    receiver.wait_for(lambda: smartsheet_emulator.admin.get("webhooks/deliveries")["idle"], "idle")
+    assert len(receiver.callbacks()) == count and deliveries["attempts"]
+
+
+def test_exhausted_retries_disable_the_hook(client, sheet, receiver, fast_hooks):
+    hook = make_hook(client, sheet, receiver.url)
+    client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    receiver.answers = [503] * 15
+    set_estado(client, sheet, sheet["rows"][0], "Facturar")
+    receiver.wait_for(lambda: client.Webhooks.get_webhook(hook.id).status == "DISABLED_CALLBACK_FAILED", "disable")
+    assert len(receiver.callbacks()) == 15  # the first try and 14 retries
+
+
+def test_subscope_and_duplicate_hooks(smartsheet_emulator, client, sheet, receiver, fast_hooks):
+    scoped = make_hook(client, sheet, receiver.url, subscope={"columnIds": [sheet["col"]["Estado"]]})
+    twin = make_hook(client, sheet, receiver.url, subscope={"columnIds": [sheet["col"]["Estado"]]})
+    for hook in (scoped, twin):
+        client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    client.Sheets.update_rows(sheet["id"], [Row({"id": sheet["rows"][0], "cells": [
+        Cell({"column_id": sheet["col"]["Concepto"], "value": "otro"})]})])  # not a subscope column
+    set_estado(client, sheet, sheet["rows"][2], "Facturar")
+    receiver.wait_for(lambda: receiver.callbacks(), "a callback")
+    receiver.wait_for(lambda: smartsheet_emulator.admin.get("webhooks/deliveries")["idle"], "idle")
+    callbacks = receiver.callbacks()
+    assert [c["json"]["webhookId"] for c in callbacks] == [scoped.id]  # only the oldest of identical hooks
+    events = callbacks[0]["json"]["events"]
+    assert {(e["objectType"], e.get("id") or e.get("rowId")) for e in events} == {
+        ("row", sheet["rows"][2]), ("cell", sheet["rows"][2])}
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"events": ["row.updated"]}, 1018), ({"version": 2}, 1018),
+    ({"scopeObjectId": 1}, 1151), ({"callbackUrl": None}, 1012)])
+def test_create_webhook_validation(client, sheet, receiver, changes, code):
+    spec = {"name": "x", "callbackUrl": receiver.url, "scope": "sheet", "scopeObjectId": sheet["id"],
+            "events": ["*.*"], "version": 1, **changes}
+    with pytest.raises(ApiError) as raised:
+        client.Webhooks.create_webhook(Webhook({k: v for k, v in spec.items() if v is not None}))
+    assert raised.value.error.result.code == code
+
+
+def test_https_can_be_required(smartsheet_emulator, client, sheet, receiver):
+    smartsheet_emulator.admin.put("config", {"webhook_require_https": True})
+    with pytest.raises(ApiError) as raised:
+        make_hook(client, sheet, receiver.url)
+    assert raised.value.error.result.code == 1152
+
+
+def test_terminal_statuses_cannot_be_re_enabled_and_owner_disable(smartsheet_emulator, client, sheet, receiver):
+    hook = make_hook(client, sheet, receiver.url)
+    client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    assert client.Webhooks.update_webhook(hook.id, Webhook({"enabled": False})).result.status == "DISABLED_BY_OWNER"
+    smartsheet_emulator.admin.put(f"webhooks/{hook.id}/status", {"status": "DISABLED_ADMINISTRATIVE"})
+    with pytest.raises(ApiError) as raised:
+        client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
+    assert raised.value.error.result.code == 1154
+    client.Webhooks.delete_webhook(hook.id)
+    assert list(client.Webhooks.list_webhooks().data) == []

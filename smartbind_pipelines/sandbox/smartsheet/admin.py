@@ -21,6 +21,7 @@ _SHEET = re.compile(r"^/_sandbox/sheets/(\d+)$")
 _SHEET_ROWS = re.compile(r"^/_sandbox/sheets/(\d+)/rows$")
 _SHEET_COLUMN = re.compile(r"^/_sandbox/sheets/(\d+)/columns/(\d+)$")
 _SHEET_ROW = re.compile(r"^/_sandbox/sheets/(\d+)/rows/(\d+)$")
+_WEBHOOK_STATUS = re.compile(r"^/_sandbox/webhooks/(\d+)/status$")
 _ROW_COMMENTS = re.compile(r"^/_sandbox/sheets/(\d+)/rows/(\d+)/comments$")
 
 
@@ -91,6 +92,21 @@ class SandboxRoutes:
             if method == "DELETE":
                 state.delete_column(sheet_id, column_id)
                 return json_response({"deleted": column_id})
+        if path == "/_sandbox/webhooks" and method == "GET":  # every hook, secrets included
+            with state._registry_lock:
+                return json_response([{**hook} for hook in state.webhooks.values()])
+        if path == "/_sandbox/webhooks/deliveries" and method == "GET":
+            return json_response({"idle": state.deliveries.idle(), "attempts": state.deliveries.log()})
+        if path == "/_sandbox/webhooks/pause" and method == "PUT":
+            if not isinstance(payload, dict) or not isinstance(payload.get("paused"), bool):
+                raise ValueError("expected {\"paused\": true|false}")
+            state.deliveries.pause(payload["paused"])
+            return json_response({"paused": payload["paused"]})
+        if (match := _WEBHOOK_STATUS.match(path)) and method == "PUT":
+            if not isinstance(payload, dict) or not isinstance(payload.get("status"), str):
+                raise ValueError("expected {\"status\": \"DISABLED_ADMINISTRATIVE\", \"details\"?}")
+            return json_response(state.set_webhook_status(int(match.group(1)), payload["status"],
+                                                          payload.get("details")))
         if path == "/_sandbox/config":
             if method == "PUT":
                 if not isinstance(payload, dict):

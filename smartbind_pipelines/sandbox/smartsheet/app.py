@@ -145,6 +145,11 @@ class SmartsheetApi:
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)/comments$"),
              {"POST": self.add_comment}),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/comments/(?P<comment_id>\d+)$"), {"GET": self.get_comment}),
+            (re.compile(r"^/2\.0/webhooks$"), {"GET": self.list_webhooks, "POST": self.create_webhook}),
+            (re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)$"),
+             {"GET": self.get_webhook, "PUT": self.update_webhook, "DELETE": self.delete_webhook}),
+            (re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)/(?i:resetsharedsecret)$"),
+             {"POST": self.reset_shared_secret}),
         ]
 
     def authorize(self, request: Request) -> None:
@@ -275,6 +280,38 @@ class SmartsheetApi:
 
     async def get_comment(self, request: Request, query: Query, sheet_id: int, comment_id: int) -> Response:
         return json_response(await run_in_threadpool(self.state.get_comment, sheet_id, comment_id))
+
+
+    # -- webhooks (smartsheet-events.md §1-§3) -------------------------------------------------------
+
+    @staticmethod
+    def _token(request: Request) -> str:
+        return request.headers.get("authorization", "").partition(" ")[2].strip()
+
+    async def list_webhooks(self, request: Request, query: Query) -> Response:
+        items = await run_in_threadpool(self.state.list_webhooks, self._token(request))
+        return json_response(_index_result(items, query))
+
+    async def create_webhook(self, request: Request, query: Query) -> Response:
+        body = await _json_body(request)
+        created = await run_in_threadpool(self.state.create_webhook, body, self._token(request))
+        return json_response({"message": "SUCCESS", "resultCode": 0, "result": created})
+
+    async def get_webhook(self, request: Request, query: Query, webhook_id: int) -> Response:
+        return json_response(await run_in_threadpool(self.state.get_webhook, webhook_id))
+
+    async def update_webhook(self, request: Request, query: Query, webhook_id: int) -> Response:
+        body = await _json_body(request)
+        updated = await run_in_threadpool(self.state.update_webhook, webhook_id, body)
+        return json_response({"message": "SUCCESS", "resultCode": 0, "result": updated})
+
+    async def delete_webhook(self, request: Request, query: Query, webhook_id: int) -> Response:
+        await run_in_threadpool(self.state.delete_webhook, webhook_id)
+        return json_response({"message": "SUCCESS", "resultCode": 0})
+
+    async def reset_shared_secret(self, request: Request, query: Query, webhook_id: int) -> Response:
+        secret = await run_in_threadpool(self.state.reset_shared_secret, webhook_id)
+        return json_response({"message": "SUCCESS", "resultCode": 0, "result": secret})
 
 
 class _SmartsheetFaults(FaultMiddleware):

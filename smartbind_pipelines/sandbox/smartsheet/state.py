@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 
 from smartbind_pipelines.sandbox.smartsheet import discussions as discussion_ops
 from smartbind_pipelines.sandbox.smartsheet import rows as row_ops
+from smartbind_pipelines.sandbox.smartsheet import webhooks as hooks
 from smartbind_pipelines.sandbox.smartsheet.columns import apply_column_update, build_column, validate_new_columns
 from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
                                                            server_error_4004)
@@ -40,6 +41,14 @@ class SandboxConfig:
     read_rows_cap: int = 0  # > 0: every GET /sheets/{id} answers at most N rows, paged or not
     rows_modified_since_inclusive: bool = True  # [G] rowsModifiedSince keeps rows modified at exactly that second
     discussion_touches_row: bool = False  # [G] a new discussion/comment on a row also sets the row's modifiedAt
+    # webhooks (smartsheet-events.md §8; every value [G] except verify_every's default of 100)
+    webhook_require_https: bool = False  # true: a non-https callbackUrl is 400/1152, as on Smartsheet
+    webhook_aggregate_ms: int = 200  # events within this window of the first go into one callback
+    webhook_callback_timeout_ms: int = 5000
+    webhook_first_retry_ms: int = 50  # the 7 early retries wait 50, 100, … 3200 ms
+    webhook_late_retry_ms: int = 1000  # then 7 retries this far apart (Smartsheet: 3 hours)
+    webhook_verify_every: int = 100  # a new verification after this many delivered callbacks
+    webhook_sign_verification: bool = False  # verification requests carry Smartsheet-Hmac-SHA256 too
 
     def limits(self) -> row_ops.Limits:
         return row_ops.Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows,
@@ -88,6 +97,11 @@ class SmartsheetState:
             self.new_id = IdAllocator(self._seed)
             self.sheets: dict[int, Sheet] = {}
             self.containers: dict[int, dict] = {}  # id -> {"id", "name", "kind": workspace|folder}
+            self.webhooks: dict[int, dict] = {}  # id -> webhook record (keys with "_" are not shown)
+            if getattr(self, "deliveries", None) is None:
+                self.deliveries = hooks.Deliveries()
+            else:
+                self.deliveries.pause(False)
 
     # -- sandbox configuration and containers -----------------------------------------------------------
 
@@ -260,19 +274,35 @@ class SmartsheetState:
     def add_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            return row_ops.add_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits(),
-                                    new_id=self.new_id)
+            result = row_ops.add_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits(),
+                                      new_id=self.new_id)
+            if result["result"] and self._watched(sheet_id):
+                added = [sheet.rows_by_id[row["id"]] for row in result["result"]]
+                self._emit(sheet_id, hooks.events_for_add(
+                    added, lambda row: [cid for cid, value in row.cells.items() if value not in (None, "")]))
+            return result
 
     def update_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            return row_ops.update_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits())
+            watched = self._watched(sheet_id)
+            before = {row.id: dict(row.cells) for row in sheet.rows} if watched else {}
+            result = row_ops.update_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits())
+            if watched and result["result"]:
+                changed = {}
+                for row in result["result"]:
+                    cells, old = sheet.rows_by_id[row["id"]].cells, before.get(row["id"], {})
+                    changed[row["id"]] = [cid for cid, value in cells.items() if old.get(cid) != value]
+                self._emit(sheet_id, hooks.events_for_update(changed))
+            return result
 
     def delete_rows(self, sheet_id: int, row_ids: list[int], ignore_rows_not_found: bool = False) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
             result = row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
             discussion_ops.forget_rows(sheet, set(result["result"]))
+            if result["result"] and self._watched(sheet_id):
+                self._emit(sheet_id, hooks.events_for_delete(result["result"]))
             return result
 
     # -- discussions --------------------------------------------------------------------------------
@@ -281,14 +311,21 @@ class SmartsheetState:
         """POST /sheets/{id}/rows/{rowId}/discussions, or /sheets/{id}/discussions when ``row_id`` is None."""
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            return discussion_ops.create_discussion(sheet, self.new_id, body, row_id,
-                                                    touch_row=self.config.discussion_touches_row)
+            result = discussion_ops.create_discussion(sheet, self.new_id, body, row_id,
+                                                      touch_row=self.config.discussion_touches_row)
+            if self._watched(sheet_id):
+                discussion = result["result"]
+                self._emit(sheet_id, hooks.events_for_discussion(discussion["id"], discussion["comments"][0]["id"]))
+            return result
 
     def add_comment(self, sheet_id: int, discussion_id: int, body) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            return discussion_ops.add_comment(sheet, self.new_id, discussion_id, body,
-                                              touch_row=self.config.discussion_touches_row)
+            result = discussion_ops.add_comment(sheet, self.new_id, discussion_id, body,
+                                                touch_row=self.config.discussion_touches_row)
+            if self._watched(sheet_id):
+                self._emit(sheet_id, hooks.events_for_discussion(None, result["result"]["id"]))
+            return result
 
     def list_discussions(self, sheet_id: int, row_id: int | None = None, with_comments: bool = False) -> list[dict]:
         sheet = self.sheet(sheet_id)
@@ -304,6 +341,134 @@ class SmartsheetState:
         sheet = self.sheet(sheet_id)
         with sheet.data_lock:
             return discussion_ops.find_comment(sheet, comment_id)
+
+    # -- webhooks -------------------------------------------------------------------------------------
+
+    def create_webhook(self, body, token: str = "") -> dict:
+        hooks.validate_create(body, lambda sid: sid in self.sheets, self.config.webhook_require_https)
+        with self._registry_lock:
+            hook = hooks.new_hook(self.new_id(), body, token)
+            self.webhooks[hook["id"]] = hook
+            return hooks.public(hook)
+
+    def list_webhooks(self, token: str | None = None) -> list[dict]:
+        """The caller's own webhooks, by name then creation (one API client here)."""
+        with self._registry_lock:
+            mine = [h for h in self.webhooks.values() if token is None or h["_token"] == token]
+            return [hooks.public(h) for h in sorted(mine, key=lambda h: (h["name"], h["createdAt"]))]
+
+    def get_webhook(self, hook_id: int) -> dict:
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            if hook is None:
+                raise not_found()
+            return hooks.public(hook)
+
+    def webhook_record(self, hook_id: int) -> dict | None:
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            return dict(hook) if hook is not None else None
+
+    def delete_webhook(self, hook_id: int) -> None:
+        with self._registry_lock:
+            if self.webhooks.pop(hook_id, None) is None:
+                raise not_found()
+        self.deliveries.drop_queued(hook_id)
+
+    def reset_shared_secret(self, hook_id: int) -> dict:
+        import secrets as _secrets
+
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            if hook is None:
+                raise not_found()
+            hook["sharedSecret"] = "".join(_secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+            hook["modifiedAt"] = hooks.utc_stamp()
+            return {"sharedSecret": hook["sharedSecret"]}
+
+    def update_webhook(self, hook_id: int, body) -> dict:
+        """PUT /webhooks/{id}: ``enabled: true`` runs the verification before answering (§3)."""
+        if not isinstance(body, dict):
+            from smartbind_pipelines.sandbox.smartsheet.errors import parse_error
+
+            raise parse_error("the webhook must be a JSON object.")
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            if hook is None:
+                raise not_found()
+            if "events" in body and body["events"] != ["*.*"]:
+                raise SmartsheetError(400, 1018, "The value for webhook.events must be [\"*.*\"] for a sheet webhook.")
+            if "callbackUrl" in body:
+                hooks._check_url(body["callbackUrl"], self.config.webhook_require_https)
+            for key in ("name", "callbackUrl"):  # other keys are ignored [G]
+                if key in body:
+                    hook[key] = body[key]
+            hook["modifiedAt"] = hooks.utc_stamp()
+            enable = body.get("enabled")
+            if enable is True and hook["status"] in hooks.TERMINAL:
+                code = 1153 if hook["status"] == "DISABLED_APP_REVOKED" else 1154
+                raise SmartsheetError(403, code, "The webhook cannot be enabled." if code == 1153 else
+                                      "This webhook was disabled by Smartsheet support; contact support.")
+            if enable is False:
+                hook.update(enabled=False, status="DISABLED_BY_OWNER")
+            snapshot = dict(hook)
+        if enable is True and not (snapshot["enabled"] and snapshot["status"] == "ENABLED"):
+            ok, what = hooks.verify(snapshot, self.config.webhook_callback_timeout_ms / 1000,
+                                    self.config.webhook_sign_verification)
+            self.deliveries._record(webhookId=hook_id, kind="verification", status=what, retry=0)
+            with self._registry_lock:
+                hook = self.webhooks.get(hook_id)
+                if hook is None:
+                    raise not_found()
+                if ok:
+                    hook.update(enabled=True, status="ENABLED", _since_verify=0)
+                    hook.pop("disabledDetails", None)
+                else:
+                    hook.update(enabled=False, status="DISABLED_VERIFICATION_FAILED", disabledDetails=what)
+        return self.get_webhook(hook_id)
+
+    def set_webhook_status(self, hook_id: int, status: str, details: str | None = None) -> dict:
+        """Also the sandbox's "force a status" control; any DISABLED_* status disables the hook."""
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            if hook is None:
+                raise not_found()
+            hook.update(status=status, enabled=status == "ENABLED", modifiedAt=hooks.utc_stamp())
+            if status != "ENABLED" and details:
+                hook["disabledDetails"] = details
+            return hooks.public(hook)
+
+    def note_webhook(self, hook_id: int, *, attempt: int = 0, delivered: bool = False, verified: bool = False) -> None:
+        with self._registry_lock:
+            hook = self.webhooks.get(hook_id)
+            if hook is None:
+                return
+            if verified:
+                hook["_since_verify"] = 0
+                return
+            stats = hook["stats"]
+            stats["lastCallbackAttempt"] = hooks.utc_stamp()
+            stats["lastCallbackAttemptRetryCount"] = attempt
+            if delivered:
+                stats["lastSuccessfulCallback"] = stats["lastCallbackAttempt"]
+                hook["_since_verify"] += 1
+
+    def _watched(self, sheet_id: int) -> bool:
+        return any(h["enabled"] and h["scopeObjectId"] == sheet_id for h in list(self.webhooks.values()))
+
+    def _emit(self, sheet_id: int, events: list[dict]) -> None:
+        """Queue ``events`` for the sheet's enabled webhooks; of duplicates (same token, URL and subscope)
+        only the oldest delivers (§1)."""
+        with self._registry_lock:
+            chosen: dict[tuple, dict] = {}
+            for hook in self.webhooks.values():  # creation order
+                if hook["enabled"] and hook["scopeObjectId"] == sheet_id:
+                    key = (hook["_token"], hook["callbackUrl"],
+                           tuple(sorted((hook.get("subscope") or {}).get("columnIds") or [])))
+                    chosen.setdefault(key, hook)
+            targets = list(chosen.values())
+        for hook in targets:
+            self.deliveries.enqueue(hook["id"], [dict(e) for e in hooks.for_subscope(hook, events)], self)
 
     def set_row_modified_at(self, sheet_id: int, row_id: int, stamp: str) -> dict:
         """Sandbox only: back-date (or forward-date) a row's ``modifiedAt``, e.g. to test a poller's cursor."""
