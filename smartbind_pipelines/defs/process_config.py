@@ -20,6 +20,7 @@ from smartbind_pipelines.core.process_config import (
     ProcessConfigStore,
     default_db_path,
 )
+from smartbind_pipelines.defs.sync.process import SyncProcess
 
 RESOURCE_KEY = "process_config"
 
@@ -100,7 +101,10 @@ def apply_process_config_change(
         "Change a sync process's ProcessConfig (interval, pause/resume, sheet id...). Fill in job_id and "
         "only the fields to change. Each run is one entry of the change log."
     ),
-    tags={"team": "operations", "smartbind/face": "dagster"},
+    tags={"owner": SyncProcess.owner, "smartbind/face": "dagster"},  # the same owner tag as every sync job
+    # The launchpad scaffolds this default: valid as it opens (no "Missing required config") and, launched
+    # unchanged, a no-op. Set job_id and the fields to change.
+    config={"ops": {"apply_process_config_change": {"config": {"job_id": "sync_invoices"}}}},
 )
 def update_process_config() -> None:
     apply_process_config_change()

@@ -109,3 +109,25 @@ def test_the_code_location_has_the_job():
     from smartbind_pipelines.definitions import defs
 
     assert defs().resolve_job_def("update_process_config").name == "update_process_config"
+
+
+def test_the_launchpad_opens_on_a_valid_config_that_changes_nothing(db_path):
+    """The UI's launchpad scaffolds the job's default config: it must validate (no red "Missing required
+    config") and, launched as it opens, write nothing (issue 18)."""
+    assert dg.validate_run_config(update_process_config, None)  # raises DagsterInvalidConfigError if not
+    ProcessConfigStore(db_path)  # the seeded file
+    before = snapshot(db_path)
+    with dg.instance_for_test() as instance:
+        result = update_process_config.execute_in_process(
+            resources={"process_config": ProcessConfigResource(db_path=str(db_path))}, instance=instance)
+    assert result.success
+    assert snapshot(db_path) == before
+
+
+def test_every_job_carries_the_same_owner_tag():
+    from smartbind_pipelines.definitions import defs
+
+    owners = {job.name: job.tags.get("owner") for job in defs().resolve_all_job_defs()
+              if not job.name.startswith("__")}
+    assert "update_process_config" in owners and "sync_invoices" in owners
+    assert set(owners.values()) == {"team:operaciones"}, owners
