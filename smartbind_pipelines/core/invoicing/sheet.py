@@ -5,24 +5,17 @@ Rows are read whole (every mapped column; a missing column fails naming it), cha
 on a lost answer) and errors announced with a row comment (a new discussion: not idempotent, so it is
 sent once per outcome, after the cells).
 
-The gateway has no public call for ``rowsModifiedSince`` or discussions yet: this adapter goes through
-its ``_call`` (same timeouts, retry rules, error classes and request counts) rather than a second client.
+Both go through the gateway's public calls (``rows_modified_since``, ``add_row_comment``): the same
+timeouts, retry rules, redacting error classes and request counts as every other sheet request.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Sequence
-
-from smartsheet.models import Comment, Discussion
 
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.sheets import BatchOutcome, ExistingRow, MissingColumnError, SheetGateway
-
-
-def utc_param(moment: datetime) -> str:
-    """``rowsModifiedSince`` as an explicit UTC ISO string (the SDK would send a datetime with a space)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class InvoiceSheet:
@@ -54,21 +47,10 @@ class InvoiceSheet:
 
     def modified_since(self, since: datetime, titles: Sequence[str] = (C.ESTADO, C.ID_BIND, C.UUID)) -> list[ExistingRow]:
         """Rows modified at or after ``since`` (``GET /sheets/{id}?rowsModifiedSince=``), with ``titles``."""
-        columns = self.columns()
-        by_id = {columns[title]["id"]: title for title in titles}
-        query = {"columnIds": list(by_id), "exclude": "nonexistentCells", "rowsModifiedSince": utc_param(since)}
-        answer = self.gateway._call(  # noqa: SLF001 - see the module docstring
-            "GET /sheets/{id}", True,
-            lambda: self.gateway._client.Passthrough.get(f"/sheets/{self.sheet_id}", query)).data or {}  # noqa: SLF001
-        return [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
-                                        for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
-                for row in answer.get("rows") or []]
+        return self.gateway.rows_modified_since(self.sheet_id, since, list(titles), columns=self.columns())
 
     def update(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> BatchOutcome:
         return self.gateway.update_rows(self.sheet_id, list(updates), self.columns())
 
     def comment(self, row_id: int, text: str) -> None:
-        discussion = Discussion({"comment": Comment({"text": text[:4000]})})
-        self.gateway._call(  # noqa: SLF001 - see the module docstring
-            "POST /sheets/{id}/rows/{id}/discussions", False,
-            lambda: self.gateway._client.Discussions.create_discussion_on_row(self.sheet_id, row_id, discussion))  # noqa: SLF001
+        self.gateway.add_row_comment(self.sheet_id, row_id, text)

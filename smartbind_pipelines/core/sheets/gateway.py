@@ -19,13 +19,14 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import smartsheet
 from requests.adapters import HTTPAdapter
 from smartsheet.exceptions import ApiError, HttpError, UnexpectedRequestError
-from smartsheet.models import Column, JSONObject, Sheet
+from smartsheet.models import Column, Comment, Discussion, JSONObject, Sheet
 from smartsheet.smartsheet import AbstractUserCalcBackoff
 
 from smartbind_pipelines.core.sheets.errors import (
@@ -43,6 +44,7 @@ PAGED_READ_ATTEMPTS = 3  # whole paged re-reads (a sheet changing between pages)
 _SDK_RETRIED = {4001, 4002, 4003, 4004}  # the SDK already backed off on these: the request was not applied
 _NUMERIC = re.compile(r"^\d+$")
 MAX_ERROR_CHARS = 300  # an error body quoted in an error message, after redaction
+MAX_COMMENT_CHARS = 4000  # a discussion comment's text limit [G: contracts/smartsheet-events.md]
 
 
 class FixedBackoff(AbstractUserCalcBackoff):
@@ -214,6 +216,23 @@ class SheetGateway:
                         sheet_id, got, total, page, sorted(v for v in versions if v is not None))
         raise SheetIndexError(str(sheet_id), name, got, total)
 
+    def rows_modified_since(self, sheet_id: int, since: datetime, titles: Sequence[str], *,
+                            columns: dict[str, dict] | None = None) -> list[ExistingRow]:
+        """Rows modified at or after ``since`` (``GET /sheets/{id}?rowsModifiedSince=``) with only the cells
+        of ``titles``: one request (plus one for the columns when ``columns`` is not given); a read, so retried.
+
+        ``since`` travels as an explicit UTC ``…Z`` string (the SDK would send a datetime with a space)."""
+        columns = columns if columns is not None else self.sheet_columns(sheet_id)
+        missing = [title for title in titles if title not in columns]
+        if missing:
+            raise MissingColumnError(str(sheet_id), missing)
+        by_id = {columns[title]["id"]: title for title in titles}
+        stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer = self._get_sheet(sheet_id, list(by_id), rowsModifiedSince=stamp)
+        return [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
+                                        for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
+                for row in answer.get("rows") or []]
+
     def _get_sheet(self, sheet_id: int, column_ids: list[int], **paging) -> dict:
         # the SDK's passthrough GET keeps its auth, retries and errors but skips building a typed
         # model per row and cell, which costs ~0.5 ms a row: 10 s of CPU for a 20,000-row key index
@@ -287,6 +306,14 @@ class SheetGateway:
         created = self._call(label, False, call).result
         return {"id": created.id, "name": created.name, "permalink": created.permalink,
                 "columns": {column.title: column.id for column in (created.columns or [])}}
+
+    def add_row_comment(self, sheet_id: int, row_id: int, text: str) -> None:
+        """A comment on a row (a new discussion, ``POST /sheets/{id}/rows/{id}/discussions``), cut to the
+        service's 4,000 characters. Not idempotent (each call is a new thread): never re-sent after an
+        answer that may have been applied; ``SheetTransportError`` then means "maybe posted"."""
+        discussion = Discussion({"comment": Comment({"text": str(text)[:MAX_COMMENT_CHARS]})})
+        self._call("POST /sheets/{id}/rows/{id}/discussions", False,
+                   lambda: self._client.Discussions.create_discussion_on_row(int(sheet_id), int(row_id), discussion))
 
     def sheet_version(self, sheet_id: int) -> int:
         return self._call("GET /sheets/{id}/version", True,
