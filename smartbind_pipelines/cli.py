@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import click
 
 from smartbind_pipelines.commands.sandbox import sandbox
@@ -35,6 +37,20 @@ main.add_command(config)
 main.add_command(doctor)
 main.add_command(sheets)
 main.add_command(sync)
+
+
+def _untruncated_short_help(group: click.Group) -> None:
+    """Command lists show each command's whole first paragraph, wrapped, instead of click's default of
+    about 45 characters cut with "..." (which hid what `admin-api`, `config` or `sync` do)."""
+    for command in group.commands.values():
+        if not command.short_help and command.help:
+            paragraph = inspect.cleandoc(command.help).split("\n\n")[0]
+            command.short_help = " ".join(paragraph.split())
+        if isinstance(command, click.Group):
+            _untruncated_short_help(command)
+
+
+_untruncated_short_help(main)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from smartbind_pipelines.core.process_config import DB_PATH_ENV, DEFAULT_DB_PATH
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
-    """Serve GET/PUT /api/admin/process-configs (bearer token from SMARTBIND_ADMIN_TOKEN).
+    """Serve the admin API: /api/admin/process-configs, and the old middleware's /api/admin/jobs, history,
+    stats and /admin page, backed by Dagster (bearer token from SMARTBIND_ADMIN_TOKEN).
 
     Refuses to start when SMARTBIND_ADMIN_TOKEN is unset or empty.
     """
