@@ -1,4 +1,4 @@
-"""ProcessConfig: per-process settings (sheet id, cadence, active) that change without a deploy."""
+"""ProcessConfig: per-process settings (sheet id, cadence, active, operating hours) that change without a deploy."""
 
 from smartbind_pipelines.core.process_config.defaults import (
     DB_PATH_ENV,
@@ -6,6 +6,7 @@ from smartbind_pipelines.core.process_config.defaults import (
     SHEET_ID_ENV,
     default_db_path,
 )
+from smartbind_pipelines.core.process_config.hours import HoursError, OperatingHours
 from smartbind_pipelines.core.process_config.model import (
     EDITABLE_FIELDS,
     READ_ONLY_FIELDS,
@@ -22,6 +23,8 @@ __all__ = [
     "DB_PATH_ENV",
     "DEFAULT_DB_PATH",
     "EDITABLE_FIELDS",
+    "HoursError",
+    "OperatingHours",
     "READ_ONLY_FIELDS",
     "SHEET_ID_ENV",
     "SYNC_DIRECTIONS",

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
 from smartbind_pipelines.core.odata import is_guid
+from smartbind_pipelines.core.process_config.hours import HoursError, OperatingHours
 
 SYSTEMS = ("bind", "smartsheet")
 SYNC_DIRECTIONS = ("pull", "push", "bidirectional")
@@ -29,6 +30,7 @@ EDITABLE_FIELDS = (
     "smartsheet_sheet_name",
     "interval_minutes",
     "is_active",
+    "operating_hours",
     "source_system",
     "target_system",
     "sync_direction",
@@ -78,6 +80,9 @@ class ProcessConfig:
     smartsheet_sheet_name: str = ""
     interval_minutes: int = 60
     is_active: bool = True
+    # None: no window, runs day and night. Else {"start": "HH:MM", "end": "HH:MM", "days": ["mon", ...]}
+    # in Mexico City time (hours.py has the rules).
+    operating_hours: dict[str, Any] | None = None
     source_system: str = "bind"
     target_system: str = "smartsheet"
     sync_direction: str = "pull"
@@ -90,10 +95,16 @@ class ProcessConfig:
         """The Smartsheet sheet id as the SDK wants it, or None when no sheet is configured."""
         return int(self.smartsheet_sheet_id) if self.smartsheet_sheet_id else None
 
+    @property
+    def hours(self) -> OperatingHours | None:
+        """The operating window, or None when the process runs at every interval, day and night."""
+        return OperatingHours.parse(self.operating_hours)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict in the seed's field order."""
         data = asdict(self)
         data["fields_mapping"] = json.loads(json.dumps(self.fields_mapping))  # deep copy
+        data["operating_hours"] = json.loads(json.dumps(self.operating_hours))
         return data
 
     def editable_values(self) -> dict[str, Any]:
@@ -140,6 +151,14 @@ def _interval(value: Any) -> int:
             f"must be between {MIN_INTERVAL_MINUTES} and {MAX_INTERVAL_MINUTES} minutes, got {value}",
         )
     return value
+
+
+def _operating_hours(value: Any) -> dict[str, Any] | None:
+    try:
+        hours = OperatingHours.parse(value)
+    except HoursError as exc:
+        raise ConfigValidationError("operating_hours", str(exc)) from None
+    return None if hours is None else hours.to_json()
 
 
 def _boolean(field_name: str, value: Any) -> bool:
@@ -206,6 +225,7 @@ _FIELD_VALIDATORS = {
     "smartsheet_sheet_name": lambda v: _text("smartsheet_sheet_name", v),
     "interval_minutes": _interval,
     "is_active": lambda v: _boolean("is_active", v),
+    "operating_hours": _operating_hours,
     "source_system": lambda v: _choice("source_system", v, SYSTEMS),
     "target_system": lambda v: _choice("target_system", v, SYSTEMS),
     "sync_direction": lambda v: _choice("sync_direction", v, SYNC_DIRECTIONS),

@@ -75,11 +75,22 @@ def _v3_seeded_processes(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4_operating_hours(conn: sqlite3.Connection) -> None:
+    # NULL = no window (runs day and night), which is how every process ran before this column existed.
+    # The old middleware's operating_start_hour/operating_end_hour columns, if a legacy file has them, are
+    # left where they are and not adopted: its save routine reset them to 07-20 on every edit, so they do
+    # not record an operator's choice, and adopting them would silently stop night syncs after an upgrade.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(process_configs)")}
+    if "operating_hours" not in columns:
+        conn.execute("ALTER TABLE process_configs ADD COLUMN operating_hours TEXT")
+
+
 # Append only: position + 1 is the version a migration brings the file to.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_process_configs,
     _v2_timestamps_and_audit,
     _v3_seeded_processes,
+    _v4_operating_hours,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -317,13 +317,15 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM process_configs"
 def _encode(name: str, value: Any) -> Any:
     if name == "fields_mapping":
         return json.dumps(value, ensure_ascii=False)
+    if name == "operating_hours":
+        return None if value is None else json.dumps(value, ensure_ascii=False)
     if name == "is_active":
         return 1 if value else 0
     return value
 
 
 def _decode_value(name: str, raw: Any) -> Any:
-    if name == "fields_mapping":
+    if name in ("fields_mapping", "operating_hours"):
         return json.loads(raw) if isinstance(raw, str) else raw
     if name == "is_active":
         return bool(raw) if isinstance(raw, int) else raw

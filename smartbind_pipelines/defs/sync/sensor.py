@@ -56,8 +56,8 @@ def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[Config
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=description or (
             f"Starts {process.job_id} every interval_minutes set in ProcessConfig (read at every tick). Skips, "
-            "saying why, while the process is paused, has no sheet, is not yet due, a run is still queued "
-            "or running, or the ProcessConfig file cannot be read."
+            "saying why, while the process is paused, has no sheet, is outside its operating hours, is not yet "
+            "due, a run is still queued or running, or the ProcessConfig file cannot be read."
         ),
     )
     def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
@@ -77,6 +77,7 @@ def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[Config
             now=clock.now(),
             last_run=last,
             in_flight=in_flight,
+            operating_hours=config.hours if config else None,
         )
         if not decision.should_run:
             if config is not None and not config.is_active and not config.smartsheet_sheet_id:
