@@ -66,7 +66,7 @@ def test_list_uses_the_seed_envelope(admin):
     assert response.status_code == 200
     body = response.json()
     _assert_envelope(body)
-    assert [c["job_id"] for c in body["configs"]] == ["sync_inventory", "sync_invoices"]
+    assert [c["job_id"] for c in body["configs"]] == ["invoice_from_sheet", "sync_inventory", "sync_invoices"]
     assert set(body["configs"][0]) >= {
         "job_id", "name", "description", "smartsheet_sheet_id", "smartsheet_sheet_name", "interval_minutes",
         "is_active", "source_system", "target_system", "sync_direction", "fields_mapping", "created_at",

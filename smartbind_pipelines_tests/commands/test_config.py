@@ -30,8 +30,8 @@ def test_list_is_a_table_of_every_process(db_path):
     assert result.exit_code == 0, result.output
     header, *rows = result.output.splitlines()
     assert header.split()[:3] == ["JOB_ID", "ACTIVE", "EVERY"]
-    assert [row.split()[0] for row in rows] == ["sync_inventory", "sync_invoices"]
-    assert "4956740131966852" in rows[1] and "2 min" in rows[1]
+    assert [row.split()[0] for row in rows] == ["invoice_from_sheet", "sync_inventory", "sync_invoices"]
+    assert "4956740131966852" in rows[2] and "2 min" in rows[2]
 
 
 def test_show_prints_json(db_path):
@@ -129,3 +129,47 @@ def test_a_deleted_process_stays_deleted_until_restored_paused(db_path, job_id):
     again = CliRunner().invoke(main, ["config", "restore", job_id])
     assert again.exit_code == 1 and "nothing to restore" in again.output
     assert CliRunner().invoke(main, ["config", "restore", "sync_nothing"]).exit_code == 1
+
+
+# -- operating hours (issue 16) ------------------------------------------------------------------------
+
+
+def test_operating_hours_are_set_shown_listed_audited_and_removed(db_path):
+    result = run("set", "sync_inventory", "--hours", "08:00-20:00", "--days", "mon-fri", "--actor", "luis")
+    assert result.exit_code == 0, result.output
+    office = {"start": "08:00", "end": "20:00", "days": ["mon", "tue", "wed", "thu", "fri"]}
+    assert json.loads(result.output)["operating_hours"] == office
+    assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours == office
+    assert json.loads(run("show", "sync_inventory").output)["operating_hours"] == office
+    listed = {row.split()[0]: row for row in run("list").output.splitlines()}
+    assert "HOURS" in listed["JOB_ID"]
+    assert "08:00–20:00 Mon–Fri" in listed["sync_inventory"] and "always" in listed["sync_invoices"]
+    latest = json.loads(run("history", "sync_inventory", "--json").output)[0]
+    assert (latest["via"], latest["actor"], latest["old"], latest["new"]) == (
+        "cli", "luis", {"operating_hours": None}, {"operating_hours": office})
+
+    # --days alone changes the days of the current window; a window may cross midnight
+    assert run("set", "sync_inventory", "--days", "sat-sun").exit_code == 0
+    assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours["days"] == ["sat", "sun"]
+    assert run("set", "sync_inventory", "--hours", "22:00-06:00 mon,wed").exit_code == 0
+    assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours == {
+        "start": "22:00", "end": "06:00", "days": ["mon", "wed"]}
+
+    removed = run("set", "sync_inventory", "--hours", "always")
+    assert removed.exit_code == 0 and json.loads(removed.output)["operating_hours"] is None
+    assert "operating_hours" in run("history", "sync_inventory").output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--days", "mon-fri"], "has no operating hours yet"),
+    (["--hours", "always", "--days", "mon"], "--days needs a window"),
+    (["--hours", "24:00-06:00"], "start '24:00' is not a time of day"),
+])
+def test_bad_operating_hours_exit_1_with_one_line_naming_the_field(db_path, args, words):
+    ProcessConfigStore(db_path)
+    before = snapshot(db_path)
+    result = CliRunner().invoke(main, ["config", "set", "sync_invoices", *args])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: operating_hours: {result.output.split(': ', 2)[2].strip()}"]
+    assert words in result.output
+    assert snapshot(db_path) == before

@@ -14,6 +14,8 @@ from typing import Callable, Mapping, Sequence
 
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.doctor.bind import bind_checks, configured_warehouses, warehouse_check
+from smartbind_pipelines.core.doctor.invoicing import bind_id_checks
+from smartbind_pipelines.core.doctor.invoicing import settings_checks as sheet_source_settings_checks
 from smartbind_pipelines.core.doctor.processes import PROCESS_MAPPINGS, process_mapping
 from smartbind_pipelines.core.doctor.result import (
     SECRET_VARIABLES, CheckResult, env_secrets, failed, passed, redact,
@@ -76,6 +78,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
 
     configs, config_results = _processes_to_examine(env, db_ok=_ok(results, "SMARTBIND_DB_PATH"))
     results += config_results
+    results += sheet_source_settings_checks(configs)
 
     inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)  # active or has a sheet
     wants_warehouses = inventory is not None or bool(env.get("BIND_WAREHOUSE_ID", "").strip())
@@ -83,6 +86,8 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
         with connect_bind(env) as bind:
             bind_results = _guarded("Bind API key", lambda: bind_checks(bind))
             results += bind_results
+            if _ok(bind_results, "Bind API key"):
+                results += _guarded("Bind ids", lambda: bind_id_checks(bind, configs))
             if wants_warehouses:
                 if _ok(bind_results, "Bind API key"):
                     warehouse_ids, source = configured_warehouses(inventory, env)

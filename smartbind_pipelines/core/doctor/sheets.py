@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from smartbind_pipelines.core.doctor.processes import process_mapping
+from smartbind_pipelines.core.doctor.invoicing import is_sheet_source, source_sheet_checks
 from smartbind_pipelines.core.doctor.result import CheckResult, failed, passed
 from smartbind_pipelines.core.sheets import plan_upsert
 from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
@@ -65,6 +66,11 @@ def smartsheet_checks(gateway, configs: Sequence, *, api_base: str,
     probed = False
     try:
         for config in configs:
+            if is_sheet_source(config):  # a push process: its sheet is read, not upserted (doctor/invoicing.py)
+                mapping = mapping_of(config.job_id)
+                probed = probed or (mapping is not None and config.sheet_id_int is not None)
+                sheet_results += source_sheet_checks(gateway, config, mapping, api_base=api_base)
+                continue
             if config.target_system != "smartsheet":
                 continue
             mapping = mapping_of(config.job_id)

@@ -21,7 +21,7 @@ SEED_INVOICES_SHEET_ID = "4956740131966852"
 SHEET_ID_ENV = {
     "sync_invoices": "SMARTSHEET_INVOICES_SHEET_ID",
     "sync_inventory": "SMARTSHEET_INVENTORY_SHEET_ID",
-    # Seeded on first use, not here (defs/invoicing/process.py): a push process, paused until activated.
+    # A push process, paused until activated (core/invoicing/defaults.py).
     "invoice_from_sheet": "SMARTSHEET_INVOICING_SHEET_ID",
 }
 
@@ -45,7 +45,10 @@ def fallback_sheet_id(job_id: str, env: Mapping[str, str]) -> str:
 
 
 def default_processes(env: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The seed's two processes, as rows to insert when absent (never over an existing row)."""
+    """The seed's two processes and invoice_from_sheet (paused), as rows to insert when absent (never over
+    an existing row)."""
+    from smartbind_pipelines.core.invoicing.defaults import process_defaults as invoicing_defaults
+
     return [
         {
             "job_id": "sync_invoices",
@@ -90,4 +93,5 @@ def default_processes(env: Mapping[str, str]) -> list[dict[str, Any]]:
                 # No "warehouse_ids" key: the inventory process then falls back to BIND_WAREHOUSE_ID.
             },
         },
+        invoicing_defaults(env),
     ]

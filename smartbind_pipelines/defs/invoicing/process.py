@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Mapping
 
 import dagster as dg
 
-from smartbind_pipelines.core.invoicing.columns import ALL_COLUMNS, JOB_ID
+from smartbind_pipelines.core.invoicing.columns import JOB_ID
+from smartbind_pipelines.core.invoicing.defaults import process_defaults  # noqa: F401 - re-exported
 from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore
 from smartbind_pipelines.core.process_config.defaults import fallback_sheet_id
 
@@ -21,24 +22,6 @@ SENSOR_NAME = f"{JOB_ID}_sensor"
 POOL = f"smartsheet_{JOB_ID}"  # one slot (dagster.yaml pools.default_limit): one writer of the sheet
 RUN_TAGS = {"process": JOB_ID, "owner": OWNER}
 REQUESTS_KEY, INVOICES_KEY, RESULTS_KEY = (dg.AssetKey(name) for name in (REQUESTS_ASSET, INVOICES_ASSET, RESULTS_ASSET))
-
-
-def process_defaults(env: Mapping[str, str]) -> dict[str, Any]:
-    """The row seeded the first time the process is used: push, Smartsheet -> Bind, paused."""
-    return {
-        "job_id": JOB_ID,
-        "name": "Facturación desde Smartsheet",
-        "description": ("Crea en Bind ERP una factura (CFDI) por cada fila de la hoja marcada \"Facturar\", una sola "
-                        "vez, y escribe en la fila el UUID, el folio y la fecha, o el error."),
-        "smartsheet_sheet_id": fallback_sheet_id(JOB_ID, env),
-        "smartsheet_sheet_name": "Facturación",
-        "interval_minutes": 1,
-        "is_active": False,  # an operator activates it once the settings are filled in and the doctor passes
-        "source_system": "smartsheet",
-        "target_system": "bind",
-        "sync_direction": "push",
-        "fields_mapping": {"smartsheet_columns": list(ALL_COLUMNS)},
-    }
 
 
 def effective_config(store: ProcessConfigStore, env: Mapping[str, str] | None = None) -> ProcessConfig | None:

@@ -40,7 +40,9 @@ def test_first_use_creates_the_file_and_seeds_the_seed_processes(db_path):
     assert (inventory.interval_minutes, inventory.smartsheet_sheet_id, inventory.sheet_id_int) == (60, "", None)
     assert inventory.fields_mapping["smartsheet_columns"] == ["ID Producto", "Código", "Nombre", "Existencias", "Almacén"]
     assert invoices.created_at.endswith(("-06:00", "-05:00"))
-    assert [c.job_id for c in store.list()] == ["sync_inventory", "sync_invoices"]
+    # invoice_from_sheet (issue 17) ships paused: a push process an operator activates
+    assert [c.job_id for c in store.list()] == ["invoice_from_sheet", "sync_inventory", "sync_invoices"]
+    assert store.get("invoice_from_sheet").is_active is False
     assert store.get("sync_nothing") is None
 
 
@@ -182,7 +184,7 @@ class TestDeletedRows:
         _delete_row(db_path, "sync_invoices")
         reopened = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "4242"})  # a sensor tick
         assert reopened.get("sync_invoices") is None
-        assert [c.job_id for c in reopened.list()] == ["sync_inventory"]
+        assert [c.job_id for c in reopened.list()] == ["invoice_from_sheet", "sync_inventory"]
         assert reopened.deleted("sync_invoices") and not reopened.deleted("sync_inventory")
         with sqlite3.connect(db_path) as conn:
             assert conn.execute("SELECT COUNT(*) FROM process_configs WHERE job_id = 'sync_invoices'").fetchone() == (0,)
