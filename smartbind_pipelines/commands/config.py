@@ -20,6 +20,7 @@ from smartbind_pipelines.core.process_config import (
     ProcessConfig,
     ProcessConfigStore,
 )
+from smartbind_pipelines.core.process_config.hours import describe as describe_hours
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -51,7 +52,7 @@ def _os_user() -> str | None:
 )
 @click.pass_context
 def config(ctx: click.Context, db_path: str) -> None:
-    """Show and change per-process settings (sheet id, interval, active) without a deploy."""
+    """Show and change per-process settings (sheet id, interval, active, operating hours) without a deploy."""
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_path
 
@@ -61,12 +62,13 @@ def config(ctx: click.Context, db_path: str) -> None:
 def list_(ctx: click.Context) -> None:
     """A table of every process."""
     configs = _store(ctx).list()
-    header = ("JOB_ID", "ACTIVE", "EVERY", "SHEET_ID", "SHEET_NAME", "FLOW", "UPDATED_AT")
+    header = ("JOB_ID", "ACTIVE", "EVERY", "HOURS", "SHEET_ID", "SHEET_NAME", "FLOW", "UPDATED_AT")
     rows = [
         (
             c.job_id,
             "yes" if c.is_active else "no",
             f"{c.interval_minutes} min",
+            describe_hours(c.operating_hours),
             c.smartsheet_sheet_id or "-",
             c.smartsheet_sheet_name or "-",
             f"{c.source_system} -> {c.target_system} ({c.sync_direction})",
@@ -96,6 +98,11 @@ def show(ctx: click.Context, job_id: str) -> None:
 @click.option("--sheet-id", help='Smartsheet sheet id (digits); "" clears it (environment fallback applies).')
 @click.option("--sheet-name", help="Smartsheet sheet name (informational).")
 @click.option("--active/--inactive", "is_active", default=None, help="Resume or pause the process.")
+@click.option("--hours", help='Operating hours, Mexico City time: a daily window HH:MM-HH:MM (22:00-06:00 crosses '
+                              'midnight; end 24:00 = end of day), optionally followed by weekdays; "always" removes '
+                              "the window (runs day and night).")
+@click.option("--days", help="Weekdays of the operating hours: mon-fri, mon,wed,fri, sat-sun, all. Without --hours "
+                             "it changes only the days of the current window.")
 @click.option("--name", help="Display name.")
 @click.option("--description", help="Description.")
 @click.option("--source-system", help="bind or smartsheet.")
@@ -104,10 +111,15 @@ def show(ctx: click.Context, job_id: str) -> None:
 @click.option("--fields-mapping", help='A JSON object, e.g. \'{"warehouse_ids": ["..."]}\'. Replaces the old one.')
 @click.option("--actor", default=None, help="Who is making the change (audit); default: the OS user.")
 @click.pass_context
-def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name, is_active, name,
+def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name, is_active, hours, days, name,
          description, source_system, target_system, sync_direction, fields_mapping, actor) -> None:
-    """Change some fields of JOB_ID; nothing is written unless every field is valid."""
+    """Change some fields of JOB_ID; nothing is written unless every field is valid.
+
+    Operating hours: `--hours 08:00-20:00 --days mon-fri`; `--hours always` removes them.
+    """
     changes: dict = {}
+    if hours is not None or days is not None:
+        changes["operating_hours"] = _operating_hours(ctx, job_id, hours, days)
     if interval_minutes is not None:
         # Parsed here, validated by the store, so the message is the same one the API gives.
         changes["interval_minutes"] = int(interval_minutes) if _INTEGER.match(interval_minutes.strip()) else interval_minutes
@@ -182,6 +194,24 @@ def restore(ctx: click.Context, job_id: str, actor) -> None:
     if defaults is None:
         raise click.ClickException(f"job_id: unknown process {job_id!r}: smartbind ships no defaults for it")
     click.echo(_json(store.restore(defaults, via="cli", actor=actor or _os_user())))
+
+
+def _operating_hours(ctx: click.Context, job_id: str, hours: str | None, days: str | None):
+    """--hours/--days as the value the store validates (its message names operating_hours)."""
+    if days is not None and not days.strip():
+        raise click.ClickException("operating_hours: --days must name at least one weekday, e.g. mon-fri")
+    if hours is not None:
+        if hours.strip().lower() == "always":
+            if days is not None:
+                raise click.ClickException("operating_hours: --days needs a window; --hours always removes it")
+            return None
+        return f"{hours.strip()} {days.strip()}" if days is not None else hours
+    current = _store(ctx).get(job_id)
+    if current is None:
+        raise click.ClickException(f"job_id: unknown process {job_id!r}: no ProcessConfig row exists")
+    if current.operating_hours is None:
+        raise click.ClickException(f"operating_hours: {job_id} has no operating hours yet; give --hours with --days")
+    return {**current.operating_hours, "days": days}
 
 
 def _defaults_of(job_id: str) -> dict | None:

@@ -67,6 +67,15 @@ BAD_API_BODIES: list[tuple[str, dict[str, Any]]] = [
     # One bad field spoils the whole update: the valid interval must not be written either.
     ("sync_direction", {"interval_minutes": 5, "sync_direction": "sideways"}),
     ("smartsheet_sheet_id", {"is_active": False, "smartsheet_sheet_id": "abc"}),
+    # operating hours (issue 16): a bad window, weekday or shape; with a valid field beside it, nothing is written
+    ("operating_hours", {"operating_hours": "25:00-06:00"}),
+    ("operating_hours", {"operating_hours": "08:00-08:00"}),
+    ("operating_hours", {"operating_hours": {"start": "08:00", "end": "20:00", "days": ["mon", "funday"]}}),
+    ("operating_hours", {"operating_hours": {"start": "08:00"}}),
+    ("operating_hours", {"operating_hours": {"start": "08:00", "end": "20:00", "days": []}}),
+    ("operating_hours", {"operating_hours": [8, 20]}),
+    ("operating_hours", {"operating_hours": 8}),
+    ("operating_hours", {"interval_minutes": 5, "operating_hours": "8-20"}),
 ]
 
 # (field named in the error, `smartbind config set sync_invoices ...` arguments)
@@ -86,6 +95,11 @@ BAD_CLI_ARGS: list[tuple[str, list[str]]] = [
     ("fields_mapping", ["--fields-mapping", "not json"]),
     ("name", ["--name", ""]),
     ("sync_direction", ["--interval-minutes", "5", "--inactive", "--sync-direction", "sideways"]),
+    ("operating_hours", ["--hours", "25:00-06:00"]),
+    ("operating_hours", ["--hours", "08:00-08:00", "--days", "mon-fri"]),
+    ("operating_hours", ["--hours", "08:00-20:00", "--days", "mon-funday"]),
+    ("operating_hours", ["--hours", "8-20"]),
+    ("operating_hours", ["--interval-minutes", "5", "--hours", "08:00-20:00", "--days", ""]),
 ]
 
 

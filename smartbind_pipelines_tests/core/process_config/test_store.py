@@ -400,3 +400,66 @@ def test_an_unknown_job_is_reported_before_its_fields(db_path):
     store = ProcessConfigStore(db_path, env={})
     with pytest.raises(UnknownProcessError):
         store.update("sync_clients", {"interval_minutes": 0}, via="api")
+
+
+class TestOperatingHoursSchema4:
+    """Schema 4 adds operating_hours (issue 16); a schema-3 file keeps everything and runs day and night."""
+
+    def _write_v3(self, db_path):
+        from smartbind_pipelines.core.process_config.schema import MIGRATIONS
+
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        for migration in MIGRATIONS[:3]:  # exactly what the previous release built
+            migration(conn)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute(
+            "INSERT INTO process_configs (job_id, name, smartsheet_sheet_id, interval_minutes, is_active, "
+            "source_system, target_system, sync_direction, fields_mapping, created_at, updated_at) "
+            "VALUES ('sync_inventory', 'Inventario', '346190987087748', 15, 1, 'bind', 'smartsheet', 'pull', '{}', "
+            "'2026-11-01T10:00:00-06:00', '2026-11-02T10:00:00-06:00')")
+        conn.execute("INSERT INTO process_config_seeded VALUES ('sync_inventory', '2026-11-01T10:00:00-06:00')")
+        conn.execute("INSERT INTO process_config_seeded VALUES ('sync_invoices', '2026-11-01T10:00:00-06:00')")
+        conn.execute("INSERT INTO process_config_audit (job_id, changed_at, via, actor, old_values, new_values) "
+                     "VALUES ('sync_inventory', '2026-11-02T10:00:00-06:00', 'cli', 'ana', "
+                     "'{\"interval_minutes\": 60}', '{\"interval_minutes\": 15}')")
+        conn.close()
+
+    def test_a_schema_3_file_is_migrated_keeping_rows_audit_and_deletions(self, db_path):
+        self._write_v3(db_path)  # sync_invoices was deleted by an operator under schema 3
+        store = ProcessConfigStore(db_path, env={})
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+            assert "operating_hours" in {row[1] for row in conn.execute("PRAGMA table_info(process_configs)")}
+        conn.close()
+        inventory = store.get("sync_inventory")
+        assert (inventory.smartsheet_sheet_id, inventory.interval_minutes, inventory.operating_hours) == (
+            "346190987087748", 15, None)  # NULL: no window, as before the upgrade
+        assert inventory.updated_at == "2026-11-02T10:00:00-06:00"  # migrating is not an edit
+        assert store.get("sync_invoices") is None  # still deleted
+        assert [entry["actor"] for entry in store.history("sync_inventory")] == ["ana"]
+
+        store.update("sync_inventory", {"operating_hours": "08:00-20:00 mon-fri"}, via="api", actor="luis")
+        again = ProcessConfigStore(db_path, env={})  # a restart reads it back
+        assert again.get("sync_inventory").hours.describe() == "08:00–20:00 Mon–Fri"
+        assert again.history("sync_inventory")[0]["old"] == {"operating_hours": None}
+
+    def test_a_legacy_files_hour_columns_are_left_alone_not_adopted(self, db_path):
+        TestMigration()._write_v1(
+            db_path, extra_columns=", operating_start_hour INTEGER, operating_end_hour INTEGER",
+            extra_values=("UPDATE process_configs SET operating_start_hour = 7, operating_end_hour = 20",))
+        store = ProcessConfigStore(db_path, env={})
+        assert store.get("sync_invoices").operating_hours is None
+        with sqlite3.connect(db_path) as conn:
+            assert conn.execute("SELECT operating_start_hour, operating_end_hour FROM process_configs "
+                                "WHERE job_id = 'sync_invoices'").fetchone() == (7, 20)
+        conn.close()
+
+    def test_an_unreadable_stored_value_reads_as_no_window_with_a_warning(self, db_path, caplog):
+        store = ProcessConfigStore(db_path, env={})
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("UPDATE process_configs SET operating_hours = '{\"start\": \"31:00\"' "
+                         "WHERE job_id = 'sync_invoices'")
+        conn.close()
+        assert store.get("sync_invoices").operating_hours is None
+        assert "ignoring stored operating_hours of sync_invoices" in caplog.text
