@@ -12,6 +12,9 @@ POST /api/admin/jobs/{job_id}/run          submits a run to the instance (``dags
 POST /api/admin/jobs/{job_id}/pause        ProcessConfig is_active = false
 POST /api/admin/jobs/{job_id}/resume       ProcessConfig is_active = true
 PUT  /api/admin/jobs/{job_id}/interval     ?minutes=N (1..1440): ProcessConfig interval_minutes
+PUT  /api/admin/jobs/{job_id}/operating-hours  ?start_hour=8&end_hour=20 (the old door; 0..24, may cross
+                                           midnight) or ?start=08:00&end=20:00, optional &days=mon-fri, or
+                                           ?hours=always to remove the window: ProcessConfig operating_hours
 GET  /api/admin/history                    ?limit=N: Dagster runs and ProcessConfig changes, newest first
 GET  /api/admin/stats                      run counts from Dagster's run storage, processes, daemon
 GET  /admin                                HTML: where each feature of the old dashboard lives now
@@ -48,6 +51,7 @@ from smartbind_pipelines.core.process_config import (
     ProcessConfigStore,
     UnknownProcessError,
 )
+from smartbind_pipelines.core.process_config.hours import describe as describe_hours
 
 DAGSTER_URL_ENV = "SMARTBIND_DAGSTER_URL"  # the Dagster UI address, for links (make dev sets it)
 # Where "run now" submits runs: the webserver's GraphQL endpoint (default: SMARTBIND_DAGSTER_URL + /graphql).
@@ -285,6 +289,9 @@ def job_shape(dagster: Dagster, config: ProcessConfig, stopped_sensors: set[str]
         due = now_cdmx()
         if last is not None:
             due = max(due, to_cdmx(last.create_timestamp) + timedelta(minutes=config.interval_minutes))
+        hours = config.hours
+        if hours is not None and not hours.is_open(due):
+            due = hours.next_opening(due)  # the sensor skips until the operating window opens
         next_run = due.isoformat()
     return {
         "id": job_id,
@@ -300,6 +307,8 @@ def job_shape(dagster: Dagster, config: ProcessConfig, stopped_sensors: set[str]
         "paused": not config.is_active,
         "next_run": next_run,
         "interval_minutes": config.interval_minutes,
+        "operating_hours": config.to_dict()["operating_hours"],
+        "hours": describe_hours(config.operating_hours),
         "trigger": {"type": "interval", "interval_seconds": float(config.interval_minutes * 60),
                     "interval_minutes": float(config.interval_minutes)},
         "pending": bool(in_flight),
@@ -322,6 +331,8 @@ def _audit_status(entry: dict[str, Any]) -> str:
         return "resumed" if new["is_active"] else "paused"
     if set(new) == {"interval_minutes"}:
         return "interval_changed"
+    if set(new) == {"operating_hours"}:
+        return "hours_changed"
     return "config_changed"
 
 
@@ -380,8 +391,11 @@ _FEATURES = [
      "(\"N failures in a row\")", "/runs?q[]=status:FAILURE", "GET /api/admin/stats"),
     ("Sheet state", "Assets → smartsheet_* (last write, rows, checks, freshness, link to the sheet)",
      "/assets", "—"),
-    ("Operating hours", "not carried over: a process runs at every interval, day and night "
-     "(the invoice sync's watermark never loses an invoice issued at night)", "", "—"),
+    ("Operating hours", "ProcessConfig operating_hours (Mexico City; a window may cross midnight; weekdays): job "
+     "update_process_config → Open launchpad (or smartbind config set JOB --hours 08:00-20:00 --days mon-fri). "
+     "Outside the window the sensor skips saying when it opens; the first run inside catches up",
+     f"/locations/{REPO_PATH}/jobs/update_process_config",
+     "PUT /api/admin/jobs/{job_id}/operating-hours?start_hour=8&end_hour=20"),
     ("Companies", "not carried over: one deployment serves one Bind company", "", "—"),
 ]
 
@@ -498,6 +512,38 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
         return envelope(message=f"Job '{job_id}' reprogramado a cada {config.interval_minutes} minutos",
                         job_id=job_id, interval_minutes=config.interval_minutes, config=config.to_dict())
 
+    async def operating_hours(request: Request) -> JSONResponse:
+        job_id = request.path_params["job_id"]
+        query = request.query_params
+        value: Any
+        if "hours" in query:
+            value = query["hours"]
+        elif "start_hour" in query or "end_hour" in query:
+            hours = []
+            for name in ("start_hour", "end_hour"):
+                raw = query.get(name, "")
+                if not (raw.isascii() and raw.isdigit() and len(raw) <= 2 and int(raw) <= 24):
+                    return error(422, f"must be an hour 0..24 (Mexico City), not {raw[:40]!r}", name, job_id=job_id)
+                hours.append(int(raw))
+            value = {"start": f"{hours[0]:02d}:00", "end": f"{hours[1]:02d}:00", "days": query.get("days")}
+        elif "start" in query or "end" in query:
+            value = {"start": query.get("start"), "end": query.get("end"), "days": query.get("days")}
+        else:
+            return error(422, "required: start_hour and end_hour (0..24), or start and end (HH:MM), optionally "
+                              "days (mon-fri); or hours=always to remove the window", "start_hour", job_id=job_id)
+        try:
+            config = await run_in_threadpool(store_of(request).update, job_id, {"operating_hours": value},
+                                             via="api", actor=_actor(request))
+        except UnknownProcessError as exc:
+            return not_found(exc, job_id)
+        except ConfigValidationError as exc:
+            # The store's message says which part is wrong (start, end or days).
+            return error(422, exc.message, "operating_hours", job_id=job_id)
+        hours_text = describe_hours(config.operating_hours)
+        return envelope(message=f"Horario actualizado: {hours_text}", job_id=job_id,
+                        operating_hours=config.to_dict()["operating_hours"], hours=hours_text,
+                        config=config.to_dict())
+
     async def run_now(request: Request) -> JSONResponse:
         job_id = request.path_params["job_id"]
 
@@ -557,6 +603,7 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
         Route(base + "/{job_id}/pause", guarded(set_active(False, "pausado")), methods=["POST"]),
         Route(base + "/{job_id}/resume", guarded(set_active(True, "reanudado")), methods=["POST"]),
         Route(base + "/{job_id}/interval", guarded(interval), methods=["PUT"]),
+        Route(base + "/{job_id}/operating-hours", guarded(operating_hours), methods=["PUT"]),
         Route("/api/admin/history", guarded(history), methods=["GET"]),
         Route("/api/admin/stats", guarded(stats), methods=["GET"]),
     ]
