@@ -221,8 +221,44 @@ def step_2_launch_sync(page: Page, stack: DevStack, shot: Screenshots) -> str:
     assert shown == {label: recorded[label] for label in shown}
     assert shown["failed"] == 0
     assert shown["inserted"] >= 1, "the invoice stamped before the launch was not inserted"
+    # The sheet's link (sheet_url): in the sandbox, the Smartsheet emulator's page of the sheet.
+    sheet_link = event.locator('a[href*="/_sandbox/view/sheets/"]').first
+    expect(sheet_link).to_be_visible()
+    href = sheet_link.get_attribute("href")
     event.get_by_role("button", name="Done").click()
-    return run_id
+    return run_id, href
+
+
+def step_2_sheet_page(page: Page, stack: DevStack, shot: Screenshots, href: str) -> None:
+    """The asset's link opens the sandbox sheet: Spanish titles, the rows just written, reloading itself."""
+    smartsheet_root = stack.sandbox_env["SMARTSHEET_API_BASE"].removesuffix("/2.0")
+    assert href.startswith(f"{smartsheet_root}/_sandbox/view/sheets/"), href
+    page.goto(href)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    table = page.locator("table#sheet")
+    assert table.get_attribute("data-sheet-id") == stack.sandbox_env["SMARTSHEET_INVOICES_SHEET_ID"]
+    for title in ("UUID", "Folio", "Fecha", "RFC Cliente", "Nombre Cliente", "Total", "Estado"):
+        expect(table.locator("th", has_text=title).first).to_be_visible()
+    rows = int(table.get_attribute("data-rows"))
+    assert rows >= 1 and table.locator("tbody tr").count() == rows
+    shot("2-sandbox-sheet-page")
+    # It fills while you watch: this page, left open, shows a newly stamped invoice after the next sync.
+    new_invoice = stack.bind_admin.post("invoices", {})
+    stamped = stack.bind_admin.post(f"invoices/{new_invoice['ID']}/stamp")
+    launcher = page.context.new_page()
+    launcher.goto(f"/locations/{LOCATION}/jobs/sync_invoices")
+    launcher.get_by_role("button", name="Materialize all").click()
+    run_id = launch_from_toast(launcher)
+    assert wait_for_run(stack, run_id) == "SUCCESS", stack.log_tail()
+    launcher.close()
+    expect(page.get_by_text(stamped["UUID"])).to_be_visible()  # no click: the page reloaded itself
+    assert int(page.locator("table#sheet").get_attribute("data-rows")) > rows
+    shot("2-sandbox-sheet-page-after-sync")
+    # The index lists every sandbox sheet and links this one.
+    page.goto(f"{smartsheet_root}/_sandbox/view/sheets")
+    expect(page.get_by_role("link", name="Facturas Bind")).to_be_visible()
+    expect(page.get_by_role("link", name="Inventario Bind")).to_be_visible()
+    shot("2-sandbox-sheets-index")
 
 
 def step_3_stop_sensor(page: Page, stack: DevStack, shot: Screenshots) -> tuple[float, str]:
@@ -338,7 +374,9 @@ def test_operator_day(page: Page, dev_stack: DevStack, artifacts_dir: Path) -> N
         step = "1-lineage"
         step_1_lineage(page, dev_stack, shot)
         step = "2-launch-sync"
-        step_2_launch_sync(page, dev_stack, shot)
+        _, sheet_href = step_2_launch_sync(page, dev_stack, shot)
+        step = "2-sheet-page"
+        step_2_sheet_page(page, dev_stack, shot, sheet_href)
         step = "3-stop-sensor"
         stopped_at, last_tick = step_3_stop_sensor(page, dev_stack, shot)
         step = "4-change-interval"
