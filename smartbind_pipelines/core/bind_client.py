@@ -19,6 +19,20 @@ Paging is bounded by what Bind announced: a read follows at most ``ceil(count / 
 pages (never more than ``max_pages``), then fails naming the count. ``get_all`` then compares the rows
 read with ``count`` (every page must announce the same one): a read that does not match is read again
 once, and fails if it still does not match, so rows that moved while being paged are never half-read.
+Rows are deduplicated by ``ID`` within a read (the first copy wins); the check counts distinct rows.
+
+Bounded parallel reads (issue 16): Bind pages by ``$skip`` and announces ``count`` on every page, so once
+the first page is in, the other pages' URLs are known: the first page's ``nextLink`` with ``$skip``
+(and ``$top``, when sent) moved by 100 per page. Up to ``page_workers`` of them (K, default 4) are then
+in flight at once on the shared session, each with the retry rules above; pages are handed out in order,
+whatever order they arrive in. A 429 closes one shared gate for its ``Retry-After`` (or backoff): every
+worker waits for it before its next request, so one rate-limited worker does not leave the others
+hammering. A page that fails for good fails the read and stops the others. Evidence: the ``$skip=100``
+nextLinks and ``count`` are [C] (contract §2.2/§2.7), ``$top``/``$skip`` are documented options [C], the
+general nextLink rule is [I]; so the URLs are computed only when the first page's ``nextLink`` is exactly
+that rule applied to our own query, and otherwise (no ``count``, a different link shape) the read follows
+``nextLink`` one page after the other as before. After the computed pages, a last page that is full and
+still carries a ``nextLink`` (rows added meanwhile) is followed one by one up to the usual cap.
 """
 
 from __future__ import annotations
@@ -29,14 +43,17 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from smartbind_pipelines.core.odata import all_of, datetime_literal, guid_literal, is_guid
 
@@ -45,6 +62,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 100  # Bind answers at most 100 rows per page
 PAGE_SLACK = 2  # pages followed beyond what count announced (rows added while reading), then the read fails
 MAX_PAGES = 5_000  # a read never follows more pages than this (500,000 rows), whatever count says
+PAGE_WORKERS = 4  # pages of one read in flight at once (K); 1 reads page after page
 GUID_CHUNK = 25  # ids per "ID eq guid'…' or …" filter: keeps the URL far below server limits
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
               requests.exceptions.ContentDecodingError)
@@ -94,6 +112,23 @@ class _Tally:
     rows: int = 0
     counts: list[int] = field(default_factory=list)
     paged: bool = True  # False for a bare array: nothing announced, nothing to check
+    ids: set = field(default_factory=set)  # row IDs seen in this read
+    duplicates: int = 0  # rows dropped because their ID was already read (the set moved while paged)
+
+    def fresh(self, rows: list) -> list:
+        """The rows whose ``ID`` this read has not seen yet (rows without an ID are all kept); counted."""
+        kept = []
+        for row in rows:
+            key = row.get("ID") if isinstance(row, dict) else None
+            if key not in (None, ""):
+                key = str(key).lower()
+                if key in self.ids:
+                    self.duplicates += 1
+                    continue
+                self.ids.add(key)
+            kept.append(row)
+        self.rows += len(kept)
+        return kept
 
     @classmethod
     def of(cls, params: dict | None) -> "_Tally":
@@ -117,7 +152,8 @@ class _Tally:
                     f"{self.rows} rows read")
         expected = self.expected(self.counts[0])
         if self.rows != expected:
-            return f"read {self.rows} rows where Bind announced {expected} (count {self.counts[0]})"
+            repeated = f" ({self.duplicates} repeated rows dropped)" if self.duplicates else ""
+            return f"read {self.rows} rows where Bind announced {expected} (count {self.counts[0]}){repeated}"
         return None
 
 
@@ -126,11 +162,13 @@ class BindClient:
 
     def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (5, 30),
                  max_attempts: int = 6, backoff_base: float = 0.5, backoff_max: float = 60,
-                 sleep=time.sleep, max_pages: int = MAX_PAGES):
+                 sleep=time.sleep, max_pages: int = MAX_PAGES, page_workers: int = PAGE_WORKERS):
         if not api_key:
             raise ValueError("Bind API key is empty: set BIND_API_KEY")
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        if isinstance(page_workers, bool) or not isinstance(page_workers, int) or not 1 <= page_workers <= 32:
+            raise ValueError(f"page_workers (pages in flight) must be an integer from 1 to 32, not {page_workers!r}")
         self.base_url = base_url.rstrip("/")
         self._base = urlsplit(self.base_url)
         self._api_key = api_key
@@ -140,8 +178,16 @@ class BindClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._sleep = sleep
+        self.page_workers = page_workers
         self.request_counts: collections.Counter = collections.Counter()
+        self._lock = threading.Lock()  # request_counts and the 429 gate are shared by the page workers
+        self._gate_until = 0.0  # time.monotonic() before which no request is sent (a 429 said to wait)
+        self._local = threading.local()  # per thread: the gate deadline it already waited for
         self._session = requests.Session()
+        # one connection per page in flight (GETs on one Session with a shared pool are thread-safe)
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, page_workers))
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         self._session.headers.update({"Authorization": f"Bearer {api_key}",
                                       "Accept": "application/json"})
 
@@ -175,36 +221,116 @@ class BindClient:
                            f"{problem}, on two reads in a row; nothing was used from them")
 
     def _pages(self, endpoint: str, params: dict | None, tally: _Tally) -> Iterator[list[dict]]:
-        url = self._url(endpoint, params)
+        first_url = url = self._url(endpoint, params)
         bare_ok = endpoint.strip("/").split("/")[0].lower() in _BARE_ARRAY_ROUTES
-        seen: set[str] = set()
-        while url:
-            seen.add(url)
-            payload = self._get_json(url, "a page", lambda answer: self._page_problem(answer, bare_ok))
-            tally.pages += 1
-            if isinstance(payload, list):  # a few catalogs answer a bare array, not a page
-                tally.paged, tally.rows = False, len(payload)
-                yield payload
+        seen: set[str] = {url}
+        payload = self._page(url, bare_ok, tally)
+        if isinstance(payload, list):  # a few catalogs answer a bare array, not a page
+            tally.paged, tally.rows = False, len(payload)
+            yield payload
+            return
+        rows = payload["value"]
+        yield tally.fresh(rows)
+        next_link = payload.get("nextLink")
+        if not next_link or len(rows) < PAGE_SIZE:
+            return
+        url = self._same_origin(next_link)
+        planned = self._skip_plan(first_url, url, tally) if self.page_workers > 1 else None
+        if planned:
+            seen.update(planned)
+            last = None
+            for last in self._parallel_pages(planned, bare_ok, tally):
+                yield tally.fresh(last["value"])
+            next_link = last.get("nextLink") if last else None
+            if not next_link or len(last["value"]) < PAGE_SIZE:
                 return
-            rows = payload["value"]
-            tally.rows += len(rows)
-            if payload.get("count") is not None:
-                tally.counts.append(payload["count"])
-            yield rows
-            next_link = payload.get("nextLink")
+            url = self._same_origin(next_link)
+        while True:  # one page after the other, following nextLink verbatim
+            if url in seen:  # a server bug must not turn into an endless loop
+                raise BindApiError(f"GET {self._template(url)}", 200, "nextLink repeats a page already read")
+            self._check_cap(url, tally)
+            seen.add(url)
+            payload = self._page(url, bare_ok, tally)
+            rows = payload["value"] if isinstance(payload, dict) else payload
+            yield tally.fresh(rows)
+            next_link = payload.get("nextLink") if isinstance(payload, dict) else None
             if not next_link or len(rows) < PAGE_SIZE:
                 return
             url = self._same_origin(next_link)
-            if url in seen:  # a server bug must not turn into an endless loop
-                raise BindApiError(f"GET {self._template(url)}", 200, "nextLink repeats a page already read")
-            cap = tally.page_cap(self.max_pages)
-            if tally.pages >= cap:
-                announced = (f"Bind announced {max(tally.counts)} rows ({cap - PAGE_SLACK} pages)"
-                             if tally.counts and cap < self.max_pages else f"at most {self.max_pages} pages are read")
-                raise BindApiError(
-                    f"GET {self._template(url)}", 200,
-                    f"{announced}, but after {tally.pages} pages ({tally.rows} rows) the nextLink still points "
-                    "to another page; stopped, nothing was used from this read")
+
+    def _page(self, url: str, bare_ok: bool, tally: _Tally | None = None, abort: threading.Event | None = None):
+        """One page (checked), counted in ``tally`` when given (the caller's thread only)."""
+        payload = self._get_json(url, "a page", lambda answer: self._page_problem(answer, bare_ok), abort)
+        if tally is not None:
+            self._tally_page(payload, tally)
+        return payload
+
+    @staticmethod
+    def _tally_page(payload, tally: _Tally) -> None:
+        tally.pages += 1
+        if isinstance(payload, dict) and payload.get("count") is not None:
+            tally.counts.append(payload["count"])
+
+    def _check_cap(self, url: str, tally: _Tally) -> None:
+        cap = tally.page_cap(self.max_pages)
+        if tally.pages >= cap:
+            announced = (f"Bind announced {max(tally.counts)} rows ({cap - PAGE_SLACK} pages)"
+                         if tally.counts and cap < self.max_pages else f"at most {self.max_pages} pages are read")
+            raise BindApiError(
+                f"GET {self._template(url)}", 200,
+                f"{announced}, but after {tally.pages} pages ({tally.rows} rows) the nextLink still points "
+                "to another page; stopped, nothing was used from this read")
+
+    def _skip_plan(self, first_url: str, next_url: str, tally: _Tally) -> list[str] | None:
+        """The URLs of pages 2..n when ``next_url`` is the first page's URL with ``$skip`` moved by one page
+        (and ``$top`` lowered by one page when sent), as Bind's nextLinks are; None otherwise, or when the
+        first page announced no count or fewer than two more pages (read those one after the other)."""
+        if not tally.counts:
+            return None
+        first, nxt = urlsplit(first_url), urlsplit(next_url)
+        if first.path.lower() != nxt.path.lower():
+            return None
+        pairs = parse_qsl(nxt.query, keep_blank_values=True)
+        wanted = {"$skip": str(tally.skip + PAGE_SIZE)}
+        if tally.top is not None:
+            wanted["$top"] = str(tally.top - PAGE_SIZE)
+        sent = [(k, v) for k, v in parse_qsl(first.query, keep_blank_values=True) if k.lower() not in ("$skip", "$top")]
+        others = [(k, v) for k, v in pairs if k.lower() not in ("$skip", "$top")]
+        moved = {k.lower(): v for k, v in pairs if k.lower() in ("$skip", "$top")}
+        if sorted(others) != sorted(sent) or len(others) + len(moved) != len(pairs) or moved != wanted:
+            return None
+        total = -(-tally.expected(tally.counts[0]) // PAGE_SIZE)
+        pages = min(total, self.max_pages)
+        if pages - 1 < 2:
+            return None
+        urls = []
+        for index in range(1, pages):
+            values = {"$skip": str(tally.skip + index * PAGE_SIZE)}
+            if tally.top is not None:
+                values["$top"] = str(tally.top - index * PAGE_SIZE)
+            query = [(k, values.get(k.lower(), v)) for k, v in pairs]
+            urls.append(urlunsplit((nxt.scheme, nxt.netloc, nxt.path,
+                                    urlencode(query, quote_via=quote, safe="$"), "")))
+        return urls
+
+    def _parallel_pages(self, urls: list[str], bare_ok: bool, tally: _Tally) -> Iterator[dict]:
+        """The pages at ``urls``, fetched by ``page_workers`` threads (at most that many requests in flight),
+        yielded in order. The first page that fails for good raises, after telling the other workers to
+        stop and waiting for them: no thread of a read outlives it."""
+        abort = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=min(self.page_workers, len(urls)), thread_name_prefix="bind-page")
+        try:
+            futures: list[Future] = [pool.submit(self._page, url, bare_ok, None, abort) for url in urls]
+            for url, future in zip(urls, futures):
+                payload = future.result()
+                if not isinstance(payload, dict):
+                    raise BindApiError(f"GET {self._template(url)}", 200,
+                                       "a bare JSON array in the middle of a paged read")
+                self._tally_page(payload, tally)
+                yield payload
+        finally:
+            abort.set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # -- domain reads ---------------------------------------------------------------------------
 
@@ -388,12 +514,17 @@ class BindClient:
             text = text.replace(form, "[redacted]")
         return text
 
-    def _get_json(self, url: str, what: str, problem_of):
-        """The JSON answer at ``url``; ``problem_of(answer)`` says why it is not ``what`` (or None)."""
+    def _get_json(self, url: str, what: str, problem_of, abort: threading.Event | None = None):
+        """The JSON answer at ``url``; ``problem_of(answer)`` says why it is not ``what`` (or None).
+        ``abort`` (set when another page of the same read failed for good) stops the retries."""
         endpoint = f"GET {self._template(url)}"
         last: _Retryable | None = None
         for attempt in range(1, self.max_attempts + 1):
-            self.request_counts[endpoint] += 1
+            self._wait_for_gate()
+            if abort is not None and abort.is_set():
+                raise BindApiError(endpoint, None, "stopped: another page of the same read failed")
+            with self._lock:
+                self.request_counts[endpoint] += 1
             try:
                 answer = self._attempt(url, endpoint)
                 problem = problem_of(answer)
@@ -409,9 +540,36 @@ class BindClient:
             delay = self._delay(attempt, last.retry_after)
             log.warning("Bind %s: %s; attempt %d of %d, retrying in %.1f s", endpoint,
                         last.message, attempt, self.max_attempts, delay)
-            self._sleep(delay)
+            if last.status == 429:
+                self._rate_limited(delay)
+            else:
+                self._sleep(delay)
         raise BindApiError(endpoint, last.status,
                            f"{last.message} (gave up after {self.max_attempts} attempts)")
+
+    def _rate_limited(self, delay: float) -> None:
+        """A 429: no worker of this client sends a request for ``delay`` seconds. This thread sleeps it;
+        the others wait at the gate before their next request (``_wait_for_gate``)."""
+        with self._lock:
+            mine = time.monotonic() + delay
+            self._gate_until = max(self._gate_until, mine)
+            self._local.waited = self._gate_until
+        self._sleep(delay)
+        with self._lock:  # slept it: the gate is open (what a real clock says anyway; an injected sleep agrees)
+            if self._gate_until <= mine:
+                self._gate_until = min(self._gate_until, time.monotonic())
+
+    def _wait_for_gate(self) -> None:
+        """Wait, once per 429, until the shared gate opens (the thread that was told to wait already did)."""
+        with self._lock:
+            until = self._gate_until
+            if until <= getattr(self._local, "waited", 0.0):
+                return
+            self._local.waited = until
+        remaining = until - time.monotonic()
+        if remaining > 0:
+            log.info("Bind: another request of this client was rate limited; waiting %.1f s", remaining)
+            self._sleep(remaining)
 
     def _attempt(self, url: str, endpoint: str):
         try:

@@ -12,7 +12,7 @@ from datetime import datetime
 import dagster as dg
 from pydantic import Field
 
-from smartbind_pipelines.core.bind_client import BindClient
+from smartbind_pipelines.core.bind_client import PAGE_WORKERS, BindClient
 from smartbind_pipelines.core.cdmx import now_cdmx, parse_bind_datetime
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
 
@@ -30,6 +30,10 @@ class BindResource(dg.ConfigurableResource):
     max_attempts: int = Field(default=6, description="HTTP attempts per request (429, 5xx, timeouts).")
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
+    page_workers: int = Field(
+        default=PAGE_WORKERS, ge=1, le=32,
+        description="Pages of one large Bind read in flight at once (1: one after the other); BIND_PAGE_WORKERS.",
+    )
 
     def client(self) -> BindClient:
         """A new client (one HTTP session); close it when done."""
@@ -40,6 +44,7 @@ class BindResource(dg.ConfigurableResource):
             max_attempts=self.max_attempts,
             backoff_base=self.backoff_base_seconds,
             backoff_max=self.backoff_max_seconds,
+            page_workers=self.page_workers,
         )
 
 
@@ -90,7 +95,17 @@ def bind_resource_from_env() -> BindResource:
     return BindResource(
         api_key=dg.EnvVar("BIND_API_KEY"),
         base_url=os.environ.get("BIND_API_BASE_URL") or DEFAULT_BIND_API_BASE_URL,
+        page_workers=_page_workers_from_env(),
     )
+
+
+def _page_workers_from_env() -> int:
+    raw = (os.environ.get("BIND_PAGE_WORKERS") or "").strip()
+    if not raw:
+        return PAGE_WORKERS
+    if not raw.isdigit() or not 1 <= int(raw) <= 32:
+        raise ValueError(f"BIND_PAGE_WORKERS must be a whole number from 1 to 32 (pages in flight), not {raw[:20]!r}")
+    return int(raw)
 
 
 def smartsheet_resource_from_env() -> SmartsheetResource:

@@ -163,12 +163,14 @@ class SandboxControl:
                     return fault
         return None
 
-    def record(self, method: str, path: str, status: int | str, fault: Fault | None) -> None:
+    def record(self, method: str, path: str, status: int | str, fault: Fault | None,
+               started: float | None = None) -> None:
         endpoint = f"{method} {route_template(path)}"
         with self._lock:
             self.counts[endpoint] += 1
-            self.log.append({"at": time.time(), "endpoint": endpoint, "path": path, "status": status,
-                             "fault": fault.kind if fault else None})
+            # "started" (when the request arrived) and "at" (when it was answered) show overlapping requests
+            self.log.append({"at": time.time(), "started": started, "endpoint": endpoint, "path": path,
+                             "status": status, "fault": fault.kind if fault else None})
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -200,6 +202,7 @@ class FaultMiddleware:
             return await self.app(scope, receive, send)
 
         control = self.control
+        started = time.time()
         fault = control.take_fault(method, path)
         delay_ms = control.latency_ms + (fault.latency_ms if fault and fault.kind == "latency" else 0)
         if delay_ms:
@@ -220,7 +223,7 @@ class FaultMiddleware:
         }
         if kind in canned:
             response = canned[kind]()
-            control.record(method, path, response.status_code, fault)
+            control.record(method, path, response.status_code, fault, started)
             return await response(scope, receive, send)
         if kind == "endless_next_link":
             return await _endless_next_link(self.app, scope, receive, send, control, fault)
@@ -245,7 +248,7 @@ class FaultMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            control.record(method, path, status.get("code", 500), fault)
+            control.record(method, path, status.get("code", 500), fault, started)
 
     async def _admin(self, request: Request, path: str) -> Response | None:
         control, method = self.control, request.method

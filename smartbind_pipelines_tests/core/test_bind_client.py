@@ -250,7 +250,8 @@ def test_one_answer_that_is_not_a_page_is_retried_and_every_row_read(bind_emulat
 def test_a_non_page_on_a_later_page_fails_too_not_a_short_read(bind_emulator, sleeps):
     bind_emulator.admin.inject("latency", INVOICES, count=1, latency_ms=0)  # page 1 answers normally
     bind_emulator.admin.inject("custom", INVOICES, count=3, status=204)  # then page 2 never does
-    with BindClient(bind_emulator.url, bind_emulator.token, max_attempts=3, sleep=sleeps) as bind:
+    # one page after the other (K=1): the parallel read's own case is in test_bind_client_parallel.py
+    with BindClient(bind_emulator.url, bind_emulator.token, max_attempts=3, sleep=sleeps, page_workers=1) as bind:
         with pytest.raises(BindApiError, match="not a page"):
             bind.invoices()
     assert bind_emulator.admin.counts() == {"GET /api/Invoices": 4}
