@@ -43,6 +43,9 @@ class ProcessConfigChange(dg.Config):
         "(`smartbind config list` shows them all)."))
     interval_minutes: Optional[int] = Field(default=None, description="Run every N minutes (1..1440).")
     is_active: Optional[bool] = Field(default=None, description="false pauses the process, true resumes it.")
+    operating_hours: Optional[str] = Field(default=None, description=(
+        'Operating hours, Mexico City time: "08:00-20:00 mon-fri" (a window, then weekdays; 22:00-06:00 crosses '
+        'midnight; no weekdays = every day). "always" removes the window (runs day and night).'))
     smartsheet_sheet_id: Optional[str] = Field(
         default=None, description='Smartsheet sheet id, digits only; "" clears it (environment fallback).'
     )
@@ -78,7 +81,9 @@ def apply_process_config_change(
             metadata={"job_id": config.job_id, "field": exc.field or "", "error": exc.message},
             allow_retries=False,
         ) from None
-    changed = {name: value for name, value in changes.items() if before is None or getattr(before, name) != value}
+    # Compared on the stored (normalised) values: "08:00-20:00" given as text equals the stored object.
+    changed = {name: value for name, value in changes.items()
+               if before is None or getattr(before, name) != getattr(after, name)}
     old = {name: getattr(before, name) for name in changed} if before else {}
     for name in changed:
         context.log.info(f"{config.job_id}.{name}: {old.get(name)!r} -> {getattr(after, name)!r}")
@@ -98,8 +103,8 @@ def apply_process_config_change(
 
 @dg.job(
     description=(
-        "Change a sync process's ProcessConfig (interval, pause/resume, sheet id...). Fill in job_id and "
-        "only the fields to change. Each run is one entry of the change log."
+        "Change a sync process's ProcessConfig (interval, pause/resume, operating hours, sheet id...). Fill in "
+        "job_id and only the fields to change. Each run is one entry of the change log."
     ),
     tags={"owner": SyncProcess.owner, "smartbind/face": "dagster"},  # the same owner tag as every sync job
     # The launchpad scaffolds this default: valid as it opens (no "Missing required config") and, launched

@@ -83,7 +83,7 @@ def test_the_launchpad_schema_shows_every_editable_field_with_a_description():
     fields = config_type.fields["ops"].config_type.fields[OP].config_type.fields["config"].config_type.fields
     assert set(fields) == {"job_id", "interval_minutes", "is_active", "smartsheet_sheet_id", "smartsheet_sheet_name",
                            "name", "description", "source_system", "target_system", "sync_direction",
-                           "fields_mapping"}
+                           "fields_mapping", "operating_hours"}
     assert fields["job_id"].is_required and not fields["interval_minutes"].is_required
     assert all(field.description for field in fields.values())
 
