@@ -109,6 +109,14 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
     return results
 
 
+def _hours(config) -> str:
+    """Operating hours as the doctor shows them: "runs day and night" or "runs 08:00–20:00 Mon–Fri Mexico City"."""
+    from smartbind_pipelines.core.process_config.hours import describe
+
+    hours = describe(config.operating_hours)
+    return "runs day and night" if hours == "always" else f"runs {hours} Mexico City time"
+
+
 def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, list[CheckResult]]:
     from smartbind_pipelines.core.process_config import (
         ProcessConfigStore, ProcessConfigUnavailable, default_db_path,
@@ -127,7 +135,7 @@ def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list,
     # A paused process with a sheet is examined too: pausing is how a process waits to go live.
     examined = [c for c in configs if c.is_active or c.smartsheet_sheet_id]
     skipped = [c.job_id for c in configs if c not in examined]
-    detail = "examined: " + (", ".join(f"{c.job_id} ({'active' if c.is_active else 'paused'})"
+    detail = "examined: " + (", ".join(f"{c.job_id} ({'active' if c.is_active else 'paused'}, {_hours(c)})"
                                        for c in examined) or "none")
     if skipped:
         detail += f"; not examined (paused, no sheet): {', '.join(skipped)}"
