@@ -16,9 +16,10 @@ from smartbind_pipelines_tests.bench.inventory import inventory_sync_parts
 
 
 def _bind_client(config: dict[str, Any]):
-    from smartbind_pipelines.core.bind_client import BindClient
+    from smartbind_pipelines.core.bind_client import PAGE_WORKERS, BindClient
 
-    return BindClient(config["bind_url"], config["bind_key"])
+    # pages in flight (issue 16): the production default unless a scenario sets it (the K=1/K=4 backfill)
+    return BindClient(config["bind_url"], config["bind_key"], page_workers=int(config.get("page_workers", PAGE_WORKERS)))
 
 
 def _gateway(config: dict[str, Any]):
