@@ -25,10 +25,12 @@ from typing import Any
 from smartbind_pipelines.core.declarations import SHIPPED
 from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
+from smartbind_pipelines.core.invoicing.columns import REQUEST_MAPPING
 from smartbind_pipelines.core.process_config import SHEET_ID_ENV
 from smartbind_pipelines.core.process_config.defaults import SEED_INVOICES_SHEET_ID
 from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
 from smartbind_pipelines.core.cdmx import now_cdmx
+from smartbind_pipelines.sandbox import invoicing_demo
 from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
@@ -54,6 +56,7 @@ class SandboxSheet:
     mapping: SheetMapping
     sheet_id_env: str
     sheet_id: int | None = None  # None: the emulator picks one
+    rows: Any = None  # rows added when the sheet is created: a callable of the created columns -> add-rows body
 
 
 def sandbox_sheets() -> list[SandboxSheet]:
@@ -62,6 +65,8 @@ def sandbox_sheets() -> list[SandboxSheet]:
         SandboxSheet("Facturas Bind", INVOICE_MAPPING, SHEET_ID_ENV["sync_invoices"], INVOICES_SHEET_ID),
         SandboxSheet("Inventario Bind", INVENTORY_MAPPING, SHEET_ID_ENV["sync_inventory"]),
         *(SandboxSheet(d.sheet_name, d.mapping, d.sheet_id_env) for d in SHIPPED),
+        SandboxSheet(invoicing_demo.SHEET_NAME, REQUEST_MAPPING, SHEET_ID_ENV["invoice_from_sheet"],
+                     rows=invoicing_demo.demo_row_bodies),  # issue 17: rows an operator marks "Facturar"
     ]
 
 
@@ -132,6 +137,8 @@ class Sandbox:
                 created = self.smartsheet_state.create_sheet(sheet.name, sheet_columns(sheet.mapping),
                                                              sheet_id=wanted)
                 self.sheet_ids[sheet.sheet_id_env] = created["id"]
+                if sheet.rows is not None:
+                    self.smartsheet_state.add_rows(created["id"], sheet.rows(created["columns"]))
         if self.state_file is not None:
             self.save()
             self._snapshots = threading.Thread(target=self._snapshot_loop, daemon=True, name="sandbox-snapshots")
@@ -232,6 +239,7 @@ class Sandbox:
             "SMARTSHEET_ACCESS_TOKEN": self.smartsheet_token,
         }
         env.update({variable: str(sheet_id) for variable, sheet_id in self.sheet_ids.items()})
+        env.update(invoicing_demo.seed_env())  # invoice_from_sheet seeded active with the demo's settings
         return env
 
     def page_urls(self) -> dict[str, str]:

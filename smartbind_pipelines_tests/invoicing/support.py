@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import smartsheet
+from smartsheet.models import Cell, Row
+
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.cdmx import CDMX, now_cdmx
 from smartbind_pipelines.core.invoicing import columns as C
@@ -88,3 +91,33 @@ class InvoicingBench:
             "without_outcome": sum(1 for row_id in row_ids if estado(rows[row_id]) not in (C.FACTURADO, C.ERROR)),
             "invoiced_rows": sum(1 for row_id in row_ids if estado(rows[row_id]) == C.FACTURADO),
         }
+
+
+class SdkSheet:
+    """The sandbox's invoicing sheet through the real smartsheet SDK, as an operator's tool would reach it."""
+
+    def __init__(self, env: dict[str, str]):
+        self.sheet_id = int(env["SMARTSHEET_INVOICING_SHEET_ID"])
+        self.client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"],
+                                            api_base=env["SMARTSHEET_API_BASE"])
+        self.client.errors_as_exceptions(True)
+        self.columns = {column.title: column.id for column in self.client.Sheets.get_columns(
+            self.sheet_id, include_all=True).data}
+
+    def rows(self) -> dict[int, dict]:
+        sheet = self.client.Sheets.get_sheet(self.sheet_id)
+        titles = {column_id: title for title, column_id in self.columns.items()}
+        return {row.id: {titles[cell.column_id]: cell.value for cell in row.cells} for row in sheet.rows}
+
+    def mark(self, *row_ids: int) -> None:
+        updates = []
+        for row_id in row_ids:
+            row = Row()
+            row.id = row_id
+            row.cells.append(Cell({"column_id": self.columns[C.ESTADO], "value": C.FACTURAR}))
+            updates.append(row)
+        self.client.Sheets.update_rows(self.sheet_id, updates)
+
+    def comments(self, row_id: int) -> list[str]:
+        threads = self.client.Discussions.get_row_discussions(self.sheet_id, row_id, include="comments").data
+        return [comment.text for thread in threads for comment in thread.comments]
