@@ -428,3 +428,31 @@ def test_an_hours_change_is_hours_changed_in_the_old_history_words():
 
     assert _audit_status({"old": {"operating_hours": None}, "new": {"operating_hours": OFFICE}}) == "hours_changed"
     assert _audit_status({"old": {"interval_minutes": 2}, "new": {"interval_minutes": 5}}) == "interval_changed"
+
+
+def test_the_job_list_next_run_waits_for_the_operating_window(db_path):
+    from datetime import timedelta
+
+    from smartbind_pipelines.admin_doors import job_shape
+    from smartbind_pipelines.core.cdmx import now_cdmx
+
+    class NoRuns:  # a stand-in for the Dagster instance: no runs yet, so the process is due now
+        def runs(self, job_id, limit):
+            return []
+
+        def in_flight(self, job_id):
+            return []
+
+        def link(self, path):
+            return path
+
+    opens = (now_cdmx() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    closes = opens + timedelta(hours=1)
+    store = ProcessConfigStore(db_path)
+    config = store.update("sync_invoices", {"operating_hours": f"{opens:%H:%M}-{closes:%H:%M}"}, via="test")
+    shape = job_shape(NoRuns(), config, set())
+    assert datetime.fromisoformat(shape["next_run"]) == opens
+    assert shape["hours"] == f"{opens:%H:%M}–{closes:%H:%M}" + (" (crosses midnight)" if closes.hour < opens.hour
+                                                                 else "") + " every day"
+    always = job_shape(NoRuns(), store.update("sync_invoices", {"operating_hours": None}, via="test"), set())
+    assert datetime.fromisoformat(always["next_run"]) < opens and always["operating_hours"] is None
