@@ -179,6 +179,7 @@ class BindClient:
         self.backoff_max = backoff_max
         self._sleep = sleep
         self.page_workers = page_workers
+        self.last_count: int | None = None  # the count the first page of the latest paged read announced
         self.request_counts: collections.Counter = collections.Counter()
         self._lock = threading.Lock()  # request_counts and the 429 gate are shared by the page workers
         self._gate_until = 0.0  # time.monotonic() before which no request is sent (a 429 said to wait)
@@ -230,6 +231,7 @@ class BindClient:
             yield payload
             return
         rows = payload["value"]
+        self.last_count = payload.get("count")
         yield tally.fresh(rows)
         next_link = payload.get("nextLink")
         if not next_link or len(rows) < PAGE_SIZE:
