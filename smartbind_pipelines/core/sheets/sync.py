@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from smartbind_pipelines.core.sheets.errors import (
@@ -56,6 +56,7 @@ class UpsertResult:
     plan: UpsertPlan
     dry_run: bool = False
     sheet: SheetInfo | None = None
+    added_row_ids: list[int] = field(default_factory=list)  # rows this sync added (checks read them back)
 
     @property
     def writes(self) -> int:
@@ -269,6 +270,8 @@ def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mappi
                 journal.clear(entry)
             present = {mapping.key_of(row.cells) for row in existing}
             landed = sum(1 for cells in batch if mapping.key_of(cells) in present)
+            sent = {mapping.key_of(cells) for cells in batch}
+            result.added_row_ids += [row.row_id for row in existing if mapping.key_of(row.cells) in sent]
             result.inserted += landed
             remaining = [cells for cells in remaining if mapping.key_of(cells) not in present]
             continue
@@ -281,4 +284,5 @@ def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mappi
         for index, code, message in outcome.failures:
             result.failed.append(RowFailure(mapping.key_of(batch[index]) or (), code, message))
         result.inserted += len(batch) - len(outcome.failures)
+        result.added_row_ids += [outcome.row_ids[index] for index in sorted(outcome.row_ids)]
         remaining = remaining[len(batch):]

@@ -8,7 +8,7 @@ from typing import Iterator
 import dagster as dg
 
 from smartbind_pipelines.core.bind_client import BindApiError
-from smartbind_pipelines.core.cdmx import to_cdmx
+from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
@@ -18,12 +18,15 @@ from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.stored import superseded_by
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
+from .changes import FollowedSet, compare, members_of
+from .checks import written_rows_metadata
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .drafts import bind_ids, drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
 from .read import InvoiceRead
 from .stored import READS_IO_MANAGER, prune_reads
 from .watermark import PENDING_DRAFTS, next_state, read_sync_state, state_metadata
+from .window import INCREMENTAL
 
 
 @dg.asset(
@@ -53,13 +56,30 @@ def bind_invoices(
         "reading Bind invoices dated %s to %s (%s)", window.start.isoformat(), window.end.isoformat(), window.mode
     )
 
+    snapshot, difference, left = None, None, []
     client = bind.client()
     try:
-        in_window = client.invoices(window.start, window.end)
-        seen = bind_ids(in_window)
+        if window.mode == INCREMENTAL:
+            # One query for everything that can change (changes.py): recent invoices in any status, the open
+            # ones of the horizon, every draft. The window is part of it (recent_since <= window start).
+            try:
+                query, recent_since, open_since = config.followed_query(now, window)
+            except ValueError as exc:
+                raise dg.Failure(description=f"invalid run config: {exc}", allow_retries=False) from exc
+            followed_rows = client.get_all("Invoices", {"$filter": query, "$orderby": "Date asc"})
+            snapshot = FollowedSet(query, recent_since, open_since, now, members_of(followed_rows))
+            if state.followed is not None:
+                difference = compare(state.followed, followed_rows)
+                left = [bind_id for bind_id in followable(difference.left)]
+            touched = set(difference.joined + difference.changed) if difference else set()
+            in_window = [row for row in followed_rows if _dated_from(row, window.start) or row_id(row) in touched]
+            seen = bind_ids(followed_rows)
+        else:
+            in_window = client.invoices(window.start, window.end)
+            seen = bind_ids(in_window)
         followed = [bind_id for bind_id in followable(state.pending_draft_ids) if bind_id not in seen]
         retried = [bind_id for bind_id in followable(state.refused_ids) if bind_id not in seen]
-        by_id = sorted({*followed, *retried})
+        by_id = sorted({*followed, *retried, *left})
         refreshed = client.invoices_by_ids(by_id) if by_id else []
     except BindApiError as exc:
         raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc
@@ -68,10 +88,15 @@ def bind_invoices(
 
     invoices = unique_by_id([*in_window, *refreshed])
     batch = invoice_batch(invoices, labels)
-    pending = drafts_to_follow(invoices)  # followed until stamped or deleted, however old
-    returned = bind_ids(refreshed)
-    stamped = [bind_id for bind_id in followed if bind_id in returned and bind_id not in pending]
-    gone = [bind_id for bind_id in followed if bind_id not in returned]
+    # followed until stamped or deleted, however old (drafts outside what is written are still followed)
+    pending = drafts_to_follow([*invoices, *(followed_rows if snapshot else [])])
+    if difference is not None and not difference.quiet:
+        context.log.info("followed set (open invoices since %s, drafts, recent): %s", to_cdmx(snapshot.open_since)
+                         .date().isoformat(), difference.describe())
+    returned = bind_ids(refreshed) | seen
+    remembered = followable(state.pending_draft_ids)  # in the followed set's query, or re-read by id
+    stamped = [bind_id for bind_id in remembered if bind_id in returned and bind_id not in pending]
+    gone = [bind_id for bind_id in remembered if bind_id not in returned]
     if stamped:
         context.log.info("%d draft(s) followed since an earlier run are now stamped", len(stamped))
     if gone:
@@ -89,6 +114,7 @@ def bind_invoices(
         pending_draft_ids=tuple(pending),
         looked_at_ids=tuple(sorted({*seen, *by_id})),
         source={"fetched": len(invoices), "skipped": len(batch.skipped), "bind_requests": requests["bind_requests"]},
+        followed=snapshot,
     )
     return dg.Output(
         read,
@@ -102,8 +128,12 @@ def bind_invoices(
             "skipped": len(batch.skipped),
             "skipped_invoices": skipped_table(batch.skipped),
             "adjusted": len(batch.adjusted),
-            "drafts_followed": len(followed),
+            "drafts_followed": len(remembered),
             "drafts_stamped_since": len(stamped),
+            "followed_set": len(snapshot.members) if snapshot else 0,
+            "followed_new": len(difference.joined) if difference else 0,
+            "followed_changed": len(difference.changed) if difference else 0,
+            "followed_left": len(difference.left) if difference else 0,
             "refused_retried": len([bind_id for bind_id in state.refused_ids if bind_id in {*seen, *by_id}]),
             PENDING_DRAFTS: dg.MetadataValue.json(pending),
             **requests,
@@ -149,6 +179,7 @@ def smartsheet_invoices(
         "skipped": read.source.get("skipped", 0),
         "bind_requests": read.source.get("bind_requests", 0),
         "bind_read_run_id": read.run_id,
+        **written_rows_metadata(result),
     }
     for warning in result.warnings:
         context.log.warning(warning)
@@ -165,7 +196,8 @@ def smartsheet_invoices(
     if not config.dry_run:
         # Record where the next run starts, which drafts it follows and which refused invoices it retries.
         previous = read_sync_state(context.instance, INVOICES.sheet_key)
-        state = next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids, refused_ids or ())
+        state = next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids, refused_ids or (),
+                           read.followed)
         metadata.update(state_metadata(state))
     yield dg.MaterializeResult(metadata=metadata)
     if result.failed:
@@ -174,6 +206,18 @@ def smartsheet_invoices(
             "; the watermark moved on and every later run re-reads and retries the refused ones until the "
             "sheet accepts them",
         )
+
+
+def row_id(row) -> str | None:
+    return str(row["ID"]) if isinstance(row, dict) and row.get("ID") else None
+
+
+def _dated_from(row, start) -> bool:
+    """In the run's window by Date; a row whose Date cannot be read is kept for invoice_batch to report."""
+    try:
+        return parse_bind_datetime(str(row.get("Date"))) >= start
+    except (ValueError, TypeError, AttributeError):
+        return True
 
 
 def _refused_bind_ids(read: InvoiceRead, failures) -> list[str] | None:

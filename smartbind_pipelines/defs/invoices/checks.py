@@ -1,7 +1,10 @@
 """Checks on the invoices sheet after a sync, shown on smartsheet_invoices in Dagit.
 
-Both read the sheet back once (UUID, Total and Estado only), so they verify what Smartsheet holds,
-not what the sync believes it sent.
+They read back the rows the run wrote, by row id (UUID, Total and Estado only), so they verify what
+Smartsheet holds, not what the sync believes it sent, without re-reading the whole sheet. A run that wrote
+nothing reads nothing more: the duplicates check then reports what the write's own read of the sheet found.
+A run that wrote more than ``CHECKED_ROWS_BY_ID`` rows (a first sync, a backfill, the nightly reconcile)
+reads the whole sheet and compares every invoice it fetched, as before.
 """
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
@@ -24,6 +27,18 @@ NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
 MATCHES_BIND = "fetched_invoices_match_sheet"
 COMPARED = ("Total", "Estado")
 LISTED = 20
+CHECKED_ROWS_BY_ID = 500  # more written rows than this: the checks read the whole sheet (fewer requests)
+WRITTEN_ROWS = "written_row_ids"
+
+
+def written_rows_metadata(result) -> dict[str, Any]:
+    """The row ids a sync added or updated, for the checks (only up to ``CHECKED_ROWS_BY_ID``)."""
+    if result.dry_run:
+        return {}
+    ids = list(dict.fromkeys([*result.added_row_ids,
+                              *(change["row_id"] for change in result.changes
+                                if change.get("row_id") is not None and not change.get("deleted"))]))
+    return {WRITTEN_ROWS: dg.MetadataValue.json(ids)} if len(ids) <= CHECKED_ROWS_BY_ID else {}
 
 
 def _listed(items: list[str]) -> str:
@@ -90,6 +105,11 @@ def _check(context: dg.AssetCheckExecutionContext, read: InvoiceRead, smartsheet
         yield from skipped
         return
     sheet_id = int(written["sheet_id"])
+    row_ids = written.get(WRITTEN_ROWS)
+    records = InvoiceBatch(frame=read.frame, skipped=[]).records()
+    if isinstance(row_ids, list):
+        yield from _check_written(sheet_id, [int(row_id) for row_id in row_ids], written, records, smartsheet)
+        return
     rows, _ = smartsheet.gateway().read_rows(sheet_id, ("UUID", *COMPARED))
 
     duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
@@ -98,16 +118,19 @@ def _check(context: dg.AssetCheckExecutionContext, read: InvoiceRead, smartsheet
         passed=not duplicates,
         severity=dg.AssetCheckSeverity.WARN,  # pre-existing duplicates are reported, never multiplied
         description=f"UUIDs on more than one row: {_listed(sorted(duplicates))}" if duplicates else None,
-        metadata={"sheet_id": str(sheet_id), "sheet_rows": len(rows), "duplicate_uuids": len(duplicates)},
+        metadata={"sheet_id": str(sheet_id), "sheet_rows": len(rows), "rows_read": len(rows),
+                  "duplicate_uuids": len(duplicates)},
     )
+    yield _matches(sheet_id, records, rows)
 
+
+def _matches(sheet_id: int, records: list[dict[str, Any]], rows) -> dg.AssetCheckResult:
     uuid_column = INVOICES.mapping.column("UUID")
     sheet_by_uuid: dict[str, dict[str, Any]] = {}
     for row in rows:
         sheet_by_uuid.setdefault(comparable(row.cells.get("UUID"), uuid_column), row.cells)
-    records = InvoiceBatch(frame=read.frame, skipped=[]).records()
     problems = mismatches(records, sheet_by_uuid)
-    yield dg.AssetCheckResult(
+    return dg.AssetCheckResult(
         check_name=MATCHES_BIND,
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -119,3 +142,37 @@ def _check(context: dg.AssetCheckExecutionContext, read: InvoiceRead, smartsheet
         ),
         metadata={"sheet_id": str(sheet_id), "invoices_checked": len(records), "mismatched": len(problems)},
     )
+
+
+def _check_written(sheet_id: int, row_ids: list[int], written: dict[str, Any], records: list[dict[str, Any]],
+                   smartsheet: SmartsheetResource) -> Iterator[dg.AssetCheckResult]:
+    """The checks on the rows this run wrote, read back by id (nothing read when nothing was written)."""
+    rows = smartsheet.gateway().read_rows_by_id(sheet_id, row_ids, ("UUID", *COMPARED)) if row_ids else []
+    already = int(written.get("duplicate_uuids_in_sheet") or 0)  # found by the write's own read of the sheet
+    duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
+    description = None
+    if already or duplicates:
+        description = (f"{already} UUID(s) on more than one row when the sync read the sheet (listed in the "
+                       "run log)" if already else "")
+        if duplicates:
+            description += ("; " if description else "") + f"written twice: {_listed(sorted(duplicates))}"
+    yield dg.AssetCheckResult(
+        check_name=NO_DUPLICATES,
+        passed=not (already or duplicates),
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata={"sheet_id": str(sheet_id), "rows_read": len(rows), "rows_written": len(row_ids),
+                  "duplicate_uuids": already + len(duplicates)},
+    )
+    uuid_column = INVOICES.mapping.column("UUID")
+    wrote = {comparable(row.cells.get("UUID"), uuid_column) for row in rows}
+    checked = [record for record in records if comparable(record.get("UUID"), uuid_column) in wrote]
+    missing = len(row_ids) - len(rows)
+    result = _matches(sheet_id, checked, rows)
+    if missing:
+        result = dg.AssetCheckResult(
+            check_name=MATCHES_BIND, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{missing} row(s) this run wrote are no longer in the sheet; {result.description or ''}",
+            metadata={"sheet_id": str(sheet_id), "invoices_checked": len(checked), "mismatched": missing},
+        )
+    yield result

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from smartbind_pipelines.core.invoices import DEFAULT_STATUS_LABELS
 
+from .changes import BACKDATE_HOURS, DRAFT_FILTER, OPEN_FILTER, OPEN_HORIZON_DAYS, followed_filter, open_since_for
 from .window import SyncWindow, parse_window_bound, plan_window
 
 RECONCILE_DAYS_DEFAULT = 35
@@ -38,6 +39,28 @@ class InvoiceWindowConfig(dg.Config):
     overlap_minutes: float = Field(
         default=10.0, description="Each run re-reads this much before the watermark, for late commits in Bind."
     )
+    open_horizon_days: float = Field(
+        default=OPEN_HORIZON_DAYS,
+        description=(
+            "The regular sync follows every open invoice (open_filter) dated this far back: a payment or "
+            "cancellation on one of them reaches the sheet at the next interval. Older ones: the nightly reconcile."
+        ),
+    )
+    backdate_hours: float = Field(
+        default=BACKDATE_HOURS,
+        description=(
+            "The regular sync also reads every invoice dated this far back, in any status, so an invoice "
+            "dated in the past when created is seen even if it is already paid or cancelled."
+        ),
+    )
+    open_filter: str = Field(
+        default=OPEN_FILTER,
+        description="Bind $filter of an open invoice (Status 0 = Vigente is only observed in third-party clients).",
+    )
+    draft_filter: str = Field(
+        default=DRAFT_FILTER,
+        description="Bind $filter of an unstamped draft (no UUID); drafts are followed whatever their age.",
+    )
     status_labels: dict[str, str] = Field(
         default={str(code): label for code, label in DEFAULT_STATUS_LABELS.items()},
         description="Bind Status code -> Estado written to the sheet.",
@@ -55,6 +78,14 @@ class InvoiceWindowConfig(dg.Config):
             end=end,
             reconcile_days=self.reconcile_days,
         )
+
+    def followed_query(self, now: datetime, window: SyncWindow) -> tuple[str, datetime, datetime]:
+        """The followed-set filter of a regular run, with its ``recent_since`` and ``open_since`` (changes.py)."""
+        if self.open_horizon_days < 0 or self.backdate_hours < 0:
+            raise ValueError("open_horizon_days and backdate_hours must not be negative")
+        recent_since = min(window.start, now - timedelta(hours=self.backdate_hours))
+        open_since = open_since_for(now, self.open_horizon_days)
+        return followed_filter(recent_since, open_since, self.open_filter, self.draft_filter), recent_since, open_since
 
     def labels(self) -> dict[int, str]:
         try:

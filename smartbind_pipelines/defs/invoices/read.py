@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .changes import FollowedSet
 from .window import SyncWindow
 
 
@@ -23,6 +24,7 @@ class InvoiceRead:
     pending_draft_ids: tuple[str, ...] = ()  # unstamped drafts among what was read: follow them
     looked_at_ids: tuple[str, ...] = ()  # every Bind id read or asked for by id in this run
     source: dict[str, Any] = field(default_factory=dict)  # counts shown on the sheet asset too
+    followed: FollowedSet | None = None  # a regular run's read of the followed set (changes.py)
 
     def bind_ids_of(self, uuids: set[str]) -> list[str]:
         """The Bind ids of the rows with these UUIDs."""

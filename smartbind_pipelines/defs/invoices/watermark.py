@@ -24,11 +24,13 @@ import dagster as dg
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.defs.sync.metadata import plain
 
+from .changes import FollowedSet
 from .window import SyncWindow
 
 WATERMARK = "watermark"
 PENDING_DRAFTS = "pending_draft_ids"
 REFUSED = "refused_invoice_ids"
+FOLLOWED = "followed_set"  # the set of invoices that can still change, as the last regular run read it
 STATE_SCAN = 50  # recent materializations considered when reading the watermark
 
 
@@ -37,6 +39,7 @@ class SyncState:
     watermark: datetime | None = None
     pending_draft_ids: tuple[str, ...] = ()
     refused_ids: tuple[str, ...] = ()  # Bind ids of invoices the sheet refused: re-read and retried every run
+    followed: FollowedSet | None = None  # changes.py: what the sensor compares Bind with
 
 
 def _ids(raw: Any) -> tuple[str, ...]:
@@ -49,6 +52,7 @@ def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
     watermark: datetime | None = None
     pending: tuple[str, ...] | None = None
     refused: tuple[str, ...] | None = None
+    followed: FollowedSet | None = None
     for metadata in newest_first:
         if WATERMARK in metadata and plain(metadata[WATERMARK]):
             mark = parse_bind_datetime(str(plain(metadata[WATERMARK])))
@@ -57,11 +61,14 @@ def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
             pending = _ids(metadata[PENDING_DRAFTS])
             # Recorded together with the drafts; a materialization from before refused ids existed has none.
             refused = _ids(metadata.get(REFUSED))
-    return SyncState(watermark, pending or (), refused or ())
+        if followed is None and FOLLOWED in metadata:
+            followed = FollowedSet.from_json(plain(metadata[FOLLOWED]))
+    return SyncState(watermark, pending or (), refused or (), followed)
 
 
 def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str],
-               looked_at_ids: Iterable[str] = (), refused_ids: Iterable[str] = ()) -> SyncState:
+               looked_at_ids: Iterable[str] = (), refused_ids: Iterable[str] = (),
+               followed: FollowedSet | None = None) -> SyncState:
     """The state after a run that wrote what it read in ``window``, except ``refused_ids`` (Bind ids of the
     invoices the sheet refused: carried forward and retried by every later run).
 
@@ -74,7 +81,8 @@ def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Itera
     looked_at = set(looked_at_ids)
     pending = set(pending_draft_ids) | {d for d in previous.pending_draft_ids if d not in looked_at}
     refused = set(refused_ids) | {r for r in previous.refused_ids if r not in looked_at}
-    return SyncState(watermark, tuple(sorted(pending)), tuple(sorted(refused)))
+    # A regular run's read of the followed set replaces the previous one; other runs keep it.
+    return SyncState(watermark, tuple(sorted(pending)), tuple(sorted(refused)), followed or previous.followed)
 
 
 def state_metadata(state: SyncState) -> dict[str, Any]:
@@ -82,6 +90,8 @@ def state_metadata(state: SyncState) -> dict[str, Any]:
         PENDING_DRAFTS: dg.MetadataValue.json(list(state.pending_draft_ids)),
         REFUSED: dg.MetadataValue.json(list(state.refused_ids)),
     }
+    if state.followed is not None:
+        metadata[FOLLOWED] = dg.MetadataValue.json(state.followed.to_json())
     if state.watermark is not None:
         metadata[WATERMARK] = dg.MetadataValue.text(to_cdmx(state.watermark).isoformat())
     return metadata

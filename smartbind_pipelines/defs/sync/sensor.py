@@ -44,6 +44,50 @@ def recent_runs(instance: dg.DagsterInstance, process: SyncProcess) -> tuple[Run
 ConfigReader = Callable[[ProcessConfigStore], Optional[ProcessConfig]]
 
 
+def evaluate_cadence(context: dg.SensorEvaluationContext, process: SyncProcess, read: ConfigReader,
+                     process_config: ProcessConfigResource, clock: ClockResource):
+    """The cadence rules of every sync sensor: a SkipReason, or ``(config, decision)`` when a run is due.
+
+    Shared by ``build_sync_sensor`` and sensors that look at the source before asking for a run (the
+    invoices sensor, defs/invoices/sensors.py)."""
+    try:
+        config = read(process_config.store())
+    except ProcessConfigUnavailable as exc:
+        # Skipped, not failed: the tick history says what is wrong, and the next tick tries again.
+        return dg.SkipReason(f"{process.job_id}: {exc}")
+    last, in_flight = recent_runs(context.instance, process)
+    decision = decide_sync(
+        process.job_id,
+        found=config is not None,
+        is_active=bool(config and config.is_active),
+        sheet_id=config.smartsheet_sheet_id if config else "",
+        interval_minutes=config.interval_minutes if config else 0,
+        now=clock.now(),
+        last_run=last,
+        in_flight=in_flight,
+        operating_hours=config.hours if config else None,
+    )
+    if not decision.should_run:
+        if config is not None and not config.is_active and not config.smartsheet_sheet_id:
+            return dg.SkipReason(
+                f"{process.job_id} is paused and has no sheet yet: `smartbind sheets create {process.job_id}`, "
+                f"then `smartbind config set {process.job_id} --active`"
+            )
+        return dg.SkipReason(decision.reason)
+    return config, decision
+
+
+def sync_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
+    return dg.RunRequest(
+        tags={
+            "smartsheet_sheet_id": config.smartsheet_sheet_id,
+            "interval_minutes": str(config.interval_minutes),
+            "trigger": "sensor",
+            **tags,
+        }
+    )
+
+
 def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[ConfigReader] = None,
                       description: Optional[str] = None) -> dg.SensorDefinition:
     """``<job_id>_sensor``: starts ``job`` every ``interval_minutes`` of ProcessConfig, saying why it skips."""
@@ -62,37 +106,11 @@ def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[Config
     )
     def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
                      clock: ClockResource):
-        try:
-            config = read(process_config.store())
-        except ProcessConfigUnavailable as exc:
-            # Skipped, not failed: the tick history says what is wrong, and the next tick tries again.
-            return dg.SkipReason(f"{process.job_id}: {exc}")
-        last, in_flight = recent_runs(context.instance, process)
-        decision = decide_sync(
-            process.job_id,
-            found=config is not None,
-            is_active=bool(config and config.is_active),
-            sheet_id=config.smartsheet_sheet_id if config else "",
-            interval_minutes=config.interval_minutes if config else 0,
-            now=clock.now(),
-            last_run=last,
-            in_flight=in_flight,
-            operating_hours=config.hours if config else None,
-        )
-        if not decision.should_run:
-            if config is not None and not config.is_active and not config.smartsheet_sheet_id:
-                return dg.SkipReason(
-                    f"{process.job_id} is paused and has no sheet yet: `smartbind sheets create {process.job_id}`, "
-                    f"then `smartbind config set {process.job_id} --active`"
-                )
-            return dg.SkipReason(decision.reason)
+        outcome = evaluate_cadence(context, process, read, process_config, clock)
+        if isinstance(outcome, dg.SkipReason):
+            return outcome
+        config, decision = outcome
         context.log.info(decision.reason)
-        return dg.RunRequest(
-            tags={
-                "smartsheet_sheet_id": config.smartsheet_sheet_id,
-                "interval_minutes": str(config.interval_minutes),
-                "trigger": "sensor",
-            }
-        )
+        return sync_run_request(config)
 
     return _sync_sensor

@@ -12,7 +12,7 @@ from dagster._utils.tags import TagConcurrencyLimitsCounter
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.defs.invoices.sensors import sync_invoices_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import ClockResource
+from smartbind_pipelines.defs.resources import BindResource, ClockResource
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -29,7 +29,10 @@ def process_config(tmp_path):
 def tick(instance, process_config, *, minutes_from_now: float = 0):
     clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes_from_now)).isoformat())
     # As a context manager: the context then releases what evaluating the sensor set up on the instance.
-    with dg.build_sensor_context(instance=instance, resources={"process_config": process_config, "clock": clock}) as context:
+    # No run has recorded a followed set on these instances, so the sensor never reaches Bind (test_changes.py does).
+    unreachable = BindResource(api_key="not-used", base_url="http://127.0.0.1:9/api", max_attempts=1)
+    resources = {"process_config": process_config, "clock": clock, "bind": unreachable}
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
         return sync_invoices_sensor(context)
 
 

@@ -79,12 +79,16 @@ def test_a_status_change_and_a_new_invoice_give_one_update_and_one_add(empty_syn
 
 
 def test_the_nightly_reconcile_applies_a_late_payment_the_window_cannot_see(empty_sync):
+    # The regular sync follows open invoices open_horizon_days back (test_changes.py); one older than that
+    # is the reconcile's (35 days).
     old = add(empty_sync, T0 - timedelta(days=20))
-    assert empty_sync.run(T0, lookback_hours=MONTH_HOURS).success
+    backfill = {"window_start": (T0 - timedelta(days=30)).isoformat()[:19], "window_end": T0.isoformat()[:19]}
+    assert empty_sync.run(T0, window=backfill).success and len(empty_sync.rows()) == 1
+    assert empty_sync.run(T0 + timedelta(minutes=1), open_horizon_days=10).success
     empty_sync.bind.state.pay_invoice(old["ID"])
 
-    regular = empty_sync.run(T0 + timedelta(minutes=5))
-    assert metadata(regular)["updated"] == 0  # 20 days old: outside the regular window
+    regular = empty_sync.run(T0 + timedelta(minutes=5), open_horizon_days=10)
+    assert metadata(regular)["updated"] == 0  # 20 days old: outside the regular window and the open horizon
 
     reconcile = empty_sync.run(T0 + timedelta(hours=14), job="reconcile_invoices")
     assert reconcile.success and reconcile.dagster_run.tags["process"] == "sync_invoices"
