@@ -78,4 +78,6 @@ def test_the_operations_guide_commands_work_as_written(tmp_path, postgres_databa
         query = 'query { runsOrError(filter: {pipelineName: "sync_invoices"}) { ... on Runs { results { status } } } }'
         response = requests.post(f"{stack.webserver_url}/graphql", json={"query": query}, timeout=30)
         statuses = [run["status"] for run in response.json()["data"]["runsOrError"]["results"]]
-        assert statuses == ["QUEUED", "QUEUED"]  # "run now" and the backfill, waiting for the daemon
+        # going live's first real sync (`smartbind sync` in webserver), "run now" and the backfill, waiting
+        # for the daemon
+        assert statuses == ["QUEUED", "QUEUED", "QUEUED"]
