@@ -4,6 +4,7 @@ import dagster as dg
 
 from smartbind_pipelines.defs import alerts, declared, inventory, invoices, invoicing, process_config, resources
 from smartbind_pipelines.defs import freshness
+from smartbind_pipelines.defs import retention
 
 # Every job is a short chain of steps writing one sheet: nothing runs in parallel, so a process per
 # step (Dagster's default multiprocess executor) would only add seconds of start-up to each run.
@@ -13,5 +14,5 @@ in_process = dg.Definitions(executor=dg.in_process_executor)
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, invoices.defs,
-                                inventory.defs, invoicing.defs, declared.load_defs(), freshness.load_defs(),
+                                inventory.defs, invoicing.defs, declared.load_defs(), freshness.load_defs(), retention.defs,
                                 in_process)
