@@ -29,6 +29,7 @@ COMPARED = ("Total", "Estado")
 LISTED = 20
 CHECKED_ROWS_BY_ID = 500  # more written rows than this: the checks read the whole sheet (fewer requests)
 WRITTEN_ROWS = "written_row_ids"
+DUPLICATES_SEEN = "duplicate_uuids_seen"  # by the write's own read of the sheet (first LISTED)
 
 
 def written_rows_metadata(result) -> dict[str, Any]:
@@ -38,7 +39,10 @@ def written_rows_metadata(result) -> dict[str, Any]:
     ids = list(dict.fromkeys([*result.added_row_ids,
                               *(change["row_id"] for change in result.changes
                                 if change.get("row_id") is not None and not change.get("deleted"))]))
-    return {WRITTEN_ROWS: dg.MetadataValue.json(ids)} if len(ids) <= CHECKED_ROWS_BY_ID else {}
+    if len(ids) > CHECKED_ROWS_BY_ID:
+        return {}
+    duplicates = sorted(" / ".join(map(str, key)) for key in result.duplicate_sheet_keys)
+    return {WRITTEN_ROWS: dg.MetadataValue.json(ids), DUPLICATES_SEEN: dg.MetadataValue.json(duplicates[:LISTED])}
 
 
 def _listed(items: list[str]) -> str:
@@ -152,8 +156,10 @@ def _check_written(sheet_id: int, row_ids: list[int], written: dict[str, Any], r
     duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
     description = None
     if already or duplicates:
-        description = (f"{already} UUID(s) on more than one row when the sync read the sheet (listed in the "
-                       "run log)" if already else "")
+        seen = list(written.get(DUPLICATES_SEEN) or [])
+        more = f" and {already - len(seen)} more" if already > len(seen) else ""
+        description = (f"UUIDs on more than one row when the sync read the sheet: {', '.join(seen)}{more}"
+                       if already else "")
         if duplicates:
             description += ("; " if description else "") + f"written twice: {_listed(sorted(duplicates))}"
     yield dg.AssetCheckResult(
