@@ -9,6 +9,7 @@ import dagster as dg
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+from smartbind_pipelines.core.invoice_drafts import follow_drafts
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
@@ -80,7 +81,12 @@ def bind_invoices(
         followed = [bind_id for bind_id in followable(state.pending_draft_ids) if bind_id not in seen]
         retried = [bind_id for bind_id in followable(state.refused_ids) if bind_id not in seen]
         by_id = sorted({*followed, *retried, *left})
-        refreshed = client.invoices_by_ids(by_id) if by_id else []
+        if snapshot is not None:
+            # Every draft is in the followed set: what is left was stamped, paid, cancelled or deleted.
+            refreshed = client.invoices_by_ids(by_id) if by_id else []
+        else:
+            # Backfill / reconcile: the drafts in bulk (core/invoice_drafts.py), ceil(drafts / 100) requests.
+            refreshed = follow_drafts(client, followed, extra_ids=sorted({*retried, *left})).rows
     except BindApiError as exc:
         raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc
     finally:
