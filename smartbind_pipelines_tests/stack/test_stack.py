@@ -328,6 +328,8 @@ def test_a_restart_keeps_process_config_sync_state_and_run_history(stack, graphq
     stack.runs["after_restart"] = regular
 
 
+@pytest.mark.skipif(os.environ.get("SMARTBIND_STACK_KILL", "1") == "0",
+                    reason="SMARTBIND_STACK_KILL=0: the kill step (about 6 minutes) is skipped")
 def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphql, sandbox):
     """New invoices in Bind, a slow Smartsheet, and the code server killed while the run writes to it.
 
