@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     info = replace(info, duration_s=time.monotonic() - started, load_after=current_load())
     path = write_report(args.output, rows, info, micro)
     _append_issue16_section(path, parallel_rows, options.latency_ms)
+    from smartbind_pipelines_tests.bench.invoicing import render_section, run_invoicing, write_section
+
+    # invoicing from the sheet (issue 17): Facturar -> UUID latency in make dev, requests per invoice
+    write_section(path, render_section(run_invoicing(options.latency_ms, args.quick), args.quick))
     missed = [row for row in rows if not row.targets_met]
     print(f"wrote {path}: {len(rows)} scenarios, {len(missed)} with a target missed")
     return 0
