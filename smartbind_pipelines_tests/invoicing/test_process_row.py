@@ -131,3 +131,26 @@ def test_the_doctor_names_a_missing_or_mistyped_column(doctor_env, db_path):
     columns = _invoicing_lines(env)[f"{JOB} columns"]
     assert not columns.ok
     assert "'UUID' is missing" in columns.detail and "'Cantidad' is DATE" in columns.detail
+
+
+# -- the seed variable (make dev's sandbox sets it; production does not) ---------------------------------
+
+def test_the_seed_variable_seeds_the_row_active_with_settings_merged(db_path):
+    seed = json.dumps({"is_active": True, "fields_mapping": {"warehouse_id": demo.WAREHOUSE_GENERAL}})
+    config = ProcessConfigStore(db_path, env={"SMARTBIND_INVOICING_SEED": seed}).get(JOB)
+    assert config.is_active is True
+    assert config.fields_mapping["warehouse_id"] == demo.WAREHOUSE_GENERAL
+    assert config.fields_mapping["smartsheet_columns"] == list(C.ALL_COLUMNS)  # the default's, kept
+
+
+def test_the_seed_variable_never_changes_a_stored_row(db_path):
+    ProcessConfigStore(db_path, env={})
+    again = ProcessConfigStore(db_path, env={"SMARTBIND_INVOICING_SEED": '{"is_active": true}'})
+    assert again.get(JOB).is_active is False
+
+
+@pytest.mark.parametrize("seed", ["not json", "[1]", '{"is_active": "yes", "interval_minutes": 0, "job_id": "x"}'])
+def test_an_unusable_seed_variable_is_ignored_and_processconfig_still_opens(db_path, seed):
+    store = ProcessConfigStore(db_path, env={"SMARTBIND_INVOICING_SEED": seed})
+    config = store.get(JOB)
+    assert (config.job_id, config.is_active, config.interval_minutes) == (JOB, False, 1)
