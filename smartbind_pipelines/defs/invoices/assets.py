@@ -72,7 +72,9 @@ def bind_invoices(
             if state.followed is not None:
                 difference = compare(state.followed, followed_rows)
                 left = [bind_id for bind_id in followable(difference.left)]
+            # written besides the window: what changed in the set, and the refused invoices to retry
             touched = set(difference.joined + difference.changed) if difference else set()
+            touched |= set(state.refused_ids)
             in_window = [row for row in followed_rows if _dated_from(row, window.start) or row_id(row) in touched]
             seen = bind_ids(followed_rows)
         else:
