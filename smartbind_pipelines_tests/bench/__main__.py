@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     info = replace(info, duration_s=time.monotonic() - started, load_after=current_load())
     path = write_report(args.output, rows, info, micro)
     _append_issue16_section(path, parallel_rows, options.latency_ms)
+    from smartbind_pipelines_tests.bench.changes import append_section as append_change_detection
+
+    append_change_detection(path, options.latency_ms, args.quick)  # quiet looks, freshness per change (issue 16)
     from smartbind_pipelines_tests.bench.invoicing import render_section, run_invoicing, write_section
 
     # invoicing from the sheet (issue 17): Facturar -> UUID latency in make dev, requests per invoice
