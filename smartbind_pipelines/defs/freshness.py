@@ -3,7 +3,8 @@ shows a red check on its asset page (issue 18).
 
 Expected interval: the process's ``interval_minutes`` (ProcessConfig, read when the code location loads;
 reload it after changing the interval) times ``MISSED_RUNS``, plus ``SLACK_MINUTES`` for a run that waits in
-the queue or takes a while. Each sync run also runs its sheet's check right after writing (a job over assets
+the queue or takes a while, plus the longest stretch its operating hours keep it shut (a sheet synced
+08:00–20:00 Mon–Fri is not stale on Sunday). Each sync run also runs its sheet's check right after writing (a job over assets
 runs their checks), so a healthy sheet stays green without extra runs; ``sheet_freshness_sensor`` evaluates a
 check only when its sheet could have gone stale since the last result, which is what turns a stopped,
 paused or failing process red.
@@ -29,6 +30,7 @@ import dagster as dg
 from smartbind_pipelines.core.declarations import declared_processes
 from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
 from smartbind_pipelines.core.process_config.defaults import default_processes
+from smartbind_pipelines.core.process_config.hours import longest_closed_stretch
 from smartbind_pipelines.defs.declared.factory import sync_process
 from smartbind_pipelines.defs.inventory.process import INVENTORY
 from smartbind_pipelines.defs.invoices.process import INVOICES
@@ -46,10 +48,12 @@ class SheetFreshness:
     job_id: str
     sheet_key: dg.AssetKey
     interval_minutes: int
+    closed_for: timedelta = timedelta(0)  # the longest stretch its operating hours keep the process shut
 
     @property
     def expected_within(self) -> timedelta:
-        return timedelta(minutes=self.interval_minutes * MISSED_RUNS + SLACK_MINUTES)
+        # A sheet whose process may not run overnight or at weekends is not stale for that.
+        return self.closed_for + timedelta(minutes=self.interval_minutes * MISSED_RUNS + SLACK_MINUTES)
 
 
 def sheets(env: Mapping[str, str] = os.environ) -> list[SheetFreshness]:
@@ -58,15 +62,15 @@ def sheets(env: Mapping[str, str] = os.environ) -> list[SheetFreshness]:
     processes = [(INVOICES, defaults.get(INVOICES.job_id, 60)), (INVENTORY, defaults.get(INVENTORY.job_id, 60))]
     declarations, _ = declared_processes(env)
     processes += [(sync_process(declaration), declaration.interval_minutes) for declaration in declarations]
-    stored: dict[str, int] = {}
+    stored: dict[str, tuple[int, timedelta]] = {}
     db_path = Path(default_db_path(env))
     if db_path.exists():  # loading the code never creates the file (the sensors and the CLI do)
         try:
-            stored = {config.job_id: config.interval_minutes
+            stored = {config.job_id: (config.interval_minutes, longest_closed_stretch(config.hours))
                       for config in ProcessConfigStore(db_path, env=env, busy_timeout=2.0).list()}
         except Exception as exc:  # never take the code location down for a freshness threshold
             logger.warning("freshness checks use default intervals: ProcessConfig not readable (%s)", exc)
-    return [SheetFreshness(process.job_id, process.sheet_key, stored.get(process.job_id, default))
+    return [SheetFreshness(process.job_id, process.sheet_key, *stored.get(process.job_id, (default, timedelta(0))))
             for process, default in processes]
 
 

@@ -44,6 +44,18 @@ def test_expected_interval_follows_the_process_config_interval(tmp_path):
     assert not missing.exists()
 
 
+def test_a_process_with_operating_hours_is_not_stale_while_its_window_is_shut(tmp_path):
+    """08:00-20:00 Mon-Fri every 60 min: quiet from Friday night to Monday morning is expected, not red."""
+    db = tmp_path / "processes.db"
+    env = {"SMARTBIND_DB_PATH": str(db)}
+    ProcessConfigStore(db, env=env).update("sync_inventory", {"interval_minutes": 60,
+                                                              "operating_hours": "08:00-20:00 mon-fri"}, via="cli")
+    by_job = {sheet.job_id: sheet for sheet in freshness.sheets(env)}
+    assert by_job["sync_inventory"].expected_within == timedelta(hours=60) + timedelta(
+        minutes=60 * freshness.MISSED_RUNS + freshness.SLACK_MINUTES)
+    assert by_job["sync_invoices"].closed_for == timedelta(0)  # no hours: the plain bound
+
+
 @pytest.fixture
 def instance():
     with dg.instance_for_test() as test_instance:

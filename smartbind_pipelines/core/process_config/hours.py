@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from smartbind_pipelines.core.cdmx import to_cdmx
+from smartbind_pipelines.core.cdmx import CDMX, to_cdmx
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {
@@ -193,6 +193,24 @@ class OperatingHours:
             if opens >= local:
                 return opens
         raise AssertionError("a week always holds an opening")  # days is never empty
+
+
+def longest_closed_stretch(hours: "OperatingHours | None") -> timedelta:
+    """The longest time the window stays shut in a week (Fri 20:00 → Mon 08:00 for 08:00–20:00 Mon–Fri):
+    how long a sheet may rightly go unwritten, beyond its interval."""
+    if hours is None:
+        return timedelta(0)
+    monday = datetime(2026, 1, 5, tzinfo=CDMX)  # any Monday: the rule repeats weekly; two weeks are walked
+    longest, moment = timedelta(0), monday       # so a stretch cut by the start is seen whole the next week
+    while moment < monday + timedelta(days=14):
+        window = hours.current_window(moment)
+        if window:
+            moment = window[1]
+            continue
+        opens = hours.next_opening(moment)
+        longest = max(longest, opens - moment)
+        moment = opens
+    return longest
 
 
 def _wall(midnight: datetime, minutes: int) -> datetime:

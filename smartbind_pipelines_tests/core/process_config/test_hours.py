@@ -7,7 +7,7 @@ import pytest
 from smartbind_pipelines.core.cadence import RunSummary, decide_sync
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.core.process_config import ConfigValidationError, OperatingHours
-from smartbind_pipelines.core.process_config.hours import HoursError, describe, parse_days
+from smartbind_pipelines.core.process_config.hours import HoursError, describe, longest_closed_stretch, parse_days
 from smartbind_pipelines.core.process_config.model import validate_changes
 
 MON = datetime(2026, 12, 7, tzinfo=CDMX)  # a Monday
@@ -162,3 +162,18 @@ def test_paused_wins_over_hours_and_hours_win_over_a_run_in_flight():
     assert "paused" in paused.reason
     busy = RunSummary("run-in-flight", "sync_inventory", "STARTED", at(0, "19:59"))
     assert "outside operating hours" in decide(at(0, "21:00"), OFFICE, in_flight=[busy]).reason
+
+
+@pytest.mark.parametrize("text, closed", [
+    ("08:00-20:00 mon-fri", timedelta(hours=60)),            # Fri 20:00 -> Mon 08:00
+    ("08:00-20:00", timedelta(hours=12)),                    # every night
+    ("22:00-06:00 mon-fri", timedelta(hours=64)),            # Sat 06:00 -> Mon 22:00
+    ("00:00-24:00", timedelta(0)),                           # always open
+    ("09:00-10:00 wed", timedelta(days=7) - timedelta(hours=1)),
+])
+def test_the_longest_closed_stretch_of_a_week(text, closed):
+    assert longest_closed_stretch(OperatingHours.parse(text)) == closed
+
+
+def test_no_window_is_never_closed():
+    assert longest_closed_stretch(None) == timedelta(0)
