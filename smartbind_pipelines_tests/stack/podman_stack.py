@@ -32,6 +32,7 @@ PROJECT = os.environ.get("SMARTBIND_STACK_PROJECT", "smartbind-stack")
 NETWORK = f"{PROJECT}_smartbind"  # compose's name for the file's `smartbind` network
 APP_IMAGE = "localhost/smartbind:latest"
 HEALTH_TICK_SECONDS = 5.0
+CRASH_LOOP_RESTARTS = 5  # webserver and daemon may restart once or twice while PostgreSQL starts
 
 # Every value an operator must keep secret (README, "Rotate tokens").
 SECRET_NAMES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
@@ -146,6 +147,11 @@ class ComposeProject:
             status = self.health()
             if set(status) >= services and all(status[s] == "healthy" for s in services):
                 return time.monotonic() - start
+            # A crash loop (a code location that does not load, say) will not heal: say so now.
+            looping = {s: c.get("RestartCount", 0) for s, c in self.containers().items()
+                       if c.get("RestartCount", 0) >= CRASH_LOOP_RESTARTS}
+            if looping:
+                raise RuntimeError(f"restarting over and over: {looping}\n{self.logs()}")
             if time.monotonic() - start > timeout:
                 raise TimeoutError(f"not healthy after {timeout:.0f}s: {status}\n{self.logs()}")
             time.sleep(HEALTH_TICK_SECONDS)
