@@ -379,8 +379,8 @@ _FEATURES = [
      "(or smartbind sync sync_invoices)", f"/locations/{REPO_PATH}/jobs/sync_invoices",
      "POST /api/admin/jobs/{job_id}/run"),
     ("Pause / resume a process", "ProcessConfig is_active: job update_process_config → Open launchpad "
-     "(or smartbind config set JOB --paused / --active). The sensor toggle under Automation also stops it, "
-     "but only until someone turns it back on; see README", f"/locations/{REPO_PATH}/jobs/update_process_config",
+     "(or smartbind config set JOB --inactive / --active). The sensor toggle under Automation also stops it, "
+     "but only until someone turns it back on; see docs/operations.md", f"/locations/{REPO_PATH}/jobs/update_process_config",
      "POST /api/admin/jobs/{job_id}/pause, /resume"),
     ("Change the interval", "ProcessConfig interval_minutes: job update_process_config → Open launchpad "
      "(or smartbind config set JOB --interval-minutes N)", f"/locations/{REPO_PATH}/jobs/update_process_config",

@@ -29,7 +29,7 @@ def sandbox(bind_port: int, smartsheet_port: int, seed: int, invoices: int, acti
 
     Prints the environment that points the pipeline at them as `export` lines: paste them into another
     shell, or pass --env-file and `source` that file. Each emulator's admin API (faults, latency, rate
-    limit, request counts, business events) lives under http://127.0.0.1:PORT/_sandbox/ (see README);
+    limit, request counts, business events) lives under http://127.0.0.1:PORT/_sandbox/ (see docs/sandbox.md);
     its pages to watch under http://127.0.0.1:PORT/_sandbox/view/. With --state-file, a restart resumes
     where the last run stopped (same sheets, ids, rows and tokens).
     """

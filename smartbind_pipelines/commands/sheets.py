@@ -58,7 +58,7 @@ def create_process_sheet(store, gateway, job_id: str, *, name: str | None = None
                      else f"it could not be read (HTTP {status}, errorCode {code})")
         raise SheetCreationRefused(
             f"{job_id} already writes to sheet {current}; {state}. To keep it, run `smartbind doctor` and "
-            f"adopt it (see 'Going live' in README.md). To create a new sheet and point {job_id} at it instead, "
+            f"adopt it (see docs/going-live.md). To create a new sheet and point {job_id} at it instead, "
             "re-run with --force (the old id stays in the audit history).")
 
     sheet_name = name or config.smartsheet_sheet_name or config.name

@@ -121,7 +121,7 @@ SERVICES: dict[str, Service] = {
 
 
 def job_launch_command(p: Placement, job: str, run_id: str, run_config: dict | None = None) -> list[str]:
-    """Queue a run the way an operator does (`docker compose exec webserver ...`, as the README's operator's guide says)."""
+    """Queue a run the way an operator does (`docker compose exec webserver ...`, as docs/operations.md says)."""
     argv = ["dagster", "job", "launch", "-w", p.workspace, "-j", job, "--run-id", run_id]
     if run_config is not None:
         argv += ["--config-json", json.dumps(run_config)]
@@ -144,12 +144,13 @@ def service_env(service: Service, values: dict[str, str]) -> dict[str, str]:
     return env
 
 
-OPERATIONS_GUIDE = REPO_ROOT / "README.md"  # its "Operating in production" and "Going live" sections
+# The operator's guides, in the order an operator follows them (going live, then day-to-day operation).
+OPERATIONS_GUIDES = (REPO_ROOT / "docs" / "going-live.md", REPO_ROOT / "docs" / "operations.md")
 _GUIDE_COMMAND = re.compile(r"docker compose (?:exec|run --rm) (\w+) ([^`\n]+)")
 
 
 def guide_commands(services: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(service, command) for every `docker compose exec|run --rm SERVICE COMMAND` in the README (the operator's guide),
-    in the guide's order, continuation lines joined."""
-    text = re.sub(r"\\\n\s*", "", OPERATIONS_GUIDE.read_text())
+    """(service, command) for every `docker compose exec|run --rm SERVICE COMMAND` in the operator's guides
+    (docs/going-live.md, then docs/operations.md), in the guides' order, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", "", "\n".join(guide.read_text() for guide in OPERATIONS_GUIDES))
     return [(service, command.strip()) for service, command in _GUIDE_COMMAND.findall(text) if service in services]

@@ -62,7 +62,8 @@ def test_sync_invoices_runs_through_queue_daemon_and_code_server_on_postgres(tmp
 
 
 def test_the_operations_guide_commands_work_as_written(tmp_path, postgres_database, sandbox):
-    """Every `docker compose exec|run --rm webserver|admin_api ...` line of the README's guides, run in that
+    """Every `docker compose exec|run --rm webserver|admin_api ...` line of the operator's guides (docs/going-live.md,
+    docs/operations.md), run in that
     service's environment and working directory (the image's WORKDIR is DAGSTER_HOME)."""
     commands = guide_commands(("webserver", "admin_api"))
     assert len(commands) >= 10, "the guide lost its commands?"
