@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Two workers suit the 2-core CI machine; override with `make test PYTEST_WORKERS=auto`.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev reset test bench test-stack clean
+.PHONY: install dev reset test lint bench test-stack clean
 
 # constraints.txt pins every dependency outside the Dagster family to what the tests ran (the image uses it too).
 $(STAMP): setup.py constraints.txt
@@ -30,6 +30,13 @@ reset:
 ## The whole suite, emulators and PostgreSQL started by the tests themselves
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) smartbind_pipelines_tests
+
+## ruff (pyproject.toml), then the code location loads and validates. A throwaway DAGSTER_HOME: the
+## repository's dagster.yaml is production's (PostgreSQL from DAGSTER_PG_*), not needed to validate.
+lint: install
+	$(BIN)/ruff check .
+	home=$$(mktemp -d) && DAGSTER_HOME=$$home $(BIN)/dagster definitions validate -w workspace.yaml; \
+	status=$$?; rm -rf "$$home"; exit $$status
 
 ## Benchmarks against the sandbox; writes docs/benchmarks.md (e.g. `make bench ARGS=--quick`)
 bench: install

@@ -30,6 +30,7 @@ setup(
             "pytest>=8,<9",
             "pytest-xdist>=3.5,<4",
             "playwright>=1.40,<2",
+            "ruff==0.17.5",  # make lint; the version pinned so that a new rule cannot fail CI by itself
         ],
     },
     entry_points={"console_scripts": ["smartbind=smartbind_pipelines.cli:main"]},

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, SheetSyncError, sync_sheet
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
 
 ROWS = "POST /sheets/{id}/rows"
 SERVED_ROWS = "POST /2.0/sheets/{id}/rows"

@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from smartbind_pipelines_tests.browser.dev_stack import (DEV_SCRIPT, REPO_ROOT, DevStack, free_port, read_env_file,
-                                                         stack_env, start_dev_stack)
+from smartbind_pipelines_tests.browser.dev_stack import (DEV_SCRIPT, REPO_ROOT, DevStack, free_port, stack_env, start_dev_stack)
 
 pytestmark = pytest.mark.slow
 

@@ -49,7 +49,8 @@ def _invoiced(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int]:
 
 
 def test_two_dagster_runs_at_once_on_the_same_rows_invoice_each_row_once(
-        tmp_path, dev_home, dev_instance, bind_emulator, smartsheet_emulator, process_config):
+        tmp_path, dev_home, dev_instance,  # noqa: F811 - fixtures imported from test_one_writer
+        bind_emulator, smartsheet_emulator, process_config):
     bench = InvoicingBench(bind_emulator, smartsheet_emulator, tmp_path)
     rows = bench.add(*[valid_row(**{C.CANTIDAD: n + 1}) for n in range(5)])
     process_config.store().update(C.JOB_ID, {

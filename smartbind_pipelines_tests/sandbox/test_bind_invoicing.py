@@ -294,7 +294,7 @@ def test_client_details_keep_binds_misspelt_location_keys(bind_emulator, client)
 
 
 def test_catalogs_needed_for_a_new_invoice(client):
-    assert {l["ID"] for l in client.get_all("Locations")} == set(demo.LOCATIONS)
+    assert {location["ID"] for location in client.get_all("Locations")} == set(demo.LOCATIONS)
     assert {p["ID"] for p in client.get_all("PriceLists")} == set(demo.PRICE_LISTS)
     services = {s["ID"]: s for s in client.get_all("Services")}
     assert services[demo.SERVICE_GENERICO]["SATCode"] == 1010101  # an integer: the leading zero is lost

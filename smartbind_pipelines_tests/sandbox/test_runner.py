@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
+import requests
 import smartsheet
 
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.declarations import SHIPPED
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.sandbox.runner import INVOICES_SHEET_ID, Sandbox, export_lines
+from smartbind_pipelines.core.sheets import SheetGateway, sync_sheet
+from smartbind_pipelines.sandbox.runner import (INVOICES_SHEET_ID, Sandbox, SandboxSnapshotError, export_lines,
+                                                load_snapshot)
+from smartbind_pipelines.sandbox.server import BackgroundServer
 
 
 def _parse_exports(text: str) -> dict[str, str]:
@@ -73,15 +79,6 @@ def test_smartbind_sandbox_writes_the_env_file_and_stops_on_sigterm(tmp_path):
 
 
 # --- a sandbox that survives restarts, and pages to watch it (issue 18) ---------------------------------
-
-import re
-
-import pytest
-import requests
-
-from smartbind_pipelines.core.sheets import SheetGateway, sync_sheet
-from smartbind_pipelines.sandbox.runner import SandboxSnapshotError, load_snapshot
-from smartbind_pipelines.sandbox.server import BackgroundServer
 
 
 def _invoice_records(bind_env: dict[str, str], limit: int = 12) -> list[dict]:

@@ -4,7 +4,6 @@ claim, create and write-back happen under one writer slot (docs/invoicing-from-s
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
-import os
 
 import dagster as dg
 from pydantic import Field

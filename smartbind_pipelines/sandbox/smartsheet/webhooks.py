@@ -21,8 +21,7 @@ import uuid
 from collections import deque
 from datetime import datetime, timezone
 
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
-                                                           parse_error)
+from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, parse_error)
 
 SANDBOX_USER_ID = 5550001
 CREATE_REQUIRED = ("name", "callbackUrl", "scope", "scopeObjectId", "events", "version")
