@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
+import sqlite3
 import time
 from typing import Iterator
 
@@ -12,6 +13,7 @@ from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoice_drafts import follow_drafts
 from smartbind_pipelines.core.invoices import InvoiceBatch, invoice_batch
 from smartbind_pipelines.core.odata import is_guid
+from smartbind_pipelines.core.sync_state import SyncStateError, SyncStateStore
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 from smartbind_pipelines.defs.sync.report import request_metadata, skipped_table
@@ -26,7 +28,7 @@ from .drafts import bind_ids, drafts_to_follow, followable, unique_by_id
 from .process import INVOICES
 from .read import InvoiceRead
 from .stored import READS_IO_MANAGER, prune_reads
-from .watermark import PENDING_DRAFTS, next_state, read_sync_state, state_metadata
+from .watermark import PENDING_DRAFTS, load_sync_state, next_state, record_sync_state, state_metadata
 from .window import INCREMENTAL
 
 
@@ -44,10 +46,12 @@ from .window import INCREMENTAL
     ),
 )
 def bind_invoices(
-    context: dg.AssetExecutionContext, config: InvoiceWindowConfig, bind: BindResource, clock: ClockResource
+    context: dg.AssetExecutionContext, config: InvoiceWindowConfig, bind: BindResource, clock: ClockResource,
+    process_config: ProcessConfigResource,
 ) -> dg.Output[InvoiceRead]:
     now = clock.now()
-    state = read_sync_state(context.instance, INVOICES.sheet_key)
+    # The sync state (watermark, drafts, refused ids, followed set), read once, from sync_state.db.
+    state, state_from = _load_state(context, process_config)
     try:
         window = config.window(now, state.watermark)
         labels = config.labels()
@@ -131,6 +135,7 @@ def bind_invoices(
             "window_end": to_cdmx(window.end).isoformat(),
             "mode": window.mode,
             "watermark_before": to_cdmx(state.watermark).isoformat() if state.watermark else "",
+            "sync_state_from": state_from,
             "fetched": len(invoices),
             "dagster/row_count": len(batch.frame),
             "skipped": len(batch.skipped),
@@ -203,9 +208,19 @@ def smartsheet_invoices(
 
     if not config.dry_run:
         # Record where the next run starts, which drafts it follows and which refused invoices it retries.
-        previous = read_sync_state(context.instance, INVOICES.sheet_key)
-        state = next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids, refused_ids or (),
-                           read.followed)
+        # Merged with the state current at write time (a re-execution keeps what later runs recorded), in one
+        # transaction of sync_state.db; the same values go on the materialization for the UI.
+        def after_this_run(previous):
+            return next_state(previous, read.window, read.pending_draft_ids, read.looked_at_ids, refused_ids or (),
+                              read.followed)
+
+        try:
+            state = record_sync_state(context.instance, _state_store(process_config), INVOICES.job_id,
+                                      INVOICES.sheet_key, after_this_run, run_id=context.run.run_id)
+        except (SyncStateError, OSError, sqlite3.Error) as exc:
+            raise dg.Failure(
+                description=f"the rows were written but the sync state could not be recorded: {exc}. The next run "
+                "reads this window again (the writes are idempotent).") from exc
         metadata.update(state_metadata(state))
     yield dg.MaterializeResult(metadata=metadata)
     if result.failed:
@@ -214,6 +229,17 @@ def smartsheet_invoices(
             "; the watermark moved on and every later run re-reads and retries the refused ones until the "
             "sheet accepts them",
         )
+
+
+def _state_store(process_config: ProcessConfigResource) -> SyncStateStore:
+    return SyncStateStore.beside(process_config.db_path)
+
+
+def _load_state(context: dg.AssetExecutionContext, process_config: ProcessConfigResource):
+    try:
+        return load_sync_state(context.instance, _state_store(process_config), INVOICES.job_id, INVOICES.sheet_key)
+    except (SyncStateError, OSError, sqlite3.Error) as exc:
+        raise dg.Failure(description=f"cannot read the sync state: {exc}", allow_retries=False) from exc
 
 
 def row_id(row) -> str | None:

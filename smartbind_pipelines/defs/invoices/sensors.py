@@ -22,6 +22,7 @@ import dagster as dg
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
+from smartbind_pipelines.core.sync_state import SyncStateStore
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
 from smartbind_pipelines.defs.sync.report import request_metadata
@@ -30,7 +31,7 @@ from smartbind_pipelines.defs.sync.sensor import evaluate_cadence, sync_run_requ
 from .changes import compare
 from .jobs import sync_invoices
 from .process import INVOICES
-from .watermark import read_sync_state
+from .watermark import load_sync_state
 
 
 def _hhmm(moment: datetime) -> str:
@@ -70,7 +71,8 @@ def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: Pr
             f"{INVOICES.job_id} not due: Bind last looked at {_hhmm(looked)} (nothing had changed), every "
             f"{config.interval_minutes} min, next look at {_hhmm(looked + interval)} (Mexico City)")
 
-    state = read_sync_state(context.instance, INVOICES.sheet_key)
+    state, _ = load_sync_state(context.instance, SyncStateStore.beside(process_config.db_path), INVOICES.job_id,
+                               INVOICES.sheet_key)
     cursor = json.dumps({"looked_at": to_cdmx(now).isoformat()})
     if state.followed is None:
         context.log.info("%s; nothing to compare Bind with yet (no regular run recorded its followed set)",
