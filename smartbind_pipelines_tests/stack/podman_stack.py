@@ -34,7 +34,7 @@ APP_IMAGE = "localhost/smartbind:latest"
 HEALTH_TICK_SECONDS = 5.0
 CRASH_LOOP_RESTARTS = 5  # webserver and daemon may restart once or twice while PostgreSQL starts
 
-# Every value an operator must keep secret (README, "Rotate tokens").
+# Every value an operator must keep secret (docs/operations.md, "Rotate tokens").
 SECRET_NAMES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
                 "SMARTBIND_ALERT_WEBHOOK_URL")
 

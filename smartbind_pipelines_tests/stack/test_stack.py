@@ -1,5 +1,5 @@
 """docker-compose.yml for real: the production image, built from the Dockerfile, run with podman as an
-operator runs it (README.md, "Operating in production"), against the sandbox emulators.
+operator runs it (docs/operations.md), against the sandbox emulators.
 
 The steps run in file order on one stack (module-scoped): deploy and health, what production promises
 (ports, user, secrets, image contents), run now and backfill, the interval through the admin API, a full
@@ -93,7 +93,7 @@ def stack(sandbox):
     project.values = values
     try:
         start = time.monotonic()
-        # README "Deploy", first deploy: hold both processes, check the settings, then start everything.
+        # docs/operations.md "Deploy", first deploy: hold both processes, check the settings, then start everything.
         for job in ("sync_invoices", "sync_inventory"):
             project.compose("run", "--rm", "admin_api", "smartbind", "config", "set", job, "--inactive",
                             "--actor", "stack-test")
@@ -125,7 +125,7 @@ def admin(stack, method: str, path: str, **kwargs) -> requests.Response:
 
 
 def launch(stack, *extra: str) -> str:
-    """README "Run now" (CLI): `docker compose exec webserver dagster job launch -w workspace.yaml -j
+    """docs/operations.md "Run now" (CLI): `docker compose exec webserver dagster job launch -w workspace.yaml -j
     sync_invoices`, with the `--run-id` the guide suggests for following the run from a script."""
     run_id = str(uuid.uuid4())
     stack.exec("webserver", "dagster", "job", "launch", "-w", "workspace.yaml", "-j", "sync_invoices",
