@@ -85,11 +85,26 @@ def list_(ctx: click.Context) -> None:
 @click.argument("job_id")
 @click.pass_context
 def show(ctx: click.Context, job_id: str) -> None:
-    """One process as JSON (effective values: environment fallbacks applied)."""
+    """One process as JSON (effective values: environment fallbacks applied), with its sync state.
+
+    "sync_state" is what sync_state.db (beside the ProcessConfig file) holds for the process: watermark,
+    drafts followed, refused ids, the followed set's size; null until a run records it.
+    """
     found = _store(ctx).get(job_id)
     if found is None:
         raise click.ClickException(f"job_id: unknown process {job_id!r}: no ProcessConfig row exists")
-    click.echo(_json(found))
+    shown = {**found.to_dict(), "sync_state": _sync_state(ctx.obj["db_path"], job_id)}
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+def _sync_state(db_path: str, job_id: str) -> dict | None:
+    from smartbind_pipelines.core.sync_state import SyncStateError, read_stored
+
+    try:
+        stored = read_stored(db_path, job_id)
+    except SyncStateError as exc:  # the config is still worth showing
+        return {"error": str(exc)}
+    return stored.summary() if stored else None
 
 
 @config.command("set")

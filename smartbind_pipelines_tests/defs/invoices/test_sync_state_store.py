@@ -6,10 +6,14 @@ Real HTTP against both emulators, the real jobs; "a new Dagster instance" is a f
 with the same ProcessConfig file (the data volume survives, the run history does not).
 """
 
+import json
 import uuid
 from datetime import datetime, timedelta
 
 import dagster as dg
+from click.testing import CliRunner
+
+from smartbind_pipelines.cli import main
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
@@ -75,6 +79,25 @@ def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_r
         after = stored(empty_sync)
         assert (after.watermark, after.pending_draft_ids, after.refused_ids, after.run_id) == (
             LATER, (), (), result.run_id)
+
+
+def test_config_show_has_a_sync_state_section(empty_sync):
+    draft = add(empty_sync, T0 - timedelta(minutes=15), draft=True)
+    add(empty_sync, T0 - timedelta(minutes=20))
+    result = empty_sync.run(T0)
+    assert result.success, failure_text(result)
+
+    def show(job_id):
+        shown = CliRunner().invoke(main, ["config", "--db-path", empty_sync.process_config.db_path, "show", job_id])
+        assert shown.exit_code == 0, shown.output
+        return json.loads(shown.output)
+
+    invoices = show("sync_invoices")
+    assert invoices["job_id"] == "sync_invoices"
+    state = invoices["sync_state"]
+    assert (state["watermark"], state["pending_draft_ids"], state["refused_ids"]) == (T0.isoformat(), [draft["ID"]], [])
+    assert state["recorded_by_run"] == result.run_id and state["followed_set"]["invoices"] == 2
+    assert show("sync_inventory")["sync_state"] is None  # nothing recorded for it
 
 
 def test_the_state_earlier_runs_recorded_is_migrated_once_into_the_store(empty_sync):
