@@ -6,12 +6,14 @@ log (dozens of events), its captured stdout/stderr and, for the syncs, a stored 
 finished (success, failure, canceled) before the cutoff: the run and its event log
 (``DagsterInstance.delete_run``), its captured logs and its stored outputs.
 
-It never deletes the sync state the pipeline needs. The invoices' watermark, followed drafts and refused ids
-(defs/invoices/watermark.py), and whatever another process keeps the same way, live in the metadata of
-the sheet assets' materializations, which are events of the runs that wrote them. So, for every asset,
-the runs holding its newest materialization, and for every metadata key the newest materialization that
-carries it (a dry run after a quiet month carries no watermark: the one before it does), are kept
-whatever their age, and are named in the report. Runs still queued or in progress are never touched.
+It never deletes the sync state the pipeline needs. The invoices' watermark, followed drafts, refused ids
+and followed set live in sync_state.db beside ProcessConfig (core/sync_state.py), outside the run history;
+the runs also show them as metadata on the sheet assets' materializations, from which a deployment without
+that file migrates them once (defs/invoices/watermark.py), and another process may keep state the same way.
+So, for every asset, the runs holding its newest materialization, and for every metadata key the newest
+materialization that carries it (a dry run after a quiet month carries no watermark: the one before it
+does), are still kept whatever their age, and are named in the report. Runs still queued or in progress
+are never touched.
 
 Configuration: ``SMARTBIND_RUN_RETENTION_DAYS`` (default 30) sets the default; the launchpad's
 ``older_than_days`` and ``dry_run`` (report what would go, delete nothing) override it per run. SQLite
