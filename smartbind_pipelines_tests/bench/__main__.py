@@ -42,6 +42,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="records the naive reference is measured at (default 1000; --quick: 100)")
     parser.add_argument("--sensor-ticks", type=int, default=None, help="sensor evaluations (default 300)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to (over)write")
+    parser.add_argument("--only", choices=("business_day",), default=None,
+                        help="run one section alone and rewrite only that section of --output")
     args = parser.parse_args(argv)
     if args.latency_ms < 0:
         parser.error("--latency-ms must be >= 0")
@@ -77,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     from smartbind_pipelines_tests.bench.report import current_load, run_info, write_report
     from smartbind_pipelines_tests.bench.scenarios import run_all
 
+    if args.only == "business_day":  # issue 16: the daemon's business day (~30 min; --quick ~15)
+        from smartbind_pipelines_tests.bench import business_day
+
+        business_day.write_section(args.output, business_day.section(args.latency_ms, args.quick))
+        print(f"wrote the business-day section of {args.output}")
+        return 0
     options = options_from(args)
     info = run_info(options.latency_ms, args.quick, options.naive_n, inventory_sync_parts().source)
     started = time.monotonic()
@@ -96,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # invoicing from the sheet (issue 17): Facturar -> UUID latency in make dev, requests per invoice
     write_section(path, render_section(run_invoicing(options.latency_ms, args.quick), args.quick))
+    from smartbind_pipelines_tests.bench import business_day
+
+    # a business day through the real daemon (issue 16): runs, requests, CPU, database growth, freshness
+    business_day.write_section(path, business_day.section(options.latency_ms, args.quick))
     missed = [row for row in rows if not row.targets_met]
     print(f"wrote {path}: {len(rows)} scenarios, {len(missed)} with a target missed")
     return 0
