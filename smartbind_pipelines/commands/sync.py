@@ -125,8 +125,8 @@ def _execute_locally(job_id: str, run_config: dict, tags: dict) -> None:
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
     from smartbind_pipelines.defs.resources import sync_resources_from_env
 
-    # The instance under DAGSTER_HOME holds the watermark and the sheet's writer slot the deployment uses;
-    # only a dry run, which writes nothing, may run on a throwaway instance.
+    # The instance under DAGSTER_HOME holds the sheet's writer slot the deployment uses (the sync state lives
+    # in sync_state.db beside ProcessConfig); only a dry run, which writes nothing, may use a throwaway one.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     # Resources from the environment as it is now (the secrets stay EnvVars, resolved at run start).
     resources = {**sync_resources_from_env(), "process_config": ProcessConfigResource(db_path=default_db_path(os.environ))}
