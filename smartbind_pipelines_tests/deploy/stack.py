@@ -49,6 +49,7 @@ class Placement:
     postgres_host: str
     postgres_port: int
     ports: dict[str, int]
+    webserver_host: str = "127.0.0.1"  # how the admin API reaches the webserver
 
     @property
     def workspace(self) -> str:
@@ -65,6 +66,7 @@ class Placement:
             "DAGSTER_PG_HOST": self.postgres_host,
             "DAGSTER_PG_PORT": str(self.postgres_port),
             "SMARTBIND_DB_PATH": self.process_config_db,
+            "SMARTBIND_DAGSTER_GRAPHQL_URL": f"http://{self.webserver_host}:{self.ports['webserver']}/graphql",
         }
 
 
@@ -75,6 +77,7 @@ COMPOSE = Placement(
     postgres_host="postgres",
     postgres_port=5432,
     ports={"user_code": 4000, "webserver": 3000, "admin_api": 8080},
+    webserver_host="webserver",
 )
 
 
@@ -115,7 +118,13 @@ SERVICES: dict[str, Service] = {
                 optional_env=PIPELINE_OPTIONAL, mounts_data=True),
         Service("webserver", _webserver, env=("DAGSTER_HOME", *DAGSTER_PG)),
         Service("daemon", _daemon, env=("DAGSTER_HOME", *DAGSTER_PG), serves=False),
-        Service("admin_api", _admin_api, env=("SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN"), mounts_data=True),
+        # ProcessConfig, and the old admin doors (admin_doors.py): run history and stats from Dagster's run
+        # storage, "run now" submitted through the webserver's GraphQL API (so no Bind/Smartsheet secret here);
+        # SMARTBIND_DAGSTER_URL makes their links absolute.
+        Service("admin_api", _admin_api,
+                env=("DAGSTER_HOME", *DAGSTER_PG, "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN",
+                     "SMARTBIND_DAGSTER_GRAPHQL_URL"),
+                optional_env=("SMARTBIND_DAGSTER_URL",), mounts_data=True),
     )
 }
 

@@ -75,7 +75,8 @@ def test_each_service_gets_every_variable_it_needs(compose, documented, image_en
 def test_env_example_documents_every_variable_compose_and_the_services_use(compose, documented):
     interpolated = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
     used = {variable for service in SERVICES.values() for variable in (*service.env, *service.optional_env)}
-    used -= {"DAGSTER_HOME"}  # baked into the image, not an operator setting
+    # Baked into the image / fixed by compose (the webserver's address inside the network): not operator settings.
+    used -= {"DAGSTER_HOME", "SMARTBIND_DAGSTER_GRAPHQL_URL"}
     assert (interpolated | used) - documented == set()
 
 
@@ -152,6 +153,19 @@ def test_each_service_gets_only_the_variables_and_secrets_it_needs(compose, name
     for variable, value in environment.items():
         if variable not in placed:
             assert re.fullmatch(rf"\$\{{{variable}(:?[-?][^}}]*)?\}}", value), f"{name}: {variable}={value}"
+
+
+def test_the_admin_api_reads_dagsters_storage_and_submits_runs_through_the_webserver(compose):
+    """The old admin doors (admin_doors.py) answer 503 without these: history and stats read the run storage
+    (dagster.yaml, DAGSTER_PG_*), and "run now" posts to the webserver's GraphQL API."""
+    environment = compose["services"]["admin_api"]["environment"]
+    assert environment["SMARTBIND_DAGSTER_GRAPHQL_URL"] == (
+        f"http://webserver:{COMPOSE.ports['webserver']}/graphql")
+    assert {"DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"} <= set(
+        environment)
+    assert environment["DAGSTER_PG_HOST"] == COMPOSE.postgres_host
+    # Never the pipeline's secrets: the launch is validated in user_code, not here.
+    assert set(environment).isdisjoint({"BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ALERT_WEBHOOK_URL"})
 
 
 def test_the_ui_and_the_daemon_hold_no_pipeline_secret(compose):

@@ -155,6 +155,20 @@ def gql(query: str, **variables) -> dict:
     return body["data"]
 
 
+def run_failure_message(run_id: str) -> str:
+    data = gql("""
+        query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { __typename
+          ... on EventConnection { events { __typename ... on RunFailureEvent { message } } } } }""", runId=run_id)
+    return " ".join(e["message"] for e in data["logsForRun"]["events"] if e["__typename"] == "RunFailureEvent")
+
+
+def runs_tagged(key: str, value: str) -> list[str]:
+    data = gql("""
+        query($key: String!, $value: String!) { runsOrError(filter: {tags: [{key: $key, value: $value}]}) {
+          __typename ... on Runs { results { runId } } } }""", key=key, value=value)
+    return [run["runId"] for run in data["runsOrError"]["results"]]
+
+
 def sheet_materializations(run_id: str) -> list[dict[str, str]]:
     """Metadata (label -> text) of the invoices sheet asset's materializations in one run."""
     data = gql("""
@@ -328,16 +342,46 @@ def test_a_restart_keeps_process_config_sync_state_and_run_history(stack, graphq
     stack.runs["after_restart"] = regular
 
 
+def test_the_old_admin_doors_answer_from_dagster(stack, graphql, sandbox):
+    """docs/operations.md "The old admin doors" through the published admin API: the job list shows the last
+    run from Dagster's run storage, and "run now" queues a run through the webserver, which then succeeds."""
+    before = sheet_uuids(sandbox)
+    jobs = admin(stack, "GET", "/api/admin/jobs")
+    assert jobs.status_code == 200, jobs.text
+    (invoices,) = [job for job in jobs.json()["jobs"] if job["id"] == "sync_invoices"]
+    last = invoices["last_run"]
+    assert (last["run_id"], last["dagster_status"]) == (stack.runs["after_restart"], "SUCCESS"), invoices
+    assert last["url"] == f"{UI}/runs/{last['run_id']}"  # SMARTBIND_DAGSTER_URL: absolute links
+    assert invoices["status"] == "paused" and invoices["interval_minutes"] == 7
+
+    start = time.monotonic()
+    queued = admin(stack, "POST", "/api/admin/jobs/sync_invoices/run")
+    assert queued.status_code == 200, queued.text
+    run_id = queued.json()["run_id"]
+    tags = {t["key"]: t["value"] for t in gql("""query($runId: ID!) { runOrError(runId: $runId) { __typename
+        ... on Run { tags { key value } } } }""", runId=run_id)["runOrError"]["tags"]}
+    assert tags.get("trigger") == "admin-api" and tags.get("process") == "sync_invoices", tags
+    assert wait_for_run(stack, graphql, run_id) == DagsterRunStatus.SUCCESS, stack.logs()
+    record("admin_door_run_now_seconds", round(time.monotonic() - start))
+    assert sheet_uuids(sandbox) == before  # nothing new in Bind: nothing written, nothing twice
+
+    history = admin(stack, "GET", "/api/admin/history?limit=5")
+    assert history.status_code == 200, history.text
+    assert run_id in [entry.get("run_id") for entry in history.json()["history"]]
+    stack.runs["admin_door"] = run_id
+
+
 @pytest.mark.skipif(os.environ.get("SMARTBIND_STACK_KILL", "1") == "0",
                     reason="SMARTBIND_STACK_KILL=0: the kill step (about 6 minutes) is skipped")
 def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphql, sandbox):
     """New invoices in Bind, a slow Smartsheet, and the code server killed while the run writes to it.
 
     With the DefaultRunLauncher, Dagster's run monitoring cannot see that the run's worker died with the
-    code server (`supports_check_run_worker_health` is False): the run stays STARTED until
-    `max_runtime_seconds`, holding the process's queue slot and the sheet's pool slot. The operator ends it
-    as the UI does (Terminate, force); the sheet slot is freed `free_slots_after_run_end_seconds` later, in
-    case the dead run's last batch was still being saved; then the next run writes what is missing, once."""
+    code server (`supports_check_run_worker_health` is False) and would leave the run STARTED until
+    `max_runtime_seconds`. The run_worker_watchdog sensor (defs/run_watchdog.py), evaluated in the restarted
+    code server, finds the worker's pid gone and fails the run, with no operator: run_retries retries it;
+    the sheet slot is freed `free_slots_after_run_end_seconds` later, in case the dead run's last batch was
+    still being saved; then the retry and the next run write what is missing, once."""
     # New business: invoices dated now, inside the next regular run's window (late-dated ones are the
     # nightly reconcile's, not this step's).
     sandbox.bind_state.generate_invoices(40, start=now_cdmx() - timedelta(minutes=5), end=now_cdmx())
@@ -367,16 +411,25 @@ def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphq
         stack.wait_healthy(ALL_SERVICES)
     status_after_restart = graphql.get_run_status(run_id)
 
-    terminated = gql("""mutation($runId: String!) { terminateRun(runId: $runId,
-        terminatePolicy: MARK_AS_CANCELED_IMMEDIATELY) { __typename } }""", runId=run_id)
-    assert terminated["terminateRun"]["__typename"] == "TerminateRunSuccess", terminated
-    assert wait_for_run(stack, graphql, run_id, timeout=60) == DagsterRunStatus.CANCELED
+    # No operator: the watchdog (grace 60 s, a tick a minute) fails the run whose worker is gone.
+    assert wait_for_run(stack, graphql, run_id, timeout=420) == DagsterRunStatus.FAILURE, stack.logs()
+    failed_at = time.monotonic()
+    failure = run_failure_message(run_id)
+    assert "run_worker_watchdog" in failure and "pid" in failure, failure
+    deadline = time.monotonic() + 180  # run_retries (dagster.yaml): a run failure, not a step's, is retried
+    while not (retries := runs_tagged("dagster/parent_run_id", run_id)):
+        assert time.monotonic() < deadline, f"run {run_id} was failed but not retried\n{stack.logs()}"
+        time.sleep(2)
+    for retry in retries:
+        assert wait_for_run(stack, graphql, retry, timeout=600) == DagsterRunStatus.SUCCESS, stack.logs()
 
     after = launch(stack)
     assert wait_for_run(stack, graphql, after, timeout=600) == DagsterRunStatus.SUCCESS, stack.logs()
     rows = sheet_uuids(sandbox)
     record("kill", {"killed_run_after_code_server_restart": status_after_restart.value,
                     "restarted_by_restart_policy": restarted_by_policy,
+                    "kill_to_failed_by_watchdog_seconds": round(failed_at - killed_at),
+                    "watchdog_message": failure, "retries": len(retries),
                     "kill_to_next_run_success_seconds": round(time.monotonic() - killed_at),
                     "rows": len(rows), "expected": len(expected), "duplicates": sum(n - 1 for n in rows.values())})
     assert set(rows) == expected and set(rows.values()) == {1}
