@@ -40,7 +40,6 @@ import math
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -335,7 +334,6 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
         watcher = threading.Thread(target=watch, daemon=True, name="bench-day-watch")
         watcher.start()
 
-        queue = {kind: list(range(n)) for kind, n in events.items()}
         played: Counter = Counter()
         old_open = iter(open_old)
         products = list(state.products.records.values())
