@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from smartbind_pipelines.core.cdmx import iso_cdmx, parse_bind_datetime, to_cdmx
+from smartbind_pipelines.core.sqlite_files import connection
 
 STATE_DB_NAME = "sync_state.db"
 SCHEMA_VERSION = 1
@@ -103,14 +103,8 @@ class SyncStateStore:
     def beside(cls, process_config_db: str | Path) -> "SyncStateStore":
         return cls(state_path(process_config_db))
 
-    @contextmanager
     def _conn(self):
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            yield conn
-        finally:
-            conn.close()
+        return connection(self.path)
 
     def get(self, job_id: str) -> StoredState | None:
         with self._conn() as conn:

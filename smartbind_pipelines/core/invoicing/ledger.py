@@ -13,13 +13,12 @@ It outlives Dagster's run history (issue 15): a wiped or pruned instance does no
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from smartbind_pipelines.core.cdmx import iso_cdmx
+from smartbind_pipelines.core.sqlite_files import connection
 
 LEDGER_DB_NAME = "invoicing.db"
 POSTING = "posting"  # recorded before the POST: the sale may or may not exist
@@ -70,14 +69,8 @@ class InvoiceLedger:
         with self._conn() as conn:
             conn.execute(_SCHEMA)
 
-    @contextmanager
     def _conn(self):
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            yield conn
-        finally:
-            conn.close()
+        return connection(self.path)
 
     def get(self, reference: str) -> Attempt | None:
         with self._conn() as conn:
