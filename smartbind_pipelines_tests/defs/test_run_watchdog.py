@@ -76,8 +76,8 @@ def code_server(tmp_path, bind_emulator, smartsheet_emulator):
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))}
     env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", DAGSTER_HOME=str(home),
-               SMARTBIND_DB_PATH=str(db_path), BIND_API_BASE_URL=bind_emulator.url, BIND_API_KEY=bind_emulator.token,
-               SMARTSHEET_API_BASE=smartsheet_emulator.url, SMARTSHEET_ACCESS_TOKEN=smartsheet_emulator.token)
+               SMARTBIND_DB_PATH=str(db_path), BIND_API_BASE_URL=bind_emulator.url, SMARTSHEET_API_BASE=smartsheet_emulator.url)
+    env.update({"BIND_API_KEY": bind_emulator.token, "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token})
     subprocess.run([str(BIN / "python"), "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
                    env=env, cwd=REPO_ROOT, check=True)
     log = tmp_path / "code-server.log"
