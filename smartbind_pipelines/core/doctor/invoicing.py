@@ -25,16 +25,14 @@ def is_sheet_source(config) -> bool:
 
 def source_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[CheckResult]:
     """The sheet and its columns; a refused token or no answer raise SmartsheetUnusable (as for syncs)."""
-    from smartbind_pipelines.core.doctor.sheets import _smartsheet_failure, column_problems, describe_types
+    from smartbind_pipelines.core.doctor.sheets import (
+        _smartsheet_failure, column_problems, describe_types, missing_sheet_setup,
+    )
 
     job, sheet_id = config.job_id, config.sheet_id_int
-    if mapping is None:
-        return [failed(f"{job} mapping", "no sheet mapping is registered for this process in this release",
-                       f"update smartbind, or deactivate it: `smartbind config set {job} --inactive`")]
-    if sheet_id is None:
-        return [failed(f"{job} sheet", "no sheet configured",
-                       f"`smartbind sheets create {job} --folder FOLDER_ID`, or set its sheet id: "
-                       f"`smartbind config set {job} --sheet-id ID`")]
+    missing = missing_sheet_setup(job, sheet_id, mapping)
+    if missing:
+        return missing
     try:
         columns = gateway.sheet_columns(sheet_id)
         rows, info = gateway.read_rows(sheet_id, [t for t in mapping.key if t in columns][:1], columns=columns)

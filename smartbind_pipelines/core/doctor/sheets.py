@@ -124,10 +124,8 @@ def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> 
     return problems
 
 
-def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[CheckResult]:
-    """One process's sheet: it exists, its mapped columns are there and typed, its key is unique."""
-    job = config.job_id
-    sheet_id = config.sheet_id_int
+def missing_sheet_setup(job: str, sheet_id: int | None, mapping) -> list[CheckResult]:
+    """The failed line when a process has no mapping in this release or no sheet yet; [] when it has both."""
     if mapping is None:
         return [failed(f"{job} mapping", "no sheet mapping is registered for this process in this release",
                        "update smartbind to a release that implements this process, or deactivate it: "
@@ -136,6 +134,16 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
         return [failed(f"{job} sheet", "no sheet configured",
                        f"`smartbind sheets create {job} --folder FOLDER_ID`, or set its sheet id: "
                        f"`smartbind config set {job} --sheet-id ID`")]
+    return []
+
+
+def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[CheckResult]:
+    """One process's sheet: it exists, its mapped columns are there and typed, its key is unique."""
+    job = config.job_id
+    sheet_id = config.sheet_id_int
+    missing = missing_sheet_setup(job, sheet_id, mapping)
+    if missing:
+        return missing
     try:
         columns = gateway.sheet_columns(sheet_id)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a line, never a traceback
