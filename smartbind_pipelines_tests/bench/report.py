@@ -240,3 +240,17 @@ def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo, micr
 def run_info(latency_ms: int, quick: bool, naive_n: int, inventory_source: str) -> RunInfo:
     return RunInfo(started=now_cdmx(), latency_ms=latency_ms, quick=quick, naive_n=naive_n,
                    inventory_source=inventory_source, load_before=current_load())
+
+
+def replace_marked_section(path: Path, section: str, start: str, end: str) -> Path:
+    """Replace the text between ``start`` and ``end`` in ``path`` with ``section`` (which carries both
+    markers), or append it; the rest of the file is left as it is."""
+    text = path.read_text() if path.exists() else ""
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    return path
