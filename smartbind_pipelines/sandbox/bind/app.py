@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from smartbind_pipelines.sandbox.bind import demo
-from smartbind_pipelines.sandbox.bind.invoicing import bind_new_invoice, model_state_body
+from smartbind_pipelines.sandbox.bind.new_invoice import bind_new_invoice, model_state_body
 from smartbind_pipelines.sandbox.bind.odata import ODataError
 from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, parse_options, query_pairs
 from smartbind_pipelines.sandbox.bind.schema import (

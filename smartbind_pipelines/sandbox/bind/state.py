@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.sandbox.bind import demo, details
 from smartbind_pipelines.sandbox.bind.collection import Collection, Row
-from smartbind_pipelines.sandbox.bind.invoicing import ZERO_GUID, InvoicingSettings
+from smartbind_pipelines.sandbox.bind.invoicing import InvoicingSettings
+from smartbind_pipelines.sandbox.bind.new_invoice import ZERO_GUID
 from smartbind_pipelines.sandbox.bind.schema import (
     BOOL, CLIENT_DETAILS, CLIENT_LIST_ITEM, CURRENCY, DOUBLE, INT32, INVENTORY, INVOICE_LIST_ITEM, LOCATION,
     PRICE_LIST, PRODUCT, SERVICE, STRING, WAREHOUSE, Entity, coerce, is_guid, money, normalize_guid,
