@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, fields
 
 from smartbind_pipelines.sandbox.smartsheet import discussions as discussion_ops
 from smartbind_pipelines.sandbox.smartsheet import rows as row_ops
+from smartbind_pipelines.sandbox.smartsheet import webhook_events
 from smartbind_pipelines.sandbox.smartsheet import webhooks as hooks
 from smartbind_pipelines.sandbox.smartsheet.columns import apply_column_update, build_column, validate_new_columns
 from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
                                                            server_error_4004)
-from smartbind_pipelines.sandbox.smartsheet.sheet import Sheet, SheetQuery
+from smartbind_pipelines.sandbox.smartsheet.sheet import Sheet, SheetQuery, utc_stamp
 
 MAX_ID = 2**53 - 1  # IDs must survive a trip through a JavaScript double
 _MIN_ID = 10**15    # real IDs are 16-digit numbers
@@ -278,7 +279,7 @@ class SmartsheetState:
                                       new_id=self.new_id)
             if result["result"] and self._watched(sheet_id):
                 added = [sheet.rows_by_id[row["id"]] for row in result["result"]]
-                self._emit(sheet_id, hooks.events_for_add(
+                self._emit(sheet_id, webhook_events.events_for_add(
                     added, lambda row: [cid for cid, value in row.cells.items() if value not in (None, "")]))
             return result
 
@@ -293,7 +294,7 @@ class SmartsheetState:
                 for row in result["result"]:
                     cells, old = sheet.rows_by_id[row["id"]].cells, before.get(row["id"], {})
                     changed[row["id"]] = [cid for cid, value in cells.items() if old.get(cid) != value]
-                self._emit(sheet_id, hooks.events_for_update(changed))
+                self._emit(sheet_id, webhook_events.events_for_update(changed))
             return result
 
     def delete_rows(self, sheet_id: int, row_ids: list[int], ignore_rows_not_found: bool = False) -> dict:
@@ -302,7 +303,7 @@ class SmartsheetState:
             result = row_ops.delete_rows(sheet, row_ids, ignore_not_found=ignore_rows_not_found)
             discussion_ops.forget_rows(sheet, set(result["result"]))
             if result["result"] and self._watched(sheet_id):
-                self._emit(sheet_id, hooks.events_for_delete(result["result"]))
+                self._emit(sheet_id, webhook_events.events_for_delete(result["result"]))
             return result
 
     # -- discussions --------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ class SmartsheetState:
                                                       touch_row=self.config.discussion_touches_row)
             if self._watched(sheet_id):
                 discussion = result["result"]
-                self._emit(sheet_id, hooks.events_for_discussion(discussion["id"], discussion["comments"][0]["id"]))
+                self._emit(sheet_id, webhook_events.events_for_discussion(discussion["id"], discussion["comments"][0]["id"]))
             return result
 
     def add_comment(self, sheet_id: int, discussion_id: int, body) -> dict:
@@ -324,7 +325,7 @@ class SmartsheetState:
             result = discussion_ops.add_comment(sheet, self.new_id, discussion_id, body,
                                                 touch_row=self.config.discussion_touches_row)
             if self._watched(sheet_id):
-                self._emit(sheet_id, hooks.events_for_discussion(None, result["result"]["id"]))
+                self._emit(sheet_id, webhook_events.events_for_discussion(None, result["result"]["id"]))
             return result
 
     def list_discussions(self, sheet_id: int, row_id: int | None = None, with_comments: bool = False) -> list[dict]:
@@ -383,7 +384,7 @@ class SmartsheetState:
             if hook is None:
                 raise not_found()
             hook["sharedSecret"] = "".join(_secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
-            hook["modifiedAt"] = hooks.utc_stamp()
+            hook["modifiedAt"] = utc_stamp()
             return {"sharedSecret": hook["sharedSecret"]}
 
     def update_webhook(self, hook_id: int, body) -> dict:
@@ -399,11 +400,11 @@ class SmartsheetState:
             if "events" in body and body["events"] != ["*.*"]:
                 raise SmartsheetError(400, 1018, "The value for webhook.events must be [\"*.*\"] for a sheet webhook.")
             if "callbackUrl" in body:
-                hooks._check_url(body["callbackUrl"], self.config.webhook_require_https)
+                hooks.check_url(body["callbackUrl"], self.config.webhook_require_https)
             for key in ("name", "callbackUrl"):  # other keys are ignored [G]
                 if key in body:
                     hook[key] = body[key]
-            hook["modifiedAt"] = hooks.utc_stamp()
+            hook["modifiedAt"] = utc_stamp()
             enable = body.get("enabled")
             if enable is True and hook["status"] in hooks.TERMINAL:
                 code = 1153 if hook["status"] == "DISABLED_APP_REVOKED" else 1154
@@ -415,7 +416,7 @@ class SmartsheetState:
         if enable is True and not (snapshot["enabled"] and snapshot["status"] == "ENABLED"):
             ok, what = hooks.verify(snapshot, self.config.webhook_callback_timeout_ms / 1000,
                                     self.config.webhook_sign_verification)
-            self.deliveries._record(webhookId=hook_id, kind="verification", status=what, retry=0)
+            self.deliveries.record(webhookId=hook_id, kind="verification", status=what, retry=0)
             with self._registry_lock:
                 hook = self.webhooks.get(hook_id)
                 if hook is None:
@@ -433,7 +434,7 @@ class SmartsheetState:
             hook = self.webhooks.get(hook_id)
             if hook is None:
                 raise not_found()
-            hook.update(status=status, enabled=status == "ENABLED", modifiedAt=hooks.utc_stamp())
+            hook.update(status=status, enabled=status == "ENABLED", modifiedAt=utc_stamp())
             if status != "ENABLED" and details:
                 hook["disabledDetails"] = details
             return hooks.public(hook)
@@ -447,7 +448,7 @@ class SmartsheetState:
                 hook["_since_verify"] = 0
                 return
             stats = hook["stats"]
-            stats["lastCallbackAttempt"] = hooks.utc_stamp()
+            stats["lastCallbackAttempt"] = utc_stamp()
             stats["lastCallbackAttemptRetryCount"] = attempt
             if delivered:
                 stats["lastSuccessfulCallback"] = stats["lastCallbackAttempt"]
@@ -468,7 +469,7 @@ class SmartsheetState:
                     chosen.setdefault(key, hook)
             targets = list(chosen.values())
         for hook in targets:
-            self.deliveries.enqueue(hook["id"], [dict(e) for e in hooks.for_subscope(hook, events)], self)
+            self.deliveries.enqueue(hook["id"], [dict(e) for e in webhook_events.for_subscope(hook, events)], self)
 
     def set_row_modified_at(self, sheet_id: int, row_id: int, stamp: str) -> dict:
         """Sandbox only: back-date (or forward-date) a row's ``modifiedAt``, e.g. to test a poller's cursor."""

@@ -1,5 +1,5 @@
-"""Webhooks (contract smartsheet-events.md §1-§5, §8): CRUD, the verification handshake, event generation
-and signed callback delivery with the documented retry table.
+"""Webhooks (contract smartsheet-events.md §1-§3, §5, §8): CRUD rules, the verification handshake and
+signed callback delivery with the documented retry table. The events themselves: webhook_events.py.
 
 The registry (plain dicts) lives in the state and survives a sandbox snapshot; the delivery machinery
 (queue, worker thread, attempt log) does not: a pickled ``Deliveries`` comes back fresh and idle.
@@ -19,26 +19,15 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timezone
 
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, parse_error)
+from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError, missing_attribute, parse_error
+from smartbind_pipelines.sandbox.smartsheet.sheet import utc_stamp
+from smartbind_pipelines.sandbox.smartsheet.webhook_events import event_stamp
 
-SANDBOX_USER_ID = 5550001
 CREATE_REQUIRED = ("name", "callbackUrl", "scope", "scopeObjectId", "events", "version")
-UPDATABLE = ("callbackUrl", "enabled", "events", "name", "version")
 EARLY_RETRIES = 7
 LATE_RETRIES = 7
 TERMINAL = ("DISABLED_APP_REVOKED", "DISABLED_ADMINISTRATIVE")
-
-
-def utc_stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def event_stamp() -> str:
-    """Callback timestamps as captured: milliseconds and ``+00:00``."""
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+00:00"
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -70,7 +59,7 @@ def validate_create(body, sheet_exists, require_https: bool) -> None:
     if body["version"] != 1:
         raise SmartsheetError(400, 1018, f"The value {body['version']} was not valid for the parameter "
                                          "webhook.version.")
-    _check_url(body["callbackUrl"], require_https)
+    check_url(body["callbackUrl"], require_https)
     if not isinstance(body["scopeObjectId"], int) or not sheet_exists(body["scopeObjectId"]):
         raise SmartsheetError(404, 1151, "Scope object not found.")  # [G] 404 (the docs also say 400)
     subscope = body.get("subscope")
@@ -79,7 +68,7 @@ def validate_create(body, sheet_exists, require_https: bool) -> None:
         raise parse_error('Field "subscope" was of unexpected type.')
 
 
-def _check_url(url, require_https: bool) -> None:
+def check_url(url, require_https: bool) -> None:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise SmartsheetError(400, 1018, f"The value {url} was not valid for the parameter webhook.callbackUrl.")
     if require_https and not url.startswith("https://"):
@@ -125,63 +114,6 @@ def verify(hook: dict, timeout_s: float, sign: bool) -> tuple[bool, str]:
     if echoed == challenge:
         return True, "verified by body"
     return False, "the challenge was not echoed"
-
-
-# --- events -----------------------------------------------------------------------------------------
-
-def events_for_add(rows: list, columns_of) -> list[dict]:
-    stamp = event_stamp()
-    events = []
-    for row in rows:
-        events.append({"objectType": "row", "eventType": "created", "id": row.id})
-    for row in rows:
-        for column_id in columns_of(row):
-            events.append({"objectType": "cell", "eventType": "updated", "rowId": row.id, "columnId": column_id})
-    events.append({"objectType": "sheet", "eventType": "updated"})
-    return _stamped(events, stamp)
-
-
-def events_for_update(changed: dict[int, list[int]]) -> list[dict]:
-    """``changed``: row id -> ids of the columns whose value changed."""
-    events = [{"objectType": "sheet", "eventType": "updated"}]
-    for row_id, column_ids in changed.items():
-        events.append({"objectType": "row", "eventType": "updated", "id": row_id})
-        events.extend({"objectType": "cell", "eventType": "updated", "rowId": row_id, "columnId": column_id}
-                      for column_id in column_ids)
-    return _stamped(events, event_stamp())
-
-
-def events_for_delete(row_ids: list[int]) -> list[dict]:
-    events = [{"objectType": "row", "eventType": "deleted", "id": row_id} for row_id in row_ids]
-    events.append({"objectType": "sheet", "eventType": "updated"})
-    return _stamped(events, event_stamp())
-
-
-def events_for_discussion(discussion_id: int | None, comment_id: int) -> list[dict]:
-    events = []
-    if discussion_id is not None:
-        events.append({"objectType": "discussion", "eventType": "created", "id": discussion_id})
-    events.append({"objectType": "comment", "eventType": "created", "id": comment_id})
-    return _stamped(events, event_stamp())
-
-
-def _stamped(events: list[dict], stamp: str) -> list[dict]:
-    for event in events:
-        event.setdefault("userId", SANDBOX_USER_ID)
-        event.setdefault("timestamp", stamp)
-    return events
-
-
-def for_subscope(hook: dict, events: list[dict]) -> list[dict]:
-    """§8.2: with a subscope, only cell events on its columns (plus their ``row updated``) and row deletions."""
-    columns = set((hook.get("subscope") or {}).get("columnIds") or [])
-    if not columns:
-        return events
-    cells = [e for e in events if e["objectType"] == "cell" and e["columnId"] in columns]
-    rows = {e["rowId"] for e in cells}
-    return [e for e in events
-            if e in cells or (e["objectType"] == "row" and e["eventType"] == "updated" and e.get("id") in rows)
-            or (e["objectType"] == "row" and e["eventType"] == "deleted")]
 
 
 # --- delivery ---------------------------------------------------------------------------------------
@@ -252,7 +184,7 @@ class Deliveries:
                 with self._cond:
                     self._in_flight -= 1
 
-    def _record(self, **entry) -> None:
+    def record(self, **entry) -> None:
         with self._cond:
             self.attempts.append({"at": utc_stamp(), **entry})
 
@@ -263,7 +195,7 @@ class Deliveries:
             return  # disabled hooks drop events (no backlog)
         if hook["_since_verify"] >= config.webhook_verify_every > 0:
             ok, what = verify(hook, config.webhook_callback_timeout_ms / 1000, config.webhook_sign_verification)
-            self._record(webhookId=hook_id, kind="verification", status=what, retry=0)
+            self.record(webhookId=hook_id, kind="verification", status=what, retry=0)
             if not ok:
                 state.set_webhook_status(hook_id, "DISABLED_VERIFICATION_FAILED", what)
                 return
@@ -287,7 +219,7 @@ class Deliveries:
                 status = answer.status_code
             except requests.RequestException:
                 status = None
-            self._record(webhookId=hook_id, kind="callback", status=status if status is not None else "timeout",
+            self.record(webhookId=hook_id, kind="callback", status=status if status is not None else "timeout",
                          retry=attempt, events=len(events), body=body.decode("utf-8"))
             state.note_webhook(hook_id, attempt=attempt, delivered=status == 200)
             if status == 200:
