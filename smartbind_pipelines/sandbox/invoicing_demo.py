@@ -1,7 +1,7 @@
 """The sandbox's invoicing sheet (issue 17): demo rows an operator marks "Facturar", and the settings that
 make invoice_from_sheet active in the sandbox only.
 
-The rows name clients and services of the Bind demo (sandbox/bind/demo.py): three valid requests and one a
+The rows name clients and services of the Bind demo (sandbox/bind/demo/__init__.py): three valid requests and one a
 person got wrong (Cantidad 0), all "Pendiente" until someone sets Estado "Facturar". The sandbox exports
 ``SMARTBIND_INVOICING_SEED`` (core/invoicing/defaults.py), so the ProcessConfig row is seeded active with
 the demo's warehouse, price list and services; production sets no such variable and the row stays paused.

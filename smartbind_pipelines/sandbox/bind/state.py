@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.sandbox.bind import demo, details
+from smartbind_pipelines.sandbox.bind.demo import clients as demo_clients
+from smartbind_pipelines.sandbox.bind.demo import invoices as demo_invoices
+from smartbind_pipelines.sandbox.bind.demo import products as demo_products
 from smartbind_pipelines.sandbox.bind.collection import Collection, Row
 from smartbind_pipelines.sandbox.bind.invoicing import InvoicingSettings
 from smartbind_pipelines.sandbox.bind.new_invoice import ZERO_GUID
@@ -127,11 +130,11 @@ class BindState:
     def _populate(self, seed: int, invoices: int, products: int, now: datetime | None) -> None:
         with self._lock:
             now = to_naive_cdmx(now or now_cdmx())
-            for client in demo.make_clients(random.Random(f"bind-demo:{seed}:clients"), 40):
+            for client in demo_clients.make_clients(random.Random(f"bind-demo:{seed}:clients"), 40):
                 self.clients.put(client)
-            self._insert_products(demo.make_products(random.Random(f"bind-demo:{seed}:products"), products, 1,
+            self._insert_products(demo_products.make_products(random.Random(f"bind-demo:{seed}:products"), products, 1,
                                                      now, list(self._stock)))
-            made = demo.make_invoices(random.Random(f"bind-demo:{seed}:invoices"), invoices,
+            made = demo_invoices.make_invoices(random.Random(f"bind-demo:{seed}:invoices"), invoices,
                                       now - timedelta(days=30), now, 1001, self._clients_public_first(),
                                       list(self.products.records.values()), self._warehouse_list())
             for invoice in made:
@@ -510,7 +513,7 @@ class BindState:
             if not self.clients.records:
                 self._public_client()
             first = self._next_number()
-            made = demo.make_invoices(self._generation_rng("invoices"), count, start_at, end_at, first,
+            made = demo_invoices.make_invoices(self._generation_rng("invoices"), count, start_at, end_at, first,
                                       self._clients_public_first(), list(self.products.records.values()),
                                       self._warehouse_list())
             for invoice in made:
@@ -557,7 +560,7 @@ class BindState:
             if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_GENERATE:
                 raise ValueError(f"count must be an integer from 0 to {MAX_GENERATE}, not {count!r}")
             first = max((p["Number"] for p in self.products.records.values()), default=0) + 1
-            made = demo.make_products(self._generation_rng("products"), count, first,
+            made = demo_products.make_products(self._generation_rng("products"), count, first,
                                       to_naive_cdmx(self.clock()), self._ordered_warehouse_ids())
             self._insert_products(made)
             return {"created": count, "products": len(self.products.records)}
@@ -594,7 +597,7 @@ class BindState:
             name = typed.get("ClientName") or f"Cliente {number}"
             legal = typed.get("LegalName") or name
             record = {"ID": client_id, "Number": number, "ClientName": name, "LegalName": legal,
-                      "RFC": demo.company_rfc(self._rng, legal), "Email": None, "Phone": None,
+                      "RFC": demo_clients.company_rfc(self._rng, legal), "Email": None, "Phone": None,
                       "NextContactDate": None, "LocationID": None, "RegimenFiscal": "601",
                       "_address": typed.pop("Address", None), "_contact": typed.pop("Contact", None)}
             record.update(typed)
@@ -631,7 +634,7 @@ class BindState:
 
     @staticmethod
     def _amounts(typed: dict, subtotal: float, discount: float, vat_rate: float) -> dict:
-        amounts = demo.invoice_amounts(subtotal=subtotal, discount=discount, vat_rate=vat_rate,
+        amounts = demo_invoices.invoice_amounts(subtotal=subtotal, discount=discount, vat_rate=vat_rate,
                                        ieps=typed.get("IEPS", 0.0), vat_ret=typed.get("VATRet", 0.0),
                                        isr_ret=typed.get("ISRRet", 0.0))
         if "VAT" in typed and "Total" not in typed:  # an explicit VAT still adds up into Total
@@ -682,7 +685,7 @@ class BindState:
             if client["RFC"] == demo.PUBLIC_RFC:
                 return client
         number = max((c["Number"] for c in self.clients.records.values()), default=1000) + 1
-        client = demo.public_client(demo.new_guid(self._rng), number)
+        client = demo_clients.public_client(demo.new_guid(self._rng), number)
         self.clients.put(client)
         return client
 
