@@ -6,10 +6,7 @@ overlapping requests on one sheet really overlap (the per-sheet lock or the 4004
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
-import math
 import re
 from collections.abc import Awaitable, Callable
 
@@ -19,99 +16,15 @@ from starlette.responses import Response
 
 from smartbind_pipelines.sandbox.faults import FaultMiddleware, SandboxControl
 from smartbind_pipelines.sandbox.smartsheet import admin
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, SmartsheetErrorFlavor, body_required,
-                                                           current_path, invalid_parameter, json_response,
-                                                           method_not_supported, missing_parameter, not_found,
-                                                           parse_error, token_invalid, token_required)
-from smartbind_pipelines.sandbox.smartsheet.sheet import SheetQuery
+from smartbind_pipelines.sandbox.smartsheet.api_request import Query, index_result, json_body, read_sheet_query
+from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, SmartsheetErrorFlavor, current_path,
+                                                           json_response, method_not_supported, missing_parameter,
+                                                           not_found, parse_error, token_invalid, token_required)
 from smartbind_pipelines.sandbox.smartsheet.state import SmartsheetState
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[Response]]
-
-
-class Query:
-    """Query-string reader with the API's rules: case-insensitive booleans, ``%2C``-separated lists."""
-
-    def __init__(self, request: Request):
-        self._params = request.query_params
-
-    def raw(self, name: str) -> str | None:
-        return self._params.get(name)
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        raw = self._params.get(name)
-        if raw is None or raw == "":
-            return default
-        if raw.lower() not in ("true", "false"):
-            raise invalid_parameter(raw, name)
-        return raw.lower() == "true"
-
-    def integer(self, name: str, minimum: int | None = None) -> int | None:
-        raw = self._params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise invalid_parameter(raw, name) from None
-        if minimum is not None and value < minimum:
-            raise invalid_parameter(raw, name)
-        return value
-
-    def words(self, name: str) -> list[str]:
-        raw = self._params.get(name) or ""
-        return [part.strip() for part in raw.split(",") if part.strip()]
-
-    def ids(self, name: str) -> list[int] | None:
-        if self._params.get(name) is None:
-            return None
-        try:
-            return [int(part) for part in self.words(name)]
-        except ValueError:
-            raise invalid_parameter(self._params[name], name) from None
-
-    def timestamp(self, name: str) -> dt.datetime | None:
-        raw = self._params.get(name)
-        if not raw:
-            return None
-        try:
-            stamp = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise invalid_parameter(raw, name) from None
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
-
-
-async def _json_body(request: Request):
-    raw = await request.body()
-    if not raw.strip():
-        raise body_required()
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise parse_error(str(exc)) from None
-
-
-def _index_result(items: list, query: Query) -> dict:
-    """The IndexResult envelope of list endpoints; ``includeAll=true`` drops paging and ``pageSize``."""
-    total = len(items)
-    if query.flag("includeAll"):
-        return {"pageNumber": 1, "totalPages": 1 if total else 0, "totalCount": total, "data": items}
-    size = query.integer("pageSize", minimum=1) or 100
-    page = query.integer("page", minimum=1) or 1
-    return {"pageNumber": page, "pageSize": size, "totalPages": math.ceil(total / size), "totalCount": total,
-            "data": items[(page - 1) * size: page * size]}
-
-
-def _sheet_query(query: Query) -> SheetQuery:
-    exclude = set(query.words("exclude"))
-    return SheetQuery(
-        column_ids=query.ids("columnIds"), row_ids=query.ids("rowIds"), row_numbers=query.ids("rowNumbers"),
-        page=query.integer("page", minimum=1), page_size=query.integer("pageSize", minimum=1),
-        exclude_nonexistent="nonexistentCells" in exclude, include=frozenset(query.words("include")),
-        level=query.integer("level") or 0, rows_modified_since=query.timestamp("rowsModifiedSince"),
-    )
 
 
 def _int_id(raw: str) -> int:
@@ -186,11 +99,11 @@ class SmartsheetApi:
     async def list_sheets(self, request: Request, query: Query) -> Response:
         with_version = "sheetVersion" in query.words("include")
         sheets = await run_in_threadpool(self.state.list_sheets, with_version)
-        return json_response(_index_result(sheets, query))
+        return json_response(index_result(sheets, query))
 
     async def create_sheet(self, request: Request, query: Query, kind: str | None = None,
                            container_id: int | None = None) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         if not isinstance(body, dict):
             raise parse_error("the sheet must be a JSON object.")
         if body.get("fromId") is not None:
@@ -201,7 +114,7 @@ class SmartsheetApi:
         return json_response({"message": "SUCCESS", "resultCode": 0, "result": created})
 
     async def get_sheet(self, request: Request, query: Query, sheet_id: int) -> Response:
-        sheet_query = _sheet_query(query)
+        sheet_query = read_sheet_query(query)
         if_version_after = query.integer("ifVersionAfter")
         body = await run_in_threadpool(self.state.get_sheet, sheet_id, sheet_query, if_version_after)
         return json_response(body)
@@ -217,13 +130,13 @@ class SmartsheetApi:
 
     async def list_columns(self, request: Request, query: Query, sheet_id: int) -> Response:
         columns = await run_in_threadpool(self.state.list_columns, sheet_id, query.integer("level") or 0)
-        return json_response(_index_result(columns, query))
+        return json_response(index_result(columns, query))
 
     async def get_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
         return json_response(await run_in_threadpool(self.state.get_column, sheet_id, column_id))
 
     async def update_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.update_column, sheet_id, column_id, body))
 
     async def delete_column(self, request: Request, query: Query, sheet_id: int, column_id: int) -> Response:
@@ -234,13 +147,13 @@ class SmartsheetApi:
     async def add_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
         partial = query.flag("allowPartialSuccess")
         self.state.sheet(sheet_id)  # 404 before the body is even read, as the service does
-        body = await _json_body(request)
+        body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.add_rows, sheet_id, body, partial))
 
     async def update_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
         partial = query.flag("allowPartialSuccess")
         self.state.sheet(sheet_id)
-        body = await _json_body(request)
+        body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.update_rows, sheet_id, body, partial))
 
     async def delete_rows(self, request: Request, query: Query, sheet_id: int) -> Response:
@@ -262,12 +175,12 @@ class SmartsheetApi:
                                row_id: int | None = None) -> Response:
         with_comments = "comments" in query.words("include")
         items = await run_in_threadpool(self.state.list_discussions, sheet_id, row_id, with_comments)
-        return json_response(_index_result(items, query))
+        return json_response(index_result(items, query))
 
     async def create_discussion(self, request: Request, query: Query, sheet_id: int,
                                 row_id: int | None = None) -> Response:
         self.state.sheet(sheet_id)
-        body = await _json_body(request)
+        body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.create_discussion, sheet_id, body, row_id))
 
     async def get_discussion(self, request: Request, query: Query, sheet_id: int, discussion_id: int) -> Response:
@@ -275,7 +188,7 @@ class SmartsheetApi:
 
     async def add_comment(self, request: Request, query: Query, sheet_id: int, discussion_id: int) -> Response:
         self.state.sheet(sheet_id)
-        body = await _json_body(request)
+        body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.add_comment, sheet_id, discussion_id, body))
 
     async def get_comment(self, request: Request, query: Query, sheet_id: int, comment_id: int) -> Response:
@@ -290,10 +203,10 @@ class SmartsheetApi:
 
     async def list_webhooks(self, request: Request, query: Query) -> Response:
         items = await run_in_threadpool(self.state.list_webhooks, self._token(request))
-        return json_response(_index_result(items, query))
+        return json_response(index_result(items, query))
 
     async def create_webhook(self, request: Request, query: Query) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         created = await run_in_threadpool(self.state.create_webhook, body, self._token(request))
         return json_response({"message": "SUCCESS", "resultCode": 0, "result": created})
 
@@ -301,7 +214,7 @@ class SmartsheetApi:
         return json_response(await run_in_threadpool(self.state.get_webhook, webhook_id))
 
     async def update_webhook(self, request: Request, query: Query, webhook_id: int) -> Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         updated = await run_in_threadpool(self.state.update_webhook, webhook_id, body)
         return json_response({"message": "SUCCESS", "resultCode": 0, "result": updated})
 
