@@ -1,15 +1,26 @@
-"""Change detection and row comments on the Smartsheet emulator (contract smartsheet-events.md §6-§8), through
-the real smartsheet SDK: ``Sheets.get_sheet(rows_modified_since=...)``, ``Discussions``."""
+"""Change detection, row comments and webhooks on the Smartsheet emulator (contract smartsheet-events.md), through
+the real smartsheet SDK: ``Sheets.get_sheet(rows_modified_since=...)``, ``Discussions``, ``Webhooks`` with a
+loopback receiver (webhooks.py, webhook_events.py, discussions.py and the state's mixins)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import time
 
 import pytest
 import requests
 from smartsheet.exceptions import ApiError
-from smartsheet.models import Cell, Comment, Discussion, Row
+from smartsheet.models import Cell, Comment, Discussion, Row, Webhook
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
+from smartbind_pipelines.sandbox.server import BackgroundServer
 from smartbind_pipelines.sandbox.smartsheet.testing import sdk_client
 
 COLUMNS = [
@@ -206,21 +217,6 @@ def test_a_fault_on_the_comment_write_stores_nothing_and_drop_after_stores_it(sm
 
 
 # --- webhooks -------------------------------------------------------------------------------------
-
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-import json  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-from smartsheet.models import Webhook  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse, Response  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-
-from smartbind_pipelines.sandbox.server import BackgroundServer  # noqa: E402
-
 
 class Receiver:
     """A callback endpoint on loopback: records every request; ``answers`` scripts the next statuses."""
