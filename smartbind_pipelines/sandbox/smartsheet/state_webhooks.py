@@ -8,8 +8,6 @@ keys starting with "_" are never shown), the ``Deliveries`` worker, the registry
 
 from __future__ import annotations
 
-import secrets
-
 from smartbind_pipelines.sandbox.smartsheet import webhook_events
 from smartbind_pipelines.sandbox.smartsheet import webhooks as hooks
 from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError, not_found, parse_error
@@ -55,7 +53,7 @@ class WebhookRegistry:
             hook = self.webhooks.get(hook_id)
             if hook is None:
                 raise not_found()
-            hook["sharedSecret"] = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+            hook["sharedSecret"] = hooks.new_shared_secret()
             hook["modifiedAt"] = utc_stamp()
             return {"sharedSecret": hook["sharedSecret"]}
 

@@ -42,6 +42,11 @@ def retriable(status: int | None) -> bool:
     return (400 <= status <= 499 and status != 410) or 500 <= status <= 599
 
 
+def new_shared_secret() -> str:
+    """26 lower-case letters and digits, as Smartsheet's secrets look."""
+    return "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+
+
 def public(hook: dict) -> dict:
     return {k: v for k, v in hook.items() if not k.startswith("_")}
 
@@ -80,7 +85,7 @@ def new_hook(hook_id: int, body: dict, token: str) -> dict:
     now = utc_stamp()
     hook = {"id": hook_id, "name": body["name"], "callbackUrl": body["callbackUrl"], "scope": "sheet", "scopeObjectId": body["scopeObjectId"],
             "events": ["*.*"], "version": 1, "enabled": False, "status": "NEW_NOT_VERIFIED",
-            "sharedSecret": "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26)),
+            "sharedSecret": new_shared_secret(),
             "createdAt": now, "modifiedAt": now,
             "stats": {"lastCallbackAttempt": None, "lastCallbackAttemptRetryCount": 0, "lastSuccessfulCallback": None},
             "_token": token, "_since_verify": 0}
