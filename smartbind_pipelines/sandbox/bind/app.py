@@ -24,7 +24,9 @@ from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, pa
 from smartbind_pipelines.sandbox.bind.schema import (
     CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, LOCATION, MODEL_NAMESPACE, PRICE_LIST, PRODUCT,
     SERVICE, WAREHOUSE, is_guid, json_text)
-from smartbind_pipelines.sandbox.bind.state import BindState, SaleRefused, UnknownRecord
+from smartbind_pipelines.sandbox.bind.state import BindState
+from smartbind_pipelines.sandbox.bind.state.admin_input import UnknownRecord
+from smartbind_pipelines.sandbox.bind.state.sales import SaleRefused
 from smartbind_pipelines.sandbox.faults import FaultMiddleware
 
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -171,23 +173,16 @@ class BindApi:
         return _json(json_text(sale_id))
 
     def _single(self, request: Request, resource: str, key: str) -> Response:
-        if resource == "clients":
-            if not is_guid(key):
-                return _binding_error("id", "Clients", "ClientDetails Get(System.Guid)")
-            details = self.state.client_details(key)
-            if details is None:  # [G]
-                return _json({"Message": f"The client '{key}' was not found."}, 404)
-            return _json(details)
-        if resource == "invoices":
-            details = self.state.invoice_details(key)
-            if details is None:  # [G] Bind's not-found body for a sale is not documented
-                return _json({"Message": f"The invoice '{key}' was not found."}, 404)
-            return _json(details)
-        if not is_guid(key):
-            return _binding_error("id", "Products", "ProductDetails Get(System.Guid)")
-        details = self.state.product_details(key)
-        if details is None:  # [G]
-            return _json({"Message": f"The product '{key}' was not found."}, 404)
+        """``GET /api/{resource}/{id}``; a sale is also found by its folio, so only its id is not a Guid."""
+        if resource != "invoices" and not is_guid(key):
+            controller, model = {"clients": ("Clients", "ClientDetails"),
+                                 "products": ("Products", "ProductDetails")}[resource]
+            return _binding_error("id", controller, f"{model} Get(System.Guid)")
+        lookup = {"clients": self.state.client_details, "invoices": self.state.invoice_details,
+                  "products": self.state.product_details}[resource]
+        details = lookup(key)
+        if details is None:  # [G] Bind's not-found bodies for a client, sale or product are not documented
+            return _json({"Message": f"The {resource[:-1]} '{key}' was not found."}, 404)
         return _json(details)
 
 
