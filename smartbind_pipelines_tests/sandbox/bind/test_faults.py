@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from .test_bind_api import call, ok
+from .test_app import call, ok
 
 
 def test_a_204_has_no_body_and_an_empty_200_is_empty(bind_emulator):
