@@ -3,27 +3,27 @@
 GET  /api/admin/process-configs                    -> {"success", "timestamp", "configs": [...]}
 GET  /api/admin/process-configs/{job_id}           -> {"success", "timestamp", "config": {...}}
 PUT  /api/admin/process-configs/{job_id}           -> partial update; same envelope
-GET  /api/admin/process-configs/{job_id}/history   -> {"success", "timestamp", "job_id", "history": [...]}
+GET  /api/admin/process-configs/{job_id}/history   -> ?limit=N (1..1000, default 100), newest first:
+                                                      {"success", "timestamp", "job_id", "history": [...]}
 GET  /healthz                                      -> liveness, no auth
 /admin, /api/admin/jobs..., /api/admin/history, /api/admin/stats: the old middleware's doors, answered
-by Dagster and ProcessConfig (admin_doors.py)
+by Dagster and ProcessConfig (the admin_doors package)
 
 Every /api route needs ``Authorization: Bearer <SMARTBIND_ADMIN_TOKEN>`` (the scheme word in any case,
 RFC 7235). The token is never logged and never echoed back.
 
 Every answer is JSON, errors included: 401 (token), 404 (unknown process), 400 (a body that is not a
-JSON object), 422 naming the field (a bad value, a huge number, nesting too deep), 503 naming the file
-and the problem when the ProcessConfig file cannot be used (locked beyond a short wait, missing, corrupt,
-read-only, newer schema), and a JSON 500 for anything unexpected.
+JSON object), 413 (a body over MAX_BODY_BYTES), 422 naming the field (a bad value, a huge number, nesting
+too deep), 503 naming the file and the problem when the ProcessConfig file cannot be used (locked beyond a
+short wait, missing, corrupt, read-only, newer schema), and a JSON 500 for anything unexpected.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from typing import Any
-
 import logging
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -108,12 +108,22 @@ class AdminTokenMissing(RuntimeError):
         )
 
 
-def _envelope(status_code: int = 200, **body: Any) -> JSONResponse:
+def envelope(status_code: int = 200, **body: Any) -> JSONResponse:
+    """Every answer's JSON: ``success`` (a status below 400), ``timestamp`` (Mexico City), then ``body``."""
     return JSONResponse({"success": status_code < 400, "timestamp": iso_cdmx(), **body}, status_code=status_code)
 
 
-def _error(status_code: int, error: str, field: str | None = None, **extra: Any) -> JSONResponse:
-    return _envelope(status_code, error=error, field=field, **extra)
+def error_answer(status_code: int, error: str, field: str | None = None, **extra: Any) -> JSONResponse:
+    """An error in the envelope, naming the ``field`` (a parameter or body field) when one is at fault."""
+    return envelope(status_code, error=error, field=field, **extra)
+
+
+def parse_limit(raw: str) -> int | None:
+    """A history ``?limit=``: an integer 1..MAX_HISTORY_LIMIT, else None (the caller answers 422)."""
+    # ASCII digits only: "²" and "١٢" pass str.isdigit() but not int(); length before int() (digit limit).
+    if raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= MAX_HISTORY_LIMIT:
+        return int(raw)
+    return None
 
 
 def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
@@ -130,7 +140,7 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         return scheme.lower() == "bearer" and matches
 
     def refusal() -> JSONResponse:
-        response = _error(401, "missing or invalid bearer token")
+        response = error_answer(401, "missing or invalid bearer token")
         response.headers["WWW-Authenticate"] = 'Bearer realm="smartbind-admin"'
         return response
 
@@ -140,17 +150,17 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     async def list_configs(request: Request) -> JSONResponse:
         if not authorised(request):
             return refusal()
-        configs = await run_in_threadpool(_store(request).list)
-        return _envelope(configs=[config.to_dict() for config in configs])
+        configs = await run_in_threadpool(store_of(request).list)
+        return envelope(configs=[config.to_dict() for config in configs])
 
     async def get_config(request: Request) -> JSONResponse:
         if not authorised(request):
             return refusal()
         job_id = request.path_params["job_id"]
-        config = await run_in_threadpool(_store(request).get, job_id)
+        config = await run_in_threadpool(store_of(request).get, job_id)
         if config is None:
-            return _error(404, str(UnknownProcessError(job_id).message), "job_id", job_id=job_id)
-        return _envelope(config=config.to_dict())
+            return error_answer(404, UnknownProcessError(job_id).message, "job_id", job_id=job_id)
+        return envelope(config=config.to_dict())
 
     async def update_config(request: Request) -> JSONResponse:
         if not authorised(request):
@@ -158,42 +168,40 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         job_id = request.path_params["job_id"]
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
-            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+            return error_answer(413, f"request body larger than {MAX_BODY_BYTES} bytes")
         try:
             text = body.decode("utf-8")
             deep, key = _too_deep(text, MAX_BODY_DEPTH)
             if deep and key is not None:
-                return _error(422, f"nested deeper than {MAX_BODY_DEPTH} levels", key, job_id=job_id)
+                return error_answer(422, f"nested deeper than {MAX_BODY_DEPTH} levels", key, job_id=job_id)
             if deep:
-                return _error(400, f"request body nests deeper than {MAX_BODY_DEPTH} levels")
+                return error_answer(400, f"request body nests deeper than {MAX_BODY_DEPTH} levels")
             changes = json.loads(text, parse_int=_parse_int)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            return _error(400, f"request body is not valid JSON: {str(exc)[:200]}")
+            return error_answer(400, f"request body is not valid JSON: {str(exc)[:200]}")
         if not isinstance(changes, dict):
-            return _error(400, f"request body must be a JSON object, got {type(changes).__name__}")
-        actor = _actor(request)
+            return error_answer(400, f"request body must be a JSON object, got {type(changes).__name__}")
+        actor = actor_of(request)
         try:
-            config = await run_in_threadpool(_store(request).update, job_id, changes, via="api", actor=actor)
+            config = await run_in_threadpool(store_of(request).update, job_id, changes, via="api", actor=actor)
         except UnknownProcessError as exc:
-            return _error(404, exc.message, exc.field, job_id=job_id)
+            return error_answer(404, exc.message, exc.field, job_id=job_id)
         except ConfigValidationError as exc:
-            return _error(422, exc.message, exc.field, job_id=job_id)
-        return _envelope(config=config.to_dict())
+            return error_answer(422, exc.message, exc.field, job_id=job_id)
+        return envelope(config=config.to_dict())
 
     async def history(request: Request) -> JSONResponse:
         if not authorised(request):
             return refusal()
         job_id = request.path_params["job_id"]
-        raw_limit = request.query_params.get("limit", "100")
-        # ASCII digits only: "²" and "١٢" pass str.isdigit() but not int(); length before int() (digit limit).
-        if not (raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 4
-                and 1 <= int(raw_limit) <= MAX_HISTORY_LIMIT):
-            return _error(422, f"must be an integer between 1 and {MAX_HISTORY_LIMIT}", "limit")
+        limit = parse_limit(request.query_params.get("limit", "100"))
+        if limit is None:
+            return error_answer(422, f"must be an integer between 1 and {MAX_HISTORY_LIMIT}", "limit")
         try:
-            entries = await run_in_threadpool(_store(request).history, job_id, int(raw_limit))
+            entries = await run_in_threadpool(store_of(request).history, job_id, limit)
         except UnknownProcessError as exc:
-            return _error(404, exc.message, exc.field, job_id=job_id)
-        return _envelope(job_id=job_id, history=entries)
+            return error_answer(404, exc.message, exc.field, job_id=job_id)
+        return envelope(job_id=job_id, history=entries)
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -202,19 +210,21 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         Route("/api/admin/process-configs/{job_id}", update_config, methods=["PUT"]),
         Route("/api/admin/process-configs/{job_id}/history", history, methods=["GET"]),
     ]
-    # The old middleware's doors (/admin, /api/admin/jobs..., history, stats), answered by Dagster.
+    # The old middleware's doors (/admin, /api/admin/jobs..., history, stats), answered by Dagster. Imported
+    # here, not at the top: the doors answer with this module's envelope.
     from smartbind_pipelines.admin_doors import build_routes as door_routes
 
-    routes += door_routes(authorised, refusal, _envelope, _error)
+    routes += door_routes(authorised, refusal)
+
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.warning("admin API: %s", exc)
-        response = _error(503, str(exc))
+        response = error_answer(503, str(exc))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        response = _error(exc.status_code, str(exc.detail))
+        response = error_answer(exc.status_code, str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -222,7 +232,7 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Logged with its type only: an exception text may quote a header or a body.
         logger.error("admin API: unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return _error(500, f"internal error ({type(exc).__name__}); see the admin API log")
+        return error_answer(500, f"internal error ({type(exc).__name__}); see the admin API log")
 
     app = Starlette(routes=routes, exception_handlers={
         ProcessConfigUnavailable: unavailable, HTTPException: http_error, Exception: unexpected,
@@ -231,11 +241,12 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
     return app
 
 
-def _store(request: Request) -> ProcessConfigStore:
+def store_of(request: Request) -> ProcessConfigStore:
+    """The ProcessConfig store the app serves (tests point it at their own file)."""
     return request.app.state.store
 
 
-def _actor(request: Request) -> str:
+def actor_of(request: Request) -> str:
     """Who made the change, for the audit: the X-Actor header when given, else "api"."""
     actor = request.headers.get("x-actor", "").strip()
     return actor[:MAX_ACTOR_LENGTH] if actor else "api"

@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from smartbind_pipelines.api import AdminTokenMissing, create_app
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.sandbox.server import BackgroundServer
 from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES, snapshot
 
@@ -374,85 +375,3 @@ def test_operating_hours_are_put_read_back_audited_and_cleared(admin, db_path):
     cleared = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"), json={"operating_hours": None}, timeout=5)
     assert cleared.status_code == 200 and cleared.json()["config"]["operating_hours"] is None
     assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours is None
-
-
-HOURS_DOOR = "/api/admin/jobs/{}/operating-hours"
-
-
-def test_the_old_operating_hours_door_sets_hours_and_may_cross_midnight(admin, db_path):
-    response = admin.put(_url(admin, HOURS_DOOR.format("sync_inventory") + "?start_hour=8&end_hour=20&days=mon-fri"),
-                         headers={"X-Actor": "ana"}, timeout=5)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    _assert_envelope(body)
-    assert body["message"] == "Horario actualizado: 08:00–20:00 Mon–Fri" and body["operating_hours"] == OFFICE
-    assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours == OFFICE
-    assert ProcessConfigStore(db_path).history("sync_inventory", 1)[0]["actor"] == "ana"
-
-    # The old door refused start >= end; a night window is now allowed.
-    night = admin.put(_url(admin, HOURS_DOOR.format("sync_inventory") + "?start_hour=22&end_hour=6"), timeout=5)
-    assert night.status_code == 200 and night.json()["hours"] == "22:00–06:00 (crosses midnight) every day"
-    minutes = admin.put(_url(admin, HOURS_DOOR.format("sync_inventory") + "?start=07:30&end=19:45&days=sat"),
-                        timeout=5)
-    assert minutes.json()["operating_hours"] == {"start": "07:30", "end": "19:45", "days": ["sat"]}
-    always = admin.put(_url(admin, HOURS_DOOR.format("sync_inventory") + "?hours=always"), timeout=5)
-    assert always.status_code == 200 and always.json()["operating_hours"] is None
-
-
-@pytest.mark.parametrize("query, field, words", [
-    ("?start_hour=8&end_hour=25", "end_hour", "must be an hour 0..24"),
-    ("?start_hour=-1&end_hour=20", "start_hour", "must be an hour 0..24"),
-    ("?start_hour=8", "end_hour", "must be an hour 0..24"),
-    ("?start_hour=8&end_hour=8", "operating_hours", "both 08:00"),
-    ("?start_hour=8&end_hour=20&days=mon-funday", "operating_hours", "'funday' is not a weekday"),
-    ("?start=8h&end=20:00", "operating_hours", "start must be a time HH:MM"),
-    ("?hours=sometimes", "operating_hours", "not a window HH:MM-HH:MM"),
-    ("", "start_hour", "required"),
-])
-def test_bad_hours_at_the_door_are_422_naming_the_field_and_write_nothing(admin, db_path, query, field, words):
-    ProcessConfigStore(db_path)
-    before = snapshot(db_path, "sync_inventory")
-    response = admin.put(_url(admin, HOURS_DOOR.format("sync_inventory") + query), timeout=5)
-    assert response.status_code == 422, response.text
-    assert response.json()["field"] == field and words in response.json()["error"]
-    assert snapshot(db_path, "sync_inventory") == before
-
-
-def test_the_hours_door_of_an_unknown_process_is_404(admin):
-    response = admin.put(_url(admin, HOURS_DOOR.format("sync_nothing") + "?start_hour=8&end_hour=20"), timeout=5)
-    assert response.status_code == 404 and response.json()["field"] == "job_id"
-
-
-def test_an_hours_change_is_hours_changed_in_the_old_history_words():
-    from smartbind_pipelines.admin_doors import _audit_status
-
-    assert _audit_status({"old": {"operating_hours": None}, "new": {"operating_hours": OFFICE}}) == "hours_changed"
-    assert _audit_status({"old": {"interval_minutes": 2}, "new": {"interval_minutes": 5}}) == "interval_changed"
-
-
-def test_the_job_list_next_run_waits_for_the_operating_window(db_path):
-    from datetime import timedelta
-
-    from smartbind_pipelines.admin_doors import job_shape
-    from smartbind_pipelines.core.cdmx import now_cdmx
-
-    class NoRuns:  # a stand-in for the Dagster instance: no runs yet, so the process is due now
-        def runs(self, job_id, limit):
-            return []
-
-        def in_flight(self, job_id):
-            return []
-
-        def link(self, path):
-            return path
-
-    opens = (now_cdmx() + timedelta(hours=2)).replace(second=0, microsecond=0)
-    closes = opens + timedelta(hours=1)
-    store = ProcessConfigStore(db_path)
-    config = store.update("sync_invoices", {"operating_hours": f"{opens:%H:%M}-{closes:%H:%M}"}, via="test")
-    shape = job_shape(NoRuns(), config, set())
-    assert datetime.fromisoformat(shape["next_run"]) == opens
-    assert shape["hours"] == f"{opens:%H:%M}–{closes:%H:%M}" + (" (crosses midnight)" if closes.hour < opens.hour
-                                                                 else "") + " every day"
-    always = job_shape(NoRuns(), store.update("sync_invoices", {"operating_hours": None}, via="test"), set())
-    assert datetime.fromisoformat(always["next_run"]) < opens and always["operating_hours"] is None

@@ -1,4 +1,4 @@
-"""`smartbind admin-api`: serve the ProcessConfig admin REST API with uvicorn."""
+"""`smartbind admin-api`: serve the admin API (ProcessConfig REST and the old middleware's doors) with uvicorn."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
     """Serve the admin API: /api/admin/process-configs, and the old middleware's /api/admin/jobs, history,
     stats and /admin page, backed by Dagster (bearer token from SMARTBIND_ADMIN_TOKEN).
 
-    Refuses to start when SMARTBIND_ADMIN_TOKEN is unset or empty.
+    The old doors read the Dagster instance under DAGSTER_HOME and launch runs through the webserver's
+    GraphQL API (SMARTBIND_DAGSTER_GRAPHQL_URL, default SMARTBIND_DAGSTER_URL + /graphql). Refuses to start
+    when SMARTBIND_ADMIN_TOKEN is unset or empty.
     """
     import uvicorn
 

@@ -118,7 +118,7 @@ SERVICES: dict[str, Service] = {
                 optional_env=PIPELINE_OPTIONAL, mounts_data=True),
         Service("webserver", _webserver, env=("DAGSTER_HOME", *DAGSTER_PG)),
         Service("daemon", _daemon, env=("DAGSTER_HOME", *DAGSTER_PG), serves=False),
-        # ProcessConfig, and the old admin doors (admin_doors.py): run history and stats from Dagster's run
+        # ProcessConfig, and the old admin doors (admin_doors/): run history and stats from Dagster's run
         # storage, "run now" submitted through the webserver's GraphQL API (so no Bind/Smartsheet secret here);
         # SMARTBIND_DAGSTER_URL makes their links absolute.
         Service("admin_api", _admin_api,

@@ -156,7 +156,7 @@ def test_each_service_gets_only_the_variables_and_secrets_it_needs(compose, name
 
 
 def test_the_admin_api_reads_dagsters_storage_and_submits_runs_through_the_webserver(compose):
-    """The old admin doors (admin_doors.py) answer 503 without these: history and stats read the run storage
+    """The old admin doors (admin_doors/) answer 503 without these: history and stats read the run storage
     (dagster.yaml, DAGSTER_PG_*), and "run now" posts to the webserver's GraphQL API."""
     environment = compose["services"]["admin_api"]["environment"]
     assert environment["SMARTBIND_DAGSTER_GRAPHQL_URL"] == (

@@ -1,6 +1,9 @@
-"""The old middleware's admin doors (issue 18), against a real stack: a real `smartbind admin-api` process, a
-real Dagster webserver and a real instance (SQLite, dev/dagster.yaml's queued run coordinator) in a
-temporary DAGSTER_HOME. No daemon runs, so a submitted run stays QUEUED where the test can see it.
+"""The old middleware's admin doors (issue 18) over HTTP.
+
+Most tests run against a real stack: a real `smartbind admin-api` process, a real Dagster webserver and a
+real instance (SQLite, dev/dagster.yaml's queued run coordinator) in a temporary DAGSTER_HOME. No daemon
+runs, so a submitted run stays QUEUED where the test can see it. The doors that only write ProcessConfig
+(operating hours) and the 503 without DAGSTER_HOME run against the app in this process.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from dagster._core.instance.ref import InstanceRef
 import pytest
 import requests
 
-from smartbind_pipelines.admin_doors import Dagster
 from smartbind_pipelines.api import create_app
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
 from smartbind_pipelines.sandbox.server import BackgroundServer
+from smartbind_pipelines_tests.core.process_config.cases import snapshot
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TOKEN = "doors-token-18"
 STARTUP_SECONDS = 180
@@ -262,4 +266,80 @@ def test_without_dagster_home_the_doors_answer_503_naming_it(tmp_path, monkeypat
                                  headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
     assert response.status_code == 503
     assert "DAGSTER_HOME" in response.json()["error"]
-    assert Dagster(env={}).graphql_url is None
+
+
+# -- the operating-hours door (issue 16): ProcessConfig only, no Dagster -----------------------------------
+
+OFFICE = {"start": "08:00", "end": "20:00", "days": ["mon", "tue", "wed", "thu", "fri"]}
+HOURS_DOOR = "/api/admin/jobs/{}/operating-hours"
+
+
+@pytest.fixture(scope="module")
+def _server(tmp_path_factory):
+    store = ProcessConfigStore(tmp_path_factory.mktemp("doors") / "unused.db", env={})
+    with BackgroundServer(create_app(store, TOKEN)) as server:
+        yield server
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    for variable in SHEET_ID_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+    return tmp_path / "processes.db"
+
+
+@pytest.fixture
+def doors(_server, db_path):
+    """The app in this process, pointed at this test's own file; ``doors.put(door)`` sends the token."""
+    _server.app.state.store = ProcessConfigStore(db_path)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {TOKEN}"
+    session.base_url = _server.url
+    yield session
+    session.close()
+
+
+def _put_hours(doors, job_id, query, **kwargs):
+    return doors.put(doors.base_url + HOURS_DOOR.format(job_id) + query, timeout=5, **kwargs)
+
+
+def test_the_old_operating_hours_door_sets_hours_and_may_cross_midnight(doors, db_path):
+    response = _put_hours(doors, "sync_inventory", "?start_hour=8&end_hour=20&days=mon-fri", headers={"X-Actor": "ana"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["success"] is True
+    assert body["message"] == "Horario actualizado: 08:00–20:00 Mon–Fri" and body["operating_hours"] == OFFICE
+    assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours == OFFICE
+    assert ProcessConfigStore(db_path).history("sync_inventory", 1)[0]["actor"] == "ana"
+
+    # The old door refused start >= end; a night window is now allowed.
+    night = _put_hours(doors, "sync_inventory", "?start_hour=22&end_hour=6")
+    assert night.status_code == 200 and night.json()["hours"] == "22:00–06:00 (crosses midnight) every day"
+    minutes = _put_hours(doors, "sync_inventory", "?start=07:30&end=19:45&days=sat")
+    assert minutes.json()["operating_hours"] == {"start": "07:30", "end": "19:45", "days": ["sat"]}
+    always = _put_hours(doors, "sync_inventory", "?hours=always")
+    assert always.status_code == 200 and always.json()["operating_hours"] is None
+
+
+@pytest.mark.parametrize("query, field, words", [
+    ("?start_hour=8&end_hour=25", "end_hour", "must be an hour 0..24"),
+    ("?start_hour=-1&end_hour=20", "start_hour", "must be an hour 0..24"),
+    ("?start_hour=8", "end_hour", "must be an hour 0..24"),
+    ("?start_hour=8&end_hour=8", "operating_hours", "both 08:00"),
+    ("?start_hour=8&end_hour=20&days=mon-funday", "operating_hours", "'funday' is not a weekday"),
+    ("?start=8h&end=20:00", "operating_hours", "start must be a time HH:MM"),
+    ("?hours=sometimes", "operating_hours", "not a window HH:MM-HH:MM"),
+    ("", "start_hour", "required"),
+])
+def test_bad_hours_at_the_door_are_422_naming_the_field_and_write_nothing(doors, db_path, query, field, words):
+    ProcessConfigStore(db_path)
+    before = snapshot(db_path, "sync_inventory")
+    response = _put_hours(doors, "sync_inventory", query)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field and words in response.json()["error"]
+    assert snapshot(db_path, "sync_inventory") == before
+
+
+def test_the_hours_door_of_an_unknown_process_is_404(doors):
+    response = _put_hours(doors, "sync_nothing", "?start_hour=8&end_hour=20")
+    assert response.status_code == 404 and response.json()["field"] == "job_id"
