@@ -64,14 +64,11 @@ class Dagster:
                     ) from None
             return self._instance
 
-    def runs(self, job_name: str | None = None, *, limit: int, statuses: tuple[str, ...] = ()) -> list:
-        """Run records, newest first: of ``job_name`` (every job when None), in ``statuses`` when given."""
+    def runs(self, job_name: str | None = None, *, limit: int) -> list:
+        """Run records, newest first: of ``job_name``, of every job when None."""
         import dagster as dg
 
-        filters = dg.RunsFilter(
-            job_name=job_name, statuses=[dg.DagsterRunStatus(status) for status in statuses] or None
-        )
-        return list(self.instance().get_run_records(filters=filters, limit=limit))
+        return list(self.instance().get_run_records(filters=dg.RunsFilter(job_name=job_name), limit=limit))
 
     def in_flight(self, job_id: str) -> list:
         """Unfinished run records carrying the process's "process" tag (the run queue limits them to one)."""
