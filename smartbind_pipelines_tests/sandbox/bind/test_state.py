@@ -1,7 +1,10 @@
-"""The Bind emulator's state (sandbox/bind/state/): admin routes over HTTP, the Python mutators, 20,000 rows."""
+"""The Bind emulator's state (sandbox/bind/state/): admin routes over HTTP, the Python mutators, the names a
+sandbox snapshot holds, 20,000 rows."""
 
 from __future__ import annotations
 
+import io
+import pickle
 import re
 from datetime import datetime, timedelta
 
@@ -9,9 +12,10 @@ import pytest
 import requests
 
 from smartbind_pipelines.core.cdmx import CDMX, now_cdmx
-from smartbind_pipelines.sandbox.bind import BindState, MXN_ID
+from smartbind_pipelines.sandbox.bind import BindState, MXN_ID, demo, schema
 from smartbind_pipelines.sandbox.bind.query import PAGE_SIZE, page_body, parse_options, select_rows
 from smartbind_pipelines.sandbox.bind.schema import INVOICE_LIST_ITEM
+from smartbind_pipelines.sandbox.runner import dump_snapshot
 
 RFC = re.compile(r"^[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}$")
 
@@ -174,6 +178,50 @@ def test_python_mutators_match_http(empty_bind_emulator):
     with pytest.raises(LookupError):
         state.stamp_invoice("11111111-2222-4333-8444-555555555555")
     assert state.simulate_activity(__import__("random").Random(1))
+
+
+# --- inside a sandbox snapshot (sandbox-state.pickle, docs/sandbox.md) ---------------------------
+
+# A snapshot names each class (and the clock function) it holds by module and name, so one written by an older
+# version loads only while these names still import: moving one needs a re-export from its old module, and a
+# new class in the state needs adding here.
+SNAPSHOT_NAMES = {
+    ("smartbind_pipelines.sandbox.bind.state", "BindState"),
+    ("smartbind_pipelines.sandbox.bind.invoicing", "InvoicingSettings"),
+    ("smartbind_pipelines.sandbox.bind.collection", "Collection"),
+    ("smartbind_pipelines.core.cdmx", "now_cdmx"),
+}
+
+
+class _NamesSeen(pickle.Unpickler):
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data))
+        self.names: set[tuple[str, str]] = set()
+
+    def find_class(self, module: str, name: str):
+        self.names.add((module, name))
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid):  # the schema's entities are pickled by name (sandbox/runner.py)
+        return getattr(schema, pid[1])
+
+
+def test_a_snapshot_names_only_the_classes_older_snapshots_name_and_loads_back():
+    state = BindState.demo(seed=3, invoices=20, products=5)
+    state.configure_invoicing(stamping="deferred", stamp_after_reads=1)
+    sale = state.create_sale({
+        "ClientID": demo.CLIENT_UNICO, "CurrencyID": MXN_ID, "LocationID": next(iter(demo.LOCATIONS)),
+        "WarehouseID": demo.WAREHOUSE_GENERAL, "PriceListID": demo.DEFAULT_PRICE_LIST, "CFDIUse": 2,
+        "InvoiceDate": datetime(2026, 2, 3, 10, 15), "IsFiscalInvoice": True,
+        "Services": [{"ID": demo.SERVICE_FLETE, "Title": "Flete", "Qty": 1.0, "Price": 800.0}]})
+    reader = _NamesSeen(dump_snapshot({"bind": state}))
+    loaded = reader.load()["bind"]
+
+    ours = {(module, name) for module, name in reader.names if module.startswith("smartbind_pipelines")}
+    assert ours == SNAPSHOT_NAMES
+    assert type(loaded) is BindState and loaded.list_invoices() == state.list_invoices()
+    assert loaded.pending_stamps() == [sale] and loaded.invoice_details(sale)["UUID"] is None
+    assert loaded.invoice_details(sale)["UUID"]  # the deferred stamp comes on the next read, as configured
 
 
 # --- speed ----------------------------------------------------------------------------------------
