@@ -14,6 +14,8 @@ setup(
     version="0.1.0",
     description="Dagster pipelines that keep Smartsheet sheets in step with Bind ERP",
     packages=find_packages(exclude=["smartbind_pipelines_tests", "smartbind_pipelines_tests.*"]),
+    # The declarations shipped with smartbind (clients, products), read by the same loader as an operator's.
+    package_data={"smartbind_pipelines.core.processes": ["shipped/*.toml"]},
     python_requires=">=3.11,<3.14",
     install_requires=[
         *DAGSTER,

@@ -230,15 +230,10 @@ def _operating_hours(ctx: click.Context, job_id: str, hours: str | None, days: s
 
 
 def _defaults_of(job_id: str) -> dict | None:
-    from smartbind_pipelines.core.declarations import declared_processes
-    from smartbind_pipelines.core.process_config.defaults import default_processes
+    from smartbind_pipelines.core.processes import get_process
 
-    found = next((d for d in default_processes(os.environ) if d["job_id"] == job_id), None)
-    if found is not None:
-        return found
-    declarations, _ = declared_processes(os.environ)
-    declared = next((d for d in declarations if d.job_id == job_id), None)
-    return declared.process_defaults(os.environ) if declared else None
+    process = get_process(job_id, os.environ)
+    return process.default_row(os.environ) if process else None
 
 
 def _json(config: ProcessConfig) -> str:

@@ -15,7 +15,7 @@ import click
 
 
 class SheetCreationRefused(click.ClickException):
-    """The process already has a sheet, is unknown, or has no mapping; nothing was created."""
+    """The process already has a sheet, is unknown, or its row was deleted; nothing was created."""
 
 
 def _os_user() -> str | None:
@@ -31,21 +31,20 @@ def create_process_sheet(store, gateway, job_id: str, *, name: str | None = None
     """Create ``job_id``'s sheet with its mapped columns and store its id and name (audited, via "cli").
 
     Returns (updated ProcessConfig, created sheet). Raises SheetCreationRefused before creating
-    anything when the process is unknown, has no mapping, or already has a sheet and ``force`` is off.
+    anything when the process is unknown, its row was deleted, or it already has a sheet and ``force`` is off.
     """
-    from smartbind_pipelines.core.doctor import process_mapping, smartsheet_error_parts
+    from smartbind_pipelines.core.doctor import smartsheet_error_parts
+    from smartbind_pipelines.core.processes import all_processes
 
-    config = store.get(job_id)
-    if config is None and job_id == "invoice_from_sheet":  # a push process is seeded on first use
-        from smartbind_pipelines.defs.invoicing.process import effective_config
-
-        config = effective_config(store)
+    processes = {process.job_id: process for process in all_processes(os.environ)}
+    process = processes.get(job_id)
+    if process is None:
+        raise SheetCreationRefused(f"unknown process {job_id!r}; known processes: {', '.join(processes)}")
+    config = process.effective_config(store, os.environ)  # a row never seeded is seeded now
     if config is None:
-        known = ", ".join(c.job_id for c in store.list())
-        raise SheetCreationRefused(f"unknown process {job_id!r}; known processes: {known}")
-    mapping = process_mapping(job_id)
-    if mapping is None:
-        raise SheetCreationRefused(f"{job_id} has no sheet mapping in this release; nothing to create")
+        raise SheetCreationRefused(f"{job_id}: its ProcessConfig row was deleted; `smartbind config restore "
+                                   f"{job_id}` re-creates it (paused)")
+    mapping = process.mapping
     if config.smartsheet_sheet_id and not force:
         current = config.smartsheet_sheet_id + (f" ({config.smartsheet_sheet_name})"
                                                  if config.smartsheet_sheet_name else "")
@@ -107,8 +106,9 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
     (and SMARTSHEET_API_BASE outside the default region). Refuses when the process already has a
     sheet, unless --force.
     """
-    from smartbind_pipelines.core.doctor import connect_smartsheet, process_mapping, redact, env_secrets
+    from smartbind_pipelines.core.doctor import connect_smartsheet, redact, env_secrets
     from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
+    from smartbind_pipelines.core.processes import get_process
 
     if folder_id is not None and workspace_id is not None:
         raise click.UsageError("give --folder or --workspace, not both")
@@ -133,7 +133,7 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
     click.echo(f"Created sheet {sheet['id']} ({updated.smartsheet_sheet_name})")
     if sheet.get("permalink"):  # Smartsheet's link; in the sandbox, the emulator's page of the sheet
         click.echo(f"Open it: {sheet['permalink']}")
-    click.echo(f"Columns: {_column_summary(process_mapping(job_id))}")
+    click.echo(f"Columns: {_column_summary(get_process(job_id, env).mapping)}")
     click.echo(f"ProcessConfig {job_id}: smartsheet_sheet_id={updated.smartsheet_sheet_id} (audited, via cli)")
     click.echo("Next: `smartbind doctor`, then a dry run: "
                f"`smartbind sync {job_id} --dry-run`.")

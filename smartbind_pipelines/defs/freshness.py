@@ -27,13 +27,9 @@ from typing import Mapping
 
 import dagster as dg
 
-from smartbind_pipelines.core.declarations import declared_processes
 from smartbind_pipelines.core.process_config import ProcessConfigStore, default_db_path
-from smartbind_pipelines.core.process_config.defaults import default_processes
 from smartbind_pipelines.core.process_config.hours import longest_closed_stretch
-from smartbind_pipelines.defs.declared.factory import sync_process
-from smartbind_pipelines.defs.inventory.process import INVENTORY
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import all_processes
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +53,8 @@ class SheetFreshness:
 
 
 def sheets(env: Mapping[str, str] = os.environ) -> list[SheetFreshness]:
-    """Every process's sheet asset and its interval (ProcessConfig's when readable, else the process default)."""
-    defaults = {row["job_id"]: row["interval_minutes"] for row in default_processes(env)}
-    processes = [(INVOICES, defaults.get(INVOICES.job_id, 60)), (INVENTORY, defaults.get(INVENTORY.job_id, 60))]
-    declarations, _ = declared_processes(env)
-    processes += [(sync_process(declaration), declaration.interval_minutes) for declaration in declarations]
+    """Every pull process's sheet asset and its interval (ProcessConfig's when readable, else the process's)."""
+    processes = [process for process in all_processes(env) if process.direction == "pull"]
     stored: dict[str, tuple[int, timedelta]] = {}
     db_path = Path(default_db_path(env))
     if db_path.exists():  # loading the code never creates the file (the sensors and the CLI do)
@@ -70,8 +63,9 @@ def sheets(env: Mapping[str, str] = os.environ) -> list[SheetFreshness]:
                       for config in ProcessConfigStore(db_path, env=env, busy_timeout=2.0).list()}
         except Exception as exc:  # never take the code location down for a freshness threshold
             logger.warning("freshness checks use default intervals: ProcessConfig not readable (%s)", exc)
-    return [SheetFreshness(process.job_id, process.sheet_key, *stored.get(process.job_id, (default, timedelta(0))))
-            for process, default in processes]
+    return [SheetFreshness(process.job_id, dg.AssetKey(process.sheet_asset),
+                           *stored.get(process.job_id, (process.interval_minutes, timedelta(0))))
+            for process in processes]
 
 
 def build_freshness_defs(targets: list[SheetFreshness]) -> dg.Definitions:

@@ -20,7 +20,8 @@ from smartbind_pipelines.core.process_config import (
     ProcessConfigStore,
     default_db_path,
 )
-from smartbind_pipelines.defs.sync.process import SyncProcess
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.core.processes.model import OWNER
 
 RESOURCE_KEY = "process_config"
 
@@ -106,10 +107,10 @@ def apply_process_config_change(
         "Change a sync process's ProcessConfig (interval, pause/resume, operating hours, sheet id...). Fill in "
         "job_id and only the fields to change. Each run is one entry of the change log."
     ),
-    tags={"owner": SyncProcess.owner, "smartbind/face": "dagster"},  # the same owner tag as every sync job
+    tags={"owner": OWNER, "smartbind/face": "dagster"},  # the same owner tag as every sync job
     # The launchpad scaffolds this default: valid as it opens (no "Missing required config") and, launched
     # unchanged, a no-op. Set job_id and the fields to change.
-    config={"ops": {"apply_process_config_change": {"config": {"job_id": "sync_invoices"}}}},
+    config={"ops": {"apply_process_config_change": {"config": {"job_id": INVOICES.job_id}}}},
 )
 def update_process_config() -> None:
     apply_process_config_change()

@@ -32,7 +32,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from smartbind_pipelines.defs.sync.process import SyncProcess
+from smartbind_pipelines.core.processes.model import OWNER
 from smartbind_pipelines.defs.sync.stored import FINISHED, reads_root
 
 DEFAULT_RETENTION_DAYS = 30
@@ -171,7 +171,7 @@ def prune_run_history_op(context: dg.OpExecutionContext, config: RetentionConfig
     yield dg.Output(None, metadata=report.metadata())  # what was removed, on the run's output event
 
 
-@dg.job(name=JOB_NAME, tags={"owner": SyncProcess.owner},  # the same owner tag as every job
+@dg.job(name=JOB_NAME, tags={"owner": OWNER},  # the same owner tag as every job
         description="Run history retention: deletes finished runs older than N days (default 30).")
 def prune_run_history_job():
     prune_run_history_op.alias(JOB_NAME)()

@@ -3,7 +3,7 @@ make invoice_from_sheet active in the sandbox only.
 
 The rows name clients and services of the Bind demo (sandbox/bind/demo/__init__.py): three valid requests and one a
 person got wrong (Cantidad 0), all "Pendiente" until someone sets Estado "Facturar". The sandbox exports
-``SMARTBIND_INVOICING_SEED`` (core/invoicing/defaults.py), so the ProcessConfig row is seeded active with
+``SMARTBIND_INVOICING_SEED`` (core/processes/invoicing.py), so the ProcessConfig row is seeded active with
 the demo's warehouse, price list and services; production sets no such variable and the row stays paused.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from smartbind_pipelines.core.invoicing import columns as C
-from smartbind_pipelines.core.invoicing.defaults import SEED_ENV
+from smartbind_pipelines.core.processes.invoicing import SEED_ENV
 from smartbind_pipelines.sandbox.bind import demo
 
 SHEET_NAME = "Facturación"

@@ -22,12 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smartbind_pipelines.core.declarations import SHIPPED
-from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
-from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.core.invoicing.columns import REQUEST_MAPPING
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV
-from smartbind_pipelines.core.process_config.defaults import SEED_INVOICES_SHEET_ID
+from smartbind_pipelines.core.processes import INVENTORY, INVOICE_FROM_SHEET, INVOICES, all_processes
 from smartbind_pipelines.core.sheets import SheetMapping, sheet_columns
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.sandbox import invoicing_demo
@@ -37,9 +32,14 @@ from smartbind_pipelines.sandbox.server import BackgroundServer
 log = logging.getLogger(__name__)
 
 # The seed's invoices sheet id: the default ProcessConfig row points at it, so `make dev` works unchanged.
-INVOICES_SHEET_ID = int(SEED_INVOICES_SHEET_ID)
-INVOICE_COLUMNS = sheet_columns(INVOICE_MAPPING)
-INVENTORY_COLUMNS = sheet_columns(INVENTORY_MAPPING)
+INVOICES_SHEET_ID = int(INVOICES.default_sheet_id)
+INVOICE_COLUMNS = sheet_columns(INVOICES.mapping)
+INVENTORY_COLUMNS = sheet_columns(INVENTORY.mapping)
+# The sandbox's own names for some sheets (ProcessConfig's defaults name the production sheets).
+SHEET_NAMES = {INVOICES.job_id: "Facturas Bind", INVENTORY.job_id: "Inventario Bind",
+               INVOICE_FROM_SHEET.job_id: invoicing_demo.SHEET_NAME}
+# Rows a sheet starts with: invoice_from_sheet's demo rows an operator marks "Facturar" (issue 17).
+SHEET_ROWS = {INVOICE_FROM_SHEET.job_id: invoicing_demo.demo_row_bodies}
 SNAPSHOT_FORMAT = 1
 MAX_EVENTS = 500
 
@@ -60,14 +60,13 @@ class SandboxSheet:
 
 
 def sandbox_sheets() -> list[SandboxSheet]:
-    """One sheet per shipped process: invoices, inventory and the declared ones (clients, products)."""
-    return [
-        SandboxSheet("Facturas Bind", INVOICE_MAPPING, SHEET_ID_ENV["sync_invoices"], INVOICES_SHEET_ID),
-        SandboxSheet("Inventario Bind", INVENTORY_MAPPING, SHEET_ID_ENV["sync_inventory"]),
-        *(SandboxSheet(d.sheet_name, d.mapping, d.sheet_id_env) for d in SHIPPED),
-        SandboxSheet(invoicing_demo.SHEET_NAME, REQUEST_MAPPING, SHEET_ID_ENV["invoice_from_sheet"],
-                     rows=invoicing_demo.demo_row_bodies),  # issue 17: rows an operator marks "Facturar"
-    ]
+    """One sheet per process shipped with smartbind (an operator's declarations aside): the pull processes
+    first (invoices, inventory, clients, products), then the push one: the order the emulator numbers them in."""
+    shipped = sorted(all_processes({}), key=lambda process: process.direction == "push")
+    return [SandboxSheet(SHEET_NAMES.get(process.job_id, process.sheet_name), process.mapping, process.sheet_id_env,
+                         int(process.default_sheet_id) if process.default_sheet_id else None,
+                         rows=SHEET_ROWS.get(process.job_id))
+            for process in shipped]
 
 
 @dataclass

@@ -16,7 +16,6 @@ from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.doctor.bind import bind_checks, configured_warehouses, warehouse_check
 from smartbind_pipelines.core.doctor.invoicing import bind_id_checks
 from smartbind_pipelines.core.doctor.invoicing import settings_checks as sheet_source_settings_checks
-from smartbind_pipelines.core.doctor.processes import PROCESS_MAPPINGS, process_mapping
 from smartbind_pipelines.core.doctor.result import (
     SECRET_VARIABLES, CheckResult, env_secrets, failed, passed, redact,
 )
@@ -28,10 +27,11 @@ from smartbind_pipelines.core.doctor.sheets import (
     accepted_types, column_problems, describe_types, process_sheet_checks, smartsheet_checks,
     smartsheet_error_parts,
 )
+from smartbind_pipelines.core.processes import INVENTORY, process_mapping
 from smartbind_pipelines.core.sheets import SheetGateway
 
 __all__ = [
-    "PROCESS_MAPPINGS", "SECRET_VARIABLES", "CheckResult", "accepted_types", "bind_checks", "check_api_base",
+    "SECRET_VARIABLES", "CheckResult", "accepted_types", "bind_checks", "check_api_base",
     "check_db_path", "check_secret", "check_sheet_id_variable", "check_warehouse_variable", "column_problems",
     "configured_warehouses", "connect_bind", "connect_smartsheet", "describe_types", "env_secrets", "examine",
     "failed", "passed", "process_mapping", "process_sheet_checks", "redact", "settings_checks",
@@ -80,7 +80,7 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
     results += config_results
     results += sheet_source_settings_checks(configs)
 
-    inventory = next((c for c in configs if c.job_id == "sync_inventory"), None)  # active or has a sheet
+    inventory = next((c for c in configs if c.job_id == INVENTORY.job_id), None)  # active or has a sheet
     wants_warehouses = inventory is not None or bool(env.get("BIND_WAREHOUSE_ID", "").strip())
     if _ok(results, "BIND_API_BASE_URL", "BIND_API_KEY"):
         with connect_bind(env) as bind:

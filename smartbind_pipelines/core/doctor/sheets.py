@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from smartbind_pipelines.core.doctor.processes import process_mapping
 from smartbind_pipelines.core.doctor.invoicing import is_sheet_source, source_sheet_checks
 from smartbind_pipelines.core.doctor.result import CheckResult, failed, passed
+from smartbind_pipelines.core.processes import process_mapping
 from smartbind_pipelines.core.sheets import plan_upsert
 from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
 from smartbind_pipelines.core.sheets.sync import COMPATIBLE_TYPES

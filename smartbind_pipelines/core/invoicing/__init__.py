@@ -2,9 +2,10 @@
 
 Pure engine, no Dagster: columns and states (``columns``), settings from ProcessConfig (``settings``),
 row validation (``validation``), the plan (``plan``), the ledger (``ledger``), the sheet adapter
-(``sheet``) and one invoicing pass (``engine``). Wiring: smartbind_pipelines/defs/invoicing/.
+(``sheet``) and one invoicing pass (``engine``). The process is defined in core/processes/invoicing.py;
+wiring: smartbind_pipelines/defs/invoicing/.
 """
 
-from smartbind_pipelines.core.invoicing.columns import JOB_ID, REQUEST_MAPPING
+from smartbind_pipelines.core.invoicing.columns import REQUEST_MAPPING
 
-__all__ = ["JOB_ID", "REQUEST_MAPPING"]
+__all__ = ["REQUEST_MAPPING"]

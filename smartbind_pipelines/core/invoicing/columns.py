@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from smartbind_pipelines.core.sheets.mapping import ColumnSpec, SheetMapping
 
-JOB_ID = "invoice_from_sheet"
-
 RFC = "RFC"
 RAZON_SOCIAL = "Razon Social"
 CONCEPTO = "Concepto"

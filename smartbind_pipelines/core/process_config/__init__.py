@@ -3,7 +3,6 @@
 from smartbind_pipelines.core.process_config.defaults import (
     DB_PATH_ENV,
     DEFAULT_DB_PATH,
-    SHEET_ID_ENV,
     default_db_path,
 )
 from smartbind_pipelines.core.process_config.hours import HoursError, OperatingHours
@@ -26,7 +25,6 @@ __all__ = [
     "HoursError",
     "OperatingHours",
     "READ_ONLY_FIELDS",
-    "SHEET_ID_ENV",
     "SYNC_DIRECTIONS",
     "SYSTEMS",
     "ConfigValidationError",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from smartbind_pipelines.core.cdmx import iso_cdmx, to_cdmx
-from smartbind_pipelines.core.process_config.defaults import default_processes, fallback_sheet_id
+from smartbind_pipelines.core.process_config.defaults import default_processes
 from smartbind_pipelines.core.process_config.model import (
     EDITABLE_FIELDS,
     ConfigValidationError,
@@ -306,7 +306,10 @@ class ProcessConfigStore:
     def _effective(self, stored: ProcessConfig) -> ProcessConfig:
         if stored.smartsheet_sheet_id:
             return stored
-        fallback = fallback_sheet_id(stored.job_id, self.env)
+        from smartbind_pipelines.core.processes.registry import built_in_process
+
+        process = built_in_process(stored.job_id)
+        fallback = process.fallback_sheet_id(self.env) if process else ""
         return replace(stored, smartsheet_sheet_id=fallback) if fallback else stored
 
 

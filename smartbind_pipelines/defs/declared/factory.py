@@ -1,6 +1,6 @@
 """Builds a declared process's Dagster objects: bind_<x> -> smartsheet_<x>, two checks, sync_<x>, its sensor.
 
-Everything specific to the process comes from its ``ProcessDeclaration`` (core/declarations.py); this
+Everything specific to the process comes from its ``ProcessDeclaration`` (core/processes/declared.py); this
 module only wires it, the same way defs/invoices and defs/inventory are wired, with the same metadata
 names, failure rules and cadence sensor.
 """
@@ -16,7 +16,7 @@ import dagster as dg
 from pydantic import Field
 
 from smartbind_pipelines.core.bind_client import BindApiError
-from smartbind_pipelines.core.declarations import DeclaredBatch, ProcessDeclaration
+from smartbind_pipelines.core.processes import DeclaredBatch, ProcessDeclaration
 from smartbind_pipelines.core.sheets import comparable
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, SmartsheetResource
@@ -38,14 +38,7 @@ class DeclaredWriteConfig(dg.Config):
 
 
 def sync_process(declaration: ProcessDeclaration) -> SyncProcess:
-    return SyncProcess(
-        job_id=declaration.job_id,
-        group=declaration.slug,
-        source_asset=declaration.source_asset,
-        sheet_asset=declaration.sheet_asset,
-        sheet_id_env=declaration.sheet_id_env,
-        mapping=declaration.mapping,
-    )
+    return SyncProcess(declaration.process)
 
 
 def resolve_target(process_config: ProcessConfigResource, declaration: ProcessDeclaration) -> SheetTarget:
@@ -217,7 +210,7 @@ def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
         declaration.job_id,
         selection=dg.AssetSelection.assets(process.source_key, process.sheet_key),
         description=(f"{declaration.name}: reads Bind {where} and upserts it by {' + '.join(declaration.key)} "
-                     f"into the '{declaration.sheet_name}' sheet. Declared in core/declarations.py or "
+                     f"into the '{declaration.sheet_name}' sheet. Declared in "
                      f"{declaration.job_id}.toml; started by {process.sensor_name}."),
         tags=process.run_tags,
     )

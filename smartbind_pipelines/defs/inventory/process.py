@@ -1,15 +1,8 @@
-"""The inventory process's names: ProcessConfig job_id, run-queue tag, asset and sensor names."""
+"""The inventory process (core/processes/inventory.py) as the Dagster side sees it."""
 
 from __future__ import annotations
 
-from smartbind_pipelines.core.inventory import INVENTORY_MAPPING
+from smartbind_pipelines.core.processes import INVENTORY as PROCESS
 from smartbind_pipelines.defs.sync.process import SyncProcess
 
-INVENTORY = SyncProcess(
-    job_id="sync_inventory",
-    group="inventory",
-    source_asset="bind_inventory",
-    sheet_asset="smartsheet_inventory",
-    sheet_id_env="SMARTSHEET_INVENTORY_SHEET_ID",
-    mapping=INVENTORY_MAPPING,
-)
+INVENTORY = SyncProcess(PROCESS)

@@ -1,17 +1,10 @@
-"""The invoices process: bind_invoices -> smartsheet_invoices, job sync_invoices, keyed on UUID."""
+"""The invoices process (core/processes/invoices.py) as the Dagster side sees it, and its reconcile job."""
 
 from __future__ import annotations
 
-from smartbind_pipelines.core.invoices import INVOICE_MAPPING
+from smartbind_pipelines.core.processes import INVOICES as PROCESS
 from smartbind_pipelines.defs.sync.process import SyncProcess
 
-INVOICES = SyncProcess(
-    job_id="sync_invoices",
-    group="invoices",
-    source_asset="bind_invoices",
-    sheet_asset="smartsheet_invoices",
-    sheet_id_env="SMARTSHEET_INVOICES_SHEET_ID",
-    mapping=INVOICE_MAPPING,
-)
+INVOICES = SyncProcess(PROCESS)
 
-RECONCILE_INVOICES_JOB = "reconcile_invoices"
+RECONCILE_INVOICES_JOB = PROCESS.reconcile_job

@@ -21,7 +21,8 @@ from smartbind_pipelines.core.sheets import SheetApiError, SheetTransportError, 
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 
-from .process import GROUP, INVOICES_ASSET, OWNER, POOL, REQUESTS_ASSET, REQUESTS_KEY, RESULTS_ASSET, effective_config
+from .process import (GROUP, INVOICES_ASSET, JOB_ID, OWNER, POOL, REQUESTS_ASSET, REQUESTS_KEY, RESULTS_ASSET, WRITE_STEP,
+                      effective_config)
 
 DRY_RUN_TAG = "smartbind/dry_run"
 
@@ -34,16 +35,16 @@ def _config(process_config: ProcessConfigResource):
     try:
         config = effective_config(process_config.store())
     except ProcessConfigUnavailable as exc:
-        raise dg.Failure(description=f"{C.JOB_ID}: {exc}", allow_retries=False) from None
+        raise dg.Failure(description=f"{JOB_ID}: {exc}", allow_retries=False) from None
     if config is None:
-        raise dg.Failure(description=f"{C.JOB_ID}: no ProcessConfig row (deleted); `smartbind config restore {C.JOB_ID}`",
+        raise dg.Failure(description=f"{JOB_ID}: no ProcessConfig row (deleted); `smartbind config restore {JOB_ID}`",
                          allow_retries=False)
     if config.sheet_id_int is None:
-        raise dg.Failure(description=f"{C.JOB_ID}: no sheet; `smartbind sheets create {C.JOB_ID}`", allow_retries=False)
+        raise dg.Failure(description=f"{JOB_ID}: no sheet; `smartbind sheets create {JOB_ID}`", allow_retries=False)
     try:
         settings = settings_from_mapping(config.fields_mapping)
     except InvoicingSettingsError as exc:
-        raise dg.Failure(description=f"{C.JOB_ID}: {exc}", allow_retries=False) from None
+        raise dg.Failure(description=f"{JOB_ID}: {exc}", allow_retries=False) from None
     return config, settings
 
 
@@ -69,7 +70,7 @@ def invoice_requests(context: dg.AssetExecutionContext, process_config: ProcessC
     try:
         rows = [row for row in sheet.rows() if is_waiting(row.cells)]
     except (SheetApiError, SheetTransportError, MissingColumnError) as exc:
-        raise dg.Failure(description=f"{C.JOB_ID}: reading sheet {config.sheet_id_int} failed: {exc}") from None
+        raise dg.Failure(description=f"{JOB_ID}: reading sheet {config.sheet_id_int} failed: {exc}") from None
     invalid = []
     for row in rows:
         if estado(row.cells) == C.FACTURAR:
@@ -92,7 +93,7 @@ def invoice_requests(context: dg.AssetExecutionContext, process_config: ProcessC
                      owners=[OWNER], description="The invoicing rows written back: UUID, folio, fecha and Estado "
                                                  "Facturado, or Estado Error with the reason and a row comment."),
     ],
-    name="invoice_from_sheet_rows",
+    name=WRITE_STEP,
     pool=POOL,
     can_subset=False,
 )
@@ -108,13 +109,13 @@ def invoice_from_sheet_rows(context: dg.AssetExecutionContext, config: Invoicing
         invoicer = Invoicer(sheet, client, ledger, settings, claim=context.run.run_id[:8], now=clock.now)
         report = invoicer.run(dry_run=dry_run)
     except (SheetApiError, SheetTransportError, MissingColumnError, BindApiError) as exc:
-        raise dg.Failure(description=f"{C.JOB_ID}: {exc}") from None
+        raise dg.Failure(description=f"{JOB_ID}: {exc}") from None
     finally:
         client.close()
     yield dg.MaterializeResult(asset_key=INVOICES_ASSET, metadata=_bind_metadata(report, dry_run, client))
     yield dg.MaterializeResult(asset_key=RESULTS_ASSET, metadata=_rows_metadata(report, sheet))
     if report.alerts:  # a failed invoice fails the run: run_failure_alerts announces it like a failed sync
-        raise dg.Failure(description=f"{C.JOB_ID}: " + "; ".join(report.alerts[:5])
+        raise dg.Failure(description=f"{JOB_ID}: " + "; ".join(report.alerts[:5])
                          + (f"; y {len(report.alerts) - 5} más" if len(report.alerts) > 5 else ""),
                          metadata={"alerts": len(report.alerts)}, allow_retries=False)
 

@@ -2,9 +2,7 @@
 
 import dagster as dg
 
-from smartbind_pipelines.core.invoicing.columns import JOB_ID
-
-from .process import INVOICES_KEY, REQUESTS_KEY, RESULTS_KEY, RUN_TAGS
+from .process import INVOICES_KEY, JOB_ID, REQUESTS_KEY, RESULTS_KEY, RUN_TAGS
 
 invoice_from_sheet = dg.define_asset_job(
     JOB_ID,

@@ -1,7 +1,9 @@
-"""What makes a sync process: the names every process's assets, job, sensor, run tag and pool are built from.
+"""A registry process (core/processes) as the Dagster side sees it: the names its assets, job, sensor, run tag
+and pool are built from, and its asset keys.
 
 Names here are the contract with ProcessConfig (``job_id``), the run queue (the ``process`` tag), the
-instance's concurrency pools (``pool``) and the UI (asset, job, sensor and schedule names).
+instance's concurrency pools (``pool``) and the UI (asset, job, sensor and schedule names); they all come
+from the process's one definition (``SyncProcess(process)``).
 """
 
 from __future__ import annotations
@@ -10,18 +12,41 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.core.sheets import SheetMapping
 
 
 @dataclass(frozen=True)
 class SyncProcess:
-    job_id: str  # ProcessConfig job_id, Dagster job name and the value of the "process" run tag
-    group: str
-    source_asset: str  # what Bind holds, as a frame
-    sheet_asset: str  # the Smartsheet sheet kept in step with it
-    sheet_id_env: str  # fallback when ProcessConfig names no sheet
-    mapping: SheetMapping
-    owner: str = "team:operaciones"
+    process: Process  # the one definition; every name below comes from it
+
+    @property
+    def job_id(self) -> str:  # ProcessConfig job_id, Dagster job name and the value of the "process" run tag
+        return self.process.job_id
+
+    @property
+    def group(self) -> str:
+        return self.process.group
+
+    @property
+    def source_asset(self) -> str:  # what Bind holds
+        return self.process.source_asset
+
+    @property
+    def sheet_asset(self) -> str:  # the Smartsheet sheet kept in step with it
+        return self.process.sheet_asset
+
+    @property
+    def sheet_id_env(self) -> str:  # fallback when ProcessConfig names no sheet
+        return self.process.sheet_id_env
+
+    @property
+    def mapping(self) -> SheetMapping:
+        return self.process.mapping
+
+    @property
+    def owner(self) -> str:
+        return self.process.owner
 
     @property
     def source_key(self) -> dg.AssetKey:
@@ -33,7 +58,7 @@ class SyncProcess:
 
     @property
     def sensor_name(self) -> str:
-        return f"{self.job_id}_sensor"
+        return self.process.sensor_name
 
     @property
     def pool(self) -> str:
@@ -45,7 +70,7 @@ class SyncProcess:
         execute``, ``dagster asset materialize`` and ``smartbind sync --local``. A second writer waits
         for the slot instead of writing the same sheet at once.
         """
-        return f"smartsheet_{self.job_id}"
+        return self.process.pool
 
     @property
     def run_tags(self) -> dict[str, str]:
@@ -53,4 +78,4 @@ class SyncProcess:
         # collide (Smartsheet 4004) and could both add the same new row. The pool above guards the
         # write itself on every path; this tag keeps a second run of the process queued (not started
         # and holding a run slot while it waits), and it also orders the Bind reads of two runs.
-        return {"process": self.job_id, "owner": self.owner}
+        return self.process.run_tags
