@@ -3,7 +3,8 @@
 Sensors read it at every tick; the API, the CLI and the Dagster job write it. SQLite in WAL mode lets
 readers proceed while a writer works; each write is one ``BEGIN IMMEDIATE`` transaction that re-reads
 the row, validates the merged record and writes the row with its audit entry, so two writers in
-different processes serialise instead of overwriting each other.
+different processes serialise instead of overwriting each other. The file and its transactions are in
+``file.py``, the row encoding and the audit entry in ``rows.py``.
 """
 
 from __future__ import annotations
@@ -12,33 +13,31 @@ import json
 import logging
 import os
 import sqlite3
-from contextlib import closing, contextmanager
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
-from smartbind_pipelines.core.cdmx import iso_cdmx, to_cdmx
+from smartbind_pipelines.core.cdmx import iso_cdmx
 from smartbind_pipelines.core.process_config.defaults import default_processes
 from smartbind_pipelines.core.process_config.model import (
     EDITABLE_FIELDS,
     ConfigValidationError,
     ProcessConfig,
-    ProcessConfigUnavailable,
     UnknownProcessError,
     apply_changes,
     validate_changes,
     validate_new_process,
 )
+from smartbind_pipelines.core.process_config.file import ConfigFile
+from smartbind_pipelines.core.process_config.rows import COLUMNS, SELECT, audit, decode_value, encode, normalise_timestamp
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION, migrate, schema_version
 
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 15.0  # how long a write waits for another writer before the file counts as locked
-_COLUMNS = ("job_id", *EDITABLE_FIELDS, "created_at", "updated_at")
 
 
-class ProcessConfigStore:
+class ProcessConfigStore(ConfigFile):
     """ProcessConfig rows in one SQLite file.
 
     ``env`` supplies the fallback sheet ids (default: ``os.environ``, read at each call so a changed
@@ -70,14 +69,14 @@ class ProcessConfigStore:
     def get(self, job_id: str) -> ProcessConfig | None:
         """The effective configuration of a process, or None when no such process exists."""
         with self._read() as conn:
-            row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
+            row = conn.execute(SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
         # No row: the process was never declared, or an operator deleted it (it stays deleted).
         return self._effective(self._decode(row)) if row is not None else None
 
     def list(self) -> list[ProcessConfig]:
         """Every process, ordered by job_id."""
         with self._read() as conn:
-            rows = conn.execute(_SELECT + " ORDER BY job_id").fetchall()
+            rows = conn.execute(SELECT + " ORDER BY job_id").fetchall()
         return [self._effective(self._decode(row)) for row in rows]
 
     def deleted(self, job_id: str) -> bool:
@@ -133,7 +132,7 @@ class ProcessConfigStore:
         if not isinstance(via, str) or not via.strip():
             raise ValueError("via must name the face making the change, e.g. 'api', 'cli', 'dagster'")
         with self._write() as conn:
-            row = conn.execute(_SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
+            row = conn.execute(SELECT + " WHERE job_id = ?", (job_id,)).fetchone()
             if row is None:
                 raise UnknownProcessError(job_id)
             stored = self._decode(row)
@@ -145,9 +144,9 @@ class ProcessConfigStore:
             assignments = ", ".join(f"{name} = ?" for name in effective)
             conn.execute(
                 f"UPDATE process_configs SET {assignments}, updated_at = ? WHERE job_id = ?",
-                (*(_encode(name, value) for name, value in effective.items()), now, job_id),
+                (*(encode(name, value) for name, value in effective.items()), now, job_id),
             )
-            self._audit(
+            audit(
                 conn, job_id, now, via, actor,
                 old={name: getattr(stored, name) for name in effective}, new=effective,
             )
@@ -183,45 +182,6 @@ class ProcessConfigStore:
         return found
 
     # -- internals ----------------------------------------------------------------------------
-
-    def _connect(self, *, create: bool = False) -> sqlite3.Connection:
-        if not create and not self.db_path.exists():
-            # Never re-create a file that vanished under a running service: that would bring every
-            # process back from the defaults, active.
-            raise ProcessConfigUnavailable(self.db_path, "does not exist (moved or deleted?); restore it, "
-                                                         "or run any `smartbind config` command to create a new one")
-        uri = self.db_path.absolute().as_uri() + ("?mode=rwc" if create else "?mode=rw")
-        # isolation_level=None: we issue BEGIN ourselves, so Python never opens hidden transactions.
-        conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def _unavailable(self, exc: BaseException) -> ProcessConfigUnavailable:
-        return ProcessConfigUnavailable(self.db_path, describe_file_error(exc, self.busy_timeout))
-
-    @contextmanager
-    def _read(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
-        try:
-            with closing(self._connect(create=create)) as conn:
-                yield conn
-        except (sqlite3.Error, OSError) as exc:
-            raise self._unavailable(exc) from exc
-
-    @contextmanager
-    def _write(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
-        try:
-            with closing(self._connect(create=create)) as conn:
-                # IMMEDIATE takes the write lock now, so the re-read below sees the last committed state.
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-        except (sqlite3.Error, OSError) as exc:
-            raise self._unavailable(exc) from exc
 
     def _prepare(self) -> None:
         try:
@@ -260,22 +220,14 @@ class ProcessConfigStore:
     def _insert(self, conn: sqlite3.Connection, config: ProcessConfig, *, via: str, actor: str | None) -> None:
         now = iso_cdmx()
         cursor = conn.execute(
-            f"INSERT OR IGNORE INTO process_configs ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
-            (config.job_id, *(_encode(name, getattr(config, name)) for name in EDITABLE_FIELDS), now, now),
+            f"INSERT OR IGNORE INTO process_configs ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+            (config.job_id, *(encode(name, getattr(config, name)) for name in EDITABLE_FIELDS), now, now),
         )
         conn.execute("INSERT OR IGNORE INTO process_config_seeded (job_id, seeded_at) VALUES (?, ?)",
                      (config.job_id, now))
         if cursor.rowcount:
-            self._audit(conn, config.job_id, now, via, actor, old={}, new=config.editable_values())
-
-    @staticmethod
-    def _audit(conn, job_id, when, via, actor, *, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
-        conn.execute(
-            "INSERT INTO process_config_audit (job_id, changed_at, via, actor, old_values, new_values) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (job_id, when, via, actor, json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)),
-        )
+            audit(conn, config.job_id, now, via, actor, old={}, new=config.editable_values())
 
     def _decode(self, row: sqlite3.Row) -> ProcessConfig:
         """The stored record; a legacy NULL or an unreadable value falls back to the default."""
@@ -290,7 +242,7 @@ class ProcessConfigStore:
             if raw is None:
                 continue
             try:
-                values[name] = validate_changes({name: _decode_value(name, raw)}, stored=True)[name]
+                values[name] = validate_changes({name: decode_value(name, raw)}, stored=True)[name]
             except (ConfigValidationError, ValueError) as exc:
                 logger.warning("%s: ignoring stored %s of %s (%s)", self.db_path, name, job_id, exc)
         merged = {**{k: v for k, v in base.items() if k in EDITABLE_FIELDS}, **values}
@@ -299,8 +251,8 @@ class ProcessConfigStore:
         return ProcessConfig(
             job_id=job_id,
             **merged,
-            created_at=_normalise_timestamp(row["created_at"]),
-            updated_at=_normalise_timestamp(row["updated_at"]),
+            created_at=normalise_timestamp(row["created_at"]),
+            updated_at=normalise_timestamp(row["updated_at"]),
         )
 
     def _effective(self, stored: ProcessConfig) -> ProcessConfig:
@@ -311,58 +263,3 @@ class ProcessConfigStore:
         process = built_in_process(stored.job_id)
         fallback = process.fallback_sheet_id(self.env) if process else ""
         return replace(stored, smartsheet_sheet_id=fallback) if fallback else stored
-
-
-
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM process_configs"
-
-
-def _encode(name: str, value: Any) -> Any:
-    if name == "fields_mapping":
-        return json.dumps(value, ensure_ascii=False)
-    if name == "operating_hours":
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-    if name == "is_active":
-        return 1 if value else 0
-    return value
-
-
-def _decode_value(name: str, raw: Any) -> Any:
-    if name in ("fields_mapping", "operating_hours"):
-        return json.loads(raw) if isinstance(raw, str) else raw
-    if name == "is_active":
-        return bool(raw) if isinstance(raw, int) else raw
-    if name == "smartsheet_sheet_id" and isinstance(raw, int):
-        return str(raw)
-    return raw
-
-
-def describe_file_error(exc: BaseException, busy_timeout: float) -> str:
-    """One line saying what is wrong with the file, from SQLite's or the OS's error (no file content)."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return (f"is locked by another process (still locked after {busy_timeout:g} s): "
-                "try again shortly; if it persists, find the process holding it")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return ("is not a readable SQLite database (corrupt?): restore it from a backup, or move it away "
-                "to start again from the defaults")
-    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        return ("cannot be written (read-only file, directory or volume): give the smartbind user write "
-                "access to the file and its directory")
-    if "unable to open" in text:
-        return "cannot be opened (missing directory, or no permission to read it)"
-    if "no such table" in text:
-        return "has no ProcessConfig tables (not a smartbind file?): move it away to start from the defaults"
-    return f"cannot be used: {type(exc).__name__}: {str(exc)[:200]}"
-
-
-def _normalise_timestamp(raw: Any) -> str:
-    """ISO-8601 with the Mexico City offset; the seed stored naive Mexico City wall times."""
-    if not raw:
-        return ""
-    try:
-        return to_cdmx(datetime.fromisoformat(str(raw))).isoformat()
-    except ValueError:
-        return str(raw)
-
-
