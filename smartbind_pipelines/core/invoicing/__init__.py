@@ -2,7 +2,8 @@
 
 Pure engine, no Dagster: columns and states (``columns``), settings from ProcessConfig (``settings``),
 row validation (``validation``), the plan (``plan``), the ledger (``ledger``), the sheet adapter
-(``sheet``) and one invoicing pass (``engine``). The process is defined in core/processes/invoicing.py;
+(``sheet``) and one invoicing pass (``engine``; the invoice body in ``body``, the outcomes written back
+in ``outcomes``). The process is defined in core/processes/invoicing.py;
 wiring: smartbind_pipelines/defs/invoicing/.
 """
 
