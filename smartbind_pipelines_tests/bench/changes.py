@@ -27,7 +27,7 @@ from pathlib import Path
 import dagster as dg
 
 from smartbind_pipelines.core.cdmx import format_bind_datetime, now_cdmx
-from smartbind_pipelines.defs.invoices.sensors import sync_invoices_sensor
+from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import ClockResource
 from smartbind_pipelines.sandbox.faults import SandboxAdmin

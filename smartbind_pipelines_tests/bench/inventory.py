@@ -40,7 +40,7 @@ def inventory_sync_parts() -> InventoryParts:
         batch = core.read_inventory(bind, warehouse_ids)
         # the production default: a product that left stock shows Existencias 0 in its warehouse
         stale = core.stale_policy("zero", [warehouse.name for warehouse in batch.warehouses])
-        return batch.sheet_records(), stale
+        return batch.records, stale
 
     return InventoryParts(mapping=core.INVENTORY_MAPPING, read=read, source=CORE)
 

@@ -33,7 +33,7 @@ def _invoice_records(bind, config: dict[str, Any]) -> tuple[list[dict], int]:
 
     raw = bind.invoices(datetime.fromisoformat(config["start"]), datetime.fromisoformat(config["end"]))
     batch = invoice_batch(raw)
-    return batch.records(), len(batch.skipped)
+    return batch.records, len(batch.skipped)
 
 
 def _upsert_report(result) -> dict[str, Any]:

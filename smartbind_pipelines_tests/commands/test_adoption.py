@@ -81,7 +81,7 @@ class LegacySheet:
 def bind_records(bind_emulator) -> list[dict]:
     with BindClient(bind_emulator.url, bind_emulator.token, max_attempts=2, sleep=lambda _: None) as client:
         batch = invoice_batch(client.invoices())
-    records = batch.records()
+    records = batch.records
     assert len(records) >= 20, "the demo data should hold enough stamped invoices"
     return records
 

@@ -57,7 +57,7 @@ class KnownSheet:
 
 def bind_records(bind) -> list[dict]:
     with BindClient(bind.url, bind.token, max_attempts=2, sleep=lambda _: None) as client:
-        return invoice_batch(client.invoices()).records()
+        return invoice_batch(client.invoices()).records
 
 
 def writes_seen(admin) -> dict[str, int]:

@@ -256,14 +256,14 @@ def test_bind_to_sheet_end_to_end(bind_emulator, smartsheet_emulator, gateway, s
 
     with BindClient(bind_emulator.url, bind_emulator.token) as bind:
         batch = invoice_batch(bind.invoices())
-        first = sync_sheet(gateway, sheet_id, batch.records(), INVOICE_MAPPING)
-        assert first.inserted == len(batch.frame) and first.inserted + len(batch.skipped) == 250
+        first = sync_sheet(gateway, sheet_id, batch.records, INVOICE_MAPPING)
+        assert first.inserted == len(batch.records) and first.inserted + len(batch.skipped) == 250
 
-        stamped = batch.frame[batch.frame["Estado"] == "Vigente"].iloc[0]
-        bind_emulator.state.pay_invoice(stamped["Bind ID"])
+        stamped = next(record for record in batch.records if record["Estado"] == "Vigente")
+        bind_emulator.state.pay_invoice(batch.bind_ids[stamped["UUID"]])
         new = bind_emulator.state.stamp_invoice(bind_emulator.state.add_invoice()["ID"])
         smartsheet_emulator.admin.reset_requests()
-        again = sync_sheet(gateway, sheet_id, invoice_batch(bind.invoices()).records(), INVOICE_MAPPING)
+        again = sync_sheet(gateway, sheet_id, invoice_batch(bind.invoices()).records, INVOICE_MAPPING)
     assert (again.inserted, again.updated) == (1, 1)
     assert [(c["key"], c["column"], c["after"]) for c in again.changes] == [(stamped["UUID"], "Estado", "Pagada")]
     stored = by_uuid(smartsheet_emulator, sheet_id)

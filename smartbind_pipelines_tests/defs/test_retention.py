@@ -15,7 +15,7 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.defs import retention
 from smartbind_pipelines.defs.invoices.process import INVOICES
-from smartbind_pipelines.defs.invoices.watermark import read_sync_state
+from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 from smartbind_pipelines.defs.retention import prune_run_history, state_runs
 from smartbind_pipelines.defs.sync.stored import reads_root
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync, metadata

@@ -1,22 +1,42 @@
-"""Inventory sync: Bind warehouse stock upserted by ID Producto + Almacén into a Smartsheet sheet."""
+"""Inventory sync: Bind warehouse stock upserted by ID Producto + Almacén into a Smartsheet sheet, built by the
+shared builder (defs/sync/builder.py) with the inventory's hooks (assets.py, checks.py)."""
 
 from __future__ import annotations
 
-import dagster as dg
+from smartbind_pipelines.defs.sync.builder import PullHooks, build_pull_defs
 
-from smartbind_pipelines.defs.sync.stored import process_reads
-
-from .assets import bind_inventory, smartsheet_inventory
-from .checks import inventory_sheet_checks
-from .config import RESOURCE_KEY, inventory_settings_from_env
-from .jobs import sync_inventory
+from .assets import read_stock, write_stock
+from .checks import CHECKS, check_stock
+from .config import RESOURCE_KEY, InventoryReadConfig, InventoryWriteConfig, inventory_settings_from_env
 from .process import INVENTORY
-from .sensors import sync_inventory_sensor
 
-defs = dg.Definitions(
-    assets=[bind_inventory, smartsheet_inventory],
-    asset_checks=[inventory_sheet_checks],
-    jobs=[sync_inventory],
-    sensors=[sync_inventory_sensor],
-    resources={RESOURCE_KEY: inventory_settings_from_env(), **process_reads(INVENTORY)},
+HOOKS = PullHooks(
+    source_description=(
+        "Stock of the warehouses configured for sync_inventory (ProcessConfig fields_mapping.warehouse_ids, "
+        "else BIND_WAREHOUSE_ID), read from Bind's /api/Inventory, every page, with each warehouse's name "
+        "from /api/Warehouses. By default only products with Existencias > 0."
+    ),
+    sheet_description=(
+        "The inventory sheet in Smartsheet (the sheet id set in ProcessConfig for sync_inventory), kept in step "
+        "with bind_inventory by ID Producto + Almacén: new stock is added, changed cells are updated, and a "
+        "product that left stock in a synced warehouse is set to Existencias 0 (or deleted, stale_rows=delete). "
+        "Rows of other warehouses are never touched; a renamed warehouse's rows move to its new name."
+    ),
+    job_description=(
+        "Reads the stock of the configured Bind warehouses and upserts it by ID Producto + Almacén into the "
+        "inventory sheet; products that left stock go to Existencias 0 (stale_rows=delete removes them). "
+        "Started by sync_inventory_sensor every interval_minutes (default 60)."
+    ),
+    read=read_stock,
+    read_config=InventoryReadConfig,
+    read_resources=frozenset({"bind", "process_config", RESOURCE_KEY}),
+    write_config=InventoryWriteConfig,
+    write=write_stock,
+    checks=CHECKS,
+    check=check_stock,
 )
+
+built = build_pull_defs(INVENTORY, HOOKS)
+sync_inventory = built.job
+sync_inventory_sensor = built.sensor
+defs = built.definitions(resources={RESOURCE_KEY: inventory_settings_from_env()})

@@ -7,26 +7,30 @@ A run that wrote more than ``CHECKED_ROWS_BY_ID`` rows (a first sync, a backfill
 reads the whole sheet and compares every invoice it fetched, as before.
 """
 
-# No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
+from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Iterator
 
 import dagster as dg
 
-from smartbind_pipelines.core.invoices import InvoiceBatch
-from smartbind_pipelines.core.sheets.mapping import comparable
-from smartbind_pipelines.defs.resources import SmartsheetResource
-from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
-
-from .process import INVOICES
-from .read import InvoiceRead
-from .stored import delete_read
+from smartbind_pipelines.defs.sync.builder import CheckSpec, Step
+from smartbind_pipelines.defs.sync.checks import (
+    LISTED,
+    duplicate_keys,
+    duplicates_result,
+    listed,
+    mismatches,
+    mismatches_result,
+)
 
 NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
 MATCHES_BIND = "fetched_invoices_match_sheet"
+CHECKS = (
+    CheckSpec(NO_DUPLICATES, "No UUID appears on more than one row of the invoices sheet."),
+    CheckSpec(MATCHES_BIND, "Every invoice fetched from Bind in this run is in the sheet with the same Total and Estado.",
+              compares_source=True),
+)
 COMPARED = ("Total", "Estado")
-LISTED = 20
 CHECKED_ROWS_BY_ID = 500  # more written rows than this: the checks read the whole sheet (fewer requests)
 WRITTEN_ROWS = "written_row_ids"
 DUPLICATES_SEEN = "duplicate_uuids_seen"  # by the write's own read of the sheet (first LISTED)
@@ -45,115 +49,36 @@ def written_rows_metadata(result) -> dict[str, Any]:
     return {WRITTEN_ROWS: dg.MetadataValue.json(ids), DUPLICATES_SEEN: dg.MetadataValue.json(duplicates[:LISTED])}
 
 
-def _listed(items: list[str]) -> str:
-    more = f" and {len(items) - LISTED} more" if len(items) > LISTED else ""
-    return ", ".join(items[:LISTED]) + more
-
-
-def duplicate_uuids(sheet_uuids: list[Any]) -> dict[str, int]:
-    """UUIDs present more than once, with their row counts (pure)."""
-    column = INVOICES.mapping.column("UUID")
-    counts = Counter(key for key in (comparable(value, column) for value in sheet_uuids) if key)
-    return {str(uuid): n for uuid, n in counts.items() if n > 1}
-
-
-def mismatches(records: list[dict[str, Any]], sheet_by_uuid: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """UUID -> what differs, for fetched invoices missing from the sheet or different in it (pure)."""
-    mapping = INVOICES.mapping
-    problems: dict[str, str] = {}
-    for record in records:
-        uuid = comparable(record.get("UUID"), mapping.column("UUID"))
-        row = sheet_by_uuid.get(uuid)
-        if row is None:
-            problems[uuid] = "missing from the sheet"
-            continue
-        diffs = [
-            f"{title} sheet={row.get(title)!r} bind={record.get(title)!r}"
-            for title in COMPARED
-            if comparable(row.get(title), mapping.column(title)) != comparable(record.get(title), mapping.column(title))
-        ]
-        if diffs:
-            problems[uuid] = "; ".join(diffs)
-    return problems
-
-
-@dg.multi_asset_check(
-    specs=[
-        dg.AssetCheckSpec(
-            NO_DUPLICATES,
-            asset=INVOICES.sheet_key,
-            description="No UUID appears on more than one row of the invoices sheet.",
-        ),
-        dg.AssetCheckSpec(
-            MATCHES_BIND,
-            asset=INVOICES.sheet_key,
-            additional_deps=[INVOICES.source_key],
-            description="Every invoice fetched from Bind in this run is in the sheet with the same Total and Estado.",
-        ),
-    ],
-    ins={"bind_invoices": dg.AssetIn(INVOICES.source_key)},
-)
-def invoices_sheet_checks(
-    context: dg.AssetCheckExecutionContext, bind_invoices: InvoiceRead, smartsheet: SmartsheetResource
-) -> Iterator[dg.AssetCheckResult]:
-    yield from _check(context, bind_invoices, smartsheet)
-    # The last step that reads the stored Bind read (client RFCs and names): nothing needs it any more.
-    delete_read(context.instance, bind_invoices.run_id)
-
-
-def _check(context: dg.AssetCheckExecutionContext, read: InvoiceRead, smartsheet: SmartsheetResource
-           ) -> Iterator[dg.AssetCheckResult]:
-    written = run_materialization_metadata(context.instance, context.run, INVOICES.sheet_key)
-    skipped = nothing_written(written, (NO_DUPLICATES, MATCHES_BIND))
-    if skipped:
-        yield from skipped
-        return
+def check_invoices(step: Step, written: dict[str, Any]) -> Iterator[dg.AssetCheckResult]:
+    """The rows this run wrote, read back by id; or, past ``CHECKED_ROWS_BY_ID``, the whole sheet."""
     sheet_id = int(written["sheet_id"])
     row_ids = written.get(WRITTEN_ROWS)
-    records = InvoiceBatch(frame=read.frame, skipped=[]).records()
+    records = step.batch.records
+    gateway = step.resources.smartsheet.gateway()
     if isinstance(row_ids, list):
-        yield from _check_written(sheet_id, [int(row_id) for row_id in row_ids], written, records, smartsheet)
+        yield from _check_written(step, sheet_id, [int(row_id) for row_id in row_ids], written, gateway)
         return
-    rows, _ = smartsheet.gateway().read_rows(sheet_id, ("UUID", *COMPARED))
-
-    duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
-    yield dg.AssetCheckResult(
-        check_name=NO_DUPLICATES,
-        passed=not duplicates,
-        severity=dg.AssetCheckSeverity.WARN,  # pre-existing duplicates are reported, never multiplied
-        description=f"UUIDs on more than one row: {_listed(sorted(duplicates))}" if duplicates else None,
-        metadata={"sheet_id": str(sheet_id), "sheet_rows": len(rows), "rows_read": len(rows),
-                  "duplicate_uuids": len(duplicates)},
-    )
-    yield _matches(sheet_id, records, rows)
+    rows, _ = gateway.read_rows(sheet_id, ("UUID", *COMPARED))
+    cells = [row.cells for row in rows]
+    yield duplicates_result(NO_DUPLICATES, sheet_id, duplicate_keys(step.process.mapping, cells), rows=len(rows),
+                            key_name="uuid", label="UUIDs", rows_read=len(rows))
+    yield _matches(step, sheet_id, records, cells)
 
 
-def _matches(sheet_id: int, records: list[dict[str, Any]], rows) -> dg.AssetCheckResult:
-    uuid_column = INVOICES.mapping.column("UUID")
-    sheet_by_uuid: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        sheet_by_uuid.setdefault(comparable(row.cells.get("UUID"), uuid_column), row.cells)
-    problems = mismatches(records, sheet_by_uuid)
-    return dg.AssetCheckResult(
-        check_name=MATCHES_BIND,
-        passed=not problems,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=(
-            f"{len(problems)} fetched invoice(s) differ in the sheet: "
-            + _listed([f"{uuid} ({why})" for uuid, why in sorted(problems.items())])
-            if problems
-            else None
-        ),
-        metadata={"sheet_id": str(sheet_id), "invoices_checked": len(records), "mismatched": len(problems)},
-    )
+def _matches(step: Step, sheet_id: int, records: list[dict[str, Any]], cells: list) -> dg.AssetCheckResult:
+    problems = mismatches(step.process.mapping, records, cells, COMPARED)
+    return mismatches_result(MATCHES_BIND, sheet_id, problems, checked=len(records),
+                             what="fetched invoice(s) differ in the sheet", checked_name="invoices_checked")
 
 
-def _check_written(sheet_id: int, row_ids: list[int], written: dict[str, Any], records: list[dict[str, Any]],
-                   smartsheet: SmartsheetResource) -> Iterator[dg.AssetCheckResult]:
+def _check_written(step: Step, sheet_id: int, row_ids: list[int], written: dict[str, Any],
+                   gateway) -> Iterator[dg.AssetCheckResult]:
     """The checks on the rows this run wrote, read back by id (nothing read when nothing was written)."""
-    rows = smartsheet.gateway().read_rows_by_id(sheet_id, row_ids, ("UUID", *COMPARED)) if row_ids else []
+    mapping = step.process.mapping
+    rows = gateway.read_rows_by_id(sheet_id, row_ids, ("UUID", *COMPARED)) if row_ids else []
+    cells = [row.cells for row in rows]
     already = int(written.get("duplicate_uuids_in_sheet") or 0)  # found by the write's own read of the sheet
-    duplicates = duplicate_uuids([row.cells.get("UUID") for row in rows])
+    duplicates = duplicate_keys(mapping, cells)
     description = None
     if already or duplicates:
         seen = list(written.get(DUPLICATES_SEEN) or [])
@@ -161,7 +86,7 @@ def _check_written(sheet_id: int, row_ids: list[int], written: dict[str, Any], r
         description = (f"UUIDs on more than one row when the sync read the sheet: {', '.join(seen)}{more}"
                        if already else "")
         if duplicates:
-            description += ("; " if description else "") + f"written twice: {_listed(sorted(duplicates))}"
+            description += ("; " if description else "") + f"written twice: {listed(sorted(duplicates))}"
     yield dg.AssetCheckResult(
         check_name=NO_DUPLICATES,
         passed=not (already or duplicates),
@@ -170,11 +95,10 @@ def _check_written(sheet_id: int, row_ids: list[int], written: dict[str, Any], r
         metadata={"sheet_id": str(sheet_id), "rows_read": len(rows), "rows_written": len(row_ids),
                   "duplicate_uuids": already + len(duplicates)},
     )
-    uuid_column = INVOICES.mapping.column("UUID")
-    wrote = {comparable(row.cells.get("UUID"), uuid_column) for row in rows}
-    checked = [record for record in records if comparable(record.get("UUID"), uuid_column) in wrote]
+    wrote = {mapping.key_of(row) for row in cells}
+    checked = [record for record in step.batch.records if mapping.key_of(record) in wrote]
     missing = len(row_ids) - len(rows)
-    result = _matches(sheet_id, checked, rows)
+    result = _matches(step, sheet_id, checked, cells)
     if missing:
         result = dg.AssetCheckResult(
             check_name=MATCHES_BIND, passed=False, severity=dg.AssetCheckSeverity.ERROR,

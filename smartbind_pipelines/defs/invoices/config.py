@@ -9,8 +9,15 @@ from pydantic import Field
 
 from smartbind_pipelines.core.invoices import DEFAULT_STATUS_LABELS
 
-from .changes import BACKDATE_HOURS, DRAFT_FILTER, OPEN_FILTER, OPEN_HORIZON_DAYS, followed_filter, open_since_for
-from .window import SyncWindow, parse_window_bound, plan_window
+from smartbind_pipelines.core.invoices.followed import (
+    BACKDATE_HOURS,
+    DRAFT_FILTER,
+    OPEN_FILTER,
+    OPEN_HORIZON_DAYS,
+    followed_filter,
+    open_since_for,
+)
+from smartbind_pipelines.core.invoices.window import SyncWindow, parse_window_bound, plan_window
 
 RECONCILE_DAYS_DEFAULT = 35
 
@@ -80,7 +87,7 @@ class InvoiceWindowConfig(dg.Config):
         )
 
     def followed_query(self, now: datetime, window: SyncWindow) -> tuple[str, datetime, datetime]:
-        """The followed-set filter of a regular run, with its ``recent_since`` and ``open_since`` (changes.py)."""
+        """The followed-set filter of a regular run, with its ``recent_since`` and ``open_since`` (core/invoices/followed.py)."""
         if self.open_horizon_days < 0 or self.backdate_hours < 0:
             raise ValueError("open_horizon_days and backdate_hours must not be negative")
         recent_since = min(window.start, now - timedelta(hours=self.backdate_hours))

@@ -1,7 +1,8 @@
-"""sync_invoices_sensor: the shared cadence rules (defs/sync/sensor.py), then a look at Bind before a run.
+"""sync_invoices_sensor (``build_invoices_sensor``): the shared cadence rules (defs/sync/sensor.py), then a look
+at Bind before a run.
 
-When the cadence says a run is due, the sensor reads the followed set (changes.py) with the filter the last
-regular run recorded, and compares each member's signature with what that run read. A run is requested
+When the cadence says a run is due, the sensor reads the followed set (core/invoices/followed.py) with the
+filter the last regular run recorded, and compares each member's signature with what that run read. A run is requested
 only when something changed (or when there is nothing to compare with: first run, a state from before
 change detection, refused rows to retry). A quiet interval costs ``ceil(followed / 100)`` Bind requests,
 no Smartsheet request and no run; the skip reason says what was looked at. The sensor then records an
@@ -22,16 +23,14 @@ import dagster as dg
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
-from smartbind_pipelines.core.sync_state import SyncStateStore
+from smartbind_pipelines.core.invoices.followed import compare
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
+from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.report import request_metadata
 from smartbind_pipelines.defs.sync.sensor import evaluate_cadence, sync_run_request
 
-from .changes import compare
-from .jobs import sync_invoices
-from .process import INVOICES
-from .watermark import load_sync_state
+from .sync_state import load_sync_state, state_store
 
 
 def _hhmm(moment: datetime) -> str:
@@ -45,21 +44,31 @@ def _last_look(cursor: str | None) -> datetime | None:
         return None
 
 
-@dg.sensor(
-    name=INVOICES.sensor_name,
-    job=sync_invoices,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Every interval_minutes set in ProcessConfig (read at every tick) looks at Bind's invoices that can "
-        "still change (new, open, drafts) and starts sync_invoices only when one changed. Skips, saying "
-        "what it looked at, when nothing changed; and while the process is paused, outside its operating "
-        "hours, not yet due, or a run is still queued or running."
-    ),
-)
-def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
-                         clock: ClockResource, bind: BindResource):
-    outcome = evaluate_cadence(context, INVOICES, lambda store: store.get(INVOICES.job_id), process_config, clock)
+def build_invoices_sensor(process: SyncProcess, job) -> dg.SensorDefinition:
+    """``sync_invoices_sensor``: the cadence, then a look at the followed set before asking for a run."""
+
+    @dg.sensor(
+        name=process.sensor_name,
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "Every interval_minutes set in ProcessConfig (read at every tick) looks at Bind's invoices that can "
+            f"still change (new, open, drafts) and starts {process.job_id} only when one changed. Skips, saying "
+            "what it looked at, when nothing changed; and while the process is paused, outside its operating "
+            "hours, not yet due, or a run is still queued or running."
+        ),
+    )
+    def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
+                             clock: ClockResource, bind: BindResource):
+        return _look(context, process, process_config, clock, bind)
+
+    return sync_invoices_sensor
+
+
+def _look(context: dg.SensorEvaluationContext, process: SyncProcess, process_config: ProcessConfigResource,
+          clock: ClockResource, bind: BindResource):
+    outcome = evaluate_cadence(context, process, lambda store: store.get(process.job_id), process_config, clock)
     if isinstance(outcome, dg.SkipReason):
         return outcome
     config, decision = outcome
@@ -68,11 +77,10 @@ def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: Pr
     looked = _last_look(context.cursor)
     if looked is not None and to_cdmx(now) < to_cdmx(looked) + interval:
         return dg.SkipReason(
-            f"{INVOICES.job_id} not due: Bind last looked at {_hhmm(looked)} (nothing had changed), every "
+            f"{process.job_id} not due: Bind last looked at {_hhmm(looked)} (nothing had changed), every "
             f"{config.interval_minutes} min, next look at {_hhmm(looked + interval)} (Mexico City)")
 
-    state, _ = load_sync_state(context.instance, SyncStateStore.beside(process_config.db_path), INVOICES.job_id,
-                               INVOICES.sheet_key)
+    state, _ = load_sync_state(context.instance, state_store(process_config), process.job_id, process.sheet_key)
     cursor = json.dumps({"looked_at": to_cdmx(now).isoformat()})
     if state.followed is None:
         context.log.info("%s; nothing to compare Bind with yet (no regular run recorded its followed set)",
@@ -103,7 +111,7 @@ def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: Pr
         context.log.info(reason)
         return sync_run_request(config, change=difference.describe()[:200])
     observation = dg.AssetObservation(
-        asset_key=INVOICES.sheet_key,
+        asset_key=process.sheet_key,
         description="Bind unchanged since the last write: the sheet is up to date",
         metadata={
             "dagster/last_updated_timestamp": dg.MetadataValue.timestamp(now.timestamp()),

@@ -1,2 +1,3 @@
-"""What every sync process shares in the Dagster layer: its names, the cadence sensor, the sheet it
-writes, and the metadata tables its runs show."""
+"""What every pull process shares in the Dagster layer: the builder of its assets, checks, job and sensor
+(builder.py), its names (process.py), the cadence sensor, the sheet it writes, its stored reads, its checks
+and the metadata tables its runs show."""

@@ -1,4 +1,6 @@
-"""Reading back what an asset recorded: the metadata the UI shows is also where runs hand state on."""
+"""What the sheet asset recorded in this run, for the checks that verify it (the sheet it wrote, whether it
+was a dry run, the rows it wrote). Everything else a later step needs travels in the source's batch
+(core/batch.py); run metadata is for people."""
 
 from __future__ import annotations
 
@@ -7,25 +9,21 @@ from typing import Any
 import dagster as dg
 
 
-def plain(value: Any) -> Any:
+def _plain(value: Any) -> Any:
     return getattr(value, "value", value)  # MetadataValue -> raw value
 
 
 def run_materialization_metadata(
     instance: dg.DagsterInstance, run: dg.DagsterRun, asset_key: dg.AssetKey
 ) -> dict[str, Any]:
-    """Metadata of ``asset_key``'s materialization in this run, or in the run it re-executes.
-
-    The sheet asset reads what the Bind asset recorded (window, drafts, request counts) from here, the
-    same metadata the UI shows.
-    """
+    """Metadata of ``asset_key``'s materialization in this run, or in the run it re-executes."""
     run_id: str | None = run.run_id
     while run_id:
         events = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
         for record in reversed(events.records):
             materialization = record.event_log_entry.asset_materialization
             if materialization and materialization.asset_key == asset_key:
-                return {key: plain(value) for key, value in materialization.metadata.items()}
+                return {key: _plain(value) for key, value in materialization.metadata.items()}
         parent = instance.get_run_by_id(run_id)
         run_id = parent.parent_run_id if parent else None
     return {}

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import dagster as dg
 
-from smartbind_pipelines.core.sheets import RowFailure, UpsertPlan
+from smartbind_pipelines.core.sheets import RowFailure, SheetMapping, UpsertPlan
 
 CHANGES_SHOWN = 50  # rows in the change table; the counts always cover everything
 SKIPPED_SHOWN = 50
@@ -27,7 +27,8 @@ def write_requests(counts: Mapping[str, int]) -> int:
     return sum(n for endpoint, n in counts.items() if endpoint.split(" ", 1)[0] in WRITE_METHODS)
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A value as one Markdown table cell: pipes escaped, one line, at most 80 characters."""
     text = "" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")[:80]
 
@@ -43,13 +44,13 @@ def change_table(plan: UpsertPlan, key_titles: Sequence[str], *, limit: int = CH
     lines = ["| acción | clave | cambios |", "|---|---|---|"]
     for row in plan.adds:
         key = _key_text([row.get(title) for title in key_titles])
-        cells = ", ".join(f"{title}={_cell(value)}" for title, value in row.items() if title not in key_titles)
-        lines.append(f"| alta | {_cell(key)} | {cells} |")
+        cells = ", ".join(f"{title}={cell(value)}" for title, value in row.items() if title not in key_titles)
+        lines.append(f"| alta | {cell(key)} | {cells} |")
     for update in plan.updates:
         cells = ", ".join(
-            f"{title}: {_cell(update.before.get(title))} → {_cell(value)}" for title, value in update.changes.items()
+            f"{title}: {cell(update.before.get(title))} → {cell(value)}" for title, value in update.changes.items()
         )
-        lines.append(f"| cambio | {_cell(_key_text(update.key))} | {cells} |")
+        lines.append(f"| cambio | {cell(_key_text(update.key))} | {cells} |")
     total = len(plan.adds) + len(plan.updates)
     if total == 0:
         return dg.MetadataValue.md("Nothing to change: the sheet already matched Bind.")
@@ -59,16 +60,28 @@ def change_table(plan: UpsertPlan, key_titles: Sequence[str], *, limit: int = CH
     return dg.MetadataValue.md("\n".join(shown))
 
 
+# The Spanish header of each field a process names a skipped row with (SourceBatch.skipped).
+SKIPPED_HEADERS = {"key": "clave", "bind_id": "Bind ID", "number": "folio", "warehouse": "almacén",
+                   "product_id": "ProductID", "code": "código"}
+
+
 def skipped_table(skipped: Iterable[Mapping[str, Any]], *, limit: int = SKIPPED_SHOWN) -> dg.MetadataValue:
+    """Markdown: one line per Bind row that could not be written, the fields that name it, then why."""
     skipped = list(skipped)
-    lines = ["| Bind ID | folio | motivo |", "|---|---|---|"]
-    lines += [
-        f"| {_cell(item.get('bind_id'))} | {_cell(item.get('number'))} | {_cell(item.get('reason'))} |"
-        for item in skipped[:limit]
-    ]
+    if not skipped:
+        return dg.MetadataValue.md("No Bind row was skipped.")
+    fields = [name for name in dict.fromkeys(name for item in skipped for name in item) if name != "reason"]
+    headers = [SKIPPED_HEADERS.get(name, name) for name in fields] + ["motivo"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(item.get(name)) for name in [*fields, "reason"]) + " |" for item in skipped[:limit]]
     if len(skipped) > limit:
         lines.append(f"\n… and {len(skipped) - limit} more.")
-    return dg.MetadataValue.md("\n".join(lines) if skipped else "No invoice was skipped.")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def column_schema(mapping: SheetMapping) -> dg.TableSchema:
+    """The sheet's columns as the UI shows a table's schema (``dagster/column_schema``)."""
+    return dg.TableSchema(columns=[dg.TableColumn(column.title, type=column.kind) for column in mapping.columns])
 
 
 def failure_summary(failures: Sequence[RowFailure], *, limit: int = 20) -> str:

@@ -9,8 +9,8 @@ of the run that produced it (Dagster resolves that run through the re-execution'
 
 A re-execution writes that older read only if no other run has read the same Bind source since
 (``superseded_by``): writing an older read over a newer run's writes could undo them (an old stock
-snapshot over newer stock). The I/O manager refuses it when the read is loaded (``refuse_superseded``);
-the invoices' sheet asset applies the same rule itself, with its watermark in the message.
+snapshot over newer stock). The I/O manager refuses it when the read is loaded, saying what the next run
+does (``next_run``; the invoices: the watermark did not move).
 
 A stored read holds client data (RFCs, names, products, stock), so it is kept only while something may
 still use it:
@@ -56,11 +56,10 @@ def reads_io_manager_key(process: SyncProcess) -> str:
 class RunScopedPickleIOManager(dg.IOManager):
     """Pickles a step output under its run id; loads it from the run that produced it."""
 
-    def __init__(self, root: Path, *, job_id: str = "", next_run: str = NEXT_RUN, refuse_superseded: bool = True):
+    def __init__(self, root: Path, *, job_id: str = "", next_run: str = NEXT_RUN):
         self.root = root
         self.job_id = job_id
         self.next_run = next_run
-        self.refuse_superseded = refuse_superseded
 
     def _path(self, run_id: str, step_key: str, name: str) -> Path:
         return self.root / run_id / step_key / name
@@ -87,7 +86,7 @@ class RunScopedPickleIOManager(dg.IOManager):
                 allow_retries=False,
             )
         this_run = context.step_context.run_id
-        if self.refuse_superseded and upstream.run_id != this_run and context.has_asset_key:
+        if upstream.run_id != this_run and context.has_asset_key:
             newer = superseded_by(context.instance, context.asset_key, upstream.run_id)
             if newer:
                 raise dg.Failure(
@@ -117,14 +116,9 @@ class RunScopedIOManager(dg.ConfigurableIOManagerFactory):
 
     job_id: str = Field(default="", description="The process's job, named when a step has no read to load.")
     next_run: str = Field(default=NEXT_RUN, description="What the next run does when a re-execution is refused.")
-    refuse_superseded: bool = Field(
-        default=True,
-        description="Refuse to load another run's read when a later run has read the same Bind source.",
-    )
 
     def create_io_manager(self, context: dg.InitResourceContext) -> RunScopedPickleIOManager:
-        return RunScopedPickleIOManager(reads_root(context.instance), job_id=self.job_id, next_run=self.next_run,
-                                        refuse_superseded=self.refuse_superseded)
+        return RunScopedPickleIOManager(reads_root(context.instance), job_id=self.job_id, next_run=self.next_run)
 
 
 def process_reads(process: SyncProcess) -> dict[str, RunScopedIOManager]:

@@ -111,12 +111,15 @@ def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapp
 
 
 def refused_rows_failure(what: str, target: SheetTarget, result: UpsertResult, metadata: dict[str, Any],
-                         note: str = "") -> dg.Failure:
-    """The failure of a run in which Smartsheet refused some rows after every other row was written."""
+                         note: str = "", also_refused: Sequence[str] = ()) -> dg.Failure:
+    """The failure of a run in which Smartsheet refused some rows after every other row was written;
+    ``also_refused`` names refusals of a step before the upsert (the inventory's renamed-warehouse moves)."""
+    refused = len(result.failed) + len(also_refused)
+    named = failure_summary(result.failed) if result.failed else "; ".join(also_refused[:20])
     return dg.Failure(
         description=(
-            f"{len(result.failed)} {what} could not be written to sheet {target.label}; every other row was "
-            f"written{note}: {failure_summary(result.failed)}"
+            f"{refused} {what} could not be written to sheet {target.label}; every other row was "
+            f"written{note}: {named}"
         ),
         metadata=metadata,
     )

@@ -4,10 +4,16 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from smartbind_pipelines.core.declarations import ProcessDeclaration
+from smartbind_pipelines.core.processes import ProcessDeclaration
 from smartbind_pipelines.defs.declared import build_all
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
+from smartbind_pipelines_tests.defs.support import (
+    create_process_sheet,
+    emulator_resources,
+    mapping_columns,
+    sheet_rows,
+    write_requests,
+)
 
 
 @dataclass
@@ -39,11 +45,10 @@ class DeclaredSync:
             instance=self.instance, raise_on_error=False)
 
     def rows(self, sheet_id: int) -> list[dict]:
-        return [row["cells"] for row in self.smartsheet.state.rows_as_dicts(sheet_id)]
+        return sheet_rows(self.smartsheet, sheet_id)
 
     def writes(self) -> int:
-        return sum(n for endpoint, n in self.smartsheet.admin.counts().items()
-                   if endpoint.split(" ")[0] in ("POST", "PUT", "DELETE"))
+        return write_requests(self.smartsheet)
 
 
 @pytest.fixture

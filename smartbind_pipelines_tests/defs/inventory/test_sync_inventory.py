@@ -5,8 +5,6 @@ import dagster as dg
 
 from smartbind_pipelines.defs.inventory.checks import NO_DUPLICATES, TOTALS_MATCH
 
-WRITES = ("POST", "PUT", "DELETE")
-
 
 def materialized(result, asset="smartsheet_inventory") -> dict:
     [materialization] = result.asset_materializations_for_node(asset)
@@ -26,7 +24,7 @@ def failure_text(result) -> str:
 
 
 def writes(sync) -> int:
-    return sum(n for endpoint, n in sync.smartsheet.admin.counts().items() if endpoint.split(" ")[0] in WRITES)
+    return sync.writes()
 
 
 def bind_stock(state, warehouse_id) -> dict[str, float]:
@@ -167,7 +165,7 @@ def test_the_sensor_runs_on_the_seed_cadence_and_skips_while_paused(instance, pr
     from datetime import timedelta
 
     from smartbind_pipelines.core.cdmx import now_cdmx
-    from smartbind_pipelines.defs.inventory.sensors import sync_inventory_sensor
+    from smartbind_pipelines.defs.inventory import sync_inventory_sensor
     from smartbind_pipelines.defs.resources import ClockResource
 
     def tick(minutes=0):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
+from smartbind_pipelines.core.sheets import SheetMapping
 from smartbind_pipelines.defs import invoices
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines_tests.defs.support import create_process_sheet, emulator_resources, mapping_columns
+from smartbind_pipelines_tests.defs.support import ProcessSync, mapping_columns
 
 
 def invoice_columns(**overrides: dict) -> list[dict]:
@@ -20,20 +20,15 @@ def invoice_columns(**overrides: dict) -> list[dict]:
 
 
 @dataclass
-class InvoiceSync:
-    bind: Any  # RunningEmulator
-    smartsheet: Any
-    process_config: ProcessConfigResource
-    instance: dg.DagsterInstance
-    sheet_id: int = 0
+class InvoiceSync(ProcessSync):
+    job_id: ClassVar[str] = "sync_invoices"
+    source_asset: ClassVar[str] = "bind_invoices"
+    sheet_asset: ClassVar[str] = "smartsheet_invoices"
+    mapping: ClassVar[SheetMapping] = INVOICE_MAPPING
+    sheet_name: ClassVar[str] = "Registros Facturas Bind"
 
-    def create_sheet(self, columns: list[dict] | None = None, name: str = "Registros Facturas Bind") -> int:
-        self.sheet_id = create_process_sheet(self.smartsheet, self.process_config, "sync_invoices", name,
-                                             columns or invoice_columns())
-        return self.sheet_id
-
-    def resources(self, now: datetime | None) -> dict[str, Any]:
-        return emulator_resources(self.bind, self.smartsheet, self.process_config, now)
+    def process_definitions(self) -> dg.Definitions:
+        return invoices.defs
 
     def run(
         self,
@@ -48,19 +43,9 @@ class InvoiceSync:
         source_config = dict(window or {}, **bind_config)
         if lookback_hours is not None:
             source_config["lookback_hours"] = lookback_hours
-        run_config: dict = {"ops": {"smartsheet_invoices": {"config": {"dry_run": dry_run}}}}
-        if source_config:
-            defaults = {"reconcile_days": 35} if job == "reconcile_invoices" else {}
-            run_config["ops"]["bind_invoices"] = {"config": {**defaults, **source_config}}
-        # The invoice module's own Definitions, bound to the emulators as deployment binds them to env vars.
-        definitions = dg.Definitions.merge(invoices.defs, dg.Definitions(resources=self.resources(now)))
-        return definitions.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=self.instance, raise_on_error=False
-        )
-
-    def rows(self) -> list[dict]:
-        """The sheet's rows as ``{title: value}``."""
-        return [row["cells"] for row in self.smartsheet.state.rows_as_dicts(self.sheet_id)]
+        if source_config and job == "reconcile_invoices":
+            source_config = {"reconcile_days": 35, **source_config}
+        return self.execute(job=job, source=source_config or None, sheet={"dry_run": dry_run}, now=now)
 
     def uuids(self) -> list[str]:
         return [row["UUID"] for row in self.rows()]

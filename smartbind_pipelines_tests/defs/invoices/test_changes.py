@@ -11,7 +11,7 @@ from datetime import timedelta
 import dagster as dg
 
 from smartbind_pipelines.core.cdmx import format_bind_datetime, now_cdmx
-from smartbind_pipelines.defs.invoices.sensors import sync_invoices_sensor
+from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.resources import ClockResource
 
 from .harness import checks, metadata

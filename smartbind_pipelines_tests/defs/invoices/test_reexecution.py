@@ -15,8 +15,9 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
 from smartbind_pipelines.defs import invoices
 from smartbind_pipelines.defs.invoices.process import INVOICES
-from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER, RunScopedIOManager
-from smartbind_pipelines.defs.invoices.watermark import read_sync_state
+from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER
+from smartbind_pipelines.defs.sync.stored import RunScopedIOManager
+from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 
 from . import reexecutable
 
@@ -135,8 +136,8 @@ def test_the_sheet_asset_materialized_alone_refuses_instead_of_writing_another_r
     add(empty_sync, T0 - timedelta(minutes=4))
     assert empty_sync.run(T0).success  # a read exists from an earlier run
     resources = {**empty_sync.resources(T0 + timedelta(minutes=5)), READS_IO_MANAGER: RunScopedIOManager()}
-    alone = dg.materialize([invoices.bind_invoices, invoices.smartsheet_invoices],
-                           selection=[invoices.smartsheet_invoices], resources=resources,
+    alone = dg.materialize([invoices.built.source_asset, invoices.built.sheet_asset],
+                           selection=[invoices.built.sheet_asset], resources=resources,
                            instance=empty_sync.instance, raise_on_error=False)
     assert not alone.success
     [failed_step] = [event for event in alone.all_events if event.is_step_failure]

@@ -10,7 +10,7 @@ import yaml
 from dagster._utils.tags import TagConcurrencyLimitsCounter
 
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines.defs.invoices.sensors import sync_invoices_sensor
+from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
 

@@ -1,14 +1,8 @@
 """Bind warehouse stock -> the seed's five inventory columns, keyed on ID Producto + Almacén.
 
-Reading: every page of ``/api/Inventory?warehouseID=`` for each configured warehouse, with the
-warehouse's name from ``/api/Warehouses`` (an Inventory row names no warehouse). Writing uses the
-generic upsert engine with a ``StalePolicy`` scoped to the synced warehouses' names, so a product that
-left stock shows 0 (or is deleted), never a stale figure, and other warehouses' rows are never touched.
-
-A renamed warehouse: the sheet keys rows on the warehouse *name* (the seed's columns carry no id), so
-rows written under the old name would linger. The last sync records each warehouse's id -> name; when a
-synced warehouse's name changed, ``rekey_plan`` moves its rows to the new name (one cell per row, the
-row and whatever people wrote next to it are kept) before the regular upsert runs.
+The warehouses to sync (ProcessConfig or the environment fallback, resolved against Bind's names), and
+each Inventory row as a sheet row (pure). The rows that left stock: stale.py; a renamed warehouse: rekey.py;
+the reads from Bind and the sheet: io.py.
 
 Values (``core/bind_values.py``): ProductID must be a GUID (it is half the key); CurrentInventory must be
 a finite number within ±MAX_SHEET_NUMBER; either failing skips the row with its reason. Code and Title
@@ -20,12 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, not_an_object, shown
 from smartbind_pipelines.core.odata import is_guid
-from smartbind_pipelines.core.sheets import ColumnSpec, ExistingRow, SheetMapping, StalePolicy, comparable
+from smartbind_pipelines.core.sheets import ColumnSpec, SheetMapping, comparable
 
 PRODUCT = "ID Producto"
 WAREHOUSE = "Almacén"
@@ -42,9 +37,6 @@ INVENTORY_MAPPING = SheetMapping(
     ),
 )
 SHEET_COLUMNS = INVENTORY_MAPPING.titles
-WAREHOUSE_ID = "Almacén ID"  # carried in the frame (not written): which warehouse a row came from
-FRAME_COLUMNS = (*SHEET_COLUMNS, WAREHOUSE_ID)
-STALE_ACTIONS = ("zero", "delete")
 
 
 class InventoryConfigError(ValueError):
@@ -57,25 +49,14 @@ class Warehouse:
     name: str
 
 
-@dataclass
-class InventoryBatch:
-    """The sheet rows of the synced warehouses, and what Bind says each warehouse holds in total."""
+def warehouse_names(warehouses: Iterable[Warehouse]) -> dict[str, str]:
+    """Warehouse id -> name: what the sheet shows for each synced warehouse after a write."""
+    return {warehouse.id: warehouse.name for warehouse in warehouses}
 
-    warehouses: list[Warehouse]
-    records: list[dict[str, Any]]  # the five sheet columns + WAREHOUSE_ID
-    skipped: list[dict] = field(default_factory=list)  # {"warehouse", "product_id", "code", "reason"}
-    adjusted: list[dict] = field(default_factory=list)  # {"warehouse", "product_id", "field", "rule"}
-    fetched: int = 0  # Inventory rows read from Bind, all warehouses
 
-    def sheet_records(self) -> list[dict[str, Any]]:
-        return [{title: record[title] for title in SHEET_COLUMNS} for record in self.records]
-
-    def totals(self) -> dict[str, float]:
-        """Warehouse name -> the stock these records put in the sheet (the check compares the sheet to it)."""
-        return stock_totals((record[WAREHOUSE], record[STOCK]) for record in self.records)
-
-    def names(self) -> dict[str, str]:
-        return {warehouse.id: warehouse.name for warehouse in self.warehouses}
+def batch_totals(records: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Warehouse name -> the stock these records put in the sheet (the check compares the sheet to it)."""
+    return stock_totals((record[WAREHOUSE], record[STOCK]) for record in records)
 
 
 def warehouses_to_sync(fields_mapping: Mapping[str, Any] | None, fallback_id: str | None) -> tuple[list[str], str]:
@@ -130,30 +111,34 @@ def resolve_warehouses(ids: Sequence[str], bind_warehouses: Iterable[Mapping[str
 
 
 def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[str, Iterable[dict]], *,
-                    only_in_stock: bool = True) -> InventoryBatch:
+                    only_in_stock: bool = True) -> SourceBatch:
     """Map Inventory rows to sheet rows; by default only products with Existencias > 0 (the seed's
     "productos con existencias"). A bad row is skipped with its reason, never fatal."""
-    batch = InventoryBatch(warehouses=list(warehouses), records=[])
+    records: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    adjusted: list[dict[str, Any]] = []
+    fetched = 0
     for warehouse in warehouses:
         seen: set[str] = set()
         for raw in rows_by_warehouse.get(warehouse.id, ()):
-            batch.fetched += 1
+            fetched += 1
             notes: list[tuple[str, str]] = []
             try:
                 record = _inventory_row(raw, warehouse, notes)
             except ValueError as exc:
-                batch.skipped.append(_skip(raw, warehouse, str(exc)))
+                skipped.append(_skip(raw, warehouse, str(exc)))
                 continue
             if record[PRODUCT] in seen:
-                batch.skipped.append(_skip(raw, warehouse, "product listed twice in this warehouse: first row kept"))
+                skipped.append(_skip(raw, warehouse, "product listed twice in this warehouse: first row kept"))
                 continue
             seen.add(record[PRODUCT])
-            batch.adjusted += [{"warehouse": warehouse.name, "product_id": record[PRODUCT], "field": name,
-                                "rule": rule} for name, rule in notes]
+            adjusted += [{"warehouse": warehouse.name, "product_id": record[PRODUCT], "field": name,
+                          "rule": rule} for name, rule in notes]
             if only_in_stock and not record[STOCK] > 0:
                 continue
-            batch.records.append(record)
-    return batch
+            records.append(record)
+    return SourceBatch(records=records, skipped=skipped, adjusted=adjusted, fetched=fetched,
+                       warehouses=tuple(warehouses))
 
 
 def _skip(raw: Any, warehouse: Warehouse, reason: str) -> dict:
@@ -178,7 +163,6 @@ def _inventory_row(raw: Any, warehouse: Warehouse, notes: list[tuple[str, str]])
         "Nombre": _text(raw.get("Title"), "Nombre", notes),
         STOCK: _quantity(raw.get("CurrentInventory")),
         WAREHOUSE: warehouse.name,
-        WAREHOUSE_ID: warehouse.id,
     }
 
 
@@ -206,83 +190,3 @@ def stock_totals(pairs: Iterable[tuple[Any, Any]]) -> dict[str, float]:
         name = str(name).strip()
         totals[name] = totals.get(name, 0.0) + (amount if isinstance(amount, float) else 0.0)
     return {name: round(total, 2) + 0.0 for name, total in totals.items()}
-
-
-def stale_policy(action: str, warehouse_names: Iterable[str]) -> StalePolicy:
-    """Rows of the synced warehouses that left stock: Existencias 0 ("zero") or removed ("delete")."""
-    if action not in STALE_ACTIONS:
-        raise ValueError(f"stale_rows must be one of {', '.join(STALE_ACTIONS)}, not {action!r}")
-    scope = {WAREHOUSE: set(warehouse_names)}
-    if action == "delete":
-        return StalePolicy("delete", scope=scope)
-    return StalePolicy("zero", {STOCK: 0}, scope=scope)
-
-
-def renamed_warehouses(previous: Mapping[str, str], current: Sequence[Warehouse]) -> dict[str, str]:
-    """Old name -> new name for synced warehouses whose name changed since the last sync."""
-    return {previous[w.id]: w.name for w in current
-            if previous.get(w.id) and previous[w.id].strip() and previous[w.id].strip() != w.name}
-
-
-@dataclass
-class RekeyPlan:
-    updates: list[tuple[int, dict[str, Any]]]  # (row id, {"Almacén": new name})
-    deletes: list[int]  # old-name rows whose product already has a row under the new name
-    failed: list[str] = field(default_factory=list)  # per-row refusals from Smartsheet, as messages
-
-    @property
-    def writes(self) -> int:
-        return len(self.updates) + len(self.deletes)
-
-
-def rekey_plan(existing: Sequence[ExistingRow], renames: Mapping[str, str]) -> RekeyPlan:
-    """Move rows of a renamed warehouse to its new name (pure). A product that already has a row under
-    the new name keeps that row; the old-name copy is deleted rather than left showing stale stock."""
-    plan = RekeyPlan(updates=[], deletes=[])
-    if not renames:
-        return plan
-    product = INVENTORY_MAPPING.column(PRODUCT)
-    taken = {(comparable(row.cells.get(PRODUCT), product), str(row.cells.get(WAREHOUSE) or "").strip())
-             for row in existing}
-    for row in existing:
-        old = str(row.cells.get(WAREHOUSE) or "").strip()
-        if old not in renames:
-            continue
-        key = (comparable(row.cells.get(PRODUCT), product), renames[old])
-        if key[0] is None:
-            continue  # a row without a product id is never touched (the engine reports it)
-        if key in taken:
-            plan.deletes.append(row.row_id)
-            continue
-        taken.add(key)
-        plan.updates.append((row.row_id, {WAREHOUSE: renames[old]}))
-    return plan
-
-
-# -- I/O: the only two functions here that talk to Bind or Smartsheet ------------------------------
-
-
-def read_inventory(client, warehouse_ids: Sequence[str], *, only_in_stock: bool = True) -> InventoryBatch:
-    """Warehouse names from ``GET /Warehouses``, then every page of ``GET /Inventory?warehouseID=`` per
-    warehouse. ``client`` is a BindClient; BindApiError and InventoryConfigError propagate."""
-    warehouses = resolve_warehouses(warehouse_ids, client.warehouses())
-    rows = {warehouse.id: client.inventory(warehouse.id, in_stock_only=only_in_stock) for warehouse in warehouses}
-    return inventory_batch(warehouses, rows, only_in_stock=only_in_stock)
-
-
-def apply_rekey(gateway, sheet_id: int, renames: Mapping[str, str], *, dry_run: bool = False) -> RekeyPlan:
-    """Read the key columns once and move renamed warehouses' rows to their new name (``gateway`` is a
-    SheetGateway). Costs nothing when no synced warehouse was renamed."""
-    if not renames:
-        return RekeyPlan(updates=[], deletes=[])
-    existing, _ = gateway.read_rows(sheet_id, (PRODUCT, WAREHOUSE))
-    plan = rekey_plan(existing, renames)
-    if not dry_run:
-        columns = gateway.sheet_columns(sheet_id)
-        if plan.updates:
-            outcome = gateway.update_rows(sheet_id, plan.updates, columns)
-            plan.failed += [f"row {plan.updates[index][0]}: code {code}: {message}"
-                            for index, code, message in outcome.failures]
-        if plan.deletes:
-            gateway.delete_rows(sheet_id, plan.deletes)
-    return plan

@@ -1,18 +1,10 @@
-"""The sync state carried in materialization metadata, and draft following: pure parts."""
+"""How a run moves the invoice sync state, and the state read back from materialization metadata."""
 
 from datetime import datetime, timedelta
 
 from smartbind_pipelines.core.cdmx import CDMX
-from smartbind_pipelines.defs.invoices.drafts import drafts_to_follow, is_unstamped, unique_by_id
-from smartbind_pipelines.defs.invoices.watermark import (
-    PENDING_DRAFTS,
-    WATERMARK,
-    SyncState,
-    next_state,
-    state_from_history,
-    state_metadata,
-)
-from smartbind_pipelines.defs.invoices.window import SyncWindow
+from smartbind_pipelines.core.invoices.state import PENDING_DRAFTS, WATERMARK, SyncState, next_state, state_from_history
+from smartbind_pipelines.core.invoices.window import SyncWindow
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)
 
@@ -31,11 +23,6 @@ def test_the_watermark_is_the_latest_mark_even_if_an_older_one_was_written_last(
     assert state.watermark == T and state.pending_draft_ids == ("b",)
 
 
-def test_metadata_round_trip():
-    state = SyncState(T, ("x", "y"), ("refused",))
-    assert state_from_history([state_metadata(state)]) == state
-
-
 def test_incremental_advances_backfill_and_reconcile_keep_the_mark():
     previous = SyncState(T, ("old",))
     later = T + timedelta(minutes=5)
@@ -43,28 +30,6 @@ def test_incremental_advances_backfill_and_reconcile_keep_the_mark():
     assert next_state(previous, SyncWindow(T - timedelta(days=9), later, "backfill"), []).watermark == T
     assert next_state(previous, SyncWindow(T - timedelta(days=35), later, "reconcile"), []).watermark == T
     assert next_state(SyncState(), SyncWindow(T, later, "backfill"), []).watermark is None
-
-
-def test_unstamped_means_null_empty_or_all_zero_uuid():
-    assert is_unstamped({"UUID": None}) and is_unstamped({"UUID": ""})
-    assert is_unstamped({"UUID": "00000000-0000-0000-0000-000000000000"})
-    assert not is_unstamped({"UUID": "65491c47-0000-4000-8000-000000000001"})
-
-
-def test_every_unstamped_draft_is_followed_however_old():
-    invoices = [
-        {"ID": "new-draft", "UUID": None, "Date": "2026-03-10T11:00:00"},
-        {"ID": "old-draft", "UUID": None, "Date": "2025-01-01T11:00:00"},
-        {"ID": "stamped", "UUID": "65491c47-0000-4000-8000-000000000001", "Date": "2026-03-10T11:00:00"},
-        {"ID": "undated-draft", "UUID": None, "Date": "not a date"},
-        "not an invoice object",
-    ]
-    assert drafts_to_follow(invoices) == ["new-draft", "old-draft", "undated-draft"]
-
-
-def test_unique_by_id_keeps_the_last_copy():
-    merged = unique_by_id([{"ID": "a", "Status": 0}, {"ID": "b"}, {"ID": "a", "Status": 1}])
-    assert sorted((i["ID"], i.get("Status")) for i in merged) == [("a", 1), ("b", None)]
 
 
 def test_drafts_another_run_started_following_are_kept_by_a_run_that_did_not_look_at_them():

@@ -3,7 +3,7 @@
 import pytest
 
 from smartbind_pipelines.core.invoices import (
-    DEFAULT_STATUS_LABELS, FRAME_COLUMNS, INVOICE_MAPPING, invoice_batch, parse_invoice_date,
+    DEFAULT_STATUS_LABELS, INVOICE_MAPPING, invoice_batch, parse_invoice_date,
 )
 
 
@@ -17,8 +17,8 @@ def bind_invoice(n, **fields):
 
 
 def one(batch):
-    assert len(batch.frame) == 1, batch.skipped
-    return batch.records()[0]
+    assert len(batch.records) == 1, batch.skipped
+    return batch.records[0]
 
 
 def test_a_normal_invoice_maps_to_the_seven_columns():
@@ -26,10 +26,9 @@ def test_a_normal_invoice_maps_to_the_seven_columns():
     assert one(batch) == {"UUID": "65491c47-0000-4000-8000-000000000001", "Folio": "A-1001", "Fecha": "2026-01-19",
                           "RFC Cliente": "XAXX010101000", "Nombre Cliente": "CLIENTE DEMO", "Total": 433097.6,
                           "Estado": "Vigente"}
-    assert list(batch.frame.columns) == list(FRAME_COLUMNS)
-    assert batch.frame.loc[0, "Date"] == "2026-01-19T19:34:15.903"
-    assert batch.frame.loc[0, "Bind ID"] == "00000000-0000-4000-8000-000000000001"
-    assert INVOICE_MAPPING.titles == tuple(batch.records()[0])
+    assert batch.bind_ids == {"65491c47-0000-4000-8000-000000000001": "00000000-0000-4000-8000-000000000001"}
+    assert batch.fetched == 1
+    assert INVOICE_MAPPING.titles == tuple(batch.records[0])
 
 
 @pytest.mark.parametrize("status, label", [(0, "Vigente"), (1, "Pagada"), (2, "Cancelada"), (2.0, "Cancelada")])
@@ -52,14 +51,14 @@ def test_unknown_status_is_written_visibly_and_noted(status):
 @pytest.mark.parametrize("uuid", [None, "", "   ", "00000000-0000-0000-0000-000000000000"])
 def test_drafts_without_uuid_are_skipped_and_counted(uuid):
     batch = invoice_batch([bind_invoice(1, UUID=uuid), bind_invoice(2)])
-    assert len(batch.frame) == 1
+    assert len(batch.records) == 1
     assert batch.skipped == [{"bind_id": "00000000-0000-4000-8000-000000000001", "number": 1001,
                               "reason": "no UUID: an unstamped draft (not yet timbrada)"}]
 
 
 def test_malformed_uuid_is_skipped():
     batch = invoice_batch([bind_invoice(1, UUID="not-a-uuid' or 1 eq 1")])
-    assert batch.frame.empty and "not a GUID" in batch.skipped[0]["reason"]
+    assert not batch.records and "not a GUID" in batch.skipped[0]["reason"]
 
 
 def test_uuid_is_lowercased_so_the_key_is_stable():
@@ -70,7 +69,7 @@ def test_uuid_is_lowercased_so_the_key_is_stable():
 @pytest.mark.parametrize("total", ["abc", None, "NaN", float("inf"), True, [1]])
 def test_non_numeric_total_is_skipped_with_a_reason(total):
     batch = invoice_batch([bind_invoice(1, Total=total), bind_invoice(2)])
-    assert len(batch.frame) == 1
+    assert len(batch.records) == 1
     assert "Total" in batch.skipped[0]["reason"]
 
 
@@ -82,7 +81,7 @@ def test_total_is_a_number_rounded_to_cents(total, cents):
 
 def test_invoices_at_2359_and_0001_mexico_city_land_on_their_own_days():
     batch = invoice_batch([bind_invoice(1, Date="2026-03-09T23:59:00"), bind_invoice(2, Date="2026-03-10T00:01:00")])
-    assert [r["Fecha"] for r in batch.records()] == ["2026-03-09", "2026-03-10"]
+    assert [r["Fecha"] for r in batch.records] == ["2026-03-09", "2026-03-10"]
 
 
 def test_dates_with_an_offset_are_converted_to_the_mexico_city_day():
@@ -104,7 +103,7 @@ def test_other_date_formats(text, day):
 @pytest.mark.parametrize("text", ["ayer", "", None, "31/02/2026", "2026-13-01T00:00:00", 20260119])
 def test_unparsable_dates_are_skipped(text):
     batch = invoice_batch([bind_invoice(1, Date=text), bind_invoice(2)])
-    assert len(batch.frame) == 1 and "Date" in batch.skipped[0]["reason"]
+    assert len(batch.records) == 1 and "Date" in batch.skipped[0]["reason"]
 
 
 def test_null_client_name_is_written_empty_and_noted():
@@ -122,7 +121,7 @@ def test_names_over_4000_characters_are_cut_as_smartsheet_would():
 def test_duplicate_uuid_in_one_batch_keeps_the_first():
     uuid = "65491c47-0000-4000-8000-000000000001"
     batch = invoice_batch([bind_invoice(1, Total=1), bind_invoice(2, UUID=uuid, Total=2), bind_invoice(3)])
-    assert [r["Total"] for r in batch.records()] == [1.0, 433097.6]
+    assert [r["Total"] for r in batch.records] == [1.0, 433097.6]
     assert "duplicate UUID" in batch.skipped[0]["reason"]
     assert batch.skipped[0]["bind_id"] == "00000000-0000-4000-8000-000000000002"
 
@@ -145,9 +144,9 @@ def test_bad_records_never_lose_the_rest():
            bind_invoice(4, ClientName=None, Status=9), bind_invoice(5)]
     batch = invoice_batch(raw)
     assert len(batch.skipped) == 4
-    assert [r["UUID"][-1] for r in batch.records()] == ["4", "5"]
+    assert [r["UUID"][-1] for r in batch.records] == ["4", "5"]
 
 
 def test_an_empty_batch_has_the_columns():
     batch = invoice_batch([])
-    assert list(batch.frame.columns) == list(FRAME_COLUMNS) and batch.records() == []
+    assert batch.records == [] and batch.bind_ids == {}

@@ -1,4 +1,11 @@
-"""Drafts followed in bulk (issue 16, point 4): N followed drafts cost about ceil(N/100) Bind requests.
+"""Unstamped drafts: which invoices to follow by id, and how to read them back cheaply.
+
+Bind sends an invoice without a UUID until the SAT stamps it. Bind's ``Date`` is the creation date and never
+changes, so a draft stamped later would fall behind every window: each run follows the drafts it saw
+(``drafts_to_follow``) until they are stamped or deleted, however long that takes (no age limit: the
+reconcile reads 35 days back, so a draft given up on would never reach the sheet).
+
+Drafts followed in bulk (issue 16, point 4): N followed drafts cost about ceil(N/100) Bind requests.
 
 Until now every followed draft (an invoice seen without UUID) was re-read by id on every run, 25 ids per
 ``ID eq guid'…' or …`` filter: 575 drafts cost 23 requests a run. Instead, one paged query asks Bind for
@@ -19,7 +26,8 @@ followed ids by id, the read stops after that one page and reads by id instead, 
 costs more than the by-id way plus one request. ``since`` (a horizon) narrows the set when the account
 holds many old abandoned drafts; followed drafts older than it are then read by id.
 
-Pure decision (``split_followed``) plus one function that does the reads (``follow_drafts``); no Dagster.
+Pure rules (``drafts_to_follow``, ``split_followed``...) plus one function that does the reads
+(``follow_drafts``); no Dagster.
 """
 
 from __future__ import annotations
@@ -37,9 +45,46 @@ MODES = ("bulk", "by_id")
 
 
 def is_unstamped(invoice: Mapping[str, Any]) -> bool:
-    """Bind sends a null or all-zero UUID until the SAT stamps the invoice (same rule as the sync's)."""
+    """Bind sends a null or all-zero UUID until the SAT stamps the invoice."""
     uuid = invoice.get("UUID")
     return not uuid or str(uuid).strip().lower() in ("", NIL_UUID)
+
+
+def drafts_to_follow(invoices: Iterable[Any]) -> list[str]:
+    """Bind ids of the unstamped invoices among ``invoices``, to re-read on the next run.
+
+    Following one costs one id in a by-id filter (or nothing, while it stays in the open draft set).
+    Items that are not invoice objects are left to ``invoice_batch``, which skips them with the reason.
+    """
+    return sorted({str(invoice["ID"]) for invoice in invoices
+                   if isinstance(invoice, Mapping) and is_unstamped(invoice) and invoice.get("ID")})
+
+
+def bind_ids(invoices: Iterable[Any]) -> set[str]:
+    """The Bind ids of the invoice objects among ``invoices``."""
+    return {str(invoice.get("ID")) for invoice in invoices if isinstance(invoice, Mapping) and invoice.get("ID")}
+
+
+def unique_by_id(invoices: Iterable[Any]) -> list[Any]:
+    """Invoices once each, by Bind id, the last copy winning (the by-id re-read is the newest).
+
+    Items without an id, and items that are not objects, are kept as they are for ``invoice_batch``.
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    anonymous = []
+    for invoice in invoices:
+        if isinstance(invoice, Mapping) and invoice.get("ID"):
+            by_id.pop(str(invoice["ID"]), None)
+            by_id[str(invoice["ID"])] = dict(invoice)
+        else:
+            anonymous.append(dict(invoice) if isinstance(invoice, Mapping) else invoice)
+    return [*by_id.values(), *anonymous]
+
+
+def followable(draft_ids: Iterable[str]) -> list[str]:
+    """The remembered draft ids that can be asked for by id: GUIDs only. Anything else (a broken or hostile
+    Bind record) would be refused by the filter builder and fail every later run; it is dropped instead."""
+    return [draft_id for draft_id in draft_ids if is_guid(str(draft_id))]
 
 
 def unstamped_filter(since: datetime | None = None) -> str:

@@ -18,7 +18,8 @@ from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
 from smartbind_pipelines.defs.invoices.process import INVOICES
-from smartbind_pipelines.defs.invoices.watermark import from_stored, load_sync_state, read_sync_state
+from smartbind_pipelines.core.invoices.state import SyncState, from_stored, state_from_history
+from smartbind_pipelines.defs.invoices.sync_state import load_sync_state, read_sync_state, state_metadata
 
 from .harness import failure_text, invoice_columns, metadata
 from .test_changes import tick
@@ -153,3 +154,8 @@ def test_after_a_new_instance_a_quiet_interval_still_launches_no_run(empty_sync)
         # The followed set comes from the store: Bind is compared with it, nothing changed, no run.
         assert isinstance(quiet, dg.SensorResult) and not quiet.run_requests, quiet
         assert "nothing changed" in quiet.skip_reason.skip_message
+
+
+def test_metadata_round_trip():
+    state = SyncState(T0, ("x", "y"), ("refused",))
+    assert state_from_history([state_metadata(state)]) == state

@@ -1,6 +1,8 @@
-"""Drafts followed in bulk (issue 16, point 4): the open draft set in one paged query, by id only what left it.
+"""Unstamped drafts: which invoices are followed, and following them in bulk (issue 16, point 4): the open
+draft set in one paged query, by id only what left it.
 
-Against the Bind emulator over real HTTP with the real BindClient; request counts are the emulator's.
+The reads run against the Bind emulator over real HTTP with the real BindClient; request counts are the
+emulator's.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import pytest
 
 from smartbind_pipelines.core.bind_client import GUID_CHUNK, BindApiError, BindClient
 from smartbind_pipelines.core.cdmx import CDMX
-from smartbind_pipelines.core.invoice_drafts import (
+from smartbind_pipelines.core.invoices.drafts import (
     NIL_UUID,
+    drafts_to_follow,
     follow_drafts,
+    is_unstamped,
     split_followed,
+    unique_by_id,
     unstamped_filter,
 )
 
@@ -150,3 +155,25 @@ def test_a_refused_filter_fails_the_read_naming_it(drafts):
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="by_id"):
         follow_drafts(BindClient("https://api.bind.com.mx/api", "k"), [_guid()], mode="sometimes")
+
+
+def test_unstamped_means_null_empty_or_all_zero_uuid():
+    assert is_unstamped({"UUID": None}) and is_unstamped({"UUID": ""})
+    assert is_unstamped({"UUID": "00000000-0000-0000-0000-000000000000"})
+    assert not is_unstamped({"UUID": "65491c47-0000-4000-8000-000000000001"})
+
+
+def test_every_unstamped_draft_is_followed_however_old():
+    invoices = [
+        {"ID": "new-draft", "UUID": None, "Date": "2026-03-10T11:00:00"},
+        {"ID": "old-draft", "UUID": None, "Date": "2025-01-01T11:00:00"},
+        {"ID": "stamped", "UUID": "65491c47-0000-4000-8000-000000000001", "Date": "2026-03-10T11:00:00"},
+        {"ID": "undated-draft", "UUID": None, "Date": "not a date"},
+        "not an invoice object",
+    ]
+    assert drafts_to_follow(invoices) == ["new-draft", "old-draft", "undated-draft"]
+
+
+def test_unique_by_id_keeps_the_last_copy():
+    merged = unique_by_id([{"ID": "a", "Status": 0}, {"ID": "b"}, {"ID": "a", "Status": 1}])
+    assert sorted((i["ID"], i.get("Status")) for i in merged) == [("a", 1), ("b", None)]

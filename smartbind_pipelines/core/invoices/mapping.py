@@ -1,7 +1,7 @@
 """Bind invoices -> the seed's seven invoice columns, one rule per kind of bad record.
 
-A bad record never stops the batch: it is either skipped with a reason (``InvoiceBatch.skipped``)
-or mapped by a documented rule and noted (``InvoiceBatch.adjusted``). docs/sync-engine.md lists
+A bad record never stops the batch: it is either skipped with a reason (``SourceBatch.skipped``)
+or mapped by a documented rule and noted (``SourceBatch.adjusted``). docs/sync-engine.md lists
 the rules. Any JSON value in any field has a rule (``core/bind_values.py``): a Total that is not a
 finite number within ±MAX_SHEET_NUMBER skips the invoice; a text field holding an object, an array,
 a boolean or NaN is written empty and noted; a Folio, an Estado or a text longer than a cell is cut.
@@ -12,13 +12,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import pandas as pd
-
+from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_values import bind_number, bind_text, id_text, not_an_object, shown
 from smartbind_pipelines.core.cdmx import CDMX, cdmx_day, parse_bind_datetime
 from smartbind_pipelines.core.odata import is_guid
@@ -37,7 +35,6 @@ INVOICE_MAPPING = SheetMapping(
     ),
 )
 SHEET_COLUMNS = INVOICE_MAPPING.titles
-FRAME_COLUMNS = (*SHEET_COLUMNS, "Bind ID", "Date")
 DEFAULT_STATUS_LABELS = {0: "Vigente", 1: "Pagada", 2: "Cancelada"}
 UNKNOWN_STATUS = "Desconocido ({})"  # shown in the sheet, so an odd status is visible, not hidden
 _ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -50,71 +47,53 @@ class SkipInvoice(ValueError):
     """This invoice cannot be written; the message is the reason an operator reads."""
 
 
-@dataclass
-class InvoiceBatch:
-    frame: pd.DataFrame  # the 7 sheet columns + "Bind ID" + "Date" (raw Bind string)
-    skipped: list[dict] = field(default_factory=list)  # {"bind_id", "number", "reason"}
-    adjusted: list[dict] = field(default_factory=list)  # {"bind_id", "number", "field", "rule"}
-
-    def records(self) -> list[dict[str, Any]]:
-        """The seven sheet columns per invoice, typed for sync_sheet (plain str / float)."""
-        records = []
-        for row in self.frame.loc[:, list(SHEET_COLUMNS)].itertuples(index=False, name=None):
-            record = dict(zip(SHEET_COLUMNS, row))
-            record["Total"] = float(record["Total"])
-            records.append(record)
-        return records
-
-    @property
-    def uuids(self) -> list[str]:
-        return list(self.frame["UUID"])
-
-
 def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str] = DEFAULT_STATUS_LABELS
-                  ) -> InvoiceBatch:
-    """Map Bind ``InvoiceListItem`` rows to sheet rows; bad records are skipped or adjusted, never fatal."""
-    rows: list[dict] = []
-    batch = InvoiceBatch(frame=pd.DataFrame(columns=list(FRAME_COLUMNS)))
+                  ) -> SourceBatch:
+    """Map Bind ``InvoiceListItem`` rows to sheet rows (the seven columns, plain str / float), with the Bind
+    id of each written UUID; bad records are skipped or adjusted, never fatal."""
+    records: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []  # {"bind_id", "number", "reason"}
+    adjusted: list[dict[str, Any]] = []  # {"bind_id", "number", "field", "rule"}
+    bind_ids: dict[str, str] = {}
     first_by_uuid: dict[str, Any] = {}
+    fetched = 0
     for raw in raw_invoices:
+        fetched += 1
         if not isinstance(raw, dict):
-            batch.skipped.append({"bind_id": None, "number": None,
-                                  "reason": f"not an invoice object: {not_an_object(raw)}"})
+            skipped.append({"bind_id": None, "number": None, "reason": f"not an invoice object: {not_an_object(raw)}"})
             continue
         bind_id, number = id_text(raw.get("ID")), id_text(raw.get("Number"))
         notes: list[tuple[str, str]] = []
         try:
-            row = _invoice_row(raw, status_labels, notes)
+            row, written_id = _invoice_row(raw, status_labels, notes)
             if row["UUID"] in first_by_uuid:
                 raise SkipInvoice(f"duplicate UUID {row['UUID']}: already taken from Bind invoice "
                                   f"{first_by_uuid[row['UUID']]}")
         except SkipInvoice as exc:
-            batch.skipped.append({"bind_id": bind_id, "number": number, "reason": str(exc)})
+            skipped.append({"bind_id": bind_id, "number": number, "reason": str(exc)})
             continue
         first_by_uuid[row["UUID"]] = bind_id
-        batch.adjusted += [{"bind_id": bind_id, "number": number, "field": name, "rule": rule}
-                           for name, rule in notes]
-        rows.append(row)
-    if rows:
-        batch.frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    batch.frame["Total"] = batch.frame["Total"].astype(float)
-    return batch
+        adjusted += [{"bind_id": bind_id, "number": number, "field": name, "rule": rule} for name, rule in notes]
+        if written_id is not None:
+            bind_ids[row["UUID"]] = written_id
+        records.append(row)
+    return SourceBatch(records=records, skipped=skipped, adjusted=adjusted, fetched=fetched, bind_ids=bind_ids)
 
 
-def _invoice_row(raw: dict, status_labels: Mapping[int, str], notes: list[tuple[str, str]]) -> dict:
+def _invoice_row(raw: dict, status_labels: Mapping[int, str], notes: list[tuple[str, str]]
+                 ) -> tuple[dict[str, Any], str | None]:
+    """The sheet row, and the Bind id the invoice is followed by (None when Bind's ID is not a usable id)."""
     uuid = _uuid(raw.get("UUID"))
-    raw_date = raw.get("Date")
-    return {
+    row = {
         "UUID": uuid,
         "Folio": _folio(raw.get("Serie"), raw.get("Number"), notes),
-        "Fecha": _fecha(raw_date),
+        "Fecha": _fecha(raw.get("Date")),
         "RFC Cliente": _text(raw.get("RFC"), "RFC Cliente", notes),
         "Nombre Cliente": _text(raw.get("ClientName"), "Nombre Cliente", notes),
         "Total": _total(raw.get("Total")),
         "Estado": _estado(raw.get("Status"), status_labels, notes),
-        "Bind ID": _bind_id(raw.get("ID"), notes),
-        "Date": raw_date,
     }
+    return row, _bind_id(raw.get("ID"), notes)
 
 
 def _uuid(value: Any) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX
-from smartbind_pipelines.defs.invoices.window import (
+from smartbind_pipelines.core.invoices.window import (
     BACKFILL,
     INCREMENTAL,
     RECONCILE,
