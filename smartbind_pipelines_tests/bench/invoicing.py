@@ -68,6 +68,7 @@ def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
     import dagster as dg
 
     from smartbind_pipelines.core.invoicing import columns as C
+    from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
     from smartbind_pipelines.core.sheets import sheet_columns
     from smartbind_pipelines.defs.invoicing import defs as invoicing_defs
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
@@ -91,14 +92,14 @@ def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
                 body.append({"toBottom": True, "cells": [{"columnId": columns[t], "value": v} for t, v in cells.items()]})
             box.smartsheet_state.add_rows(sheet_id, body)
             process_config = ProcessConfigResource(db_path=str(Path(tmp) / "processes.db"))
-            process_config.store().update(C.JOB_ID, {
+            process_config.store().update(INVOICE_FROM_SHEET.job_id, {
                 "smartsheet_sheet_id": str(sheet_id), "is_active": True,
                 "fields_mapping": {**invoicing_demo.SETTINGS, "stamp_wait_seconds": 5}}, via="bench")
             bind = SimpleNamespace(url=box.bind_url, token=box.bind_token)
             sheet = SimpleNamespace(url=box.smartsheet_url, token=box.smartsheet_token)
             definitions = dg.Definitions.merge(
                 invoicing_defs, dg.Definitions(resources=emulator_resources(bind, sheet, process_config)))
-            job = definitions.resolve_job_def(C.JOB_ID)
+            job = definitions.resolve_job_def(INVOICE_FROM_SHEET.job_id)
             box.reset_counts()
             with dg.instance_for_test() as instance:
                 started = time.perf_counter()

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from smartbind_pipelines.core.invoicing import columns as C
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines_tests.invoicing.support import SdkSheet
 
 from .dev_stack import DevStack
@@ -36,7 +37,7 @@ query Runs($filter: RunsFilter!) {
 
 
 def invoicing_runs(stack: DevStack) -> list[dict]:
-    runs = stack.graphql(RUNS_BY_TAG, filter={"tags": [{"key": "process", "value": C.JOB_ID}]})
+    runs = stack.graphql(RUNS_BY_TAG, filter={"tags": [{"key": "process", "value": INVOICE_FROM_SHEET.job_id}]})
     return runs["runsOrError"]["results"]
 
 

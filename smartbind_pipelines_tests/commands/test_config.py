@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines_tests.core.process_config.cases import BAD_CLI_ARGS, WH_A, snapshot
 
 
@@ -115,9 +116,9 @@ def _delete(db_path, job_id):
 def test_a_deleted_process_stays_deleted_until_restored_paused(db_path, job_id):
     run("set", "sync_invoices", "--inactive")
     if job_id == "sync_clients":  # a declared process: seeded by its sensor's first read
-        from smartbind_pipelines.core.declarations import CLIENTS
+        from smartbind_pipelines.core.processes import get_process
 
-        CLIENTS.effective_config(ProcessConfigStore(db_path), {})
+        get_process(job_id, {}).effective_config(ProcessConfigStore(db_path), {})
     _delete(db_path, job_id)
     listed = run("list")
     assert job_id not in listed.output  # not re-created from the defaults

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION
 
 COMMANDS = [["config", "list"], ["config", "show", "sync_invoices"],

@@ -251,13 +251,6 @@ DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "S
                     "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN")
 ADMIN_TOKEN = "admin-" + "k" * 30
 
-# The inventory process as the brief describes it; registered for the tests that exercise it, since its
-# module may not exist yet. The doctor works from whatever mapping is registered for a process.
-INVENTORY_MAPPING = SheetMapping(key=("ID Producto", "Almacén"), columns=(
-    ColumnSpec("ID Producto"), ColumnSpec("Código"), ColumnSpec("Nombre"), ColumnSpec("Existencias", "number"),
-    ColumnSpec("Almacén")))
-
-
 def closed_port_url(suffix: str) -> str:
     """A loopback URL where nothing listens: the service is down."""
     with socket.socket() as probe:
@@ -325,12 +318,6 @@ def account(bind_emulator, smartsheet_emulator, tmp_path):
     return Account(bind_emulator, smartsheet_emulator, tmp_path)
 
 
-@pytest.fixture
-def with_inventory(monkeypatch):
-    monkeypatch.setitem(doctor_module.PROCESS_MAPPINGS, "sync_inventory",
-                        (__name__, "INVENTORY_MAPPING"))
-
-
 def test_a_healthy_setup_passes_every_check(account):
     result = account.doctor()
     assert result.exit_code == 0, result.output
@@ -341,7 +328,7 @@ def test_a_healthy_setup_passes_every_check(account):
     assert "All " in result.output and "checks passed" in result.output
 
 
-def test_inventory_sheet_and_its_composite_key_are_checked(account, with_inventory):
+def test_inventory_sheet_and_its_composite_key_are_checked(account):
     sheet = account.smartsheet.state.create_sheet("Inventario Bind", INVENTORY_COLUMNS)
     account.store.update("sync_inventory", {"is_active": True, "smartsheet_sheet_id": str(sheet["id"])}, via="test")
     account.add_rows(sheet, [{"ID Producto": "P1", "Almacén": "Central", "Existencias": 3},
@@ -482,7 +469,7 @@ def test_unknown_warehouse(account):
     assert account.bind.state.warehouse_ids()[0] in text  # the fix lists the real ones
 
 
-def test_configured_warehouses_come_from_process_config(account, with_inventory):
+def test_configured_warehouses_come_from_process_config(account):
     sheet = account.smartsheet.state.create_sheet("Inventario Bind", INVENTORY_COLUMNS)
     real = account.bind.state.warehouse_ids()[0]
     account.store.update("sync_inventory", {
@@ -494,7 +481,7 @@ def test_configured_warehouses_come_from_process_config(account, with_inventory)
         "✗ Bind warehouses: unknown in Bind (ProcessConfig fields_mapping.warehouse_ids): 0badc0de-")
 
 
-def test_inventory_active_without_any_warehouse(account, with_inventory):
+def test_inventory_active_without_any_warehouse(account):
     sheet = account.smartsheet.state.create_sheet("Inventario Bind", INVENTORY_COLUMNS)
     account.store.update("sync_inventory", {"is_active": True, "smartsheet_sheet_id": str(sheet["id"])}, via="test")
     result = account.doctor(BIND_WAREHOUSE_ID=None)

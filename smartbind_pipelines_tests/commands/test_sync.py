@@ -1,6 +1,8 @@
-"""`smartbind sync`: submitting to a Dagster instance, and executing locally against the emulators."""
+"""`smartbind sync`: submitting to a Dagster instance, and executing locally against the emulators, for every
+process of the registry."""
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +11,9 @@ from click.testing import CliRunner
 from dagster._core.instance.ref import InstanceRef
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.commands.sync import DRY_RUN_TAG
+from smartbind_pipelines.commands.sync import DRY_RUN_TAG, launchable, run_config
+from smartbind_pipelines.core.processes import get_process
+from smartbind_pipelines.core.sheets import sheet_columns
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.sync.sensor import DRY_RUN_TAG as SENSOR_DRY_RUN_TAG
 
@@ -126,3 +130,73 @@ def test_bad_ranges_are_refused(arguments, complaint):
 
 def test_the_cli_and_the_sensor_agree_on_the_dry_run_tag():
     assert DRY_RUN_TAG == SENSOR_DRY_RUN_TAG
+
+
+# --- every process of the registry (issue 15) --------------------------------------------------------------
+
+
+def give_sheet(smartsheet_emulator, job_id: str) -> int:
+    """The process's sheet, typed from its mapping, set in its ProcessConfig row (as `sheets create` leaves it)."""
+    process = get_process(job_id)
+    sheet_id = smartsheet_emulator.state.create_sheet(process.sheet_name, sheet_columns(process.mapping))["id"]
+    store = ProcessConfigResource(db_path=os.environ["SMARTBIND_DB_PATH"]).store()
+    process.effective_config(store, os.environ)  # seeded on first use, as its sensor does
+    store.update(job_id, {"smartsheet_sheet_id": str(sheet_id), "is_active": True}, via="test")
+    return sheet_id
+
+
+def test_local_dry_run_of_inventory_plans_and_leaves_the_sheet_untouched(configured, bind_emulator,
+                                                                           smartsheet_emulator, monkeypatch):
+    monkeypatch.setenv("BIND_WAREHOUSE_ID", bind_emulator.state.warehouse_ids()[0])
+    sheet_id = give_sheet(smartsheet_emulator, "sync_inventory")
+    result = CliRunner().invoke(main, ["sync", "sync_inventory", "--dry-run", "--local"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["job"] == "sync_inventory" and summary["success"] is True and summary["dry_run"] is True
+    assert summary["planned_inserts"] > 0 and summary["inserted"] == 0
+    assert summary["sheet_id"] == str(sheet_id)
+    assert smartsheet_emulator.state.rows_as_dicts(sheet_id) == []
+
+
+def test_local_dry_run_of_a_declared_process_leaves_the_sheet_untouched(configured, smartsheet_emulator):
+    sheet_id = give_sheet(smartsheet_emulator, "sync_clients")
+    result = CliRunner().invoke(main, ["sync", "sync_clients", "--dry-run", "--local"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["job"] == "sync_clients" and summary["success"] is True
+    assert summary["planned_inserts"] > 0 and summary["inserted"] == 0
+    assert smartsheet_emulator.state.rows_as_dicts(sheet_id) == []
+
+
+def test_local_run_of_a_declared_process_writes_its_sheet(configured, deployment_home, bind_emulator,
+                                                           smartsheet_emulator):
+    sheet_id = give_sheet(smartsheet_emulator, "sync_products")
+    result = CliRunner().invoke(main, ["sync", "sync_products", "--local"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    rows = smartsheet_emulator.state.rows_as_dicts(sheet_id)
+    assert summary["success"] is True and summary["inserted"] == len(rows) > 0
+    assert {row["cells"]["ID"] for row in rows} == {p["ID"] for p in bind_emulator.state.products.records.values()}
+
+
+@pytest.mark.parametrize("option", ["--from", "--to"])
+def test_a_window_is_refused_for_a_process_without_one(option):
+    result = CliRunner().invoke(main, ["sync", "sync_inventory", option, "2026-01-01"])
+    assert result.exit_code == 2 and option in result.output and "has no date window" in result.output
+
+
+def test_an_unknown_job_is_refused_naming_the_known_ones():
+    result = CliRunner().invoke(main, ["sync", "sync_payroll"])
+    assert result.exit_code == 2 and "'sync_payroll' is not a process" in result.output
+    for job_id in ("invoice_from_sheet", "reconcile_invoices", "sync_clients", "sync_inventory", "sync_products"):
+        assert job_id in result.output
+
+
+@pytest.mark.parametrize("job_id, step", [
+    ("sync_invoices", "smartsheet_invoices"), ("reconcile_invoices", "smartsheet_invoices"),
+    ("sync_inventory", "smartsheet_inventory"), ("sync_clients", "smartsheet_clients"),
+    ("sync_products", "smartsheet_products"), ("invoice_from_sheet", "invoice_from_sheet_rows"),
+])
+def test_every_process_gets_dry_run_in_the_step_that_writes(job_id, step):
+    config = run_config(launchable(job_id), window_start=None, window_end=None, dry_run=True)
+    assert config == {"ops": {step: {"config": {"dry_run": True}}}}

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from smartbind_pipelines.core.declarations import CLIENTS, PRODUCTS
+from smartbind_pipelines.core.processes import get_process
 from smartbind_pipelines.core.inventory import INVENTORY_MAPPING, Warehouse, inventory_batch
 from smartbind_pipelines.core.bind_values import MAX_SHEET_NUMBER
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
@@ -31,6 +31,7 @@ HOSTILE = {
     "'0x10'": "0x10", "'1_000'": "1_000",
 }
 
+CLIENTS, PRODUCTS = (get_process(job_id, {}).declaration for job_id in ("sync_clients", "sync_products"))
 INVOICE_FIELDS = ("ID", "UUID", "Serie", "Number", "Date", "RFC", "ClientName", "Total", "Status")
 INVENTORY_FIELDS = ("ProductID", "ID", "Code", "Title", "CurrentInventory")
 WAREHOUSE = Warehouse("0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a01", "Almacén General")

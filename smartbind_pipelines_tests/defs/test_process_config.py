@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.defs import process_config as process_config_defs
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
 from smartbind_pipelines_tests.core.process_config.cases import WH_A, snapshot

@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.invoicing import columns as C
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines.defs.invoicing import defs as invoicing_defs
 from smartbind_pipelines.defs.invoicing.process import POOL, effective_config
 from smartbind_pipelines.defs.invoicing.sensors import invoice_from_sheet_sensor
@@ -23,7 +24,7 @@ class Harness:
         self.sheet_id = ss.state.create_sheet("Facturación", [
             {"title": column.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
             for i, column in enumerate(C.REQUEST_MAPPING.columns)])["id"]
-        store.update(C.JOB_ID, {"smartsheet_sheet_id": str(self.sheet_id), "is_active": True,
+        store.update(INVOICE_FROM_SHEET.job_id, {"smartsheet_sheet_id": str(self.sheet_id), "is_active": True,
                                 "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1}}, via="test")
         self.resources = emulator_resources(bind, ss, process_config)
         self.definitions = dg.Definitions.merge(invoicing_defs, dg.Definitions(resources=self.resources))
@@ -36,7 +37,7 @@ class Harness:
         return [outcome.row_ids[i] for i in range(len(cell_sets))], sheet
 
     def run(self, dry_run: bool = False):
-        return self.definitions.resolve_job_def(C.JOB_ID).execute_in_process(
+        return self.definitions.resolve_job_def(INVOICE_FROM_SHEET.job_id).execute_in_process(
             run_config={"ops": {"invoice_from_sheet_rows": {"config": {"dry_run": dry_run}}}},
             instance=self.instance, raise_on_error=False)
 
@@ -94,22 +95,21 @@ def test_the_sensor_starts_a_run_only_when_rows_wait_and_reads_processconfig_eve
     (row,), sheet = harness.add(valid_row())
     result, _ = tick(cursor)
     assert isinstance(result, dg.RunRequest)
-    harness.process_config.store().update(C.JOB_ID, {"is_active": False}, via="test")
+    harness.process_config.store().update(INVOICE_FROM_SHEET.job_id, {"is_active": False}, via="test")
     result, _ = tick(cursor)
     assert isinstance(result, dg.SkipReason) and "paused" in result.skip_message
 
 
 def test_names_pool_and_registration():
-    from smartbind_pipelines.commands.sync import LAUNCHABLE
     from smartbind_pipelines.core.doctor import process_mapping
     from smartbind_pipelines.definitions import defs
 
     repo = defs()
-    assert repo.resolve_job_def(C.JOB_ID).tags["process"] == C.JOB_ID
+    assert repo.resolve_job_def(INVOICE_FROM_SHEET.job_id).tags["process"] == INVOICE_FROM_SHEET.job_id
     assert {"invoice_requests", "bind_sheet_invoices", "invoice_request_results"} <= {
         key.path[-1] for key in repo.resolve_asset_graph().get_all_asset_keys()}
     assert repo.resolve_sensor_def("invoice_from_sheet_sensor")
     node = repo.resolve_assets_def("bind_sheet_invoices")
     assert node.op.pool == POOL == "smartsheet_invoice_from_sheet"
-    assert C.JOB_ID in LAUNCHABLE and process_mapping(C.JOB_ID) is C.REQUEST_MAPPING
+    assert process_mapping(INVOICE_FROM_SHEET.job_id) is C.REQUEST_MAPPING
     assert demo.SERVICE_MANTENIMIENTO  # the sandbox settings name real emulator ids

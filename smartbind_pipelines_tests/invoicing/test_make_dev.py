@@ -16,6 +16,7 @@ import pytest
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.core.invoicing import columns as C
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines.core.invoicing.reference import carries, row_reference
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines_tests.browser.dev_stack import start_dev_stack
@@ -38,7 +39,7 @@ def stack(tmp_path_factory):
 
 def test_facturar_on_a_sandbox_row_in_make_dev_gives_one_invoice_and_the_uuid_and_an_invalid_row_its_error(stack):
     env = stack.sandbox_env
-    config = ProcessConfigStore(stack.process_config_db, env=env).get(C.JOB_ID)
+    config = ProcessConfigStore(stack.process_config_db, env=env).get(INVOICE_FROM_SHEET.job_id)
     assert (config.is_active, config.sync_direction, config.smartsheet_sheet_id) == (
         True, "push", env["SMARTSHEET_INVOICING_SHEET_ID"])  # active in the sandbox (paused in production)
     sheet = SdkSheet(env)

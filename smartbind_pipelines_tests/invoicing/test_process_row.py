@@ -13,13 +13,14 @@ from click.testing import CliRunner
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.doctor import examine
 from smartbind_pipelines.core.invoicing import columns as C
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET, SHEET_ID_ENV
 from smartbind_pipelines.core.sheets import SheetGateway
 from smartbind_pipelines.core.sheets.mapping import ColumnSpec, SheetMapping
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines_tests.invoicing.support import SANDBOX_SETTINGS, valid_row
 
-JOB = C.JOB_ID
+JOB = INVOICE_FROM_SHEET.job_id
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import pytest
 from dagster import DagsterEventType
 
 from smartbind_pipelines.core.invoicing import columns as C
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines.defs.invoicing.process import POOL
 from smartbind_pipelines_tests.defs.test_one_writer import (
     _cli_env, dev_home, dev_instance, hold_slot, release_slot, wait_until_waiting,  # noqa: F401 - fixtures
@@ -53,12 +54,12 @@ def test_two_dagster_runs_at_once_on_the_same_rows_invoice_each_row_once(
         bind_emulator, smartsheet_emulator, process_config):
     bench = InvoicingBench(bind_emulator, smartsheet_emulator, tmp_path)
     rows = bench.add(*[valid_row(**{C.CANTIDAD: n + 1}) for n in range(5)])
-    process_config.store().update(C.JOB_ID, {
+    process_config.store().update(INVOICE_FROM_SHEET.job_id, {
         "smartsheet_sheet_id": str(bench.sheet_id), "is_active": True,
         "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1}}, via="test")
     env = _cli_env(dev_home, bind_emulator, smartsheet_emulator, process_config)
     argv = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "smartbind_pipelines.definitions",
-            "-j", C.JOB_ID]
+            "-j", INVOICE_FROM_SHEET.job_id]
     posts_before = bind_emulator.admin.counts().get("POST /api/Invoices", 0)
 
     hold_slot(dev_instance, POOL)

@@ -15,7 +15,7 @@ import requests
 import smartsheet
 
 from smartbind_pipelines.core.bind_client import BindClient
-from smartbind_pipelines.core.declarations import SHIPPED
+from smartbind_pipelines.core.processes import all_processes
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import SheetGateway, sync_sheet
 from smartbind_pipelines.sandbox.runner import (INVOICES_SHEET_ID, Sandbox, SandboxSnapshotError, export_lines,
@@ -47,9 +47,9 @@ def test_the_sandbox_env_reaches_both_emulators_with_every_process_sheet():
         invoices = client.Sheets.get_sheet(int(env["SMARTSHEET_INVOICES_SHEET_ID"]))
         assert [c.title for c in invoices.columns] == list(INVOICE_MAPPING.titles)
         assert invoices.columns[0].primary
-        for declaration in SHIPPED:  # clients and products get their sheets too
-            sheet = client.Sheets.get_sheet(int(env[declaration.sheet_id_env]))
-            assert [c.title for c in sheet.columns] == list(declaration.mapping.titles)
+        for process in all_processes({}):  # every shipped process gets its sheet: clients and products too
+            sheet = client.Sheets.get_sheet(int(env[process.sheet_id_env]))
+            assert [c.title for c in sheet.columns] == list(process.mapping.titles)
         inventory = client.Sheets.get_sheet(int(env["SMARTSHEET_INVENTORY_SHEET_ID"]))
         assert inventory.name == "Inventario Bind"
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from smartbind_pipelines.core.cdmx import format_bind_datetime, now_cdmx
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines_tests.defs.invoices.harness import invoice_columns
 
 from .oracle import compare

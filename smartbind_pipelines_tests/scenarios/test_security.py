@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from smartbind_pipelines.api import create_app
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.core.process_config import SHEET_ID_ENV, ProcessConfigStore
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.sandbox.server import BackgroundServer
 from smartbind_pipelines_tests.core.process_config.cases import snapshot
 from smartbind_pipelines_tests.defs.invoices.harness import failure_text

@@ -47,6 +47,9 @@ class Process:
     # Fields of the seeded row taken from the environment (invoice_from_sheet: SMARTBIND_INVOICING_SEED).
     seed_overrides: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
 
+    def __hash__(self) -> int:  # fields_mapping is a dict; a job id names one process
+        return hash(self.job_id)
+
     # -- names every layer uses ---------------------------------------------------------------------
 
     @property
@@ -60,7 +63,8 @@ class Process:
 
     @property
     def run_tags(self) -> dict[str, str]:
-        # dagster.yaml limits runs per unique "process" value to one: two writers on one sheet would collide.
+        """Dagster's run-queue limit is one run per "process" value (dagster.yaml): two writers on one sheet
+        would collide."""
         return {"process": self.job_id, "owner": self.owner}
 
     @property

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from smartbind_pipelines.core.declarations import CLIENTS
+from smartbind_pipelines.core.processes import get_process
 from smartbind_pipelines.defs.declared import build_all
 from smartbind_pipelines_tests.defs.support import env_resources
+
+CLIENTS = get_process("sync_clients", {}).declaration
 
 
 def sync_clients_job() -> dg.JobDefinition:

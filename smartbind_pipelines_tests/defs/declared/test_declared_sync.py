@@ -3,10 +3,11 @@ each run as its real job against the emulators; the sensor seeds ProcessConfig a
 
 import dagster as dg
 
-from smartbind_pipelines.core.declarations import CLIENTS, PRODUCTS, declared_processes
+from smartbind_pipelines.core.processes import declared_processes, get_process
 from smartbind_pipelines.defs import declared
 from smartbind_pipelines.defs.resources import ClockResource
 
+CLIENTS, PRODUCTS = (get_process(job_id, {}).declaration for job_id in ("sync_clients", "sync_products"))
 CURRENCIES_TOML = """
 job_id = "sync_currencies"
 name = "Sincronización de Monedas"

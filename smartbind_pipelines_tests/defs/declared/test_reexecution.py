@@ -9,7 +9,7 @@ job's own I/O manager exactly as in the deployment.
 import dagster as dg
 import pytest
 
-from smartbind_pipelines.core.declarations import CLIENTS
+from smartbind_pipelines.core.processes import get_process
 from smartbind_pipelines_tests.defs.support import (
     aim_runs,
     execute_run,
@@ -20,6 +20,7 @@ from smartbind_pipelines_tests.defs.support import (
 
 from . import reexecutable
 
+CLIENTS = get_process("sync_clients", {}).declaration
 SHEET = r"/sheets/\d+$"
 NOT_FOUND = {"errorCode": 1006, "message": "Not Found"}
 

@@ -1,21 +1,18 @@
-"""core/declarations.py: validation, Bind rows -> records, the seeded ProcessConfig row, TOML loading and the
-mapping registry that doctor and `smartbind sheets create` use."""
+"""core/processes/declared.py: a declaration's validation, its names, Bind rows -> records, and the ProcessConfig
+row its process seeds."""
 
 import pytest
 
-from smartbind_pipelines.core.declarations import (
-    CLIENTS,
-    PRODUCTS,
+from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines.core.processes import (
+    RESERVED_JOB_IDS,
     DeclarationError,
     DeclaredColumn,
     ProcessDeclaration,
-    declaration_from_dict,
-    load_declarations,
-    process_mappings,
+    get_process,
 )
-from smartbind_pipelines.core.doctor import process_mapping
-from smartbind_pipelines.core.process_config import ProcessConfigStore
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
+
+CLIENTS, PRODUCTS = (get_process(job_id, {}).declaration for job_id in ("sync_clients", "sync_products"))
 
 BASE = dict(job_id="sync_things", name="Cosas", endpoint="Things", key=("ID",),
             columns=(DeclaredColumn("ID", "ID"), DeclaredColumn("Fecha", "Date", "date"),
@@ -30,6 +27,7 @@ def declare(**changes) -> ProcessDeclaration:
 @pytest.mark.parametrize("changes, field", [
     ({"job_id": "things"}, "job_id"),
     ({"job_id": "sync_invoices"}, "job_id"),
+    ({"job_id": "sync_inventory"}, "job_id"),
     ({"endpoint": "Things?$top=1"}, "endpoint"),
     ({"endpoint": "https://evil.example/Things"}, "endpoint"),
     ({"sheet_id_env": "sheet id"}, "sheet_id_env"),
@@ -83,41 +81,17 @@ def test_the_seeded_row_is_inactive_until_a_sheet_is_known(tmp_path):
     assert PRODUCTS.effective_config(fresh, {"SMARTSHEET_PRODUCTS_SHEET_ID": "99"}).is_active
 
 
-def test_toml_files_load_in_name_order_and_bad_ones_are_named(tmp_path):
-    good = '''job_id = "sync_things"\nname = "Cosas"\nendpoint = "Things"\nkey = ["ID"]\nsheet_name = "Cosas"
-sheet_id_env = "SMARTSHEET_THINGS_SHEET_ID"\ninterval_minutes = 30\nfilter = "Status eq 0"
-columns = [{title = "ID", source = "ID"}, {title = "Monto", source = "Amount", kind = "number"}]\n'''
-    (tmp_path / "a.toml").write_text(good, encoding="utf-8")
-    (tmp_path / "b.toml").write_text("job_id = ", encoding="utf-8")
-    (tmp_path / "c.toml").write_text(good.replace("sync_things", "sync_more") + 'colour = "red"\n', encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
-    found, problems = load_declarations(tmp_path)
-    assert [d.job_id for d in found] == ["sync_things"]
-    assert found[0].params() == {"$filter": "Status eq 0"} and found[0].interval_minutes == 30
-    assert "b.toml" in problems[0] and "TOML" in problems[0]
-    assert "c.toml" in problems[1] and "colour" in problems[1]
-    with pytest.raises(DeclarationError, match="columns\\[0\\]"):
-        declaration_from_dict({**{k: v for k, v in BASE.items() if k != "columns"}, "columns": [{"title": "ID"}]})
+def test_every_built_in_job_id_is_reserved():
+    assert RESERVED_JOB_IDS == ("sync_invoices", "sync_inventory", "invoice_from_sheet")
+    for job_id in RESERVED_JOB_IDS:
+        with pytest.raises(DeclarationError) as refused:
+            declare(job_id=job_id)
+        assert refused.value.field == "job_id"
 
 
-def test_the_registry_knows_every_process_and_doctor_finds_declared_ones(tmp_path):
-    (tmp_path / "x.toml").write_text('''job_id = "sync_currencies"\nname = "Monedas"\nendpoint = "Currencies"
-key = "Code"\nsheet_name = "Monedas"\nsheet_id_env = "SMARTSHEET_CURRENCIES_SHEET_ID"
-columns = [{title = "Code", source = "Code"}]\n''', encoding="utf-8")
-    mappings = process_mappings({"SMARTBIND_PROCESSES_DIR": str(tmp_path)})
-    assert list(mappings) == ["sync_invoices", "sync_inventory", "sync_clients", "sync_products", "sync_currencies"]
-    assert mappings["sync_inventory"].key == ("ID Producto", "Almacén")
-    assert process_mapping("sync_products").titles == ("ID", "Código", "Nombre", "SKU", "Costo", "Existencias")
-
-
-def test_sheets_create_makes_the_clientes_sheet_from_the_declaration(smartsheet_emulator, tmp_path):
-    from smartbind_pipelines.commands.sheets import create_process_sheet
-
-    store = ProcessConfigStore(tmp_path / "processes.db", env={})
-    CLIENTS.effective_config(store, {})
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
-    config, sheet = create_process_sheet(store, gateway, "sync_clients")
-    columns = smartsheet_emulator.state.list_columns(sheet["id"])
-    assert [column["title"] for column in columns] == list(CLIENTS.mapping.titles)
-    assert config.smartsheet_sheet_id == str(sheet["id"]) and config.smartsheet_sheet_name == "Clientes"
+def test_a_declaration_is_a_pull_process_with_its_names():
+    process = declare(interval_minutes=15).process
+    assert (process.job_id, process.direction, process.group, process.source_asset, process.sheet_asset) == (
+        "sync_things", "pull", "things", "bind_things", "smartsheet_things")
+    assert (process.sheet_id_env, process.interval_minutes, process.windowed) == ("SMARTSHEET_THINGS_SHEET_ID", 15, False)
+    assert process.declaration == declare(interval_minutes=15) and process.mapping == declare().mapping
