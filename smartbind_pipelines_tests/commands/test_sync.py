@@ -179,6 +179,28 @@ def test_local_run_of_a_declared_process_writes_its_sheet(configured, deployment
     assert {row["cells"]["ID"] for row in rows} == {p["ID"] for p in bind_emulator.state.products.records.values()}
 
 
+def test_local_dry_run_of_the_push_process_reports_what_it_would_invoice(configured, bind_emulator,
+                                                                         smartsheet_emulator):
+    from smartbind_pipelines.core.invoicing import columns as C
+    from smartbind_pipelines.core.invoicing.sheet import InvoiceSheet
+    from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
+    from smartbind_pipelines_tests.invoicing.support import SANDBOX_SETTINGS, valid_row
+
+    sheet_id = give_sheet(smartsheet_emulator, "invoice_from_sheet")
+    ProcessConfigResource(db_path=os.environ["SMARTBIND_DB_PATH"]).store().update(
+        "invoice_from_sheet", {"fields_mapping": SANDBOX_SETTINGS}, via="test")
+    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
+                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
+    sheet = InvoiceSheet(gateway, sheet_id)
+    [row_id] = gateway.add_rows(sheet_id, [valid_row()], sheet.columns()).row_ids.values()
+    result = CliRunner().invoke(main, ["sync", "invoice_from_sheet", "--dry-run", "--local"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["success"] is True and summary["dry_run"] is True and summary["would_invoice"] == 1
+    assert bind_emulator.admin.counts().get("POST /api/Invoices", 0) == 0
+    assert sheet.rows([row_id])[0].cells[C.ESTADO] == C.FACTURAR
+
+
 @pytest.mark.parametrize("option", ["--from", "--to"])
 def test_a_window_is_refused_for_a_process_without_one(option):
     result = CliRunner().invoke(main, ["sync", "sync_inventory", option, "2026-01-01"])
