@@ -165,3 +165,20 @@ def test_render_changes_lists_adds_updates_and_keyless_rows():
     assert "  ~ a (row 1): Total: '10' → 12.5" in text
     assert "rows without a key (left untouched): 1 (row ids 3)" in text
     assert "+ c" not in render_changes(plan, mapping, show_changes=False)
+
+
+def test_creates_a_declared_process_sheet_seeding_its_row_on_first_use(smartsheet_emulator, store):
+    """`sheets create sync_clients` before its sensor ever ran: the row is seeded from the registry, then pointed
+    at the new sheet (it was refused as an unknown process until the sensor's first tick)."""
+    from smartbind_pipelines.commands.sheets import create_process_sheet
+    from smartbind_pipelines.core.processes import get_process
+    from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
+
+    assert store.get("sync_clients") is None
+    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
+                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
+    config, sheet = create_process_sheet(store, gateway, "sync_clients")
+    columns = smartsheet_emulator.state.list_columns(sheet["id"])
+    assert [column["title"] for column in columns] == list(get_process("sync_clients", {}).mapping.titles)
+    assert config.smartsheet_sheet_id == str(sheet["id"]) and config.smartsheet_sheet_name == "Clientes"
+    assert store.history("sync_clients", 5)[-1]["via"] == "seed"
