@@ -96,6 +96,27 @@ class ProcessSync:
         return write_requests(self.smartsheet)
 
 
+def materialized(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    """The metadata of ``asset``'s one materialization in ``result``, as plain values."""
+    [materialization] = result.asset_materializations_for_node(asset)
+    return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    """The description (or error) of the run's first failed step."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            return data.error.message if data.error else ""
+    raise AssertionError("the run did not fail")
+
+
 def sheet_rows(smartsheet, sheet_id: int) -> list[dict]:
     return [row["cells"] for row in smartsheet.state.rows_as_dicts(sheet_id)]
 

@@ -4,23 +4,15 @@ job definition, a real (temporary) Dagster instance."""
 import dagster as dg
 
 from smartbind_pipelines.defs.inventory.checks import NO_DUPLICATES, TOTALS_MATCH
+from smartbind_pipelines_tests.defs import support
 
 
 def materialized(result, asset="smartsheet_inventory") -> dict:
-    [materialization] = result.asset_materializations_for_node(asset)
-    return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+    return support.materialized(result, asset)
 
 
-def checks(result) -> dict:
-    return {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
-
-
-def failure_text(result) -> str:
-    for event in result.all_events:
-        if event.is_step_failure:
-            data = event.step_failure_data
-            return (data.user_failure_data.description if data.user_failure_data else None) or data.error.message
-    raise AssertionError("the run did not fail")
+checks = support.check_results
+failure_text = support.failure_text
 
 
 def writes(sync) -> int:

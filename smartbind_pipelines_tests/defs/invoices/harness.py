@@ -11,7 +11,11 @@ import dagster as dg
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import SheetMapping
 from smartbind_pipelines.defs import invoices
-from smartbind_pipelines_tests.defs.support import ProcessSync, mapping_columns
+from smartbind_pipelines_tests.defs.support import ProcessSync, check_results, failure_text, mapping_columns, materialized
+
+__all__ = ["InvoiceSync", "checks", "failure_text", "invoice_columns", "metadata", "stamped"]
+
+checks = check_results  # the invoice tests' name
 
 
 def invoice_columns(**overrides: dict) -> list[dict]:
@@ -52,22 +56,7 @@ class InvoiceSync(ProcessSync):
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str = "smartsheet_invoices") -> dict[str, Any]:
-    [materialization] = result.asset_materializations_for_node(asset)
-    return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
-
-
-def failure_text(result: dg.ExecuteInProcessResult) -> str:
-    for event in result.all_events:
-        if event.is_step_failure:
-            data = event.step_failure_data
-            if data.user_failure_data and data.user_failure_data.description:
-                return data.user_failure_data.description
-            return data.error.message if data.error else ""
-    raise AssertionError("the run did not fail")
-
-
-def checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
-    return {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+    return materialized(result, asset)
 
 
 def stamped(invoices: list[dict]) -> list[dict]:

@@ -19,6 +19,8 @@ from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER
 from smartbind_pipelines.defs.sync.stored import RunScopedIOManager
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 
+from smartbind_pipelines_tests.defs.support import materialized_in, run_failure, stored_reads
+
 from . import reexecutable
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)
@@ -49,36 +51,21 @@ def _execute(sync, window: dict | None, reexecute: str | None) -> dg.DagsterRun:
     return sync.instance.get_run_by_id(result.run_id)
 
 
-def failure(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
-    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
-        data = record.dagster_event.step_failure_data
-        return (data.user_failure_data.description if data.user_failure_data else None) or data.error.message
-    raise AssertionError(f"run {run.run_id} did not fail a step")
-
-
-def materialized(instance: dg.DagsterInstance, run: dg.DagsterRun, key: dg.AssetKey) -> bool:
-    records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return any(r.event_log_entry.asset_materialization.asset_key == key for r in records)
-
-
 def stored_runs(instance: dg.DagsterInstance) -> set[str]:
-    """Run ids that still have a stored Bind read on disk (any file naming the run under storage/)."""
-    root = Path(instance.storage_directory())
-    return {run_id for run_id in (r.dagster_run.run_id for r in instance.get_run_records())
-            if any(run_id in str(path) and "compute_logs" not in str(path)
-                   for path in root.rglob("*") if path.is_file() and INVOICES.source_asset in str(path))}
+    """Run ids that still have a stored Bind read on disk."""
+    return stored_reads(instance, INVOICES.source_asset)
 
 
 def test_a_failed_run_re_executed_from_failure_writes_its_own_read_and_moves_the_watermark_to_its_window(empty_sync, launch):
     mine = [add(empty_sync, T0 - timedelta(minutes=m)) for m in (9, 4)]
     empty_sync.smartsheet.admin.inject("custom", SHEET, method="GET", count=1, status=404, body=NOT_FOUND)
     failed = launch(empty_sync, T0)
-    assert failed.status == dg.DagsterRunStatus.FAILURE and "1006" in failure(empty_sync.instance, failed)
+    assert failed.status == dg.DagsterRunStatus.FAILURE and "1006" in run_failure(empty_sync.instance, failed)
     assert empty_sync.rows() == []
 
     again = launch(empty_sync, T0 + timedelta(minutes=30), reexecute=failed.run_id)
-    assert again.status == dg.DagsterRunStatus.SUCCESS, failure(empty_sync.instance, again)
-    assert not materialized(empty_sync.instance, again, INVOICES.source_key)  # Bind was not read again
+    assert again.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, again)
+    assert not materialized_in(empty_sync.instance, again, INVOICES.source_asset)  # Bind was not read again
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in mine)
     # The window is the failed run's (it ended at T0), not the re-execution's clock.
     assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark == T0
@@ -95,19 +82,19 @@ def test_a_re_execution_after_another_run_read_bind_refuses_and_the_watermark_st
     theirs = [add(empty_sync, T0 - timedelta(days=d)) for d in (20, 19)]
     backfill = launch(empty_sync, T0 + timedelta(minutes=10),
                       window={"window_start": "2026-02-15", "window_end": "2026-02-25"})
-    assert backfill.status == dg.DagsterRunStatus.SUCCESS, failure(empty_sync.instance, backfill)
+    assert backfill.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, backfill)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in theirs)
 
     again = launch(empty_sync, T0 + timedelta(minutes=20), reexecute=failed.run_id)
     assert again.status == dg.DagsterRunStatus.FAILURE
-    message = failure(empty_sync.instance, again)
+    message = run_failure(empty_sync.instance, again)
     assert failed.run_id in message and "new run" in message
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in theirs)  # nothing of anyone's written
     assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark is None
 
     # The regular sync catches the failed run's window up: nothing lost.
     regular = launch(empty_sync, T0 + timedelta(minutes=30))
-    assert regular.status == dg.DagsterRunStatus.SUCCESS, failure(empty_sync.instance, regular)
+    assert regular.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, regular)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in [*theirs, *mine])
     assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark == T0 + timedelta(minutes=30)
 
@@ -120,7 +107,7 @@ def test_a_stored_bind_read_is_kept_per_run_while_it_may_be_used_then_deleted(em
 
     # The next run's read supersedes the failed run's (deleted), and its own checks delete its own.
     regular = launch(empty_sync, T0 + timedelta(minutes=5))
-    assert regular.status == dg.DagsterRunStatus.SUCCESS, failure(empty_sync.instance, regular)
+    assert regular.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, regular)
     assert stored_runs(empty_sync.instance) == set()
     # Nothing is left at the shared per-asset path the default I/O manager used.
     assert not (Path(empty_sync.instance.storage_directory()) / INVOICES.source_asset).exists()
@@ -128,7 +115,7 @@ def test_a_stored_bind_read_is_kept_per_run_while_it_may_be_used_then_deleted(em
     # Re-executing the superseded run is refused with what to do, not a traceback.
     again = launch(empty_sync, T0 + timedelta(minutes=6), reexecute=failed.run_id)
     assert again.status == dg.DagsterRunStatus.FAILURE
-    message = failure(empty_sync.instance, again)
+    message = run_failure(empty_sync.instance, again)
     assert failed.run_id in message and "new run" in message
 
 
