@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from smartbind_pipelines.core.processes import get_process
-from smartbind_pipelines.core.inventory import INVENTORY_MAPPING, Warehouse, inventory_batch
+from smartbind_pipelines.core.inventory import INVENTORY_MAPPING, Warehouse, batch_totals, inventory_batch
 from smartbind_pipelines.core.bind_values import MAX_SHEET_NUMBER
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.sheets import MAX_CELL_CHARS, cell_value
@@ -70,7 +70,7 @@ def test_each_hostile_value_in_each_invoice_field_is_mapped_or_skipped_never_fat
     hostile = {**good_invoice(1), field: value}
     good = good_invoice(2)
     batch = invoice_batch([good_invoice(0), hostile, good])
-    written = set(batch.frame["UUID"])
+    written = {record["UUID"] for record in batch.records}
     assert {good_invoice(0)["UUID"], good["UUID"]} <= written  # the others are synced
     hostile_written = good_invoice(1)["UUID"] in written or (
         isinstance(value, str) and value.strip().lower() == good_invoice(1)["UUID"])
@@ -79,7 +79,7 @@ def test_each_hostile_value_in_each_invoice_field_is_mapped_or_skipped_never_fat
         assert skip["reason"]
         if field != "ID":
             assert skip["bind_id"] == hostile["ID"]  # the record is named
-    assert_sheet_ready(batch.records(), INVOICE_MAPPING)
+    assert_sheet_ready(batch.records, INVOICE_MAPPING)
     json.dumps([batch.skipped, batch.adjusted], allow_nan=False)  # run metadata can hold them
     for skip in batch.skipped:
         assert len(str(skip)) < 1_000
@@ -98,9 +98,9 @@ def test_each_hostile_value_in_each_inventory_field_is_mapped_or_skipped_never_f
     assert len(batch.records) + len(batch.skipped) == 3
     for skip in batch.skipped:
         assert skip["reason"] and len(str(skip)) < 1_000
-    assert_sheet_ready(batch.sheet_records(), INVENTORY_MAPPING)
+    assert_sheet_ready(batch.records, INVENTORY_MAPPING)
     json.dumps(batch.skipped, allow_nan=False)
-    batch.totals()
+    batch_totals(batch.records)
 
 
 @pytest.mark.parametrize("declaration", [CLIENTS, PRODUCTS], ids=lambda d: d.job_id)

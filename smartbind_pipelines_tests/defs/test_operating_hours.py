@@ -17,8 +17,8 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.processes import SHEET_ID_ENV
-from smartbind_pipelines.defs.invoices.sensors import sync_invoices_sensor
-from smartbind_pipelines.defs.inventory.sensors import sync_inventory_sensor
+from smartbind_pipelines.defs.invoices import sync_invoices_sensor
+from smartbind_pipelines.defs.inventory import sync_inventory_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
 from smartbind_pipelines.defs.resources import ClockResource
 from smartbind_pipelines_tests.core.process_config.cases import snapshot
