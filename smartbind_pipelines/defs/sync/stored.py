@@ -107,8 +107,19 @@ class RunScopedPickleIOManager(dg.IOManager):
                 ),
                 allow_retries=False,
             )
-        with open(path, "rb") as file:
-            return pickle.load(file)
+        try:
+            with open(path, "rb") as file:
+                return pickle.load(file)
+        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError) as exc:
+            # Stored by an earlier version of the pipeline, whose batch class no longer loads.
+            raise dg.Failure(
+                description=(
+                    f"the Bind read of run {upstream.run_id} ({upstream.step_key}) was stored by an earlier version "
+                    f"of the pipeline and cannot be loaded ({type(exc).__name__}). Nothing was written. Launch a "
+                    f"new run instead: {self.next_run}"
+                ),
+                allow_retries=False,
+            ) from exc
 
 
 class RunScopedIOManager(dg.ConfigurableIOManagerFactory):

@@ -124,3 +124,20 @@ def test_the_sheet_asset_materialized_alone_refuses_instead_of_loading_another_r
     description = failed_step.step_failure_data.user_failure_data.description
     assert "no Bind read in this run" in description and INVENTORY.job_id in description
     assert alone.asset_materializations_for_node(INVENTORY.sheet_asset) == [] and sheet_stock(sync) == {product: 5}
+
+
+def test_a_read_stored_by_an_older_version_is_refused_with_what_to_do(stock):
+    # A run failed before a deploy changed what the source asset returns (issue 15: InventoryBatch became
+    # SourceBatch); its stored read names a class that no longer exists.
+    sync, _, _ = stock
+    failed = fail_at_the_sheet_step(sync)
+    [stored] = [path for path in Path(sync.instance.storage_directory()).rglob("*")
+                if path.is_file() and failed.run_id in str(path) and INVENTORY.source_asset in str(path)]
+    stored.write_bytes(b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x1dsmartbind_pipelines.core.gone"
+                       b"\x94\x8c\x0eInventoryBatch\x94\x93\x94)\x81\x94.")
+
+    again = run(sync, reexecute=failed.run_id)
+    assert again.status == dg.DagsterRunStatus.FAILURE
+    message = run_failure(sync.instance, again)
+    assert failed.run_id in message and "new run" in message  # old code: ModuleNotFoundError, a traceback
+    assert sync.rows() == []  # nothing written
