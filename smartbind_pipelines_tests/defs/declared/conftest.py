@@ -1,56 +1,62 @@
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Callable
 
 import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.processes import ProcessDeclaration
+from smartbind_pipelines.core.sheets import SheetMapping
 from smartbind_pipelines.defs.declared import build_all
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines_tests.defs.support import (
-    create_process_sheet,
-    emulator_resources,
-    mapping_columns,
-    sheet_rows,
-    write_requests,
-)
+from smartbind_pipelines_tests.defs.support import ProcessSync
 
 
 @dataclass
-class DeclaredSync:
-    """Runs a declared process's real job against the emulators."""
+class DeclaredSync(ProcessSync):
+    """Runs a declared process's real job against the emulators; the code location builds ``declarations``
+    (the process alone by default)."""
 
-    bind: Any
-    smartsheet: Any
-    process_config: ProcessConfigResource
-    instance: dg.DagsterInstance
+    declaration: ProcessDeclaration | None = None
+    declarations: tuple[ProcessDeclaration, ...] = ()
 
-    def resources(self) -> dict[str, Any]:
-        return emulator_resources(self.bind, self.smartsheet, self.process_config)
+    @property
+    def job_id(self) -> str:
+        return self.declaration.job_id
 
-    def create_sheet(self, declaration: ProcessDeclaration) -> int:
+    @property
+    def source_asset(self) -> str:
+        return self.declaration.source_asset
+
+    @property
+    def sheet_asset(self) -> str:
+        return self.declaration.sheet_asset
+
+    @property
+    def mapping(self) -> SheetMapping:
+        return self.declaration.mapping
+
+    @property
+    def sheet_name(self) -> str:
+        return self.declaration.sheet_name
+
+    def process_definitions(self) -> dg.Definitions:
+        return build_all(list(self.declarations) or [self.declaration])
+
+    def create_sheet(self, columns: list[dict] | None = None, name: str | None = None) -> int:
         store = self.process_config.store()
-        declaration.effective_config(store, {})  # seeds the row, as the sensor's first tick does
-        store.update(declaration.job_id, {"is_active": True}, via="test")
-        return create_process_sheet(self.smartsheet, self.process_config, declaration.job_id,
-                                    declaration.sheet_name, mapping_columns(declaration.mapping))
+        self.declaration.effective_config(store, {})  # seeds the row, as the sensor's first tick does
+        store.update(self.job_id, {"is_active": True}, via="test")
+        return super().create_sheet(columns, name)
 
-    def run(self, declarations: list[ProcessDeclaration], job_id: str, *, dry_run: bool = False):
-        built = build_all(declarations)
-        definitions = dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, jobs=built.jobs,
-                                     sensors=built.sensors, resources={**built.resources, **self.resources()})
-        sheet_asset = f"smartsheet_{job_id.removeprefix('sync_')}"
-        return definitions.resolve_job_def(job_id).execute_in_process(
-            run_config={"ops": {sheet_asset: {"config": {"dry_run": dry_run}}}},
-            instance=self.instance, raise_on_error=False)
-
-    def rows(self, sheet_id: int) -> list[dict]:
-        return sheet_rows(self.smartsheet, sheet_id)
-
-    def writes(self) -> int:
-        return write_requests(self.smartsheet)
+    def run(self, *, dry_run: bool = False, now: datetime | None = None) -> dg.ExecuteInProcessResult:
+        return self.execute(sheet={"dry_run": dry_run}, now=now)
 
 
 @pytest.fixture
-def declared_sync(bind_emulator, smartsheet_emulator, process_config, instance):
-    return DeclaredSync(bind_emulator, smartsheet_emulator, process_config, instance)
+def declared_sync(bind_emulator, smartsheet_emulator, process_config, instance
+                  ) -> Callable[..., DeclaredSync]:
+    """``declared_sync(declaration, declarations=())``: the harness of one declared process."""
+    def make(declaration: ProcessDeclaration, declarations=()) -> DeclaredSync:
+        return DeclaredSync(bind_emulator, smartsheet_emulator, process_config, instance,
+                            declaration=declaration, declarations=tuple(declarations))
+    return make

@@ -6,6 +6,8 @@ import dagster as dg
 from smartbind_pipelines.core.processes import declared_processes, get_process
 from smartbind_pipelines.defs import declared
 from smartbind_pipelines.defs.resources import ClockResource
+from smartbind_pipelines_tests.defs.support import check_results as checks
+from smartbind_pipelines_tests.defs.support import materialized
 
 CLIENTS, PRODUCTS = (get_process(job_id, {}).declaration for job_id in ("sync_clients", "sync_products"))
 CURRENCIES_TOML = """
@@ -33,22 +35,16 @@ decimals = 4
 """
 
 
-def materialized(result, asset: str) -> dict:
-    [materialization] = result.asset_materializations_for_node(asset)
-    return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
-
-
-def checks(result) -> dict:
-    return {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
 
 
 def test_clients_sync_by_id_then_a_rerun_writes_nothing_then_a_new_client_is_one_add(declared_sync):
-    sync, state = declared_sync, declared_sync.bind.state
-    sheet_id = sync.create_sheet(CLIENTS)
-    first = sync.run([CLIENTS], "sync_clients")
+    sync = declared_sync(CLIENTS)
+    state = sync.bind.state
+    sync.create_sheet()
+    first = sync.run()
     assert first.success
     clients = {client["ID"]: client for client, _ in state.rows("clients")}
-    rows = {row["ID"]: row for row in sync.rows(sheet_id)}
+    rows = {row["ID"]: row for row in sync.rows()}
     assert set(rows) == set(clients) and len(rows) >= 40
     some = next(iter(clients.values()))
     assert rows[some["ID"]]["Razón Social"] == some["LegalName"] and rows[some["ID"]]["RFC"] == some["RFC"]
@@ -56,23 +52,24 @@ def test_clients_sync_by_id_then_a_rerun_writes_nothing_then_a_new_client_is_one
     assert materialized(first, "smartsheet_clients")["inserted"] == len(clients)
 
     sync.smartsheet.admin.reset_requests()
-    again = sync.run([CLIENTS], "sync_clients")
+    again = sync.run()
     assert again.success and sync.writes() == 0 and materialized(again, "smartsheet_clients")["unchanged"] == len(clients)
 
     new = state.add_client(ClientName="Ferretería O'Brien", LegalName="Ferretería O'Brien SA de CV")
     sync.smartsheet.admin.reset_requests()
-    third = sync.run([CLIENTS], "sync_clients")
+    third = sync.run()
     written = materialized(third, "smartsheet_clients")
     assert (written["inserted"], written["updated"]) == (1, 0)
-    assert {row["ID"]: row["Nombre"] for row in sync.rows(sheet_id)}[new["ID"]] == "Ferretería O'Brien"
+    assert {row["ID"]: row["Nombre"] for row in sync.rows()}[new["ID"]] == "Ferretería O'Brien"
 
 
 def test_products_sync_with_number_columns_and_a_cost_change_is_one_cell(declared_sync):
-    sync, state = declared_sync, declared_sync.bind.state
-    sheet_id = sync.create_sheet(PRODUCTS)
-    assert sync.run([PRODUCTS], "sync_products").success
+    sync = declared_sync(PRODUCTS)
+    state = sync.bind.state
+    sync.create_sheet()
+    assert sync.run().success
     products = {product["ID"]: product for product, _ in state.rows("products")}
-    rows = {row["ID"]: row for row in sync.rows(sheet_id)}
+    rows = {row["ID"]: row for row in sync.rows()}
     assert set(rows) == set(products) and len(products) > 100  # more than one Bind page
     product = next(iter(products.values()))
     assert rows[product["ID"]]["Costo"] == product["Cost"]
@@ -80,7 +77,7 @@ def test_products_sync_with_number_columns_and_a_cost_change_is_one_cell(declare
 
     state.set_stock(state.warehouse_ids()[0], product["ID"], 4321)
     sync.smartsheet.admin.reset_requests()
-    result = sync.run([PRODUCTS], "sync_products")
+    result = sync.run()
     written = materialized(result, "smartsheet_products")
     assert (written["inserted"], written["updated"], written["smartsheet_writes"]) == (0, 1, 1)
     assert "Existencias" in written["changes"]
@@ -104,10 +101,11 @@ def test_a_process_added_by_a_declaration_file_alone_syncs(declared_sync, tmp_pa
     declarations, problems = declared_processes()
     [currencies] = [d for d in declarations if d.job_id == "sync_currencies"]
     assert problems == []
-    sheet_id = declared_sync.create_sheet(currencies)
-    result = declared_sync.run(declarations, "sync_currencies")
+    sync = declared_sync(currencies, declarations)
+    sync.create_sheet()
+    result = sync.run()
     assert result.success
-    rows = {row["Código"]: row for row in declared_sync.rows(sheet_id)}
+    rows = {row["Código"]: row for row in sync.rows()}
     assert rows["USD"]["Tipo de cambio"] == 17.2345 and rows["MXN"]["Nombre"] == "Peso Mexicano"
     assert all(evaluation.passed for evaluation in checks(result).values())
 
