@@ -33,7 +33,8 @@ def sandbox(bind_port: int, smartsheet_port: int, seed: int, invoices: int, acti
     its pages to watch under http://127.0.0.1:PORT/_sandbox/view/. With --state-file, a restart resumes
     where the last run stopped (same sheets, ids, rows and tokens).
     """
-    from smartbind_pipelines.sandbox.runner import Sandbox, SandboxSnapshotError, export_lines
+    from smartbind_pipelines.sandbox.runner import Sandbox, export_lines
+    from smartbind_pipelines.sandbox.snapshot import SandboxSnapshotError
 
     try:
         box = Sandbox(bind_port=bind_port, smartsheet_port=smartsheet_port, seed=seed, invoices=invoices,

@@ -33,7 +33,7 @@ def check_parallel_wall(wall_s: float, requests: int, latency_ms: float, cpu_s: 
 
 
 def run_parallel_backfill(options, n: int = BACKFILL_N) -> list[ScenarioResult]:
-    from smartbind_pipelines.sandbox.runner import INVOICE_COLUMNS
+    from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
     from smartbind_pipelines_tests.bench.scenarios import _measure
 
     state = bind_data.empty_state(options.seed)

@@ -77,7 +77,7 @@ class Family:
 
 
 def invoice_family() -> Family:
-    from smartbind_pipelines.sandbox.runner import INVOICE_COLUMNS
+    from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
     start, end = bind_data.INVOICE_WINDOW
     return Family(
@@ -89,7 +89,7 @@ def invoice_family() -> Family:
 
 
 def inventory_family() -> Family:
-    from smartbind_pipelines.sandbox.runner import INVENTORY_COLUMNS
+    from smartbind_pipelines.sandbox.sheets import INVENTORY_COLUMNS
 
     return Family(
         name="inventory", workload="inventory_engine", columns=INVENTORY_COLUMNS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.sandbox.runner import INVENTORY_COLUMNS, INVOICE_COLUMNS
+from smartbind_pipelines.sandbox.sheets import INVENTORY_COLUMNS, INVOICE_COLUMNS
 from smartbind_pipelines_tests.bench.inventory import inventory_sync_parts
 from smartbind_pipelines_tests.bench.naive import NaiveUpserter
 

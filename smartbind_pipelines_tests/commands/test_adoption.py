@@ -17,7 +17,7 @@ from smartbind_pipelines.commands.sheets import render_changes
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
-from smartbind_pipelines.sandbox.runner import INVOICE_COLUMNS
+from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
 ORPHAN_UUID = "0f0f0f0f-1111-4222-8333-444444444444"  # an invoice Bind no longer lists in this window
 

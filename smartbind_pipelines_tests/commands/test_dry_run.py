@@ -18,7 +18,7 @@ from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
-from smartbind_pipelines.sandbox.runner import INVOICE_COLUMNS
+from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
 DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "SMARTSHEET_ACCESS_TOKEN",
                     "SMARTSHEET_API_BASE", "SMARTSHEET_INVOICES_SHEET_ID", "SMARTSHEET_INVENTORY_SHEET_ID",

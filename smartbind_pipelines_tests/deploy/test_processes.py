@@ -13,7 +13,8 @@ from dagster import DagsterRunStatus
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfigStore
-from smartbind_pipelines.sandbox.runner import INVOICES_SHEET_ID, Sandbox
+from smartbind_pipelines.sandbox.runner import Sandbox
+from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines_tests.deploy.local_stack import process_env, start_local_stack
 from smartbind_pipelines_tests.deploy.stack import guide_commands
 

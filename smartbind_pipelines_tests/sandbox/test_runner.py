@@ -18,8 +18,9 @@ from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.processes import all_processes
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import SheetGateway, sync_sheet
-from smartbind_pipelines.sandbox.runner import (INVOICES_SHEET_ID, Sandbox, SandboxSnapshotError, export_lines,
-                                                load_snapshot)
+from smartbind_pipelines.sandbox.runner import Sandbox, export_lines
+from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
+from smartbind_pipelines.sandbox.snapshot import SandboxSnapshotError, load_snapshot
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
 

@@ -24,7 +24,8 @@ from dagster_graphql import DagsterGraphQLClient
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.defs.invoices.process import INVOICES
-from smartbind_pipelines.sandbox.runner import INVOICES_SHEET_ID, Sandbox
+from smartbind_pipelines.sandbox.runner import Sandbox
+from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines_tests.deploy.stack import SERVICES
 from smartbind_pipelines_tests.stack.podman_stack import (
     APP_IMAGE,

@@ -4,7 +4,7 @@
 Its operations are in three mixins: sheets and columns (state_sheets.py), rows and discussions
 (state_rows.py), webhooks (state_webhooks.py). Every public method is thread-safe; the HTTP layer runs
 them in worker threads so that two requests on one sheet really overlap (which is what the
-save-collision mode detects). The sandbox snapshot (sandbox/runner.py) pickles a ``SmartsheetState``
+save-collision mode detects). The sandbox snapshot (sandbox/snapshot.py) pickles a ``SmartsheetState``
 with its ``SandboxConfig`` and ``IdAllocator``: they stay defined here, where old snapshots name them.
 """
 

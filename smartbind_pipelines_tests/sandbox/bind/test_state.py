@@ -15,7 +15,7 @@ from smartbind_pipelines.core.cdmx import CDMX, now_cdmx
 from smartbind_pipelines.sandbox.bind import BindState, MXN_ID, demo, schema
 from smartbind_pipelines.sandbox.bind.query import PAGE_SIZE, page_body, parse_options, select_rows
 from smartbind_pipelines.sandbox.bind.schema import INVOICE_LIST_ITEM
-from smartbind_pipelines.sandbox.runner import dump_snapshot
+from smartbind_pipelines.sandbox.snapshot import dump_snapshot
 
 RFC = re.compile(r"^[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}$")
 
@@ -202,7 +202,7 @@ class _NamesSeen(pickle.Unpickler):
         self.names.add((module, name))
         return super().find_class(module, name)
 
-    def persistent_load(self, pid):  # the schema's entities are pickled by name (sandbox/runner.py)
+    def persistent_load(self, pid):  # the schema's entities are pickled by name (sandbox/snapshot.py)
         return getattr(schema, pid[1])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import pickle
 
-from smartbind_pipelines.sandbox.runner import dump_snapshot
+from smartbind_pipelines.sandbox.snapshot import dump_snapshot
 from smartbind_pipelines.sandbox.smartsheet import SmartsheetState
 
 _SMARTSHEET = "smartbind_pipelines.sandbox.smartsheet"

@@ -8,7 +8,7 @@ are thread-safe.
 through ``POST /api/Invoices`` (``sales.py``), products and stock (``stock.py``) and clients
 (``clients.py``); this module holds what spans them: construction, reset, the list routes' rows and the
 business-day simulation. ``BindState`` is defined here because pickled sandbox state
-(``sandbox-state.pickle``, sandbox/runner.py) names it by this module's path.
+(``sandbox-state.pickle``, sandbox/snapshot.py) names it by this module's path.
 """
 
 from __future__ import annotations
