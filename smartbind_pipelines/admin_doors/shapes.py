@@ -16,9 +16,7 @@ from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES
 from smartbind_pipelines.core.cdmx import CDMX, now_cdmx, to_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore, UnknownProcessError
 from smartbind_pipelines.core.process_config.hours import describe as describe_hours
-
-# Dry runs write nothing: the last run a job shows (and its next run) skips them, as the sensor does.
-DRY_RUN_TAG = "smartbind/dry_run"
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 
 # Dagster run status -> the old history's words (completed / failed), others lower-cased.
 RUN_STATUS_WORDS = {"SUCCESS": "completed", "FAILURE": "failed", "CANCELED": "canceled", "QUEUED": "queued",

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-DRY_RUN_TAG = "smartbind/dry_run"  # the sensor does not count dry runs when timing the next sync
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 SUMMARY_KEYS = ("sheet_id", "sheet_name", "mode", "window_start", "window_end", "fetched", "skipped",
                 "inserted", "updated", "unchanged", "failed", "planned_inserts", "planned_updates",
                 "bind_requests", "smartsheet_requests", "duration_seconds", "dry_run", "invoiced", "would_invoice",

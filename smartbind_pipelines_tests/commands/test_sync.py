@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from dagster._core.instance.ref import InstanceRef
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.commands.sync import DRY_RUN_TAG, launchable, run_config
+from smartbind_pipelines.commands.sync import launchable, run_config
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 from smartbind_pipelines.core.processes import get_process
 from smartbind_pipelines.core.sheets import sheet_columns
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.sync.sensor import DRY_RUN_TAG as SENSOR_DRY_RUN_TAG
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,10 +126,6 @@ def test_submit_needs_dagster_home(monkeypatch):
 def test_bad_ranges_are_refused(arguments, complaint):
     result = CliRunner().invoke(main, ["sync", "sync_invoices", *arguments])
     assert result.exit_code == 2 and complaint in result.output
-
-
-def test_the_cli_and_the_sensor_agree_on_the_dry_run_tag():
-    assert DRY_RUN_TAG == SENSOR_DRY_RUN_TAG
 
 
 # --- every process of the registry (issue 15) --------------------------------------------------------------

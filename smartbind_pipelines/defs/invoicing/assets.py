@@ -17,14 +17,13 @@ from smartbind_pipelines.core.invoicing.settings import InvoicingSettingsError, 
 from smartbind_pipelines.core.invoicing.sheet import InvoiceSheet
 from smartbind_pipelines.core.invoicing.validation import validate_row
 from smartbind_pipelines.core.process_config import ProcessConfigUnavailable
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 from smartbind_pipelines.core.sheets import SheetApiError, SheetTransportError, MissingColumnError
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 
 from .process import (GROUP, INVOICES_ASSET, JOB_ID, OWNER, POOL, REQUESTS_ASSET, REQUESTS_KEY, RESULTS_ASSET, WRITE_STEP,
                       effective_config)
-
-DRY_RUN_TAG = "smartbind/dry_run"
 
 
 class InvoicingRunConfig(dg.Config):

@@ -17,7 +17,7 @@ from smartbind_pipelines.defs.resources import ClockResource
 from smartbind_pipelines.defs.sync.process import SyncProcess
 
 # Dry runs write nothing, so they do not reset the cadence (smartbind sync --dry-run sets the tag).
-DRY_RUN_TAG = "smartbind/dry_run"
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 
 
 def _summary(record: dg.RunRecord) -> RunSummary:
