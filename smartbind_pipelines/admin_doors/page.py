@@ -9,14 +9,15 @@ from __future__ import annotations
 import html
 
 from smartbind_pipelines.admin_doors.instance import DAGSTER_URL_ENV, REPO_PATH, Dagster
+from smartbind_pipelines.core.processes import INVOICES
 
 # (old dashboard feature, where it is now, path in the Dagster UI, old API path that still answers)
 _FEATURES = [
     ("Job list: status, next run, interval, sheet",
      "Automation (each process's sensor: running/stopped, its ticks and skip reasons)", "/automation",
      "GET /api/admin/jobs"),
-    ("Run now", "the job's page → Materialize all ▾ → Open launchpad → Launch run "
-     "(or smartbind sync sync_invoices)", f"/locations/{REPO_PATH}/jobs/sync_invoices",
+    ("Run now", "the process's job page (the link: the invoices job) → Materialize all ▾ → Open launchpad → "
+     "Launch run (or smartbind sync JOB)", f"/locations/{REPO_PATH}/jobs/{INVOICES.job_id}",
      "POST /api/admin/jobs/{job_id}/run"),
     ("Pause / resume a process", "ProcessConfig is_active: job update_process_config → Open launchpad "
      "(or smartbind config set JOB --inactive / --active). The sensor toggle under Automation also stops it, "

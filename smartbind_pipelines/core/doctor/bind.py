@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.doctor.result import CheckResult, failed, passed
+from smartbind_pipelines.core.processes import INVENTORY
 
 _BIND_KEY_FIX = "generate a new key in Bind (Perfil → Integraciones → Generar API Key) and set BIND_API_KEY"
 
@@ -55,7 +56,7 @@ def warehouse_check(client, warehouse_ids: Sequence[str], *, source: str) -> Che
     name = "Bind warehouses"
     if not warehouse_ids:
         return failed(name, "inventory has no warehouse configured",
-                      "set BIND_WAREHOUSE_ID, or list them: `smartbind config set sync_inventory "
+                      f"set BIND_WAREHOUSE_ID, or list them: `smartbind config set {INVENTORY.job_id} "
                       "--fields-mapping '{\"warehouse_ids\": [\"…\"]}'`")
     try:
         known = {str(w.get("ID", "")).lower(): w.get("Name", "") for w in client.warehouses()}

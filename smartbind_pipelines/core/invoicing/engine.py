@@ -33,6 +33,7 @@ from smartbind_pipelines.core.invoicing.reference import carries, lookup_filter
 from smartbind_pipelines.core.invoicing.settings import InvoicingSettings
 from smartbind_pipelines.core.invoicing.sheet import InvoiceSheet
 from smartbind_pipelines.core.invoicing.validation import RowError, errors_text
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 
 __all__ = ["CLAIM_TIMEOUT_MINUTES", "Invoicer", "InvoicingReport"]
 
@@ -98,7 +99,7 @@ class Invoicer(InvoiceBodies, RowOutcomes):
                 ready.append((row, None))
                 continue
             if missing:
-                problem = f"Configuración incompleta de invoice_from_sheet (fields_mapping: {', '.join(missing)})"
+                problem = f"Configuración incompleta de {INVOICE_FROM_SHEET.job_id} (fields_mapping: {', '.join(missing)})"
                 if row.kind == RESUME:
                     ready.append((row, None))
                 else:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.invoicing.settings import InvoicingSettings
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 
 # SAT t_RFC (contract §8): 3 letters (persona moral) or 4 (persona física), a real-looking date, homoclave.
 RFC_PATTERN = re.compile(r"^[A-ZÑ&]{3,4}[0-9]{2}(0[1-9]|1[012])(0[1-9]|[12][0-9]|3[01])[A-Z0-9]{2}[0-9A]$")
@@ -140,7 +141,7 @@ def validate_row(row_id: int, cells: Mapping[str, Any], settings: InvoicingSetti
             service_id = settings.services.get(f"{clave}/{unidad}") or settings.default_service_id
             if not service_id:
                 errors.append(RowError(C.CLAVE_PRODUCTO, f"no hay un servicio de Bind configurado para {clave}/{unidad} "
-                                                         "(fields_mapping.services de invoice_from_sheet)"))
+                                                         f"(fields_mapping.services de {INVOICE_FROM_SHEET.job_id})"))
 
     metodo = _text(cells, C.METODO_PAGO).upper()
     if metodo and metodo not in METODOS_PAGO:

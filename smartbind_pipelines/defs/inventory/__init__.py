@@ -12,20 +12,20 @@ from .process import INVENTORY
 
 HOOKS = PullHooks(
     source_description=(
-        "Stock of the warehouses configured for sync_inventory (ProcessConfig fields_mapping.warehouse_ids, "
+        f"Stock of the warehouses configured for {INVENTORY.job_id} (ProcessConfig fields_mapping.warehouse_ids, "
         "else BIND_WAREHOUSE_ID), read from Bind's /api/Inventory, every page, with each warehouse's name "
         "from /api/Warehouses. By default only products with Existencias > 0."
     ),
     sheet_description=(
-        "The inventory sheet in Smartsheet (the sheet id set in ProcessConfig for sync_inventory), kept in step "
-        "with bind_inventory by ID Producto + Almacén: new stock is added, changed cells are updated, and a "
+        f"The inventory sheet in Smartsheet (the sheet id set in ProcessConfig for {INVENTORY.job_id}), kept in step "
+        f"with {INVENTORY.source_asset} by ID Producto + Almacén: new stock is added, changed cells are updated, and a "
         "product that left stock in a synced warehouse is set to Existencias 0 (or deleted, stale_rows=delete). "
         "Rows of other warehouses are never touched; a renamed warehouse's rows move to its new name."
     ),
     job_description=(
         "Reads the stock of the configured Bind warehouses and upserts it by ID Producto + Almacén into the "
         "inventory sheet; products that left stock go to Existencias 0 (stale_rows=delete removes them). "
-        "Started by sync_inventory_sensor every interval_minutes (default 60)."
+        f"Started by {INVENTORY.sensor_name} every interval_minutes (default {INVENTORY.process.interval_minutes})."
     ),
     read=read_stock,
     read_config=InventoryReadConfig,

@@ -25,15 +25,15 @@ HOOKS = PullHooks(
         "(no UUID) are not written; they are re-read by id on later runs until they are stamped."
     ),
     sheet_description=(
-        "The invoices sheet in Smartsheet (the sheet id set in ProcessConfig for sync_invoices), kept in "
-        "step with bind_invoices by UUID: new invoices are added, changed cells are updated, nothing "
+        f"The invoices sheet in Smartsheet (the sheet id set in ProcessConfig for {INVOICES.job_id}), kept in "
+        f"step with {INVOICES.source_asset} by UUID: new invoices are added, changed cells are updated, nothing "
         "else is touched. Rows the sheet refuses fail the run, naming them, after every other row was "
         "written; they are re-read and retried on every later run while the watermark moves on."
     ),
     job_description=(
         "Reads Bind invoices since the last successful sync (minus a 10-minute overlap) and upserts them "
-        "by UUID into the invoices sheet. Started by sync_invoices_sensor every interval_minutes; to "
-        "backfill a date range, launch it with window_start / window_end under bind_invoices."
+        f"by UUID into the invoices sheet. Started by {INVOICES.sensor_name} every interval_minutes; to "
+        f"backfill a date range, launch it with window_start / window_end under {INVOICES.source_asset}."
     ),
     read=read_invoices,
     read_config=InvoiceWindowConfig,

@@ -19,6 +19,8 @@ from smartbind_pipelines.core.invoices.followed import (
 )
 from smartbind_pipelines.core.invoices.window import SyncWindow, parse_window_bound, plan_window
 
+from .process import RECONCILE_INVOICES_JOB
+
 RECONCILE_DAYS_DEFAULT = 35
 
 
@@ -38,7 +40,7 @@ class InvoiceWindowConfig(dg.Config):
     )
     reconcile_days: int | None = Field(
         default=None,
-        description="Re-read the last N days instead of the window (reconcile_invoices sets 35).",
+        description=f"Re-read the last N days instead of the window ({RECONCILE_INVOICES_JOB} sets {RECONCILE_DAYS_DEFAULT}).",
     )
     lookback_hours: float = Field(
         default=24.0, description="The very first run (no watermark yet) reads this far back."

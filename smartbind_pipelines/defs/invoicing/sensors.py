@@ -42,7 +42,7 @@ def _cursor(text: str | None) -> dict:
     job=invoice_from_sheet,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description=("Polls the invoicing sheet (rowsModifiedSince, from its cursor) and starts invoice_from_sheet when "
+    description=(f"Polls the invoicing sheet (rowsModifiedSince, from its cursor) and starts {JOB_ID} when "
                  "rows are marked Facturar (or left Facturando). Skips, saying why, while the process is paused, has "
                  "no sheet, a run is queued or running, the per-day cap is reached, or nothing waits."),
 )
