@@ -1,7 +1,9 @@
 """`smartbind sheets create`: create a process's target sheet, typed, and point ProcessConfig at it.
 
-Also home of ``render_changes``, the human rendering of an upsert plan that `smartbind sync --dry-run
---show-changes` prints.
+Also home of ``render_changes``, an upsert plan or result as text (counts, each add, each update's changed
+cells). No command prints it: `smartbind sync JOB --dry-run --local` prints the run's summary as JSON
+(``planned_inserts``, ``planned_updates``...), without ``--local`` it submits the run and prints its id, and the
+planned cells are in the sheet asset's ``changes`` metadata in the Dagster UI. Only tests call it today.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
 
 
 # --------------------------------------------------------------------------------------------------
-# Rendering a plan (used by `smartbind sync --dry-run --show-changes`)
+# Rendering a plan as text (no command prints it; see the module docstring)
 # --------------------------------------------------------------------------------------------------
 
 
