@@ -21,7 +21,6 @@ setup(
         *DAGSTER,
         "smartsheet-python-sdk==4.4.0",
         "requests>=2.31,<3",
-        "pandas>=2.1,<3",
         # Imported directly (CLI, admin API, emulators); the Dagster family already brings them.
         "click>=8.1",
         "starlette>=0.37",

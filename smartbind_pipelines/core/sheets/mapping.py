@@ -126,7 +126,7 @@ def is_empty(value: Any) -> bool:
         return value == ""
     if isinstance(value, float):
         return math.isnan(value)
-    try:  # pandas NA / NaT
+    try:  # any other value not equal to itself (a NaN-like object)
         return bool(value != value)
     except (TypeError, ValueError):
         return False
