@@ -40,8 +40,10 @@ BUSY_TIMEOUT_SECONDS = 15.0  # how long a write waits for another writer before 
 class ProcessConfigStore(ConfigFile):
     """ProcessConfig rows in one SQLite file.
 
-    ``env`` supplies the fallback sheet ids (default: ``os.environ``, read at each call so a changed
-    environment applies without a restart). Opening creates the directory and file and migrates an older
+    ``env`` supplies the fallback sheet ids and the seeded rows' variables. It is taken once, here (default:
+    this process's environment): nothing changes a running process's environment, and every face opens a
+    store per use (a sensor per tick, the CLI per command), so a new value applies at the next tick or
+    command, and to a long-lived holder (the admin API) at its restart. Opening creates the directory and file and migrates an older
     file; the default processes are seeded once, when the file is created (or first adopted), so a row an
     operator deletes stays deleted. An existing row is never changed by opening.
 
@@ -53,13 +55,9 @@ class ProcessConfigStore(ConfigFile):
     def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
                  busy_timeout: float | None = None):
         self.db_path = Path(db_path)
-        self._env = env
+        self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.busy_timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
         self._prepare()
-
-    @property
-    def env(self) -> Mapping[str, str]:
-        return os.environ if self._env is None else self._env
 
     def __repr__(self) -> str:
         return f"ProcessConfigStore({str(self.db_path)!r})"

@@ -133,12 +133,13 @@ class TestEnvironmentFallback:
         assert store.get("sync_inventory").sheet_id_int == 777
         assert snapshot(db_path, "sync_inventory")[0][4] == ""  # stored value untouched
 
-    def test_the_environment_is_read_at_each_call(self, db_path):
+    def test_the_environment_is_taken_once_when_the_store_opens(self, db_path):
         env: dict[str, str] = {}
         store = ProcessConfigStore(db_path, env=env)
-        assert store.get("sync_inventory").smartsheet_sheet_id == ""
         env["SMARTSHEET_INVENTORY_SHEET_ID"] = "778"
-        assert store.get("sync_inventory").smartsheet_sheet_id == "778"
+        assert store.get("sync_inventory").smartsheet_sheet_id == ""
+        # The next store (a sensor's next tick, the next command) sees the new value.
+        assert ProcessConfigStore(db_path, env=env).get("sync_inventory").smartsheet_sheet_id == "778"
 
     def test_a_configured_sheet_id_wins_and_clearing_it_restores_the_fallback(self, db_path):
         store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVENTORY_SHEET_ID": "777"})
@@ -157,10 +158,9 @@ class TestEnvironmentFallback:
         store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVENTORY_SHEET_ID": "sheet-7"})
         assert store.get("sync_inventory").smartsheet_sheet_id == ""
 
-    def test_default_env_is_os_environ(self, db_path, monkeypatch):
-        store = ProcessConfigStore(db_path)
+    def test_default_env_is_the_process_environment(self, db_path, monkeypatch):
         monkeypatch.setenv("SMARTSHEET_INVENTORY_SHEET_ID", "606")
-        assert store.get("sync_inventory").sheet_id_int == 606
+        assert ProcessConfigStore(db_path).get("sync_inventory").sheet_id_int == 606
 
 
 def _delete_row(db_path, job_id):
