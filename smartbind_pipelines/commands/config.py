@@ -88,7 +88,8 @@ def show(ctx: click.Context, job_id: str) -> None:
     """One process as JSON (effective values: environment fallbacks applied), with its sync state.
 
     "sync_state" is what sync_state.db (beside the ProcessConfig file) holds for the process: watermark,
-    drafts followed, refused ids, the followed set's size; null until a run records it.
+    drafts followed, refused ids, the followed set's size (invoices), the warehouse names (inventory); null until
+    a run records it.
     """
     found = _store(ctx).get(job_id)
     if found is None:

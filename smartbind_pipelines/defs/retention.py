@@ -7,9 +7,10 @@ finished (success, failure, canceled) before the cutoff: the run and its event l
 (``DagsterInstance.delete_run``), its captured logs and its stored outputs.
 
 It never deletes the sync state the pipeline needs. The invoices' watermark, followed drafts, refused ids
-and followed set live in sync_state.db beside ProcessConfig (core/sync_state.py), outside the run history;
-the runs also show them as metadata on the sheet assets' materializations, from which a deployment without
-that file migrates them once (defs/invoices/watermark.py), and another process may keep state the same way.
+and followed set, and the inventory's warehouse names, live in sync_state.db beside ProcessConfig
+(core/sync_state.py), outside the run history; the runs also show them as metadata on the sheet assets'
+materializations, from which a deployment without that file migrates them once (defs/invoices/sync_state.py,
+defs/inventory/sync_state.py), and another process may keep state the same way.
 So, for every asset, the runs holding its newest materialization, and for every metadata key the newest
 materialization that carries it (a dry run after a quiet month carries no watermark: the one before it
 does), are still kept whatever their age, and are named in the report. Runs still queued or in progress

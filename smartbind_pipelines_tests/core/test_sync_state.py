@@ -86,6 +86,7 @@ def test_an_update_that_raises_leaves_the_row_as_it_was(tmp_path):
     ("pending_draft_ids", "{not json", "pending_draft_ids"),
     ("refused_ids", "[1, 2]", "refused_ids"),
     ("followed", "[]", "followed"),
+    ("warehouse_names", '{"1": 2}', "warehouse_names"),
 ])
 def test_a_damaged_field_is_named_with_the_process_and_the_file(tmp_path, column, value, named):
     store = SyncStateStore(tmp_path / STATE_DB_NAME)
@@ -102,3 +103,20 @@ def test_a_file_that_is_not_a_database_is_named(tmp_path):
     state_path(tmp_path / "processes.db").write_bytes(b"garbage " * 200)
     with pytest.raises(SyncStateError, match=STATE_DB_NAME):
         read_stored(tmp_path / "processes.db", "sync_invoices")
+
+
+def test_a_file_written_before_warehouse_names_gains_the_column_and_keeps_its_rows(tmp_path):
+    path = tmp_path / STATE_DB_NAME
+    with sqlite3.connect(path) as conn:  # the version-1 schema, with one invoice row
+        conn.execute("CREATE TABLE sync_state (job_id TEXT PRIMARY KEY, watermark TEXT, pending_draft_ids TEXT "
+                     "NOT NULL, refused_ids TEXT NOT NULL, followed TEXT, run_id TEXT NOT NULL, origin TEXT NOT NULL, "
+                     "updated_at TEXT NOT NULL)")
+        conn.execute("INSERT INTO sync_state VALUES ('sync_invoices', ?, '[\"d1\"]', '[]', NULL, 'r', 'run', 'x')",
+                     (T.isoformat(),))
+    conn.close()
+    assert read_stored(tmp_path / "processes.db", "sync_invoices").warehouse_names is None  # read as it is
+    store = SyncStateStore(path)
+    assert store.get("sync_invoices").pending_draft_ids == ("d1",)
+    store.put("sync_inventory", StoredState(warehouse_names={"7": "Almacén Sur"}, run_id="r2"), now=T)
+    assert store.get("sync_inventory").warehouse_names == {"7": "Almacén Sur"}
+    assert read_stored(tmp_path / "processes.db", "sync_inventory").summary()["warehouse_names"] == {"7": "Almacén Sur"}

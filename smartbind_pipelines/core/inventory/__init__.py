@@ -1,5 +1,6 @@
 """The inventory pull process: warehouse stock -> sheet rows keyed on ID Producto + Almacén (mapping.py), the
-rows that left stock (stale.py), a renamed warehouse's rows (rekey.py), and the reads (io.py)."""
+rows that left stock (stale.py), a renamed warehouse's rows (rekey.py) and the names it is recognised by
+(state.py), and the reads (io.py)."""
 
 from .io import apply_rekey, read_inventory
 from .mapping import (

@@ -85,7 +85,8 @@ def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Itera
 
 def to_stored(state: SyncState, *, run_id: str = "", origin: str = FROM_RUN) -> StoredState:
     return StoredState(state.watermark, state.pending_draft_ids, state.refused_ids,
-                       state.followed.to_json() if state.followed is not None else None, run_id, origin)
+                       state.followed.to_json() if state.followed is not None else None, run_id=run_id,
+                       origin=origin)
 
 
 def from_stored(stored: StoredState) -> SyncState:

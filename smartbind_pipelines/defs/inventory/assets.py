@@ -5,7 +5,6 @@ rows that left stock (zeroed or deleted), a renamed warehouse's rows and the mas
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import dagster as dg
@@ -22,7 +21,9 @@ from smartbind_pipelines.core.inventory import (
     warehouse_names,
     warehouses_to_sync,
 )
+from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
+from smartbind_pipelines.core.sync_state import SyncStateStore
 from smartbind_pipelines.defs.sync.builder import Step
 from smartbind_pipelines.defs.sync.report import request_metadata, write_requests
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
@@ -30,9 +31,7 @@ from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_meta
 
 from .config import RESOURCE_KEY
 from .report import warehouse_table
-
-WAREHOUSE_NAMES = "warehouse_names"  # sheet-asset metadata: warehouse id -> the name its rows carry
-STATE_SCAN = 20
+from .sync_state import load_warehouse_names, record_warehouse_names
 
 
 def read_stock(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
@@ -69,18 +68,6 @@ def read_stock(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
     }
 
 
-def previous_warehouse_names(instance: dg.DagsterInstance, sheet_key: dg.AssetKey) -> dict[str, str]:
-    """Warehouse id -> name as the last writing sync left the sheet (empty before the first one)."""
-    records = instance.fetch_materializations(sheet_key, limit=STATE_SCAN).records
-    for record in records:  # newest first
-        materialization = record.asset_materialization
-        value = materialization.metadata.get(WAREHOUSE_NAMES) if materialization else None
-        if value is not None:
-            raw = getattr(value, "value", value)
-            return dict(json.loads(raw) if isinstance(raw, str) else raw or {})
-    return {}
-
-
 def write_stock(step: Step) -> dg.MaterializeResult:
     """Renamed warehouses' rows moved to the new name, then the upsert with the stale policy of the synced
     warehouses; rows Smartsheet refused (in either step) fail the run after every other row was written."""
@@ -90,7 +77,8 @@ def write_stock(step: Step) -> dg.MaterializeResult:
         policy = stale_policy(config.stale_action(), [w.name for w in batch.warehouses])
     except ValueError as exc:
         raise dg.Failure(description=f"invalid run config: {exc}", allow_retries=False) from exc
-    previous = previous_warehouse_names(context.instance, process.sheet_key)
+    store = SyncStateStore.beside(step.resources.process_config.db_path)
+    previous, names_from = load_warehouse_names(context.instance, store, process.job_id, process.sheet_key)
     renames = renamed_warehouses(previous, batch.warehouses)
 
     gateway = step.resources.smartsheet.gateway()
@@ -120,6 +108,7 @@ def write_stock(step: Step) -> dg.MaterializeResult:
         "planned_zeroed": sum(1 for update in plan.updates if update.stale),
         "planned_deletes": len(plan.deletes),
         "renamed_warehouses": dg.MetadataValue.json(renames),
+        "warehouse_names_from": names_from,
         "rows_moved_to_new_name": len(rekey.updates),
         # the rename step's requests count too
         **request_metadata("smartsheet", gateway.request_counts),
@@ -134,5 +123,6 @@ def write_stock(step: Step) -> dg.MaterializeResult:
         raise refused_rows_failure("inventory row(s)", target, result, metadata, also_refused=rekey.failed)
     if not config.dry_run:
         # What the sheet now shows per warehouse id: the next run recognises a renamed warehouse by it.
-        metadata[WAREHOUSE_NAMES] = dg.MetadataValue.json({**previous, **warehouse_names(batch.warehouses)})
+        metadata[WAREHOUSE_NAMES] = dg.MetadataValue.json(record_warehouse_names(
+            store, process.job_id, warehouse_names(batch.warehouses), run_id=context.run.run_id))
     return dg.MaterializeResult(metadata=metadata)
