@@ -2,7 +2,8 @@
 
 Everything specific to the process comes from its ``ProcessDeclaration`` (core/processes/declared.py); the
 shared builder (defs/sync/builder.py) wires it like every pull process, with the same metadata names,
-failure rules and cadence sensor. A declared process needs no hook beyond its read, its sheet and its row.
+failure rules, sheet (``resolve_sheet``: seeded row, journaled adds) and cadence sensor. A declared process
+needs no hook beyond its read and the row its sensor reads.
 """
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
@@ -15,33 +16,13 @@ import dagster as dg
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.processes import ProcessDeclaration
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.sync.builder import MATCHES_BIND, NO_DUPLICATES, CheckSpec, PullHooks, Step, build_pull_defs
 from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
-from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
 
 
 def sync_process(declaration: ProcessDeclaration) -> SyncProcess:
     return SyncProcess(declaration.process)
-
-
-def resolve_target(process_config: ProcessConfigResource, declaration: ProcessDeclaration) -> SheetTarget:
-    """The sheet read now (seeding the ProcessConfig row on first use), so a change applies to the next run."""
-    config = declaration.effective_config(process_config.store(), os.environ)
-    if config is None:
-        raise dg.Failure(description=f"{declaration.job_id}: its ProcessConfig row was deleted; "
-                                     f"`smartbind config restore {declaration.job_id}` re-creates it (paused)",
-                         allow_retries=False)
-    if config.sheet_id_int is None:
-        raise dg.Failure(
-            description=(
-                f"{declaration.job_id} has no Smartsheet sheet: run `smartbind sheets create {declaration.job_id}` "
-                f"or set {declaration.sheet_id_env}, or `smartbind config set {declaration.job_id} --sheet-id <id>`"
-            ),
-            allow_retries=False,
-        )
-    return SheetTarget(config.sheet_id_int, config.smartsheet_sheet_name)
 
 
 def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
@@ -74,7 +55,6 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
                          f"'{declaration.sheet_name}' sheet. Declared in core/processes or {declaration.job_id}.toml; "
                          f"started by {process.sensor_name}."),
         read=read,
-        target=lambda process_config: resolve_target(process_config, declaration),
         checks=(CheckSpec(NO_DUPLICATES, f"No {key} appears on more than one row."),
                 CheckSpec(MATCHES_BIND, "Every row read from Bind in this run is in the sheet with the same values.",
                           compares_source=True)),

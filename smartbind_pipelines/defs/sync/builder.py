@@ -18,13 +18,12 @@ import dagster as dg
 from pydantic import Field
 
 from smartbind_pipelines.core.batch import SourceBatch
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.sync.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
 from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
 from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.report import column_schema, request_metadata, skipped_table
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
-from smartbind_pipelines.defs.sync.sheet_target import SheetTarget, resolve_sheet
+from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.stored import delete_used_read, process_reads, prune_reads, reads_io_manager_key
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
 
@@ -80,7 +79,6 @@ class PullHooks:
     write: Optional[Callable[[Step], Any]] = None  # a MaterializeResult, or yields one; default write_records
     refused_what: str = "row(s)"
     next_run: str = "The next run compares again and finishes the job."
-    target: Optional[Callable[[ProcessConfigResource], SheetTarget]] = None  # default: resolve_sheet
     checks: tuple = (
         CheckSpec(NO_DUPLICATES, "No key appears on more than one row."),
         CheckSpec(MATCHES_BIND, "Every row read from Bind in this run is in the sheet with the same values.", True),
@@ -107,16 +105,11 @@ class PullDefs:
                               resources={**self.resources, **(resources or {})})
 
 
-def sheet_target(step: Step, hooks: PullHooks) -> SheetTarget:
-    process_config = step.resources.process_config
-    return hooks.target(process_config) if hooks.target else resolve_sheet(process_config, step.process)
-
-
 def write_records(step: Step, hooks: PullHooks) -> dg.MaterializeResult:
     """The shared write: the batch's records upserted by key; refused rows fail the run, naming them, after
     every other row was written."""
     batch, mapping = step.batch, step.process.mapping
-    target = sheet_target(step, hooks)
+    target = resolve_sheet(step.resources.process_config, step.process)
     result = write_sheet(step.resources.smartsheet.gateway(), target, batch.records, mapping,
                          dry_run=step.config.dry_run, next_run=hooks.next_run)
     metadata: dict[str, Any] = {

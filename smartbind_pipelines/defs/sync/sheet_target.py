@@ -1,7 +1,9 @@
-"""Which sheet a process writes: ProcessConfig's sheet id (the store applies the environment fallback)."""
+"""Which sheet a pull process writes, and where its add batches in flight are journaled: one path for every
+process (built-in or declared), so a run started after a killed one waits for that run's batch to land."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,17 +30,22 @@ class SheetTarget:
 
 
 def resolve_sheet(process_config: ProcessConfigResource, process: SyncProcess) -> SheetTarget:
-    """The target sheet read now, so a sheet changed in ProcessConfig applies to the next run."""
-    config = process_config.store().get(process.job_id)
-    sheet_id = config.sheet_id_int if config else None
-    if sheet_id is None:
+    """The target sheet read now, so a sheet changed in ProcessConfig applies to the next run. The row is
+    seeded from the registry on first use (a declared process before its sensor ran); the sheet id falls back
+    to the process's environment variable; add batches are journaled in sheet_writes.db beside ProcessConfig."""
+    job_id = process.job_id
+    config = process.process.effective_config(process_config.store(), os.environ)
+    if config is None:
+        raise dg.Failure(description=f"{job_id}: its ProcessConfig row was deleted; "
+                                     f"`smartbind config restore {job_id}` re-creates it (paused)",
+                         allow_retries=False)
+    if config.sheet_id_int is None:
         raise dg.Failure(
             description=(
-                f"{process.job_id} has no Smartsheet sheet: set smartsheet_sheet_id with "
-                f"`smartbind config set {process.job_id} --sheet-id <id>` or the "
-                f"{process.sheet_id_env} environment variable"
+                f"{job_id} has no Smartsheet sheet: run `smartbind sheets create {job_id}` or set "
+                f"{process.sheet_id_env}, or `smartbind config set {job_id} --sheet-id <id>`"
             ),
             allow_retries=False,
         )
-    return SheetTarget(sheet_id, config.smartsheet_sheet_name, journal_path=str(
+    return SheetTarget(config.sheet_id_int, config.smartsheet_sheet_name, journal_path=str(
         Path(process_config.db_path).resolve().parent / JOURNAL_FILE))
