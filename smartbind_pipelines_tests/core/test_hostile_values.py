@@ -112,7 +112,7 @@ def test_each_hostile_value_in_each_declared_column_is_mapped_or_skipped_never_f
                 for column in declaration.columns}
 
     for column in declaration.columns:
-        batch = declaration.records([good(0), {**good(1), column.source: value}, good(2)])
+        batch = declaration.batch([good(0), {**good(1), column.source: value}, good(2)])
         keys = [record["ID"] for record in batch.records]
         assert good(0)["ID"] in keys and good(2)["ID"] in keys, column.source
         assert len(batch.records) + len(batch.skipped) == 3

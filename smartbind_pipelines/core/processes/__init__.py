@@ -9,7 +9,6 @@ a process declared as data (ProcessDeclaration), ``files``: declarations read fr
 from smartbind_pipelines.core.processes.builtin import BUILT_IN, RESERVED_JOB_IDS
 from smartbind_pipelines.core.processes.declared import (
     DeclarationError,
-    DeclaredBatch,
     DeclaredColumn,
     ProcessDeclaration,
 )
@@ -30,7 +29,7 @@ from smartbind_pipelines.core.processes.registry import (
 
 __all__ = [
     "BUILT_IN", "DECLARATIONS_DIR_ENV", "INVENTORY", "INVOICES", "INVOICE_FROM_SHEET", "RESERVED_JOB_IDS",
-    "SHEET_ID_ENV", "DeclarationError", "DeclaredBatch", "DeclaredColumn", "Process", "ProcessDeclaration",
+    "SHEET_ID_ENV", "DeclarationError", "DeclaredColumn", "Process", "ProcessDeclaration",
     "all_processes", "built_in_process", "declaration_from_dict", "declared_processes", "get_process",
     "load_declarations", "process_mapping", "processes_and_problems",
 ]

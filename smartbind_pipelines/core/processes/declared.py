@@ -3,7 +3,8 @@
 A declaration names the Bind endpoint (and an optional OData ``$filter``), the key, each sheet column
 with the Bind field it comes from and its kind, the cadence default and the sheet (name, and the
 environment variable that supplies its id when ProcessConfig has none). This module holds the model and
-its validation, and turns Bind rows into sheet records; ``files.py`` reads declarations from TOML files,
+its validation, and turns Bind rows into the batch every pull process hands on (core/batch.py
+``SourceBatch``); ``files.py`` reads declarations from TOML files,
 ``registry.py`` gathers them with the built-in processes, and ``defs/declared`` builds the Dagster assets,
 checks, job and sensor.
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_values import bind_number, bind_text, shown
 from smartbind_pipelines.core.cdmx import cdmx_day, parse_bind_datetime
 from smartbind_pipelines.core.processes.builtin import RESERVED_JOB_IDS
@@ -51,15 +53,6 @@ class DeclaredColumn:
     @property
     def spec(self) -> ColumnSpec:
         return ColumnSpec(self.title, self.kind, self.decimals)
-
-
-@dataclass
-class DeclaredBatch:
-    """The sheet records read in one run, and the Bind rows that could not be written (with why)."""
-
-    records: list[dict[str, Any]]
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # {"key", "reason"}
-    fetched: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,32 +124,35 @@ class ProcessDeclaration:
 
     # -- Bind rows -> sheet records ----------------------------------------------------------------
 
-    def records(self, rows: Iterable[Any]) -> DeclaredBatch:
-        """Sheet records by column title; a row without a key or with a bad value is skipped, never fatal."""
-        batch = DeclaredBatch(records=[])
+    def batch(self, rows: Iterable[Any]) -> SourceBatch:
+        """Sheet records by column title; a row without a key or with a bad value is skipped ({"key",
+        "reason"}), never fatal."""
+        records: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
         seen: set[tuple] = set()
         mapping = self.mapping
+        fetched = 0
         for raw in rows:
-            batch.fetched += 1
+            fetched += 1
             if not isinstance(raw, dict):
-                batch.skipped.append({"key": None, "reason": "not an object"})
+                skipped.append({"key": None, "reason": "not an object"})
                 continue
             try:
                 record = {column.title: _cell(raw.get(column.source), column) for column in self.columns}
             except ValueError as exc:
-                batch.skipped.append({"key": _raw_key(raw, self), "reason": str(exc)})
+                skipped.append({"key": _raw_key(raw, self), "reason": str(exc)})
                 continue
             key = mapping.key_of(record)
             if key is None:
                 sources = "/".join(c.source for c in self.columns if c.title in self.key)
-                batch.skipped.append({"key": None, "reason": f"no {sources} in Bind"})
+                skipped.append({"key": None, "reason": f"no {sources} in Bind"})
                 continue
             if key in seen:
-                batch.skipped.append({"key": " / ".join(map(str, key)), "reason": "listed twice: first row kept"})
+                skipped.append({"key": " / ".join(map(str, key)), "reason": "listed twice: first row kept"})
                 continue
             seen.add(key)
-            batch.records.append(record)
-        return batch
+            records.append(record)
+        return SourceBatch(records=records, skipped=skipped, fetched=fetched)
 
     # -- the process it declares --------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ needs no hook beyond its read and the row its sensor reads.
 
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
+import dataclasses
 import os
 from typing import Any
 
@@ -39,9 +40,8 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
             raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc
         finally:
             client.close()
-        read = declaration.records(rows)
-        batch = SourceBatch(records=read.records, skipped=read.skipped, fetched=read.fetched,
-                            run_id=step.context.run.run_id, requests=dict(client.request_counts))
+        batch = dataclasses.replace(declaration.batch(rows), run_id=step.context.run.run_id,
+                                    requests=dict(client.request_counts))
         step.context.log.info("read %d rows from Bind %s; %d skipped", batch.fetched, where, len(batch.skipped))
         return batch, {"endpoint": where}
 

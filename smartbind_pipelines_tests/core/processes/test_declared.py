@@ -3,6 +3,7 @@ row its process seeds."""
 
 import pytest
 
+from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.processes import (
     RESERVED_JOB_IDS,
@@ -50,7 +51,7 @@ def test_names_follow_the_job_id():
 
 
 def test_rows_become_typed_records_and_bad_rows_are_skipped_with_a_reason():
-    batch = declare().records([
+    batch = declare().batch([
         {"ID": "a", "Date": "2026-01-19T23:59:00", "Amount": "12.345"},
         {"ID": "b", "Date": None, "Amount": 3},
         {"ID": "c", "Date": "ayer", "Amount": 1},
@@ -64,7 +65,7 @@ def test_rows_become_typed_records_and_bad_rows_are_skipped_with_a_reason():
     assert [item["reason"] for item in batch.skipped] == [
         "Date 'ayer' is not a date", "Amount 'mucho' is not a number", "no ID in Bind",
         "listed twice: first row kept", "not an object"]
-    assert batch.fetched == 7
+    assert batch.fetched == 7 and isinstance(batch, SourceBatch)  # the one batch shape of every pull process
 
 
 def test_the_seeded_row_is_inactive_until_a_sheet_is_known(tmp_path):
