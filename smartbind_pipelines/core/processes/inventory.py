@@ -26,4 +26,5 @@ INVENTORY = Process(
         "key_columns": list(INVENTORY_MAPPING.key),
         # No "warehouse_ids" key: the inventory process then falls back to BIND_WAREHOUSE_ID.
     },
+    defs_module="smartbind_pipelines.defs.inventory",
 )

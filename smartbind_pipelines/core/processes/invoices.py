@@ -29,4 +29,5 @@ INVOICES = Process(
     },
     windowed=True,
     reconcile_job="reconcile_invoices",
+    defs_module="smartbind_pipelines.defs.invoices",
 )

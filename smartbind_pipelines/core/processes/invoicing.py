@@ -70,4 +70,5 @@ INVOICE_FROM_SHEET = Process(
     active_by_default=False,
     fields_mapping={"smartsheet_columns": list(ALL_COLUMNS)},
     seed_overrides=seed_overrides,
+    defs_module="smartbind_pipelines.defs.invoicing",
 )

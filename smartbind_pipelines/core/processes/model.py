@@ -41,6 +41,9 @@ class Process:
     fields_mapping: dict[str, Any] = field(default_factory=dict)
     windowed: bool = False  # takes a backfill window (`smartbind sync --from/--to`)
     declaration: ProcessDeclaration | None = None  # set for a declared process (shipped or operator's)
+    # A process defined in Python: the defs module whose ``defs`` (dg.Definitions) hold its Dagster objects;
+    # the code location (definitions.py) imports it from here. A declared process is built by defs/declared.
+    defs_module: str = ""
     bind_asset: str = ""  # push: the records created in Bind (what a run's summary reports)
     write_step: str = ""  # the step whose config takes dry_run, when it is not the sheet asset
     reconcile_job: str = ""  # a second job re-reading a whole window (invoices: reconcile_invoices)
