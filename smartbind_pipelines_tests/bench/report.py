@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from smartbind_pipelines.core.cdmx import now_cdmx
+from smartbind_pipelines_tests.bench.measure import REPO_ROOT
 from smartbind_pipelines_tests.bench.floors import (
     BIND_PAGE_SIZE,
     SHEET_BATCH_SIZE,
@@ -31,6 +33,7 @@ class RunInfo:
     duration_s: float = 0.0
     load_before: tuple[float, float, float] | None = None  # os.getloadavg(): others' work skews wall times
     load_after: tuple[float, float, float] | None = None
+    commit: str = ""  # the code measured: git's short commit id, "+ changes" when the tree had uncommitted edits
 
 
 def machine_description() -> str:
@@ -174,8 +177,9 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo, micro: Sequence = ()) 
         + (" --quick" if info.quick else "") + f" --latency-ms {info.latency_ms}`); the table is overwritten "
         "by every run, the notes at the end come from `smartbind_pipelines_tests/bench/notes.md`.",
         "",
-        f"- Date: {info.started.strftime('%Y-%m-%d %H:%M')} (America/Mexico_City); whole run "
-        f"{info.duration_s / 60:.1f} min",
+        f"- Date: {info.started.strftime('%Y-%m-%d %H:%M')} (America/Mexico_City); the table's scenarios took "
+        f"{info.duration_s / 60:.1f} min (the sections after it run later in the same `make bench`)",
+        f"- Code: commit {info.commit or 'unknown (not a git checkout)'}",
         f"- Machine: {machine_description()}",
         f"- Load average (1/5/15 min) at start {_load(info.load_before)}, at end {_load(info.load_after)}: "
         "anything above ~0.5 means other processes shared the 2 cores and wall times are pessimistic",
@@ -239,7 +243,19 @@ def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo, micr
 
 def run_info(latency_ms: int, quick: bool, naive_n: int, inventory_source: str) -> RunInfo:
     return RunInfo(started=now_cdmx(), latency_ms=latency_ms, quick=quick, naive_n=naive_n,
-                   inventory_source=inventory_source, load_before=current_load())
+                   inventory_source=inventory_source, load_before=current_load(), commit=code_commit())
+
+
+def code_commit() -> str:
+    """The commit the bench measures, with "+ changes" when the working tree differs from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f"{commit} + changes" if dirty else commit
 
 
 def replace_marked_section(path: Path, section: str, start: str, end: str) -> Path:
