@@ -10,7 +10,6 @@ from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.processes.model import Process
 from smartbind_pipelines.core.sheets import ColumnSpec, SheetMapping
 from smartbind_pipelines.defs.sync.builder import PullHooks, Step, build_pull_defs
-from smartbind_pipelines.defs.sync.process import SyncProcess
 
 MAPPING = SheetMapping(key=("Código",), columns=(ColumnSpec("Código"), ColumnSpec("Nombre"),
                                                    ColumnSpec("Tipo de cambio", "number", 4)))
@@ -41,7 +40,7 @@ def read_currencies(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
                        requests=dict(client.request_counts)), {}
 
 
-defs = build_pull_defs(SyncProcess(PROCESS), PullHooks(
+defs = build_pull_defs(PROCESS, PullHooks(
     source_description="Bind's currencies.", sheet_description="The currencies sheet.",
     job_description="Reads Bind's currencies and upserts them by Código.", read=read_currencies,
 )).definitions()

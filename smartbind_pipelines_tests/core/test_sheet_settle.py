@@ -143,7 +143,7 @@ import json, sys
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.write import write_sheet
 
@@ -155,7 +155,7 @@ write_sheet(gateway, target, args["records"], INVOICE_MAPPING, next_run="")
 
 
 def test_a_run_started_after_a_killed_one_waits_for_its_batch_in_flight(smartsheet_emulator, tmp_path):
-    from smartbind_pipelines.defs.invoices.process import INVOICES
+    from smartbind_pipelines.core.processes import INVOICES
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
     from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
     from smartbind_pipelines.defs.sync.write import write_sheet

@@ -31,9 +31,9 @@ import yaml
 from dagster import DagsterEventType
 
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines.defs.inventory.process import INVENTORY
+from smartbind_pipelines.core.processes import INVENTORY
 from smartbind_pipelines.defs.invoices.launch import invoice_run_config
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,8 @@ import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.defs import retention
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 from smartbind_pipelines.defs.retention import prune_run_history, state_runs
 from smartbind_pipelines.defs.sync.stored import reads_root
@@ -41,7 +42,7 @@ def test_old_runs_go_the_sync_state_stays_and_the_next_sync_continues_from_it(de
     second = demo_sync.run(T + timedelta(minutes=5))
     dry = demo_sync.run(T + timedelta(minutes=10), dry_run=True)  # newest materialization, carries no state
     assert first.success and second.success and dry.success
-    state = read_sync_state(instance, INVOICES.sheet_key)
+    state = read_sync_state(instance, sheet_key(INVOICES))
     assert state.watermark is not None and state.pending_draft_ids  # the demo has unstamped drafts
     # a stored read of the first run, as a run the checks could not clean would leave it
     leftover = reads_root(instance) / first.run_id / "bind_invoices"
@@ -55,19 +56,19 @@ def test_old_runs_go_the_sync_state_stays_and_the_next_sync_continues_from_it(de
     assert set(report.kept_for_state) == set(keep) and dry.run_id in keep and second.run_id in keep
     assert "watermark" in keep[second.run_id]
     assert instance.get_run_by_id(first.run_id) is None
-    remaining = instance.fetch_materializations(INVOICES.sheet_key, limit=100).records
+    remaining = instance.fetch_materializations(sheet_key(INVOICES), limit=100).records
     assert first.run_id not in {record.run_id for record in remaining}  # its events left the index too
     assert not (reads_root(instance) / first.run_id).exists()
     assert first.run_id not in _shards(instance)  # the per-run SQLite file too
     assert report.stored_dirs_removed >= 1 and report.deleted_by_job == {"sync_invoices": len(report.deleted_runs)}
     # the state the pipeline needs is intact
-    assert read_sync_state(instance, INVOICES.sheet_key) == state
+    assert read_sync_state(instance, sheet_key(INVOICES)) == state
 
     after = demo_sync.run(T + timedelta(minutes=15))
     assert after.success
     bind_meta = metadata(after, "bind_invoices")
     assert bind_meta["watermark_before"] == state.watermark.isoformat()
-    assert read_sync_state(instance, INVOICES.sheet_key).watermark == T + timedelta(minutes=15)
+    assert read_sync_state(instance, sheet_key(INVOICES)).watermark == T + timedelta(minutes=15)
 
 
 def test_a_dry_run_deletes_nothing_and_recent_runs_are_kept(demo_sync, instance):

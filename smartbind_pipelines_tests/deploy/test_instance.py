@@ -15,7 +15,7 @@ from dagster._core.test_utils import create_run_for_test
 from dagster._daemon.monitoring import run_monitoring
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines_tests.deploy.stack import COMPOSE_FILE, PRODUCTION_INSTANCE, REPO_ROOT
 
 DEV_INSTANCE = REPO_ROOT / "dev" / "dagster.yaml"

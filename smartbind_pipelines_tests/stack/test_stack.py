@@ -23,7 +23,8 @@ from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.sandbox.runner import Sandbox
 from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines_tests.deploy.stack import SERVICES
@@ -179,7 +180,7 @@ def sheet_materializations(run_id: str) -> list[dict[str, str]]:
               ... on TextMetadataEntry { text } ... on IntMetadataEntry { intValue } } } } } } }""", runId=run_id)
     found = []
     for event in data["logsForRun"]["events"]:
-        if event["__typename"] == "MaterializationEvent" and event["assetKey"]["path"] == INVOICES.sheet_key.path:
+        if event["__typename"] == "MaterializationEvent" and event["assetKey"]["path"] == sheet_key(INVOICES).path:
             found.append({e["label"]: e.get("text", e.get("intValue")) for e in event["metadataEntries"]})
     return found
 

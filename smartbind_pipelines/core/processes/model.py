@@ -61,13 +61,25 @@ class Process:
 
     @property
     def pool(self) -> str:
-        """The Dagster concurrency pool of the sheet-writing step: one pool per sheet, one slot each."""
+        """The Dagster concurrency pool of the sheet-writing step: one pool per sheet, one slot each.
+
+        dagster.yaml and dev/dagster.yaml give every pool one slot (``concurrency: pools: default_limit:
+        1``), and Dagster claims it on every path that executes the step against the instance: queued and
+        launched runs, *Materialize* in the UI (``__ASSET_JOB``, no ``process`` tag), ``dagster job
+        execute``, ``dagster asset materialize`` and ``smartbind sync --local``. A second writer waits
+        for the slot instead of writing the same sheet at once.
+        """
         return f"smartsheet_{self.job_id}"
 
     @property
     def run_tags(self) -> dict[str, str]:
-        """Dagster's run-queue limit is one run per "process" value (dagster.yaml): two writers on one sheet
-        would collide."""
+        """The tags of every run of the process.
+
+        dagster.yaml limits runs per unique "process" value to one: two writers on one sheet would collide
+        (Smartsheet 4004) and could both add the same new row. The pool above guards the write itself on
+        every path; this tag keeps a second run of the process queued (not started and holding a run slot
+        while it waits), and it also orders the Bind reads of two runs.
+        """
         return {"process": self.job_id, "owner": self.owner}
 
     @property

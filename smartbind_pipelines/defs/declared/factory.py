@@ -18,19 +18,14 @@ from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.processes import ProcessDeclaration
 from smartbind_pipelines.defs.sync.builder import MATCHES_BIND, NO_DUPLICATES, CheckSpec, PullHooks, Step, build_pull_defs
-from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
-
-
-def sync_process(declaration: ProcessDeclaration) -> SyncProcess:
-    return SyncProcess(declaration.process)
 
 
 def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
     """What a declared process tells the shared builder: where it reads, its sheet and its cadence row."""
     where = f"/api/{declaration.endpoint}" + (f"?$filter={declaration.filter}" if declaration.filter else "")
     key = " + ".join(declaration.key)
-    process = sync_process(declaration)
+    process = declaration.process
 
     def read(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
         client = step.resources.bind.client()
@@ -66,4 +61,4 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
 def build_declared_defs(declaration: ProcessDeclaration) -> dg.Definitions:
     """The process's assets, checks, job and sensor, and the I/O manager its Bind read is stored with (the other
     resources come from the code location)."""
-    return build_pull_defs(sync_process(declaration), declared_hooks(declaration)).definitions()
+    return build_pull_defs(declaration.process, declared_hooks(declaration)).definitions()

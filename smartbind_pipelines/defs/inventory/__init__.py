@@ -3,12 +3,12 @@ shared builder (defs/sync/builder.py) with the inventory's hooks (assets.py, che
 
 from __future__ import annotations
 
+from smartbind_pipelines.core.processes import INVENTORY
 from smartbind_pipelines.defs.sync.builder import PullHooks, build_pull_defs
 
 from .assets import read_stock, write_stock
 from .checks import CHECKS, check_stock
 from .config import RESOURCE_KEY, InventoryReadConfig, InventoryWriteConfig, inventory_settings_from_env
-from .process import INVENTORY
 
 HOOKS = PullHooks(
     source_description=(
@@ -25,7 +25,7 @@ HOOKS = PullHooks(
     job_description=(
         "Reads the stock of the configured Bind warehouses and upserts it by ID Producto + Almacén into the "
         "inventory sheet; products that left stock go to Existencias 0 (stale_rows=delete removes them). "
-        f"Started by {INVENTORY.sensor_name} every interval_minutes (default {INVENTORY.process.interval_minutes})."
+        f"Started by {INVENTORY.sensor_name} every interval_minutes (default {INVENTORY.interval_minutes})."
     ),
     read=read_stock,
     read_config=InventoryReadConfig,

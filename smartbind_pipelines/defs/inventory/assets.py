@@ -24,6 +24,7 @@ from smartbind_pipelines.core.inventory import (
 from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
 from smartbind_pipelines.core.sync_state import SyncStateStore
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.sync.builder import Step
 from smartbind_pipelines.defs.sync.report import request_metadata, write_requests
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
@@ -78,7 +79,7 @@ def write_stock(step: Step) -> dg.MaterializeResult:
     except ValueError as exc:
         raise dg.Failure(description=f"invalid run config: {exc}", allow_retries=False) from exc
     store = SyncStateStore.beside(step.resources.process_config.db_path)
-    previous, names_from = load_warehouse_names(context.instance, store, process.job_id, process.sheet_key)
+    previous, names_from = load_warehouse_names(context.instance, store, process.job_id, sheet_key(process))
     renames = renamed_warehouses(previous, batch.warehouses)
 
     gateway = step.resources.smartsheet.gateway()

@@ -5,12 +5,12 @@ nightly reconcile job and its schedule."""
 
 from __future__ import annotations
 
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines.defs.sync.builder import PullHooks, build_pull_defs
 
 from .checks import CHECKS, check_invoices
 from .config import InvoiceWindowConfig, SheetWriteConfig
 from .jobs import reconcile_invoices
-from .process import INVOICES
 from .read import read_invoices
 from .schedules import reconcile_invoices_nightly
 from .sensors import build_invoices_sensor

@@ -18,8 +18,8 @@ from smartbind_pipelines.core.invoices.followed import (
     open_since_for,
 )
 from smartbind_pipelines.core.invoices.window import SyncWindow, parse_window_bound, plan_window
+from smartbind_pipelines.core.processes import INVOICES
 
-from .process import RECONCILE_INVOICES_JOB
 
 RECONCILE_DAYS_DEFAULT = 35
 
@@ -40,7 +40,7 @@ class InvoiceWindowConfig(dg.Config):
     )
     reconcile_days: int | None = Field(
         default=None,
-        description=f"Re-read the last N days instead of the window ({RECONCILE_INVOICES_JOB} sets {RECONCILE_DAYS_DEFAULT}).",
+        description=f"Re-read the last N days instead of the window ({INVOICES.reconcile_job} sets {RECONCILE_DAYS_DEFAULT}).",
     )
     lookback_hours: float = Field(
         default=24.0, description="The very first run (no watermark yet) reads this far back."

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key, source_key
+
 from .config import RECONCILE_DAYS_DEFAULT
-from .process import INVOICES, RECONCILE_INVOICES_JOB
 
 reconcile_invoices = dg.define_asset_job(
-    RECONCILE_INVOICES_JOB,
-    selection=dg.AssetSelection.assets(INVOICES.source_key, INVOICES.sheet_key),  # also runs their checks
+    INVOICES.reconcile_job,
+    selection=dg.AssetSelection.assets(source_key(INVOICES), sheet_key(INVOICES)),  # also runs their checks
     description=(
         f"Re-reads the last {RECONCILE_DAYS_DEFAULT} days of Bind invoices (change reconcile_days in the "
         "launchpad) and applies late status and amount changes: payments and cancellations do not change "

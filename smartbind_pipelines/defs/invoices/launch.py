@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+
 
 
 def invoice_run_config(

@@ -24,6 +24,7 @@ from smartbind_pipelines.core.invoices.followed import FollowedSet, compare, mem
 from smartbind_pipelines.core.invoices.state import PENDING_DRAFTS
 from smartbind_pipelines.core.invoices.window import INCREMENTAL
 from smartbind_pipelines.core.sync_state import SyncStateError
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.sync.builder import Step
 
 from .sync_state import load_sync_state, state_store
@@ -128,7 +129,7 @@ def read_invoices(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
 def _load_state(context, process_config, process):
     """The sync state (watermark, drafts, refused ids, followed set), read once per run from sync_state.db."""
     try:
-        return load_sync_state(context.instance, state_store(process_config), process.job_id, process.sheet_key)
+        return load_sync_state(context.instance, state_store(process_config), process.job_id, sheet_key(process))
     except (SyncStateError, OSError, sqlite3.Error) as exc:
         raise dg.Failure(description=f"cannot read the sync state: {exc}", allow_retries=False) from exc
 

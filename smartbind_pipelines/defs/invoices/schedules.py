@@ -4,10 +4,10 @@
 
 import dagster as dg
 
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 
 from .jobs import reconcile_invoices
-from .process import INVOICES
 
 
 @dg.schedule(

@@ -24,9 +24,10 @@ import dagster as dg
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoices.followed import compare
+from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
-from smartbind_pipelines.defs.sync.process import SyncProcess
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.sync.report import request_metadata
 from smartbind_pipelines.defs.sync.sensor import evaluate_cadence, sync_run_request
 
@@ -44,7 +45,7 @@ def _last_look(cursor: str | None) -> datetime | None:
         return None
 
 
-def build_invoices_sensor(process: SyncProcess, job) -> dg.SensorDefinition:
+def build_invoices_sensor(process: Process, job) -> dg.SensorDefinition:
     """``sync_invoices_sensor``: the cadence, then a look at the followed set before asking for a run."""
 
     @dg.sensor(
@@ -66,7 +67,7 @@ def build_invoices_sensor(process: SyncProcess, job) -> dg.SensorDefinition:
     return sync_invoices_sensor
 
 
-def _look(context: dg.SensorEvaluationContext, process: SyncProcess, process_config: ProcessConfigResource,
+def _look(context: dg.SensorEvaluationContext, process: Process, process_config: ProcessConfigResource,
           clock: ClockResource, bind: BindResource):
     outcome = evaluate_cadence(context, process, lambda store: store.get(process.job_id), process_config, clock)
     if isinstance(outcome, dg.SkipReason):
@@ -80,7 +81,7 @@ def _look(context: dg.SensorEvaluationContext, process: SyncProcess, process_con
             f"{process.job_id} not due: Bind last looked at {_hhmm(looked)} (nothing had changed), every "
             f"{config.interval_minutes} min, next look at {_hhmm(looked + interval)} (Mexico City)")
 
-    state, _ = load_sync_state(context.instance, state_store(process_config), process.job_id, process.sheet_key)
+    state, _ = load_sync_state(context.instance, state_store(process_config), process.job_id, sheet_key(process))
     cursor = json.dumps({"looked_at": to_cdmx(now).isoformat()})
     if state.followed is None:
         context.log.info("%s; nothing to compare Bind with yet (no regular run recorded its followed set)",
@@ -111,7 +112,7 @@ def _look(context: dg.SensorEvaluationContext, process: SyncProcess, process_con
         context.log.info(reason)
         return sync_run_request(config, change=difference.describe()[:200])
     observation = dg.AssetObservation(
-        asset_key=process.sheet_key,
+        asset_key=sheet_key(process),
         description="Bind unchanged since the last write: the sheet is up to date",
         metadata={
             "dagster/last_updated_timestamp": dg.MetadataValue.timestamp(now.timestamp()),

@@ -6,9 +6,9 @@ the I/O manager refuses it (``superseded_by``) when another run has read Bind si
 
 from __future__ import annotations
 
+from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines.defs.sync.stored import RunScopedIOManager
 
-from .process import INVOICES
 
 READS_IO_MANAGER = "invoice_reads_io_manager"  # the resource key bind_invoices stores its output with
 NEXT_RUN = "the watermark did not move, so the regular sync reads this window again."

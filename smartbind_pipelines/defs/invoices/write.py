@@ -18,6 +18,7 @@ from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.invoices.state import next_state
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sync_state import SyncStateError
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.sync.builder import Step
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
@@ -73,7 +74,7 @@ def write_invoices(step: Step) -> Iterator[dg.MaterializeResult]:
 
         try:
             state = record_sync_state(context.instance, state_store(process_config), process.job_id,
-                                      process.sheet_key, after_this_run, run_id=context.run.run_id)
+                                      sheet_key(process), after_this_run, run_id=context.run.run_id)
         except (SyncStateError, OSError, sqlite3.Error) as exc:
             raise dg.Failure(
                 description=f"the rows were written but the sync state could not be recorded: {exc}. The next run "

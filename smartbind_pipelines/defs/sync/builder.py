@@ -18,9 +18,10 @@ import dagster as dg
 from pydantic import Field
 
 from smartbind_pipelines.core.batch import SourceBatch
+from smartbind_pipelines.core.processes import Process
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key, source_key
 from smartbind_pipelines.defs.sync.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
 from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
-from smartbind_pipelines.defs.sync.process import SyncProcess
 from smartbind_pipelines.defs.sync.report import column_schema, request_metadata, skipped_table
 from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
 from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
@@ -41,7 +42,7 @@ class DryRunConfig(dg.Config):
 class Step:
     """One step of a pull process's run, as a hook sees it."""
 
-    process: SyncProcess
+    process: Process
     context: Any  # dg.AssetExecutionContext or dg.AssetCheckExecutionContext
     config: Any = None  # the step's run config (None when the step takes none)
     batch: Optional[SourceBatch] = None  # the source's read (sheet asset and checks)
@@ -86,7 +87,7 @@ class PullHooks:
     check: Optional[Callable[[Step, dict], Iterator[dg.AssetCheckResult]]] = None  # default: check_whole_sheet
     io_manager_key: str = ""  # default: reads_io_manager_key(process), bound to process_reads(process)
     io_manager: Any = None
-    sensor: Optional[Callable[[SyncProcess, Any], dg.SensorDefinition]] = None  # default: build_sync_sensor
+    sensor: Optional[Callable[[Process, Any], dg.SensorDefinition]] = None  # default: build_sync_sensor
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def check_whole_sheet(step: Step, written: dict, hooks: PullHooks) -> Iterator[d
     yield mismatches_result(matches, sheet_id, problems, checked=len(step.batch.records))
 
 
-def source_metadata(batch: SourceBatch, process: SyncProcess, hooks: PullHooks) -> dict[str, Any]:
+def source_metadata(batch: SourceBatch, process: Process, hooks: PullHooks) -> dict[str, Any]:
     """What every source asset shows: the counts, the column schema, the skipped rows and Bind's requests."""
     return {
         "fetched": batch.fetched,
@@ -148,7 +149,7 @@ def source_metadata(batch: SourceBatch, process: SyncProcess, hooks: PullHooks) 
     }
 
 
-def build_pull_defs(process: SyncProcess, hooks: PullHooks) -> PullDefs:
+def build_pull_defs(process: Process, hooks: PullHooks) -> PullDefs:
     """The process's source asset, sheet asset, checks, job and sensor, and the I/O manager its read is stored
     with (the other resources come from the code location)."""
     io_manager_key = hooks.io_manager_key or reads_io_manager_key(process)
@@ -180,7 +181,7 @@ def build_pull_defs(process: SyncProcess, hooks: PullHooks) -> PullDefs:
         kinds={"smartsheet"},
         pool=process.pool,  # one writer per sheet on every path (dagster.yaml: one slot per pool)
         owners=[process.owner],
-        ins={"batch": dg.AssetIn(process.source_key)},
+        ins={"batch": dg.AssetIn(source_key(process))},
         required_resource_keys={"smartsheet", "process_config"},
         description=hooks.sheet_description,
     )
@@ -197,14 +198,14 @@ def build_pull_defs(process: SyncProcess, hooks: PullHooks) -> PullDefs:
 
     @dg.multi_asset_check(
         name=f"{process.group}_sheet_checks",
-        specs=[dg.AssetCheckSpec(spec.name, asset=process.sheet_key, description=spec.description,
-                                 additional_deps=[process.source_key] if spec.compares_source else None)
+        specs=[dg.AssetCheckSpec(spec.name, asset=sheet_key(process), description=spec.description,
+                                 additional_deps=[source_key(process)] if spec.compares_source else None)
                for spec in hooks.checks],
-        ins={"batch": dg.AssetIn(process.source_key)},
+        ins={"batch": dg.AssetIn(source_key(process))},
         required_resource_keys={"smartsheet"},
     )
     def sheet_checks(context: dg.AssetCheckExecutionContext, batch: SourceBatch) -> Iterator[dg.AssetCheckResult]:
-        written = run_materialization_metadata(context.instance, context.run, process.sheet_key)
+        written = run_materialization_metadata(context.instance, context.run, sheet_key(process))
         skipped = nothing_written(written, tuple(spec.name for spec in hooks.checks))
         if skipped:
             yield from skipped
@@ -217,7 +218,7 @@ def build_pull_defs(process: SyncProcess, hooks: PullHooks) -> PullDefs:
 
     job = dg.define_asset_job(
         process.job_id,
-        selection=dg.AssetSelection.assets(process.source_key, process.sheet_key),  # also runs their checks
+        selection=dg.AssetSelection.assets(source_key(process), sheet_key(process)),  # also runs their checks
         description=hooks.job_description,
         tags=process.run_tags,
     )

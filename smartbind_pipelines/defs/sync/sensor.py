@@ -12,9 +12,9 @@ import dagster as dg
 
 from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES, RunSummary, decide_sync
 from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore, ProcessConfigUnavailable
+from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import ClockResource
-from smartbind_pipelines.defs.sync.process import SyncProcess
 
 # Dry runs write nothing, so they do not reset the cadence (smartbind sync --dry-run sets the tag).
 from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
@@ -25,7 +25,7 @@ def _summary(record: dg.RunRecord) -> RunSummary:
     return RunSummary(run.run_id, run.job_name, run.status.value, record.create_timestamp)
 
 
-def recent_runs(instance: dg.DagsterInstance, process: SyncProcess) -> tuple[RunSummary | None, list[RunSummary]]:
+def recent_runs(instance: dg.DagsterInstance, process: Process) -> tuple[RunSummary | None, list[RunSummary]]:
     """The last real run of the process's job, and every unfinished run carrying its "process" tag."""
     in_flight = instance.get_run_records(
         filters=dg.RunsFilter(
@@ -44,7 +44,7 @@ def recent_runs(instance: dg.DagsterInstance, process: SyncProcess) -> tuple[Run
 ConfigReader = Callable[[ProcessConfigStore], Optional[ProcessConfig]]
 
 
-def evaluate_cadence(context: dg.SensorEvaluationContext, process: SyncProcess, read: ConfigReader,
+def evaluate_cadence(context: dg.SensorEvaluationContext, process: Process, read: ConfigReader,
                      process_config: ProcessConfigResource, clock: ClockResource):
     """The cadence rules of every sync sensor: a SkipReason, or ``(config, decision)`` when a run is due.
 
@@ -88,7 +88,7 @@ def sync_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
     )
 
 
-def build_sync_sensor(process: SyncProcess, job, *, read_config: Optional[ConfigReader] = None,
+def build_sync_sensor(process: Process, job, *, read_config: Optional[ConfigReader] = None,
                       description: Optional[str] = None) -> dg.SensorDefinition:
     """``<job_id>_sensor``: starts ``job`` every ``interval_minutes`` of ProcessConfig, saying why it skips."""
     read = read_config or (lambda store: store.get(process.job_id))

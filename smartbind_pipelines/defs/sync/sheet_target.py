@@ -10,9 +10,9 @@ from typing import Any
 
 import dagster as dg
 
+from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.core.sheets.settle import JOURNAL_FILE
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.sync.process import SyncProcess
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,12 @@ class SheetTarget:
         return {"sheet_id": str(self.sheet_id), "sheet_name": self.sheet_name}
 
 
-def resolve_sheet(process_config: ProcessConfigResource, process: SyncProcess) -> SheetTarget:
+def resolve_sheet(process_config: ProcessConfigResource, process: Process) -> SheetTarget:
     """The target sheet read now, so a sheet changed in ProcessConfig applies to the next run. The row is
     seeded from the registry on first use (a declared process before its sensor ran); the sheet id falls back
     to the process's environment variable; add batches are journaled in sheet_writes.db beside ProcessConfig."""
     job_id = process.job_id
-    config = process.process.effective_config(process_config.store(), os.environ)
+    config = process.effective_config(process_config.store(), os.environ)
     if config is None:
         raise dg.Failure(description=f"{job_id}: its ProcessConfig row was deleted; "
                                      f"`smartbind config restore {job_id}` re-creates it (paused)",

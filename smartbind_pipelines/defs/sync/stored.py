@@ -36,7 +36,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from .process import SyncProcess
+from smartbind_pipelines.core.processes import Process
 
 READS_DIR = "smartbind_reads"
 RETENTION_SECONDS = 7 * 24 * 3600
@@ -48,7 +48,7 @@ def reads_root(instance: dg.DagsterInstance) -> Path:
     return Path(instance.storage_directory()) / READS_DIR
 
 
-def reads_io_manager_key(process: SyncProcess) -> str:
+def reads_io_manager_key(process: Process) -> str:
     """The resource key a process's source asset stores its read with (invoices keep their own, older key)."""
     return f"{process.job_id}_reads_io_manager"
 
@@ -132,7 +132,7 @@ class RunScopedIOManager(dg.ConfigurableIOManagerFactory):
         return RunScopedPickleIOManager(reads_root(context.instance), job_id=self.job_id, next_run=self.next_run)
 
 
-def process_reads(process: SyncProcess) -> dict[str, RunScopedIOManager]:
+def process_reads(process: Process) -> dict[str, RunScopedIOManager]:
     """The resource a process's Definitions bind: ``{reads_io_manager_key(process): its I/O manager}``."""
     return {reads_io_manager_key(process): RunScopedIOManager(job_id=process.job_id)}
 

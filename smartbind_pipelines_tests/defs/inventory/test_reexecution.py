@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from smartbind_pipelines.defs.inventory.process import INVENTORY
+from smartbind_pipelines.core.processes import INVENTORY
 from smartbind_pipelines.defs.sync.stored import prune_reads
 from smartbind_pipelines_tests.defs.support import (
     aim_runs,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.sync_state import FROM_HISTORY, FROM_RUN, read_stored, state_path
-from smartbind_pipelines.defs.inventory.process import INVENTORY
+from smartbind_pipelines.core.processes import INVENTORY
 from smartbind_pipelines_tests.defs import support
 
 NEW_NAME = "Almacén Central CDMX"

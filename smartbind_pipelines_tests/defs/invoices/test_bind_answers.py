@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 
 from .harness import failure_text, metadata
@@ -26,7 +27,7 @@ def add(sync, at: datetime, **fields) -> dict:
 
 
 def watermark(sync):
-    return read_sync_state(sync.instance, INVOICES.sheet_key).watermark
+    return read_sync_state(sync.instance, sheet_key(INVOICES)).watermark
 
 
 NOT_A_PAGE = {

@@ -14,7 +14,8 @@ import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
 from smartbind_pipelines.defs import invoices
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER
 from smartbind_pipelines.defs.sync.stored import RunScopedIOManager
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
@@ -68,7 +69,7 @@ def test_a_failed_run_re_executed_from_failure_writes_its_own_read_and_moves_the
     assert not materialized_in(empty_sync.instance, again, INVOICES.source_asset)  # Bind was not read again
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in mine)
     # The window is the failed run's (it ended at T0), not the re-execution's clock.
-    assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark == T0
+    assert read_sync_state(empty_sync.instance, sheet_key(INVOICES)).watermark == T0
     assert stored_runs(empty_sync.instance) == set()  # written and checked: the read is deleted
 
 
@@ -90,13 +91,13 @@ def test_a_re_execution_after_another_run_read_bind_refuses_and_the_watermark_st
     message = run_failure(empty_sync.instance, again)
     assert failed.run_id in message and "new run" in message
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in theirs)  # nothing of anyone's written
-    assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark is None
+    assert read_sync_state(empty_sync.instance, sheet_key(INVOICES)).watermark is None
 
     # The regular sync catches the failed run's window up: nothing lost.
     regular = launch(empty_sync, T0 + timedelta(minutes=30))
     assert regular.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, regular)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in [*theirs, *mine])
-    assert read_sync_state(empty_sync.instance, INVOICES.sheet_key).watermark == T0 + timedelta(minutes=30)
+    assert read_sync_state(empty_sync.instance, sheet_key(INVOICES)).watermark == T0 + timedelta(minutes=30)
 
 
 def test_a_stored_bind_read_is_kept_per_run_while_it_may_be_used_then_deleted(empty_sync, launch):

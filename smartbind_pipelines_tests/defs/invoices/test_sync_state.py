@@ -17,7 +17,8 @@ from smartbind_pipelines.cli import main
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
-from smartbind_pipelines.defs.invoices.process import INVOICES
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs.sync.asset_keys import sheet_key
 from smartbind_pipelines.core.invoices.state import SyncState, from_stored, state_from_history
 from smartbind_pipelines.defs.invoices.sync_state import load_sync_state, read_sync_state, state_metadata
 
@@ -65,7 +66,7 @@ def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_r
 
     with dg.instance_for_test() as fresh:  # a new PostgreSQL: no run, no materialization
         empty_sync.instance = fresh
-        assert read_sync_state(fresh, INVOICES.sheet_key).watermark is None
+        assert read_sync_state(fresh, sheet_key(INVOICES)).watermark is None
         result = empty_sync.run(LATER)
         assert result.success, failure_text(result)
         read = metadata(result, "bind_invoices")
@@ -105,19 +106,19 @@ def test_the_state_earlier_runs_recorded_is_migrated_once_into_the_store(empty_s
     add(empty_sync, T0 - timedelta(minutes=20))
     draft = add(empty_sync, T0 - timedelta(minutes=15), draft=True)
     assert empty_sync.run(T0).success
-    history = read_sync_state(empty_sync.instance, INVOICES.sheet_key)
+    history = read_sync_state(empty_sync.instance, sheet_key(INVOICES))
     assert history.watermark == T0 and history.pending_draft_ids == (draft["ID"],)
     # A deployment from before the store: the state is only in the run history.
     state_path(empty_sync.process_config.db_path).unlink()
     assert stored(empty_sync) is None
 
     store = SyncStateStore.beside(empty_sync.process_config.db_path)
-    state, origin = load_sync_state(empty_sync.instance, store, INVOICES.job_id, INVOICES.sheet_key)
+    state, origin = load_sync_state(empty_sync.instance, store, INVOICES.job_id, sheet_key(INVOICES))
     assert (state, origin) == (history, FROM_HISTORY)
     migrated = stored(empty_sync)
     assert migrated.origin == FROM_HISTORY and from_stored(migrated) == history
     # Once: the next read takes the store (a run history that changes afterwards is not read again).
-    assert load_sync_state(empty_sync.instance, store, INVOICES.job_id, INVOICES.sheet_key)[1] == "store"
+    assert load_sync_state(empty_sync.instance, store, INVOICES.job_id, sheet_key(INVOICES))[1] == "store"
 
     # The migrated state outlives the run history it came from.
     stamped = empty_sync.bind.state.stamp_invoice(draft["ID"])
