@@ -9,7 +9,7 @@ from typing import Any
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.processes.model import Process
 from smartbind_pipelines.core.sheets import ColumnSpec, SheetMapping
-from smartbind_pipelines.defs.sync.builder import PullHooks, Step, build_pull_defs
+from smartbind_pipelines.defs.pull.builder import PullHooks, Step, build_pull_defs
 
 MAPPING = SheetMapping(key=("Código",), columns=(ColumnSpec("Código"), ColumnSpec("Nombre"),
                                                    ColumnSpec("Tipo de cambio", "number", 4)))

@@ -2,7 +2,7 @@
 
 At a 2-minute cadence the instance gathers hundreds of runs a day; each brings its run row, its event
 log (dozens of events), its captured stdout/stderr and, for the syncs, a stored Bind read
-(defs/sync/stored.py's ``smartbind_reads/<run id>``). ``prune_run_history`` deletes, for every run that
+(defs/pull/stored.py's ``smartbind_reads/<run id>``). ``prune_run_history`` deletes, for every run that
 finished (success, failure, canceled) before the cutoff: the run and its event log
 (``DagsterInstance.delete_run``), its captured logs and its stored outputs.
 
@@ -34,7 +34,7 @@ import dagster as dg
 from pydantic import Field
 
 from smartbind_pipelines.core.processes.model import OWNER
-from smartbind_pipelines.defs.sync.stored import FINISHED, reads_root
+from smartbind_pipelines.defs.pull.stored import FINISHED, reads_root
 
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_DAYS_ENV = "SMARTBIND_RUN_RETENTION_DAYS"

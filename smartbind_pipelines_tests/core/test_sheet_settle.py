@@ -144,8 +144,8 @@ from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
-from smartbind_pipelines.defs.sync.write import write_sheet
+from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.pull.write import write_sheet
 
 args = json.loads(sys.argv[1])
 gateway = SheetGateway.connect(args["token"], args["url"], timeout=60, max_retry_time=FixedBackoff(0.01, 5))
@@ -157,8 +157,8 @@ write_sheet(gateway, target, args["records"], INVOICE_MAPPING, next_run="")
 def test_a_run_started_after_a_killed_one_waits_for_its_batch_in_flight(smartsheet_emulator, tmp_path):
     from smartbind_pipelines.core.processes import INVOICES
     from smartbind_pipelines.defs.process_config import ProcessConfigResource
-    from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
-    from smartbind_pipelines.defs.sync.write import write_sheet
+    from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
+    from smartbind_pipelines.defs.pull.write import write_sheet
 
     gateway = connect(smartsheet_emulator, timeout=10)
     sheet = gateway.create_sheet("Facturas", INVOICE_MAPPING)["id"]

@@ -15,10 +15,10 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.defs import retention
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.sync.asset_keys import sheet_key
+from smartbind_pipelines.defs.pull.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 from smartbind_pipelines.defs.retention import prune_run_history, state_runs
-from smartbind_pipelines.defs.sync.stored import reads_root
+from smartbind_pipelines.defs.pull.stored import reads_root
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync, metadata
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)

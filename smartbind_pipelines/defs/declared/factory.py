@@ -1,7 +1,7 @@
 """A declared process's Dagster objects: bind_<x> -> smartsheet_<x>, two checks, sync_<x>, its sensor.
 
 Everything specific to the process comes from its ``ProcessDeclaration`` (core/processes/declared.py); the
-shared builder (defs/sync/builder.py) wires it like every pull process, with the same metadata names,
+shared builder (defs/pull/builder.py) wires it like every pull process, with the same metadata names,
 failure rules, sheet (``resolve_sheet``: seeded row, journaled adds) and cadence sensor. A declared process
 needs no hook beyond its read and the row its sensor reads.
 """
@@ -17,8 +17,8 @@ import dagster as dg
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.processes import ProcessDeclaration
-from smartbind_pipelines.defs.sync.builder import MATCHES_BIND, NO_DUPLICATES, CheckSpec, PullHooks, Step, build_pull_defs
-from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
+from smartbind_pipelines.defs.pull.builder import MATCHES_BIND, NO_DUPLICATES, CheckSpec, PullHooks, Step, build_pull_defs
+from smartbind_pipelines.defs.pull.sensor import build_sync_sensor
 
 
 def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:

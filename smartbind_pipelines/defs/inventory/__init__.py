@@ -1,10 +1,10 @@
 """Inventory sync: Bind warehouse stock upserted by ID Producto + Almacén into a Smartsheet sheet, built by the
-shared builder (defs/sync/builder.py) with the inventory's hooks (assets.py, checks.py)."""
+shared builder (defs/pull/builder.py) with the inventory's hooks (assets.py, checks.py)."""
 
 from __future__ import annotations
 
 from smartbind_pipelines.core.processes import INVENTORY
-from smartbind_pipelines.defs.sync.builder import PullHooks, build_pull_defs
+from smartbind_pipelines.defs.pull.builder import PullHooks, build_pull_defs
 
 from .assets import read_stock, write_stock
 from .checks import CHECKS, check_stock

@@ -1,5 +1,5 @@
 """bind_inventory -> smartsheet_inventory: how the inventory reads Bind's stock and writes it, as hooks of the
-shared builder (defs/sync/builder.py). What differs from a declared process: the warehouses to read, the
+shared builder (defs/pull/builder.py). What differs from a declared process: the warehouses to read, the
 rows that left stock (zeroed or deleted), a renamed warehouse's rows and the mass-retire override."""
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from smartbind_pipelines.core.inventory import (
 from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
 from smartbind_pipelines.core.sync_state import SyncStateStore
-from smartbind_pipelines.defs.sync.asset_keys import sheet_key
-from smartbind_pipelines.defs.sync.builder import Step
-from smartbind_pipelines.defs.sync.report import request_metadata, write_requests
-from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
-from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
+from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.pull.builder import Step
+from smartbind_pipelines.defs.pull.report import request_metadata, write_requests
+from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.pull.write import refused_rows_failure, write_metadata, write_sheet
 
 from .config import RESOURCE_KEY
 from .report import warehouse_table

@@ -11,8 +11,8 @@ from typing import Iterator, Mapping
 import dagster as dg
 
 from smartbind_pipelines.core.inventory import PRODUCT, STOCK, WAREHOUSE, batch_totals, stock_totals
-from smartbind_pipelines.defs.sync.builder import NO_DUPLICATES, CheckSpec, Step
-from smartbind_pipelines.defs.sync.checks import duplicate_keys, duplicates_result
+from smartbind_pipelines.defs.pull.builder import NO_DUPLICATES, CheckSpec, Step
+from smartbind_pipelines.defs.pull.checks import duplicate_keys, duplicates_result
 
 TOTALS_MATCH = "sheet_stock_matches_bind"
 CHECKS = (

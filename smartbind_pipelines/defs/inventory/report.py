@@ -6,7 +6,7 @@ import dagster as dg
 
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.inventory import WAREHOUSE, batch_totals
-from smartbind_pipelines.defs.sync.report import cell
+from smartbind_pipelines.defs.pull.report import cell
 
 
 def warehouse_table(batch: SourceBatch) -> dg.MetadataValue:

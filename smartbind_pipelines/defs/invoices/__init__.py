@@ -1,12 +1,12 @@
 """Invoice sync: Bind ERP invoices upserted by UUID into a Smartsheet sheet, built by the shared builder
-(defs/sync/builder.py) with the invoices' hooks: the window config and the read (read.py), the write and the
+(defs/pull/builder.py) with the invoices' hooks: the window config and the read (read.py), the write and the
 sync state (write.py), the checks by row id (checks.py), the change-detecting sensor (sensors.py); plus the
 nightly reconcile job and its schedule."""
 
 from __future__ import annotations
 
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.sync.builder import PullHooks, build_pull_defs
+from smartbind_pipelines.defs.pull.builder import PullHooks, build_pull_defs
 
 from .checks import CHECKS, check_invoices
 from .config import InvoiceWindowConfig, SheetWriteConfig

@@ -13,8 +13,8 @@ from typing import Any, Iterator
 
 import dagster as dg
 
-from smartbind_pipelines.defs.sync.builder import CheckSpec, Step
-from smartbind_pipelines.defs.sync.checks import (
+from smartbind_pipelines.defs.pull.builder import CheckSpec, Step
+from smartbind_pipelines.defs.pull.checks import (
     LISTED,
     duplicate_keys,
     duplicates_result,

@@ -1,4 +1,4 @@
-"""sync_invoices_sensor (``build_invoices_sensor``): the shared cadence rules (defs/sync/sensor.py), then a look
+"""sync_invoices_sensor (``build_invoices_sensor``): the shared cadence rules (defs/pull/sensor.py), then a look
 at Bind before a run.
 
 When the cadence says a run is due, the sensor reads the followed set (core/invoices/followed.py) with the
@@ -27,9 +27,9 @@ from smartbind_pipelines.core.invoices.followed import compare
 from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
-from smartbind_pipelines.defs.sync.asset_keys import sheet_key
-from smartbind_pipelines.defs.sync.report import request_metadata
-from smartbind_pipelines.defs.sync.sensor import evaluate_cadence, sync_run_request
+from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.pull.report import request_metadata
+from smartbind_pipelines.defs.pull.sensor import evaluate_cadence, sync_run_request
 
 from .sync_state import load_sync_state, state_store
 

@@ -1,4 +1,4 @@
-"""The invoices' use of the run-scoped Bind reads (defs/sync/stored.py): their resource key and wording.
+"""The invoices' use of the run-scoped Bind reads (defs/pull/stored.py): their resource key and wording.
 
 ``bind_invoices`` stores each run's read under that run's id; a re-execution loads its own run's read, and
 the I/O manager refuses it (``superseded_by``) when another run has read Bind since, naming the watermark.
@@ -7,7 +7,7 @@ the I/O manager refuses it (``superseded_by``) when another run has read Bind si
 from __future__ import annotations
 
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.sync.stored import RunScopedIOManager
+from smartbind_pipelines.defs.pull.stored import RunScopedIOManager
 
 
 READS_IO_MANAGER = "invoice_reads_io_manager"  # the resource key bind_invoices stores its output with

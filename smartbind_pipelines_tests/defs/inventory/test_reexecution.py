@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.processes import INVENTORY
-from smartbind_pipelines.defs.sync.stored import prune_reads
+from smartbind_pipelines.defs.pull.stored import prune_reads
 from smartbind_pipelines_tests.defs.support import (
     aim_runs,
     execute_run,

@@ -19,14 +19,14 @@ from pydantic import Field
 
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.processes import Process
-from smartbind_pipelines.defs.sync.asset_keys import sheet_key, source_key
-from smartbind_pipelines.defs.sync.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
-from smartbind_pipelines.defs.sync.metadata import nothing_written, run_materialization_metadata
-from smartbind_pipelines.defs.sync.report import column_schema, request_metadata, skipped_table
-from smartbind_pipelines.defs.sync.sensor import build_sync_sensor
-from smartbind_pipelines.defs.sync.sheet_target import resolve_sheet
-from smartbind_pipelines.defs.sync.stored import delete_used_read, process_reads, prune_reads, reads_io_manager_key
-from smartbind_pipelines.defs.sync.write import refused_rows_failure, write_metadata, write_sheet
+from smartbind_pipelines.defs.pull.asset_keys import sheet_key, source_key
+from smartbind_pipelines.defs.pull.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
+from smartbind_pipelines.defs.pull.metadata import nothing_written, run_materialization_metadata
+from smartbind_pipelines.defs.pull.report import column_schema, request_metadata, skipped_table
+from smartbind_pipelines.defs.pull.sensor import build_sync_sensor
+from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
+from smartbind_pipelines.defs.pull.stored import delete_used_read, process_reads, prune_reads, reads_io_manager_key
+from smartbind_pipelines.defs.pull.write import refused_rows_failure, write_metadata, write_sheet
 
 NO_DUPLICATES = "no_duplicate_key_in_sheet"
 MATCHES_BIND = "fetched_rows_match_sheet"

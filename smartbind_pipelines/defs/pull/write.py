@@ -22,8 +22,8 @@ from smartbind_pipelines.core.sheets import (
     WriteJournal,
     sync_sheet,
 )
-from smartbind_pipelines.defs.sync.report import change_table, failure_summary, request_metadata, write_requests
-from smartbind_pipelines.defs.sync.sheet_target import SheetTarget
+from smartbind_pipelines.defs.pull.report import change_table, failure_summary, request_metadata, write_requests
+from smartbind_pipelines.defs.pull.sheet_target import SheetTarget
 
 
 def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]], mapping: SheetMapping, *,
