@@ -3,7 +3,7 @@
 The inventory sync (issue 5) is built by someone else. When its core module is importable, the benchmark
 uses its reader, mapping and stale policy (``read_inventory``, ``INVENTORY_MAPPING``, ``stale_policy``);
 otherwise a stand-in with the agreed columns and key (``ID Producto`` + ``Almacén``) feeds the same engine
-(``sync_sheet``). ``InventoryParts.source`` says which one ran, and the report prints it.
+(``upsert_sheet``). ``InventoryParts.source`` says which one ran, and the report prints it.
 """
 
 from __future__ import annotations

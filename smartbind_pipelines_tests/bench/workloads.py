@@ -43,15 +43,15 @@ def _upsert_report(result) -> dict[str, Any]:
 
 
 def invoices_engine(config: dict[str, Any]) -> dict[str, Any]:
-    """Bind invoices of one date window -> invoice_batch -> sync_sheet, as the smartsheet_invoices asset."""
+    """Bind invoices of one date window -> invoice_batch -> upsert_sheet, as the smartsheet_invoices asset."""
     from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-    from smartbind_pipelines.core.sheets import sync_sheet
+    from smartbind_pipelines.core.sheets import upsert_sheet
 
     started = time.perf_counter()
     bind = _bind_client(config)
     records, skipped = _invoice_records(bind, config)
     gateway = _gateway(config)
-    result = sync_sheet(gateway, int(config["sheet_id"]), records, INVOICE_MAPPING)
+    result = upsert_sheet(gateway, int(config["sheet_id"]), records, INVOICE_MAPPING)
     wall = time.perf_counter() - started
     bind.close()
     return {"wall_s": wall, "records": len(records), "skipped": skipped,
@@ -59,15 +59,15 @@ def invoices_engine(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def inventory_engine(config: dict[str, Any]) -> dict[str, Any]:
-    """Bind stock of every warehouse -> inventory records -> sync_sheet with the inventory mapping."""
-    from smartbind_pipelines.core.sheets import sync_sheet
+    """Bind stock of every warehouse -> inventory records -> upsert_sheet with the inventory mapping."""
+    from smartbind_pipelines.core.sheets import upsert_sheet
 
     parts = inventory_sync_parts()
     started = time.perf_counter()
     bind = _bind_client(config)
     records, stale = parts.read(bind, config["warehouse_ids"])
     gateway = _gateway(config)
-    result = sync_sheet(gateway, int(config["sheet_id"]), records, parts.mapping, stale=stale)
+    result = upsert_sheet(gateway, int(config["sheet_id"]), records, parts.mapping, stale=stale)
     wall = time.perf_counter() - started
     bind.close()
     return {"wall_s": wall, "records": len(records), "mapping_source": parts.source,

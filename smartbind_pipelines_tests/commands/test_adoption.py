@@ -16,7 +16,7 @@ import pytest
 from smartbind_pipelines.commands.sheets import render_changes
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
 ORPHAN_UUID = "0f0f0f0f-1111-4222-8333-444444444444"  # an invoice Bind no longer lists in this window
@@ -95,7 +95,7 @@ def gateway(smartsheet_emulator) -> SheetGateway:
 def test_old_middleware_rows_are_adopted_not_duplicated(smartsheet_emulator, bind_records, gateway):
     legacy = LegacySheet(smartsheet_emulator.state, bind_records)
 
-    result = sync_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
+    result = upsert_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
 
     rows = legacy.rows()
     uuids = Counter(cells["UUID"] for cells in rows.values() if cells["UUID"])
@@ -129,10 +129,10 @@ def test_old_middleware_rows_are_adopted_not_duplicated(smartsheet_emulator, bin
 
 def test_a_second_sync_after_adoption_writes_nothing(smartsheet_emulator, bind_records, gateway):
     legacy = LegacySheet(smartsheet_emulator.state, bind_records)
-    sync_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
+    upsert_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
     version = smartsheet_emulator.state.sheet_version(legacy.id)
 
-    again = sync_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
+    again = upsert_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING)
 
     assert (again.inserted, again.updated) == (0, 0)
     assert again.unchanged == len(bind_records)
@@ -144,7 +144,7 @@ def test_dry_run_of_an_adoption_reports_the_plan_and_writes_nothing(smartsheet_e
     legacy = LegacySheet(smartsheet_emulator.state, bind_records)
     version = smartsheet_emulator.state.sheet_version(legacy.id)
 
-    plan = sync_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING, dry_run=True)
+    plan = upsert_sheet(gateway, legacy.id, bind_records, INVOICE_MAPPING, dry_run=True)
 
     assert len(plan.plan.adds) == len(bind_records) - len(legacy.stale) - len(legacy.current)
     assert {u.row_id for u in plan.plan.updates} == {legacy.row_id[u] for u in legacy.stale}
@@ -163,7 +163,7 @@ def test_a_uuid_written_in_upper_case_is_adopted_too(smartsheet_emulator, bind_r
     state.add_rows(sheet["id"], [{"cells": [{"columnId": column_ids["UUID"], "value": record["UUID"].upper()},
                                             {"columnId": column_ids["Estado"], "value": "Vigente"}]}])
 
-    sync_sheet(gateway, sheet["id"], [record], INVOICE_MAPPING)
+    upsert_sheet(gateway, sheet["id"], [record], INVOICE_MAPPING)
 
     rows = state.rows_as_dicts(sheet["id"])
     assert len(rows) == 1

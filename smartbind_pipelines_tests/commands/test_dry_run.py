@@ -1,6 +1,6 @@
 """A dry run computes adds, updates and unchanged rows against the real sheet, and writes nothing.
 
-Once through the engine (``sync_sheet(dry_run=True)`` + ``render_changes``), once through the command
+Once through the engine (``upsert_sheet(dry_run=True)`` + ``render_changes``), once through the command
 an operator types: ``smartbind sync sync_invoices --dry-run --local`` with a crafted environment.
 """
 
@@ -17,7 +17,7 @@ from smartbind_pipelines.commands.sheets import render_changes
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.process_config import ProcessConfigStore
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
 DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "SMARTSHEET_ACCESS_TOKEN",
@@ -71,7 +71,7 @@ def test_engine_dry_run_plans_against_the_sheet_and_leaves_its_version(bind_emul
                                    max_retry_time=FixedBackoff(), retry_delay=0.01)
     smartsheet_emulator.admin.reset_requests()
 
-    result = sync_sheet(gateway, sheet.id, records, INVOICE_MAPPING, dry_run=True)
+    result = upsert_sheet(gateway, sheet.id, records, INVOICE_MAPPING, dry_run=True)
 
     assert result.dry_run
     assert (len(result.plan.adds), len(result.plan.updates), result.plan.unchanged) == (

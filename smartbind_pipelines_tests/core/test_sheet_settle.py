@@ -17,7 +17,7 @@ import time
 import pytest
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 
 ROWS = "POST /sheets/{id}/rows"
 SERVED_ROWS = "POST /2.0/sheets/{id}/rows"
@@ -74,7 +74,7 @@ def test_an_add_that_times_out_while_being_saved_is_not_sent_again(smartsheet_em
     records = [invoice(n) for n in range(20)]
     slow_next_save(smartsheet_emulator)
 
-    result = sync_sheet(gateway, sheet, records, INVOICE_MAPPING)
+    result = upsert_sheet(gateway, sheet, records, INVOICE_MAPPING)
 
     wait_until_served(smartsheet_emulator, sheet, gateway.request_counts[ROWS])
     stored = uuids(smartsheet_emulator, sheet)
@@ -117,7 +117,7 @@ def test_a_sheet_that_never_settles_fails_the_sync_without_re_sending(smartsheet
     editor.start()
     try:
         with pytest.raises(SheetUnsettledError) as caught:
-            sync_sheet(gateway, sheet, records, INVOICE_MAPPING, journal=journal)
+            upsert_sheet(gateway, sheet, records, INVOICE_MAPPING, journal=journal)
     finally:
         stop.set()
         editor.join()
@@ -130,7 +130,7 @@ def test_a_sheet_that_never_settles_fails_the_sync_without_re_sending(smartsheet
     assert len(journal.open_entries(sheet, 3600)) == 1  # the batch's answer is still unknown
 
     # the next run waits for the sheet to settle, then adds only what is missing: nothing
-    again = sync_sheet(gateway, sheet, records + [invoice(20)], INVOICE_MAPPING, journal=journal)
+    again = upsert_sheet(gateway, sheet, records + [invoice(20)], INVOICE_MAPPING, journal=journal)
     assert (again.inserted, again.unchanged) == (1, 20)
     assert any("earlier run" in warning for warning in again.warnings)
     assert journal.open_entries(sheet, 3600) == []

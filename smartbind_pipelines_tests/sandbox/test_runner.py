@@ -17,7 +17,7 @@ import smartsheet
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.processes import all_processes
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.core.sheets import SheetGateway, sync_sheet
+from smartbind_pipelines.core.sheets import SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.runner import Sandbox, export_lines
 from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines.sandbox.snapshot import SandboxSnapshotError, load_snapshot
@@ -105,7 +105,7 @@ def test_a_restarted_sandbox_resumes_its_sheets_ids_rows_tokens_and_bind_data(tm
         env = box.env()
         gateway = SheetGateway.connect(env["SMARTSHEET_ACCESS_TOKEN"], env["SMARTSHEET_API_BASE"])
         records = _invoice_records(env)
-        result = sync_sheet(gateway, int(env["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
+        result = upsert_sheet(gateway, int(env["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
         assert result.inserted == len(records) > 0
         added = box.bind_admin.post("invoices", {"Subtotal": 1000})
         rows_before = _sheet_rows(env, "SMARTSHEET_INVOICES_SHEET_ID")
@@ -126,7 +126,7 @@ def test_a_restarted_sandbox_resumes_its_sheets_ids_rows_tokens_and_bind_data(tm
             assert added["ID"] in {i["ID"] for i in bind.invoices()}
         # A second sync of the same records finds them all: nothing is added twice after the restart.
         gateway = SheetGateway.connect(resumed["SMARTSHEET_ACCESS_TOKEN"], resumed["SMARTSHEET_API_BASE"])
-        again_result = sync_sheet(gateway, int(resumed["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
+        again_result = upsert_sheet(gateway, int(resumed["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
         assert (again_result.inserted, again_result.unchanged) == (0, len(records))
         # Permalinks of the first run's port were moved to this run's page.
         permalink = again.smartsheet_state.sheets[int(env["SMARTSHEET_INVOICES_SHEET_ID"])].permalink
@@ -168,7 +168,7 @@ def test_the_sheet_page_shows_spanish_titles_and_typed_cells_and_the_index_links
         env = box.env()
         gateway = SheetGateway.connect(env["SMARTSHEET_ACCESS_TOKEN"], env["SMARTSHEET_API_BASE"])
         records = _invoice_records(env, limit=5)
-        sync_sheet(gateway, int(env["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
+        upsert_sheet(gateway, int(env["SMARTSHEET_INVOICES_SHEET_ID"]), records, INVOICE_MAPPING)
         index = requests.get(box.page_urls()["sheets"], timeout=10)
         assert index.status_code == 200 and "text/html" in index.headers["content-type"]
         assert "Facturas Bind" in index.text and "Inventario Bind" in index.text

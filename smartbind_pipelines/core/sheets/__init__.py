@@ -1,4 +1,4 @@
-"""The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, sync."""
+"""The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, upsert."""
 
 from smartbind_pipelines.core.sheets.errors import (
     MassRetireError, MissingColumnError, SheetApiError, SheetCapacityError, SheetIndexError, SheetSyncError, SheetTransportError,
@@ -10,8 +10,8 @@ from smartbind_pipelines.core.sheets.mapping import (
 )
 from smartbind_pipelines.core.sheets.settle import SettleBounds, WriteJournal, wait_until_settled
 from smartbind_pipelines.core.sheets.plan import ExistingRow, RowUpdate, UpsertPlan, columns_to_read, plan_upsert
-from smartbind_pipelines.core.sheets.sync import (
-    MAX_CELLS, MAX_ROWS, RowFailure, UpsertResult, column_type_problems, sync_sheet,
+from smartbind_pipelines.core.sheets.upsert import (
+    MAX_CELLS, MAX_ROWS, RowFailure, UpsertResult, column_type_problems, upsert_sheet,
 )
 
 __all__ = [
@@ -19,5 +19,5 @@ __all__ = [
     "MissingColumnError", "RowFailure", "RowUpdate", "SheetApiError", "SheetCapacityError", "SheetGateway",
     "SheetIndexError", "SheetInfo", "SheetMapping", "SettleBounds", "SheetSyncError", "SheetTransportError", "SheetUnsettledError", "WriteJournal", "StalePolicy", "UpsertPlan",
     "UpsertResult", "cell_value", "column_type_problems", "columns_to_read", "comparable", "plan_upsert", "sheet_columns",
-    "sync_sheet", "wait_until_settled",
+    "upsert_sheet", "wait_until_settled",
 ]

@@ -20,7 +20,7 @@ from smartbind_pipelines.core.sheets import (
     StalePolicy,
     UpsertResult,
     WriteJournal,
-    sync_sheet,
+    upsert_sheet,
 )
 from smartbind_pipelines.defs.pull.report import change_table, failure_summary, request_metadata, write_requests
 from smartbind_pipelines.defs.pull.sheet_target import SheetTarget
@@ -29,7 +29,7 @@ from smartbind_pipelines.defs.pull.sheet_target import SheetTarget
 def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]], mapping: SheetMapping, *,
                 stale: StalePolicy | None = None, dry_run: bool = False, next_run: str,
                 allow_mass_retire: bool = False, override_hint: str = "allow_mass_retire: true") -> UpsertResult:
-    """``sync_sheet``, with its refusals turned into run failures an operator can act on.
+    """``upsert_sheet``, with its refusals turned into run failures an operator can act on.
 
     ``next_run`` says what the next run does about a request Smartsheet kept refusing. Add batches in
     flight are journaled beside the ProcessConfig file (``target.journal_path``), so a run started after
@@ -45,7 +45,7 @@ def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]],
         raise dg.Failure(description=f"invalid settle bounds: {exc}", allow_retries=False) from exc
     journal = WriteJournal(target.journal_path) if target.journal_path else None
     try:
-        return sync_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run,
+        return upsert_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run,
                           settle=settle, journal=journal, allow_mass_retire=allow_mass_retire,
                           override_hint=override_hint)
     except (MissingColumnError, SheetCapacityError) as exc:

@@ -1,4 +1,4 @@
-"""core/inventory/io.py: the real BindClient and sync_sheet against the emulators."""
+"""core/inventory/io.py: the real BindClient and upsert_sheet against the emulators."""
 
 import pytest
 
@@ -12,7 +12,7 @@ from smartbind_pipelines.core.inventory import (
     stale_policy,
     warehouse_names,
 )
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, sync_sheet
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emula
     sheet_id = inventory_sheet(smartsheet_emulator)
     with BindClient(empty_bind_emulator.url, empty_bind_emulator.token) as client:
         batch = read_inventory(client, [first])
-        result = sync_sheet(gateway, sheet_id, batch.records, INVENTORY_MAPPING,
+        result = upsert_sheet(gateway, sheet_id, batch.records, INVENTORY_MAPPING,
                             stale=stale_policy("zero", ["x"]))
         assert result.inserted == len(batch.records) > 0
         before = warehouse_names(batch.warehouses)
@@ -72,7 +72,7 @@ def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emula
     renames = renamed_warehouses(before, renamed.warehouses)
     rekey = apply_rekey(gateway, sheet_id, renames)
     assert len(rekey.updates) == len(batch.records) and not rekey.deletes and not rekey.failed
-    again = sync_sheet(gateway, sheet_id, renamed.records, INVENTORY_MAPPING,
+    again = upsert_sheet(gateway, sheet_id, renamed.records, INVENTORY_MAPPING,
                        stale=stale_policy("zero", ["Almacén Central CDMX"]))
     assert (again.inserted, again.updated, again.writes) == (0, 0, 0)
     names = {cells["Almacén"] for cells in (r["cells"] for r in smartsheet_emulator.state.rows_as_dicts(sheet_id))}

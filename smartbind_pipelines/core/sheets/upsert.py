@@ -1,4 +1,4 @@
-"""sync_sheet: upsert records into a sheet by key, writing only what changed.
+"""upsert_sheet: records upserted into a sheet by key, writing only what changed.
 
 Read (columns, then the key index with only the compared columns), plan (pure), check capacity,
 then write serially: adds, updates, deletes, each in batches of at most 500 rows. A lost answer to an
@@ -129,7 +129,7 @@ def _delete_changes(row_ids: Sequence[int]) -> list[dict]:
             for row_id in row_ids]
 
 
-def sync_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str, Any]], mapping: SheetMapping,
+def upsert_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str, Any]], mapping: SheetMapping,
                *, stale: StalePolicy | None = None, dry_run: bool = False,
                batch_size: int = MAX_BATCH, settle: SettleBounds | None = None,
                journal: WriteJournal | None = None, max_retire_share: float = MAX_RETIRE_SHARE,
