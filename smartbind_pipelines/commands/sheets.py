@@ -1,10 +1,4 @@
-"""`smartbind sheets create`: create a process's target sheet, typed, and point ProcessConfig at it.
-
-Also home of ``render_changes``, an upsert plan or result as text (counts, each add, each update's changed
-cells). No command prints it: `smartbind sync JOB --dry-run --local` prints the run's summary as JSON
-(``planned_inserts``, ``planned_updates``...), without ``--local`` it submits the run and prints its id, and the
-planned cells are in the sheet asset's ``changes`` metadata in the Dagster UI. Only tests call it today.
-"""
+"""`smartbind sheets create`: create a process's target sheet, typed, and point ProcessConfig at it."""
 
 from __future__ import annotations
 
@@ -140,53 +134,3 @@ def create(job_id: str, folder_id: int | None, workspace_id: int | None, name: s
     click.echo("Next: `smartbind doctor`, then a dry run: "
                f"`smartbind sync {job_id} --dry-run`.")
 
-
-# --------------------------------------------------------------------------------------------------
-# Rendering a plan as text (no command prints it; see the module docstring)
-# --------------------------------------------------------------------------------------------------
-
-
-def _show(value: Any) -> str:
-    return "∅" if value is None or value == "" else repr(value)
-
-
-def render_changes(result, mapping=None, *, show_changes: bool = True, limit: int = 50) -> str:
-    """An upsert result (or plan) as text: counts, then each add and each update's changed cells.
-
-    ``result`` is an UpsertResult or an UpsertPlan; at most ``limit`` adds and ``limit`` updates
-    are listed, with a count of the rest.
-    """
-    plan = getattr(result, "plan", result)
-    key_titles = tuple(mapping.key) if mapping is not None else ()
-    lines = [f"adds: {len(plan.adds)}, updates: {len(plan.updates)}, unchanged: {plan.unchanged}"
-             + (f", deletes: {len(plan.deletes)}" if plan.deletes else "")]
-    if plan.duplicate_sheet_keys:
-        lines.append(f"duplicate keys in the sheet: {len(plan.duplicate_sheet_keys)} "
-                     "(only the first row of each is updated)")
-    if plan.rows_without_key:
-        lines.append(f"rows without a key (left untouched): {len(plan.rows_without_key)} "
-                     f"(row ids {', '.join(str(r) for r in plan.rows_without_key[:10])}"
-                     f"{', …' if len(plan.rows_without_key) > 10 else ''})")
-    for key, why in getattr(plan, "invalid_records", [])[:limit]:
-        lines.append(f"  ! {_key_text(key)}: not written: {why}")
-    if not show_changes:
-        return "\n".join(lines)
-    for row in plan.adds[:limit]:
-        key = " + ".join(str(row.get(t, "")) for t in key_titles) if key_titles else ""
-        cells = ", ".join(f"{title}={_show(value)}" for title, value in row.items() if title not in key_titles)
-        lines.append(f"  + {key}: {cells}" if key else f"  + {cells}")
-    if len(plan.adds) > limit:
-        lines.append(f"  + … {len(plan.adds) - limit} more adds")
-    for update in plan.updates[:limit]:
-        cells = ", ".join(f"{title}: {_show(update.before.get(title))} → {_show(new)}"
-                          for title, new in update.changes.items())
-        lines.append(f"  ~ {_key_text(update.key)} (row {update.row_id}): {cells}")
-    if len(plan.updates) > limit:
-        lines.append(f"  ~ … {len(plan.updates) - limit} more updates")
-    for row_id in plan.deletes[:limit]:
-        lines.append(f"  - row {row_id}")
-    return "\n".join(lines)
-
-
-def _key_text(key: Any) -> str:
-    return " + ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)

@@ -1,6 +1,6 @@
 """A dry run computes adds, updates and unchanged rows against the real sheet, and writes nothing.
 
-Once through the engine (``upsert_sheet(dry_run=True)`` + ``render_changes``), once through the command
+Once through the engine (``upsert_sheet(dry_run=True)``), once through the command
 an operator types: ``smartbind sync sync_invoices --dry-run --local`` with a crafted environment.
 """
 
@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.commands.sheets import render_changes
 from smartbind_pipelines.core.bind_client import BindClient
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.process_config import ProcessConfigStore
@@ -79,14 +78,12 @@ def test_engine_dry_run_plans_against_the_sheet_and_leaves_its_version(bind_emul
     assert (result.inserted, result.updated) == (0, 0)
     assert sheet.untouched()
     assert writes_seen(smartsheet_emulator.admin) == {}
-    # the rendering an operator reads: every stale row with its changed cells, before → after
-    text = render_changes(result, INVOICE_MAPPING)
-    assert text.splitlines()[0] == f"adds: {sheet.expected_adds}, updates: {len(sheet.stale)}, unchanged: {len(sheet.current)}"
+    # every stale row is planned with its changed cells, new values as Bind has them
+    changes = {update.key: update.changes for update in result.plan.updates}
     for record in sheet.stale:
-        line = next(line for line in text.splitlines() if line.startswith(f"  ~ {record['UUID']} "))
-        assert "Estado: " in line and f"→ {record['Estado']!r}" in line
-        assert f"→ {record['Total']!r}" in line
-    assert "rows without a key (left untouched): 1" in text
+        assert changes[(record["UUID"],)]["Estado"] == record["Estado"]
+        assert changes[(record["UUID"],)]["Total"] == record["Total"]
+    assert len(result.plan.rows_without_key) == 1
 
 
 def crafted_env(bind, smartsheet, db_path: str) -> dict[str, str | None]:

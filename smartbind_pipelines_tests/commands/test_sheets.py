@@ -6,10 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.commands.sheets import render_changes
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.process_config import ProcessConfigStore
-from smartbind_pipelines.core.sheets import ColumnSpec, ExistingRow, SheetMapping, plan_upsert
 
 # Every variable of DESIGN.md's table: the ones a test does not set are removed, so the developer's
 # own shell can never leak into a test.
@@ -151,20 +149,6 @@ def test_unknown_process_and_both_containers_are_refused(smartsheet_emulator, db
     assert unknown.exit_code == 1 and "unknown process 'sync_payroll'" in unknown.output
     both = run_create(smartsheet_emulator, db_path, "sync_invoices", "--folder", "1", "--workspace", "2")
     assert both.exit_code == 2 and "not both" in both.output
-
-
-def test_render_changes_lists_adds_updates_and_keyless_rows():
-    mapping = SheetMapping(key=("UUID",), columns=(ColumnSpec("UUID"), ColumnSpec("Total", "number")))
-    existing = [ExistingRow(1, {"UUID": "a", "Total": "10"}), ExistingRow(2, {"UUID": "b", "Total": 5}),
-                ExistingRow(3, {"UUID": None, "Total": 1})]
-    plan = plan_upsert([{"UUID": "a", "Total": 12.5}, {"UUID": "b", "Total": 5}, {"UUID": "c", "Total": 7}],
-                       existing, mapping)
-    text = render_changes(plan, mapping)
-    assert text.splitlines()[0] == "adds: 1, updates: 1, unchanged: 1"
-    assert "  + c: Total=7" in text
-    assert "  ~ a (row 1): Total: '10' → 12.5" in text
-    assert "rows without a key (left untouched): 1 (row ids 3)" in text
-    assert "+ c" not in render_changes(plan, mapping, show_changes=False)
 
 
 def test_creates_a_declared_process_sheet_seeding_its_row_on_first_use(smartsheet_emulator, store):
