@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines_tests.core.process_config.cases import audit_count
 
 # Every variable of DESIGN.md's table: the ones a test does not set are removed, so the developer's
 # own shell can never leak into a test.
@@ -45,7 +46,7 @@ def sheet_columns(state, sheet_id: int) -> dict[str, dict]:
 def test_creates_a_typed_sheet_in_a_folder_and_stores_it_audited(smartsheet_emulator, db_path, store):
     folder = smartsheet_emulator.state.create_container("folder", "Finanzas")
     store.update("sync_invoices", {"smartsheet_sheet_id": ""}, via="test")
-    audits_before = store.audit_count("sync_invoices")
+    audits_before = audit_count(store.db_path, "sync_invoices")
 
     result = run_create(smartsheet_emulator, db_path, "sync_invoices", "--folder", str(folder["id"]),
                         "--name", "Facturas 2026", "--actor", "ana")
@@ -65,7 +66,7 @@ def test_creates_a_typed_sheet_in_a_folder_and_stores_it_audited(smartsheet_emul
     assert all(columns[t]["type"] == "TEXT_NUMBER" for t in ("UUID", "Folio", "RFC Cliente", "Nombre Cliente", "Estado"))
 
     history = store.history("sync_invoices")
-    assert store.audit_count("sync_invoices") == audits_before + 1
+    assert audit_count(store.db_path, "sync_invoices") == audits_before + 1
     assert history[0]["via"] == "cli" and history[0]["actor"] == "ana"
     assert history[0]["new"] == {"smartsheet_sheet_id": str(sheet_id), "smartsheet_sheet_name": "Facturas 2026"}
     assert str(sheet_id) in result.output
@@ -122,14 +123,14 @@ def test_force_replaces_the_configured_sheet(smartsheet_emulator, db_path, store
 
 def test_unknown_folder_fails_cleanly_and_changes_nothing(smartsheet_emulator, db_path, store):
     store.update("sync_invoices", {"smartsheet_sheet_id": ""}, via="test")
-    audits = store.audit_count()
+    audits = audit_count(store.db_path)
 
     result = run_create(smartsheet_emulator, db_path, "sync_invoices", "--folder", "123456789")
 
     assert result.exit_code == 1
     assert "Smartsheet refused to create the sheet" in result.output and "1006" in result.output
     assert "Traceback" not in result.output
-    assert store.audit_count() == audits and smartsheet_emulator.state.list_sheets() == []
+    assert audit_count(store.db_path) == audits and smartsheet_emulator.state.list_sheets() == []
 
 
 def test_wrong_token_fails_without_printing_it(smartsheet_emulator, db_path, store):

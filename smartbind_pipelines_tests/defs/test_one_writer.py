@@ -30,10 +30,9 @@ import pytest
 import yaml
 from dagster import DagsterEventType
 
+from smartbind_pipelines.commands.sync import run_config
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines.core.processes import INVENTORY
-from smartbind_pipelines.defs.invoices.launch import invoice_run_config
-from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.core.processes import INVENTORY, INVOICES
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -198,7 +197,7 @@ def test_cli_writers_outside_the_queue_wait_for_each_other(tmp_path, dev_home, d
     today = now_cdmx().date()
     start, end = (today - timedelta(days=40)).isoformat(), today.isoformat()
     config_file = tmp_path / "run_config.yaml"
-    config_file.write_text(yaml.safe_dump(invoice_run_config(window_start=start, window_end=end)))
+    config_file.write_text(yaml.safe_dump(run_config(INVOICES, window_start=start, window_end=end, dry_run=False)))
     bin_dir = Path(sys.executable).parent
     commands = {
         "smartbind sync --local": [str(bin_dir / "smartbind"), "sync", INVOICES.job_id, "--local",

@@ -21,7 +21,7 @@ from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.inventory import sync_inventory_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
 from smartbind_pipelines.defs.resources import ClockResource
-from smartbind_pipelines_tests.core.process_config.cases import snapshot
+from smartbind_pipelines_tests.core.process_config.cases import audit_count, snapshot
 from smartbind_pipelines_tests.defs.inventory.harness import InventorySync
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync, failure_text, metadata
 
@@ -90,7 +90,7 @@ def test_the_launchpad_sets_clears_and_audits_operating_hours(db_path):
         # The same window typed again is no change (compared on the stored, normalised value).
         again = launch(db_path, {"job_id": "sync_inventory", "operating_hours": "8:00-20:00 mon-fri"}, instance)
         assert again.success and step_output_metadata(again)["changed_fields"] == "(none)"
-        assert ProcessConfigStore(db_path).audit_count("sync_inventory") == 2  # seed + the one change
+        assert audit_count(db_path, "sync_inventory") == 2  # seed + the one change
 
         cleared = launch(db_path, {"job_id": "sync_inventory", "operating_hours": "always"}, instance)
         assert cleared.success and ProcessConfigStore(db_path).get("sync_inventory").operating_hours is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
 from smartbind_pipelines.core.invoicing import columns as C
@@ -113,6 +112,3 @@ def already_invoiced_text(bind_id: str, uuid: str) -> str:
     return (f"Esta fila ya fue facturada ({shown}); no se creó otra factura. Para facturar de nuevo, "
             "capture una fila nueva.")
 
-
-def due_now(now: datetime) -> str:
-    return now.strftime("%Y-%m-%d %H:%M:%S")

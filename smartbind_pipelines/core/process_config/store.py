@@ -108,15 +108,6 @@ class ProcessConfigStore(ConfigFile):
             for entry in entries
         ]
 
-    def audit_count(self, job_id: str | None = None) -> int:
-        """How many audit entries exist (for one process, or in all)."""
-        with self._read() as conn:
-            if job_id is None:
-                return conn.execute("SELECT COUNT(*) FROM process_config_audit").fetchone()[0]
-            return conn.execute(
-                "SELECT COUNT(*) FROM process_config_audit WHERE job_id = ?", (job_id,)
-            ).fetchone()[0]
-
     # -- writing ------------------------------------------------------------------------------
 
     def update(

@@ -107,6 +107,16 @@ def snapshot(db_path: Path | str, job_id: str = "sync_invoices") -> tuple[tuple,
     """The stored row exactly as SQLite holds it, and the number of audit entries."""
     with sqlite3.connect(db_path) as conn:
         row = conn.execute("SELECT * FROM process_configs WHERE job_id = ?", (job_id,)).fetchone()
-        audit = conn.execute("SELECT COUNT(*) FROM process_config_audit").fetchone()[0]
     conn.close()
-    return row, audit
+    return row, audit_count(db_path)
+
+
+def audit_count(db_path: Path | str, job_id: str | None = None) -> int:
+    """How many audit entries the file holds (for one process, or in all)."""
+    with sqlite3.connect(db_path) as conn:
+        if job_id is None:
+            count = conn.execute("SELECT COUNT(*) FROM process_config_audit").fetchone()[0]
+        else:
+            count = conn.execute("SELECT COUNT(*) FROM process_config_audit WHERE job_id = ?", (job_id,)).fetchone()[0]
+    conn.close()
+    return count

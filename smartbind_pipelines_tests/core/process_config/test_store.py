@@ -18,7 +18,7 @@ from smartbind_pipelines.core.process_config import (
     UnknownProcessError,
 )
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION
-from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES, snapshot
+from smartbind_pipelines_tests.core.process_config.cases import BAD_API_BODIES, audit_count, snapshot
 
 
 def test_first_use_creates_the_file_and_seeds_the_seed_processes(db_path):
@@ -312,7 +312,7 @@ def test_two_processes_updating_at_once_lose_nothing(db_path):
     rounds = 40
     store = ProcessConfigStore(db_path, env={})
     store.update("sync_invoices", {"interval_minutes": 1, "smartsheet_sheet_id": "1000"}, via="cli")
-    audit_before = store.audit_count()
+    audit_before = audit_count(store.db_path)
     start_at = time.time() + 1.0
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), field, str(rounds), str(start_at)],
@@ -327,7 +327,7 @@ def test_two_processes_updating_at_once_lose_nothing(db_path):
         assert writer.wait() == 0, writer.stderr.read()
     final = store.get("sync_invoices")
     assert (final.interval_minutes, final.smartsheet_sheet_id) == (1 + rounds, str(1000 + rounds))
-    assert store.audit_count() == audit_before + 2 * rounds
+    assert audit_count(store.db_path) == audit_before + 2 * rounds
     assert reads == sorted(reads)
     for field, first in (("interval_minutes", 1), ("smartsheet_sheet_id", 1000)):
         chain = [e for e in reversed(store.history("sync_invoices", limit=1000)) if e["actor"] == field]
