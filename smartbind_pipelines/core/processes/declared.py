@@ -1,4 +1,4 @@
-"""Declared sync processes: one declaration per Bind list -> Smartsheet sheet, no code.
+"""Declared pull processes: one declaration per Bind list -> Smartsheet sheet, no code.
 
 A declaration names the Bind endpoint (and an optional OData ``$filter``), the key, each sheet column
 with the Bind field it comes from and its kind, the cadence default and the sheet (name, and the

@@ -1,4 +1,4 @@
-"""Declared sync processes (core/processes/declared.py): each declaration becomes its assets, checks, job and sensor.
+"""Declared pull processes (core/processes/declared.py): each declaration becomes its assets, checks, job and sensor.
 
 ``load_defs`` runs each time the code location loads: a declaration added to SMARTBIND_PROCESSES_DIR (or
 changed there) applies when the location is reloaded from the UI (Deployment > Code locations > Reload).

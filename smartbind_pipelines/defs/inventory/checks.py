@@ -1,4 +1,4 @@
-"""The inventory's checks on its sheet after a sync, shown on smartsheet_inventory in Dagit.
+"""The inventory's checks on its sheet after a sync, shown on smartsheet_inventory in the Dagster UI.
 
 Both read the sheet back once (ID Producto, Almacén, Existencias), so they verify what Smartsheet holds: the
 shared duplicate-key check, and each synced warehouse's total stock against Bind's.

@@ -1,4 +1,4 @@
-"""The inventory's own table for Dagit: each synced warehouse, its rows and its stock."""
+"""The inventory's own table for the Dagster UI: each synced warehouse, its rows and its stock."""
 
 from __future__ import annotations
 

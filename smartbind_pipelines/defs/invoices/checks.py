@@ -1,4 +1,4 @@
-"""Checks on the invoices sheet after a sync, shown on smartsheet_invoices in Dagit.
+"""Checks on the invoices sheet after a sync, shown on smartsheet_invoices in the Dagster UI.
 
 They read back the rows the run wrote, by row id (UUID, Total and Estado only), so they verify what
 Smartsheet holds, not what the sync believes it sent, without re-reading the whole sheet. A run that wrote

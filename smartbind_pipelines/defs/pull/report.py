@@ -1,4 +1,4 @@
-"""What a sync run shows in Dagit: counts, request tallies and a short table of what changed."""
+"""What a pull process's run shows in the Dagster UI: counts, request tallies and a short table of what changed."""
 
 from __future__ import annotations
 

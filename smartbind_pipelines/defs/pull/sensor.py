@@ -1,4 +1,4 @@
-"""The cadence sensor every sync process gets: ProcessConfig read at every tick, one set of rules.
+"""The cadence sensor every pull process gets: ProcessConfig read at every tick, one set of rules.
 
 The due/skip decision is the pure ``core.cadence.decide_sync``; this module only reads the row and the
 run records and turns the decision into a RunRequest or a SkipReason an operator reads in the UI.

@@ -1,6 +1,6 @@
 """Each run's Bind read, stored under that run's own id, and pruned once nothing can use it.
 
-Every sync process (invoices, inventory, the declared processes) hands its Bind read to the sheet step
+Every pull process (invoices, inventory, the declared processes) hands its Bind read to the sheet step
 through this I/O manager. Dagster's default I/O manager keeps an asset's output at one path per asset
 (``storage/bind_invoices``, ``storage/bind_inventory``...) that every later run overwrites, so "Re-execute →
 From failure" of a failed run loaded whatever the last run had read (issue 14, defect 5). Here the read of

@@ -1,5 +1,5 @@
 """Writing a process's records to its sheet from an asset: one translation of engine errors into run
-failures, and one set of metadata names, for every sync process."""
+failures, and one set of metadata names, for every pull process."""
 
 from __future__ import annotations
 
