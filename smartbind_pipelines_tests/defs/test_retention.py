@@ -15,7 +15,7 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.defs import retention
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 from smartbind_pipelines.defs.retention import prune_run_history, state_runs
 from smartbind_pipelines.defs.pull.stored import reads_root

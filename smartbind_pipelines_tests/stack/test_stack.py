@@ -24,7 +24,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from smartbind_pipelines.core.cdmx import now_cdmx
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.sandbox.runner import Sandbox
 from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines_tests.deploy.stack import SERVICES

@@ -24,7 +24,7 @@ from smartbind_pipelines.core.inventory import (
 from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES
 from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
 from smartbind_pipelines.core.sync_state import SyncStateStore
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.pull.builder import Step
 from smartbind_pipelines.defs.pull.report import request_metadata, write_requests
 from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key, source_key
+from smartbind_pipelines.defs.asset_keys import sheet_key, source_key
 
 from .config import RECONCILE_DAYS_DEFAULT
 

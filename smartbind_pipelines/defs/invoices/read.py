@@ -24,7 +24,7 @@ from smartbind_pipelines.core.invoices.followed import FollowedSet, compare, mem
 from smartbind_pipelines.core.invoices.state import PENDING_DRAFTS
 from smartbind_pipelines.core.invoices.window import INCREMENTAL
 from smartbind_pipelines.core.sync_state import SyncStateError
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.pull.builder import Step
 
 from .sync_state import load_sync_state, state_store

@@ -27,7 +27,7 @@ from smartbind_pipelines.core.invoices.followed import compare
 from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.pull.report import request_metadata
 from smartbind_pipelines.defs.pull.sensor import evaluate_cadence, sync_run_request
 

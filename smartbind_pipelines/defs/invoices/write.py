@@ -18,7 +18,7 @@ from smartbind_pipelines.core.cdmx import to_cdmx
 from smartbind_pipelines.core.invoices.state import next_state
 from smartbind_pipelines.core.odata import is_guid
 from smartbind_pipelines.core.sync_state import SyncStateError
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.pull.builder import Step
 from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.pull.write import refused_rows_failure, write_metadata, write_sheet

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.processes import Process
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key, source_key
+from smartbind_pipelines.defs.asset_keys import sheet_key, source_key
 from smartbind_pipelines.defs.pull.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
 from smartbind_pipelines.defs.pull.metadata import nothing_written, run_materialization_metadata
 from smartbind_pipelines.defs.pull.report import column_schema, request_metadata, skipped_table

@@ -11,7 +11,7 @@ import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
 
 from .harness import failure_text, metadata

@@ -15,7 +15,7 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
 from smartbind_pipelines.defs import invoices
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER
 from smartbind_pipelines.defs.pull.stored import RunScopedIOManager
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state

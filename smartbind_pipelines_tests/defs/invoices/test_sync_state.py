@@ -18,7 +18,7 @@ from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
 from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.pull.asset_keys import sheet_key
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.core.invoices.state import SyncState, from_stored, state_from_history
 from smartbind_pipelines.defs.invoices.sync_state import load_sync_state, read_sync_state, state_metadata
 

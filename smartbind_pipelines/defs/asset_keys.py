@@ -1,4 +1,5 @@
-"""The Dagster asset keys of a registry process (core/processes): what Bind holds and the sheet kept in step."""
+"""The Dagster asset keys of a registry process (core/processes): what its run reads (``source_asset``) and what
+it writes (``sheet_asset``)."""
 
 from __future__ import annotations
 
