@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines.defs.invoicing import defs as invoicing_defs
-from smartbind_pipelines.defs.invoicing.process import POOL, effective_config
 from smartbind_pipelines.defs.invoicing.sensors import invoice_from_sheet_sensor
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines_tests.defs.support import emulator_resources
@@ -20,7 +21,7 @@ class Harness:
     def __init__(self, bind, ss, process_config, instance):
         self.bind, self.ss, self.process_config, self.instance = bind, ss, process_config, instance
         store = process_config.store()
-        assert effective_config(store).is_active is False  # seeded paused: inactive until an operator activates it
+        assert INVOICE_FROM_SHEET.effective_config(store, os.environ).is_active is False  # seeded paused: inactive until an operator activates it
         self.sheet_id = ss.state.create_sheet("Facturación", [
             {"title": column.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
             for i, column in enumerate(C.REQUEST_MAPPING.columns)])["id"]
@@ -110,6 +111,6 @@ def test_names_pool_and_registration():
         key.path[-1] for key in repo.resolve_asset_graph().get_all_asset_keys()}
     assert repo.resolve_sensor_def("invoice_from_sheet_sensor")
     node = repo.resolve_assets_def("bind_sheet_invoices")
-    assert node.op.pool == POOL == "smartsheet_invoice_from_sheet"
+    assert node.op.pool == INVOICE_FROM_SHEET.pool == "smartsheet_invoice_from_sheet"
     assert process_mapping(INVOICE_FROM_SHEET.job_id) is C.REQUEST_MAPPING
     assert demo.SERVICE_MANTENIMIENTO  # the sandbox settings name real emulator ids

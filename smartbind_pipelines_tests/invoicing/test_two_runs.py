@@ -20,7 +20,6 @@ from dagster import DagsterEventType
 
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
-from smartbind_pipelines.defs.invoicing.process import POOL
 from smartbind_pipelines_tests.defs.test_one_writer import (
     _cli_env, dev_home, dev_instance, hold_slot, release_slot, wait_until_waiting,  # noqa: F401 - fixtures
 )
@@ -62,16 +61,16 @@ def test_two_dagster_runs_at_once_on_the_same_rows_invoice_each_row_once(
             "-j", INVOICE_FROM_SHEET.job_id]
     posts_before = bind_emulator.admin.counts().get("POST /api/Invoices", 0)
 
-    hold_slot(dev_instance, POOL)
+    hold_slot(dev_instance, INVOICE_FROM_SHEET.pool)
     runs = [subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for _ in range(2)]
     try:
-        waiting = wait_until_waiting(dev_instance, POOL, 2, lambda: all(p.poll() is None for p in runs))
+        waiting = wait_until_waiting(dev_instance, INVOICE_FROM_SHEET.pool, 2, lambda: all(p.poll() is None for p in runs))
         # both runs are at the pool's door: nothing claimed, nothing posted
         assert {cells[C.ESTADO] for cells in bench.rows().values()} == {C.FACTURAR}
         assert bind_emulator.admin.counts().get("POST /api/Invoices", 0) == posts_before
     finally:
-        release_slot(dev_instance, POOL)
+        release_slot(dev_instance, INVOICE_FROM_SHEET.pool)
         outputs = [run.communicate(timeout=600)[0] for run in runs]
     for run, output in zip(runs, outputs):
         assert run.returncode == 0, output[-3000:]

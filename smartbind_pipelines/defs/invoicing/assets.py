@@ -5,6 +5,8 @@ claim, create and write-back happen under one writer slot (docs/invoicing-from-s
 # No `from __future__ import annotations`: Dagster reads config and resource annotations at decoration time.
 
 
+import os
+
 import dagster as dg
 from pydantic import Field
 
@@ -17,13 +19,12 @@ from smartbind_pipelines.core.invoicing.settings import InvoicingSettingsError, 
 from smartbind_pipelines.core.invoicing.sheet import InvoiceSheet
 from smartbind_pipelines.core.invoicing.validation import validate_row
 from smartbind_pipelines.core.process_config import ProcessConfigUnavailable
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET as PROCESS
 from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 from smartbind_pipelines.core.sheets import SheetApiError, SheetTransportError, MissingColumnError
+from smartbind_pipelines.defs.asset_keys import source_key
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
-
-from .process import (GROUP, INVOICES_ASSET, JOB_ID, OWNER, POOL, REQUESTS_ASSET, REQUESTS_KEY, RESULTS_ASSET, WRITE_STEP,
-                      effective_config)
 
 
 class InvoicingRunConfig(dg.Config):
@@ -32,18 +33,18 @@ class InvoicingRunConfig(dg.Config):
 
 def _config(process_config: ProcessConfigResource):
     try:
-        config = effective_config(process_config.store())
+        config = PROCESS.effective_config(process_config.store(), os.environ)
     except ProcessConfigUnavailable as exc:
-        raise dg.Failure(description=f"{JOB_ID}: {exc}", allow_retries=False) from None
+        raise dg.Failure(description=f"{PROCESS.job_id}: {exc}", allow_retries=False) from None
     if config is None:
-        raise dg.Failure(description=f"{JOB_ID}: no ProcessConfig row (deleted); `smartbind config restore {JOB_ID}`",
+        raise dg.Failure(description=f"{PROCESS.job_id}: no ProcessConfig row (deleted); `smartbind config restore {PROCESS.job_id}`",
                          allow_retries=False)
     if config.sheet_id_int is None:
-        raise dg.Failure(description=f"{JOB_ID}: no sheet; `smartbind sheets create {JOB_ID}`", allow_retries=False)
+        raise dg.Failure(description=f"{PROCESS.job_id}: no sheet; `smartbind sheets create {PROCESS.job_id}`", allow_retries=False)
     try:
         settings = settings_from_mapping(config.fields_mapping)
     except InvoicingSettingsError as exc:
-        raise dg.Failure(description=f"{JOB_ID}: {exc}", allow_retries=False) from None
+        raise dg.Failure(description=f"{PROCESS.job_id}: {exc}", allow_retries=False) from None
     return config, settings
 
 
@@ -58,7 +59,7 @@ def _rows_table(entries: list[dict], *, limit: int = 200) -> dg.MetadataValue:
 
 
 @dg.asset(
-    name=REQUESTS_ASSET, group_name=GROUP, kinds={"smartsheet"}, owners=[OWNER],
+    name=PROCESS.source_asset, group_name=PROCESS.group, kinds={"smartsheet"}, owners=[PROCESS.owner],
     description="The invoicing sheet's rows waiting (Estado Facturar, or Facturando left by an earlier run): read and "
                 "checked, nothing written. Its metadata says how many are valid and why the others are not.",
 )
@@ -69,7 +70,7 @@ def invoice_requests(context: dg.AssetExecutionContext, process_config: ProcessC
     try:
         rows = [row for row in sheet.rows() if is_waiting(row.cells)]
     except (SheetApiError, SheetTransportError, MissingColumnError) as exc:
-        raise dg.Failure(description=f"{JOB_ID}: reading sheet {config.sheet_id_int} failed: {exc}") from None
+        raise dg.Failure(description=f"{PROCESS.job_id}: reading sheet {config.sheet_id_int} failed: {exc}") from None
     invalid = []
     for row in rows:
         if estado(row.cells) == C.FACTURAR:
@@ -86,14 +87,14 @@ def invoice_requests(context: dg.AssetExecutionContext, process_config: ProcessC
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(INVOICES_ASSET, deps=[REQUESTS_KEY], group_name=GROUP, kinds={"bind"}, owners=[OWNER],
+        dg.AssetSpec(PROCESS.bind_asset, deps=[source_key(PROCESS)], group_name=PROCESS.group, kinds={"bind"}, owners=[PROCESS.owner],
                      description="Invoices (CFDI) created in Bind ERP from the sheet's rows, at most one per row."),
-        dg.AssetSpec(RESULTS_ASSET, deps=[dg.AssetKey(INVOICES_ASSET)], group_name=GROUP, kinds={"smartsheet"},
-                     owners=[OWNER], description="The invoicing rows written back: UUID, folio, fecha and Estado "
+        dg.AssetSpec(PROCESS.sheet_asset, deps=[dg.AssetKey(PROCESS.bind_asset)], group_name=PROCESS.group, kinds={"smartsheet"},
+                     owners=[PROCESS.owner], description="The invoicing rows written back: UUID, folio, fecha and Estado "
                                                  "Facturado, or Estado Error with the reason and a row comment."),
     ],
-    name=WRITE_STEP,
-    pool=POOL,
+    name=PROCESS.write_step,
+    pool=PROCESS.pool,
     can_subset=False,
 )
 def invoice_from_sheet_rows(context: dg.AssetExecutionContext, config: InvoicingRunConfig,
@@ -108,13 +109,13 @@ def invoice_from_sheet_rows(context: dg.AssetExecutionContext, config: Invoicing
         invoicer = Invoicer(sheet, client, ledger, settings, claim=context.run.run_id[:8], now=clock.now)
         report = invoicer.run(dry_run=dry_run)
     except (SheetApiError, SheetTransportError, MissingColumnError, BindApiError) as exc:
-        raise dg.Failure(description=f"{JOB_ID}: {exc}") from None
+        raise dg.Failure(description=f"{PROCESS.job_id}: {exc}") from None
     finally:
         client.close()
-    yield dg.MaterializeResult(asset_key=INVOICES_ASSET, metadata=_bind_metadata(report, dry_run, client))
-    yield dg.MaterializeResult(asset_key=RESULTS_ASSET, metadata=_rows_metadata(report, sheet))
+    yield dg.MaterializeResult(asset_key=PROCESS.bind_asset, metadata=_bind_metadata(report, dry_run, client))
+    yield dg.MaterializeResult(asset_key=PROCESS.sheet_asset, metadata=_rows_metadata(report, sheet))
     if report.alerts:  # a failed invoice fails the run: run_failure_alerts announces it like a failed sync
-        raise dg.Failure(description=f"{JOB_ID}: " + "; ".join(report.alerts[:5])
+        raise dg.Failure(description=f"{PROCESS.job_id}: " + "; ".join(report.alerts[:5])
                          + (f"; y {len(report.alerts) - 5} más" if len(report.alerts) > 5 else ""),
                          metadata={"alerts": len(report.alerts)}, allow_retries=False)
 

@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from .process import INVOICES_KEY, JOB_ID, REQUESTS_KEY, RESULTS_KEY, RUN_TAGS, SENSOR_NAME, WRITE_STEP
+from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET as PROCESS
+from smartbind_pipelines.defs.asset_keys import sheet_key, source_key
 
 invoice_from_sheet = dg.define_asset_job(
-    JOB_ID,
-    selection=dg.AssetSelection.assets(REQUESTS_KEY, INVOICES_KEY, RESULTS_KEY),
+    PROCESS.job_id,
+    selection=dg.AssetSelection.assets(source_key(PROCESS), dg.AssetKey(PROCESS.bind_asset), sheet_key(PROCESS)),
     description=("Creates one Bind invoice (CFDI) per sheet row marked Facturar, exactly once, and writes the UUID, "
-                 f"folio and date (or the error) back on the row. Started by {SENSOR_NAME} when rows wait; "
-                 f"set dry_run under {WRITE_STEP} to only validate and report."),
-    tags=RUN_TAGS,
+                 f"folio and date (or the error) back on the row. Started by {PROCESS.sensor_name} when rows wait; "
+                 f"set dry_run under {PROCESS.write_step} to only validate and report."),
+    tags=PROCESS.run_tags,
 )
