@@ -86,7 +86,7 @@ def _too_deep(text: str, limit: int) -> tuple[bool, str | None]:
                 while after < length and text[after] in " \t\r\n":
                     after += 1
                 if after < length and text[after] == ":":
-                    key = text[index + 1:end][:100]
+                    key = text[index + 1 : end][:100]
             index = end + 1
             continue
         if char in "[{":
@@ -234,9 +234,14 @@ def create_app(store: ProcessConfigStore, admin_token: str | None) -> Starlette:
         logger.error("admin API: unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return error_answer(500, f"internal error ({type(exc).__name__}); see the admin API log")
 
-    app = Starlette(routes=routes, exception_handlers={
-        ProcessConfigUnavailable: unavailable, HTTPException: http_error, Exception: unexpected,
-    })
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ProcessConfigUnavailable: unavailable,
+            HTTPException: http_error,
+            Exception: unexpected,
+        },
+    )
     app.state.store = store
     return app
 

@@ -6,10 +6,10 @@ import inspect
 
 import click
 
-from smartbind_pipelines.commands.sandbox import sandbox
 from smartbind_pipelines.commands.admin_api import admin_api
 from smartbind_pipelines.commands.config import config
 from smartbind_pipelines.commands.doctor import doctor
+from smartbind_pipelines.commands.sandbox import sandbox
 from smartbind_pipelines.commands.sheets import sheets
 from smartbind_pipelines.commands.sync import sync
 

@@ -10,10 +10,7 @@ import importlib
 import dagster as dg
 
 from smartbind_pipelines.core.processes import builtin
-from smartbind_pipelines.defs import alerts, declared, process_config, resources
-from smartbind_pipelines.defs import freshness
-from smartbind_pipelines.defs import retention
-from smartbind_pipelines.defs import run_watchdog
+from smartbind_pipelines.defs import alerts, declared, freshness, process_config, resources, retention, run_watchdog
 
 # Every job is a short chain of steps writing one sheet: nothing runs in parallel, so a process per
 # step (Dagster's default multiprocess executor) would only add seconds of start-up to each run.
@@ -27,5 +24,13 @@ def process_defs() -> list[dg.Definitions]:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(process_config.defs, alerts.defs, resources.defs, *process_defs(),
-                                freshness.load_defs(), retention.defs, run_watchdog.defs, in_process)
+    return dg.Definitions.merge(
+        process_config.defs,
+        alerts.defs,
+        resources.defs,
+        *process_defs(),
+        freshness.load_defs(),
+        retention.defs,
+        run_watchdog.defs,
+        in_process,
+    )

@@ -14,7 +14,6 @@ from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
 
-
 # Sheet settle bounds (core/sheets/settle.py): after a lost add answer, tests wait a short quiet period,
 # not production's 60 s. Tests that reproduce a slow save set their own.
 os.environ.setdefault("SMARTBIND_SHEET_SETTLE_QUIET_SECONDS", "0.3")
@@ -75,4 +74,3 @@ def instance():
 def process_config(tmp_path):
     """A ProcessConfig file of the test's own, seeded with the defaults on first use."""
     return ProcessConfigResource(db_path=str(tmp_path / "processes.db"))
-

@@ -11,8 +11,9 @@ from smartbind_pipelines.core.processes.model import Process
 from smartbind_pipelines.core.sheets import ColumnSpec, SheetMapping
 from smartbind_pipelines.defs.pull.builder import PullHooks, Step, build_pull_defs
 
-MAPPING = SheetMapping(key=("Código",), columns=(ColumnSpec("Código"), ColumnSpec("Nombre"),
-                                                   ColumnSpec("Tipo de cambio", "number", 4)))
+MAPPING = SheetMapping(
+    key=("Código",), columns=(ColumnSpec("Código"), ColumnSpec("Nombre"), ColumnSpec("Tipo de cambio", "number", 4))
+)
 PROCESS = Process(
     job_id="sync_currencies",
     name="Sincronización de Monedas",
@@ -36,11 +37,17 @@ def read_currencies(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
     finally:
         client.close()
     records = [{"Código": row["Code"], "Nombre": row["Name"], "Tipo de cambio": row["ExchangeRate"]} for row in rows]
-    return SourceBatch(records=records, fetched=len(rows), run_id=step.context.run.run_id,
-                       requests=dict(client.request_counts)), {}
+    return SourceBatch(
+        records=records, fetched=len(rows), run_id=step.context.run.run_id, requests=dict(client.request_counts)
+    ), {}
 
 
-defs = build_pull_defs(PROCESS, PullHooks(
-    source_description="Bind's currencies.", sheet_description="The currencies sheet.",
-    job_description="Reads Bind's currencies and upserts them by Código.", read=read_currencies,
-)).definitions()
+defs = build_pull_defs(
+    PROCESS,
+    PullHooks(
+        source_description="Bind's currencies.",
+        sheet_description="The currencies sheet.",
+        job_description="Reads Bind's currencies and upserts them by Código.",
+        read=read_currencies,
+    ),
+).definitions()

@@ -69,9 +69,20 @@ def test_list_uses_the_seed_envelope(admin):
     _assert_envelope(body)
     assert [c["job_id"] for c in body["configs"]] == ["invoice_from_sheet", "sync_inventory", "sync_invoices"]
     assert set(body["configs"][0]) >= {
-        "job_id", "name", "description", "smartsheet_sheet_id", "smartsheet_sheet_name", "interval_minutes",
-        "is_active", "source_system", "target_system", "sync_direction", "fields_mapping", "created_at",
-        "updated_at"}
+        "job_id",
+        "name",
+        "description",
+        "smartsheet_sheet_id",
+        "smartsheet_sheet_name",
+        "interval_minutes",
+        "is_active",
+        "source_system",
+        "target_system",
+        "sync_direction",
+        "fields_mapping",
+        "created_at",
+        "updated_at",
+    }
 
 
 def test_get_one(admin):
@@ -85,12 +96,16 @@ def test_put_is_a_partial_update_and_is_audited_with_the_actor(admin, db_path):
     response = admin.put(
         _url(admin, f"{CONFIGS}/sync_invoices"),
         json={"smartsheet_sheet_id": "1234567890", "smartsheet_sheet_name": "Mi Nueva Hoja", "interval_minutes": 5},
-        headers={"X-Actor": "maria@example.mx"}, timeout=5,
+        headers={"X-Actor": "maria@example.mx"},
+        timeout=5,
     )
     assert response.status_code == 200, response.text
     config = response.json()["config"]
     assert (config["smartsheet_sheet_id"], config["smartsheet_sheet_name"], config["interval_minutes"]) == (
-        "1234567890", "Mi Nueva Hoja", 5)
+        "1234567890",
+        "Mi Nueva Hoja",
+        5,
+    )
     assert config["is_active"] is True  # untouched fields stay
     assert ProcessConfigStore(db_path).get("sync_invoices").interval_minutes == 5
     history = admin.get(_url(admin, f"{CONFIGS}/sync_invoices/history"), timeout=5).json()
@@ -118,11 +133,12 @@ def test_invalid_body_is_422_naming_the_field_and_writes_nothing(admin, db_path,
     assert snapshot(db_path) == before
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"{\"interval_minutes\": ", b"\xff\xfe", b"[1, 2]", b"\"text\""])
+@pytest.mark.parametrize("raw", [b"not json", b'{"interval_minutes": ', b"\xff\xfe", b"[1, 2]", b'"text"'])
 def test_a_body_that_is_not_a_json_object_is_400(admin, db_path, raw):
     before = snapshot(db_path)
-    response = admin.put(_url(admin, f"{CONFIGS}/sync_invoices"), data=raw,
-                         headers={"Content-Type": "application/json"}, timeout=5)
+    response = admin.put(
+        _url(admin, f"{CONFIGS}/sync_invoices"), data=raw, headers={"Content-Type": "application/json"}, timeout=5
+    )
     assert response.status_code == 400
     assert response.json()["success"] is False
     assert snapshot(db_path) == before
@@ -130,7 +146,11 @@ def test_a_body_that_is_not_a_json_object_is_400(admin, db_path, raw):
 
 @pytest.mark.parametrize(
     "method, path",
-    [("GET", f"{CONFIGS}/sync_clients"), ("PUT", f"{CONFIGS}/sync_clients"), ("GET", f"{CONFIGS}/sync_clients/history")],
+    [
+        ("GET", f"{CONFIGS}/sync_clients"),
+        ("PUT", f"{CONFIGS}/sync_clients"),
+        ("GET", f"{CONFIGS}/sync_clients/history"),
+    ],
 )
 def test_unknown_job_is_404(admin, db_path, method, path):
     before = snapshot(db_path)
@@ -141,9 +161,15 @@ def test_unknown_job_is_404(admin, db_path, method, path):
 
 
 @pytest.mark.parametrize("authorization", [None, "", "Bearer ", "Bearer wrong-token", "Basic abc", "token"])
-@pytest.mark.parametrize("method, path", [("GET", CONFIGS), ("GET", f"{CONFIGS}/sync_invoices"),
-                                          ("PUT", f"{CONFIGS}/sync_invoices"),
-                                          ("GET", f"{CONFIGS}/sync_invoices/history")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", CONFIGS),
+        ("GET", f"{CONFIGS}/sync_invoices"),
+        ("PUT", f"{CONFIGS}/sync_invoices"),
+        ("GET", f"{CONFIGS}/sync_invoices/history"),
+    ],
+)
 def test_without_the_right_token_is_401_and_writes_nothing(admin, db_path, authorization, method, path):
     before = snapshot(db_path)
     headers = {} if authorization is None else {"Authorization": authorization}
@@ -195,9 +221,22 @@ def _admin_api_process(db_path, token: str | None, port: int) -> subprocess.Pope
     if token is not None:
         env["SMARTBIND_ADMIN_TOKEN"] = token
     return subprocess.Popen(
-        [sys.executable, "-m", "smartbind_pipelines.cli", "admin-api", "--port", str(port),
-         "--db-path", str(db_path), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "smartbind_pipelines.cli",
+            "admin-api",
+            "--port",
+            str(port),
+            "--db-path",
+            str(db_path),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -227,8 +266,9 @@ def test_admin_api_command_serves_the_api(db_path):
             assert time.monotonic() < deadline, "admin-api did not start"
             time.sleep(0.1)
         auth = {"Authorization": f"Bearer {token}"}
-        response = requests.put(f"{base}{CONFIGS}/sync_inventory", json={"interval_minutes": 15}, headers=auth,
-                                timeout=5)
+        response = requests.put(
+            f"{base}{CONFIGS}/sync_inventory", json={"interval_minutes": 15}, headers=auth, timeout=5
+        )
         assert response.status_code == 200 and response.json()["config"]["interval_minutes"] == 15
         assert requests.get(f"{base}{CONFIGS}", timeout=5).status_code == 401
     finally:
@@ -252,26 +292,43 @@ def _assert_json_error(response, status, field=None):
     return body
 
 
-@pytest.mark.parametrize("limit", ["²", "١٢", "1" + "0" * 5000, "-1", "1e3", ""],
-                         ids=["superscript", "arabic-indic", "5001-digits", "negative", "exponent", "empty"])
+@pytest.mark.parametrize(
+    "limit",
+    ["²", "١٢", "1" + "0" * 5000, "-1", "1e3", ""],
+    ids=["superscript", "arabic-indic", "5001-digits", "negative", "exponent", "empty"],
+)
 def test_a_history_limit_that_is_not_a_plain_integer_is_422(admin, limit):
     response = admin.get(_url(admin, f"{CONFIGS}/sync_invoices/history"), params={"limit": limit}, timeout=5)
     _assert_json_error(response, 422, "limit")
 
 
-@pytest.mark.parametrize("field, raw", [
-    ("interval_minutes", '{"interval_minutes": 1' + "0" * 5000 + "}"),
-    ("smartsheet_sheet_id", '{"smartsheet_sheet_id": 9' + "9" * 5000 + "}"),
-    ("fields_mapping", '{"fields_mapping": {"n": 1' + "0" * 5000 + "}}"),
-    ("fields_mapping", '{"fields_mapping": ' + "[" * 100_000 + "]" * 100_000 + "}"),
-    ("fields_mapping", '{"is_active": false, "fields_mapping": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}"),
-    ("fields_mapping", '{"fields_mapping": ' + "[" * 500 + "]" * 500 + "}"),  # parses, but far too deep
-], ids=["5001-digit-interval", "5001-digit-sheet-id", "5001-digit-in-mapping", "100000-deep-lists",
-        "50000-deep-objects-second-key", "500-deep-lists"])
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("interval_minutes", '{"interval_minutes": 1' + "0" * 5000 + "}"),
+        ("smartsheet_sheet_id", '{"smartsheet_sheet_id": 9' + "9" * 5000 + "}"),
+        ("fields_mapping", '{"fields_mapping": {"n": 1' + "0" * 5000 + "}}"),
+        ("fields_mapping", '{"fields_mapping": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("fields_mapping", '{"is_active": false, "fields_mapping": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}"),
+        ("fields_mapping", '{"fields_mapping": ' + "[" * 500 + "]" * 500 + "}"),  # parses, but far too deep
+    ],
+    ids=[
+        "5001-digit-interval",
+        "5001-digit-sheet-id",
+        "5001-digit-in-mapping",
+        "100000-deep-lists",
+        "50000-deep-objects-second-key",
+        "500-deep-lists",
+    ],
+)
 def test_a_huge_number_or_deep_nesting_is_422_naming_the_field_and_writes_nothing(admin, db_path, field, raw):
     before = snapshot(db_path)
-    response = admin.put(_url(admin, f"{CONFIGS}/sync_invoices"), data=raw.encode(),
-                         headers={"Content-Type": "application/json"}, timeout=30)
+    response = admin.put(
+        _url(admin, f"{CONFIGS}/sync_invoices"),
+        data=raw.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     _assert_json_error(response, 422, field)
     assert snapshot(db_path) == before
 
@@ -283,8 +340,7 @@ def test_the_bearer_scheme_is_case_insensitive(admin, scheme):
 
 
 def test_the_token_itself_stays_case_sensitive(admin):
-    response = requests.get(_url(admin, CONFIGS), headers={"Authorization": f"Bearer {admin.token.upper()}"},
-                            timeout=5)
+    response = requests.get(_url(admin, CONFIGS), headers={"Authorization": f"Bearer {admin.token.upper()}"}, timeout=5)
     assert response.status_code == 401
 
 
@@ -306,9 +362,15 @@ def holder(db_path):
         conn.close()
 
 
-@pytest.mark.parametrize("method, path", [("GET", CONFIGS), ("GET", f"{CONFIGS}/sync_invoices"),
-                                          ("PUT", f"{CONFIGS}/sync_invoices"),
-                                          ("GET", f"{CONFIGS}/sync_invoices/history")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", CONFIGS),
+        ("GET", f"{CONFIGS}/sync_invoices"),
+        ("PUT", f"{CONFIGS}/sync_invoices"),
+        ("GET", f"{CONFIGS}/sync_invoices/history"),
+    ],
+)
 def test_a_locked_file_is_503_naming_it_after_a_bounded_wait(_server, admin, db_path, holder, method, path):
     _server[0].app.state.store = ProcessConfigStore(db_path, busy_timeout=0.2)
     holder()
@@ -322,8 +384,7 @@ def test_a_missing_file_is_503_and_is_not_recreated(admin, db_path):
     admin.get(_url(admin, CONFIGS), timeout=5)
     db_path.unlink()
     for method in ("GET", "PUT"):
-        response = admin.request(method, _url(admin, f"{CONFIGS}/sync_invoices"), json={"is_active": True},
-                                 timeout=5)
+        response = admin.request(method, _url(admin, f"{CONFIGS}/sync_invoices"), json={"is_active": True}, timeout=5)
         body = _assert_json_error(response, 503)
         assert str(db_path) in body["error"] and "does not exist" in body["error"]
     assert not db_path.exists()
@@ -341,11 +402,15 @@ def test_a_corrupt_file_is_503(admin, db_path):
 
 def test_warehouse_ids_are_checked_when_set(admin, db_path):
     good = ["a860b1f4-2c9e-4d47-9c55-0f6a1b2c3d4e"]
-    response = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"), json={"fields_mapping": {"warehouse_ids": good}},
-                         timeout=5)
+    response = admin.put(
+        _url(admin, f"{CONFIGS}/sync_inventory"), json={"fields_mapping": {"warehouse_ids": good}}, timeout=5
+    )
     assert response.status_code == 200 and response.json()["config"]["fields_mapping"]["warehouse_ids"] == good
-    response = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"),
-                         json={"fields_mapping": {"warehouse_ids": ["Almacén Centro"]}}, timeout=5)
+    response = admin.put(
+        _url(admin, f"{CONFIGS}/sync_inventory"),
+        json={"fields_mapping": {"warehouse_ids": ["Almacén Centro"]}},
+        timeout=5,
+    )
     body = _assert_json_error(response, 422, "fields_mapping")
     assert "warehouse_ids[0]" in body["error"] and "GUID" in body["error"]
     assert ProcessConfigStore(db_path).get("sync_inventory").fields_mapping["warehouse_ids"] == good
@@ -366,11 +431,15 @@ def test_operating_hours_are_put_read_back_audited_and_cleared(admin, db_path):
     assert listed["sync_inventory"]["operating_hours"] == OFFICE and listed["sync_invoices"]["operating_hours"] is None
     assert ProcessConfigStore(db_path).get("sync_inventory").hours.describe() == "08:00–20:00 Mon–Fri"
     latest = admin.get(_url(admin, f"{CONFIGS}/sync_inventory/history?limit=1"), timeout=5).json()["history"][0]
-    assert (latest["actor"], latest["old"], latest["new"]) == ("luis", {"operating_hours": None},
-                                                               {"operating_hours": OFFICE})
+    assert (latest["actor"], latest["old"], latest["new"]) == (
+        "luis",
+        {"operating_hours": None},
+        {"operating_hours": OFFICE},
+    )
 
-    text = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"), json={"operating_hours": "22:00-06:00 sat-sun"},
-                     timeout=5)
+    text = admin.put(
+        _url(admin, f"{CONFIGS}/sync_inventory"), json={"operating_hours": "22:00-06:00 sat-sun"}, timeout=5
+    )
     assert text.json()["config"]["operating_hours"] == {"start": "22:00", "end": "06:00", "days": ["sat", "sun"]}
     cleared = admin.put(_url(admin, f"{CONFIGS}/sync_inventory"), json={"operating_hours": None}, timeout=5)
     assert cleared.status_code == 200 and cleared.json()["config"]["operating_hours"] is None

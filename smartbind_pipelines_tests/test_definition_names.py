@@ -62,8 +62,11 @@ def test_every_definition_name_matches_the_snapshot(shipped_code_location):
         pytest.skip(f"{SNAPSHOT.name} written; review `git diff` and commit it")
     stored = json.loads(SNAPSHOT.read_text())
     changed = differences(stored, names)
-    assert not changed, ("the code location's names changed (operators, scripts and run history use them):\n  "
-                         + "\n  ".join(changed) + f"\nIf this is deliberate: {UPDATE_ENV}=1 pytest {Path(__file__).name}")
+    assert not changed, (
+        "the code location's names changed (operators, scripts and run history use them):\n  "
+        + "\n  ".join(changed)
+        + f"\nIf this is deliberate: {UPDATE_ENV}=1 pytest {Path(__file__).name}"
+    )
     assert stored == names  # same names, same order per kind
 
 

@@ -24,8 +24,11 @@ def code_location(monkeypatch, tmp_path):
 
 def names(definitions) -> tuple[set[str], set[str], set[str]]:
     repository = definitions.get_repository_def()
-    return ({key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()},
-            {job.name for job in repository.get_all_jobs()}, {sensor.name for sensor in repository.sensor_defs})
+    return (
+        {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()},
+        {job.name for job in repository.get_all_jobs()},
+        {sensor.name for sensor in repository.sensor_defs},
+    )
 
 
 def test_every_built_in_process_comes_from_the_defs_module_it_names(code_location):
@@ -36,9 +39,9 @@ def test_every_built_in_process_comes_from_the_defs_module_it_names(code_locatio
         assert {process.source_asset, process.sheet_asset} <= assets and process.job_id in jobs
 
 
-def test_a_python_process_needs_its_module_and_its_registry_entry_only(code_location, monkeypatch,
-                                                                      bind_emulator, smartsheet_emulator,
-                                                                      process_config, instance):
+def test_a_python_process_needs_its_module_and_its_registry_entry_only(
+    code_location, monkeypatch, bind_emulator, smartsheet_emulator, process_config, instance
+):
     process = python_process.PROCESS
     assets, jobs, sensors = names(code_location())
     assert process.job_id not in jobs

@@ -74,11 +74,14 @@ class Dagster:
         """Unfinished run records carrying the process's "process" tag (the run queue limits them to one)."""
         import dagster as dg
 
-        return list(self.instance().get_run_records(
-            filters=dg.RunsFilter(tags={"process": job_id},
-                                  statuses=[dg.DagsterRunStatus(status) for status in IN_FLIGHT_STATUSES]),
-            limit=5,
-        ))
+        return list(
+            self.instance().get_run_records(
+                filters=dg.RunsFilter(
+                    tags={"process": job_id}, statuses=[dg.DagsterRunStatus(status) for status in IN_FLIGHT_STATUSES]
+                ),
+                limit=5,
+            )
+        )
 
     def count(self, statuses: tuple[str, ...] = ()) -> int:
         import dagster as dg

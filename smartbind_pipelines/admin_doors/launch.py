@@ -52,8 +52,11 @@ def graphql_url(env: Mapping[str, str]) -> str | None:
 
 def workspace_file(env: Mapping[str, str]) -> str:
     """The workspace file `dagster job launch` loads the code location from."""
-    candidates = [env.get(WORKSPACE_ENV) or "", "workspace.yaml",
-                  str(Path(env.get("DAGSTER_HOME") or ".") / "workspace.yaml")]
+    candidates = [
+        env.get(WORKSPACE_ENV) or "",
+        "workspace.yaml",
+        str(Path(env.get("DAGSTER_HOME") or ".") / "workspace.yaml"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate
@@ -79,11 +82,23 @@ def _launch_with_command(env: Mapping[str, str], job_id: str, tags: dict[str, st
     if not executable:
         raise DagsterUnavailable("the `dagster` command is not installed beside the admin API")
     run_id = str(uuid.uuid4())
-    command = [executable, "job", "launch", "-w", workspace_file(env), "-j", job_id,
-               "--tags", json.dumps(tags), "--run-id", run_id]
+    command = [
+        executable,
+        "job",
+        "launch",
+        "-w",
+        workspace_file(env),
+        "-j",
+        job_id,
+        "--tags",
+        json.dumps(tags),
+        "--run-id",
+        run_id,
+    ]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_SECONDS,
-                                   env=dict(env))
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_SECONDS, env=dict(env)
+        )
     except subprocess.TimeoutExpired:
         raise LaunchFailed(f"dagster job launch for {job_id} did not answer in {LAUNCH_TIMEOUT_SECONDS} s") from None
     if completed.returncode != 0:
@@ -100,8 +115,9 @@ def _launch_through_webserver(url: str, job_id: str, tags: dict[str, str]) -> st
         "executionMetadata": {"tags": [{"key": key, "value": value} for key, value in tags.items()]},
     }
     try:
-        response = requests.post(url, json={"query": LAUNCH_RUN, "variables": {"executionParams": params}},
-                                 timeout=LAUNCH_TIMEOUT_SECONDS)
+        response = requests.post(
+            url, json={"query": LAUNCH_RUN, "variables": {"executionParams": params}}, timeout=LAUNCH_TIMEOUT_SECONDS
+        )
     except requests.RequestException as exc:
         raise DagsterUnavailable(
             f"the Dagster webserver at {url} did not answer ({type(exc).__name__}); "
@@ -112,11 +128,14 @@ def _launch_through_webserver(url: str, job_id: str, tags: dict[str, str]) -> st
     except ValueError:
         body = None
     if response.status_code != 200 or not isinstance(body, dict) or "data" not in body:
-        raise LaunchFailed(f"the Dagster webserver at {url} answered HTTP {response.status_code} "
-                           f"for {job_id}: {response.text[:300]}")
+        raise LaunchFailed(
+            f"the Dagster webserver at {url} answered HTTP {response.status_code} for {job_id}: {response.text[:300]}"
+        )
     result = (body.get("data") or {}).get("launchRun") or {}
     if result.get("__typename") == "LaunchRunSuccess":
         return result["run"]["runId"]
     messages = [error.get("message", "") for error in result.get("errors") or []] or [result.get("message", "")]
-    raise LaunchFailed(f"Dagster refused {job_id} ({result.get('__typename') or body.get('errors')}): "
-                       + "; ".join(m for m in messages if m)[:800])
+    raise LaunchFailed(
+        f"Dagster refused {job_id} ({result.get('__typename') or body.get('errors')}): "
+        + "; ".join(m for m in messages if m)[:800]
+    )

@@ -49,12 +49,16 @@ def hours_from_query(query: QueryParams) -> tuple[Any, tuple[str, str] | None]:
         return {"start": f"{hours[0]:02d}:00", "end": f"{hours[1]:02d}:00", "days": query.get("days")}, None
     if "start" in query or "end" in query:
         return {"start": query.get("start"), "end": query.get("end"), "days": query.get("days")}, None
-    return None, ("required: start_hour and end_hour (0..24), or start and end (HH:MM), optionally days "
-                  "(mon-fri); or hours=always to remove the window", "start_hour")
+    return None, (
+        "required: start_hour and end_hour (0..24), or start and end (HH:MM), optionally days "
+        "(mon-fri); or hours=always to remove the window",
+        "start_hour",
+    )
 
 
-def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JSONResponse],
-                 dagster: Dagster | None = None) -> list[Route]:
+def build_routes(
+    authorised: Callable[[Request], bool], refusal: Callable[[], JSONResponse], dagster: Dagster | None = None
+) -> list[Route]:
     """The doors, with api.py's bearer check (``authorised``) and its 401 answer (``refusal``)."""
     dagster = dagster or Dagster()
 
@@ -70,6 +74,7 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
                 return response
             except LaunchFailed as exc:
                 return error_answer(502, str(exc), job_id=request.path_params.get("job_id"))
+
         return route
 
     def known(store: ProcessConfigStore, job_id: str) -> ProcessConfig:
@@ -82,14 +87,17 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
         return error_answer(404, exc.message, "job_id", job_id=job_id)
 
     async def update(request: Request, changes: dict[str, Any]) -> ProcessConfig:
-        return await run_in_threadpool(store_of(request).update, request.path_params["job_id"], changes,
-                                       via="api", actor=actor_of(request))
+        return await run_in_threadpool(
+            store_of(request).update, request.path_params["job_id"], changes, via="api", actor=actor_of(request)
+        )
 
     async def jobs(request: Request) -> JSONResponse:
         def read():
             stopped = dagster.stopped_sensors()
-            return [job_shape(dagster, config, stopped) for config in store_of(request).list()], \
-                dagster.daemon_running()
+            return [
+                job_shape(dagster, config, stopped) for config in store_of(request).list()
+            ], dagster.daemon_running()
+
         listed, daemon = await run_in_threadpool(read)
         return envelope(scheduler_running=daemon, jobs=listed)
 
@@ -99,8 +107,12 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
         def read():
             store = store_of(request)
             config = known(store, job_id)
-            return (job_shape(dagster, config, dagster.stopped_sensors()), config.to_dict(),
-                    history_entries(dagster, store, DETAILS_HISTORY_ENTRIES, job_id))
+            return (
+                job_shape(dagster, config, dagster.stopped_sensors()),
+                config.to_dict(),
+                history_entries(dagster, store, DETAILS_HISTORY_ENTRIES, job_id),
+            )
+
         try:
             job, config, recent = await run_in_threadpool(read)
         except UnknownProcessError as exc:
@@ -114,8 +126,10 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
                 config = await update(request, {"is_active": active})
             except UnknownProcessError as exc:
                 return not_found(exc, job_id)
-            return envelope(message=f"Job '{job_id}' {word}", job_id=job_id, is_active=config.is_active,
-                            config=config.to_dict())
+            return envelope(
+                message=f"Job '{job_id}' {word}", job_id=job_id, is_active=config.is_active, config=config.to_dict()
+            )
+
         return handler
 
     async def interval(request: Request) -> JSONResponse:
@@ -124,16 +138,21 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
         if raw is None:
             return error_answer(422, "required query parameter (integer minutes, 1..1440)", "minutes", job_id=job_id)
         if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 6):
-            return error_answer(422, f"must be an integer number of minutes, not {raw[:40]!r}", "minutes",
-                                job_id=job_id)
+            return error_answer(
+                422, f"must be an integer number of minutes, not {raw[:40]!r}", "minutes", job_id=job_id
+            )
         try:
             config = await update(request, {"interval_minutes": int(raw)})
         except UnknownProcessError as exc:
             return not_found(exc, job_id)
         except ConfigValidationError as exc:
             return error_answer(422, exc.message, "minutes", job_id=job_id)
-        return envelope(message=f"Job '{job_id}' reprogramado a cada {config.interval_minutes} minutos",
-                        job_id=job_id, interval_minutes=config.interval_minutes, config=config.to_dict())
+        return envelope(
+            message=f"Job '{job_id}' reprogramado a cada {config.interval_minutes} minutos",
+            job_id=job_id,
+            interval_minutes=config.interval_minutes,
+            config=config.to_dict(),
+        )
 
     async def operating_hours(request: Request) -> JSONResponse:
         job_id = request.path_params["job_id"]
@@ -149,9 +168,13 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
             # The store's message says which part is wrong (start, end or days).
             return error_answer(422, exc.message, "operating_hours", job_id=job_id)
         hours_text = describe_hours(config.operating_hours)
-        return envelope(message=f"Horario actualizado: {hours_text}", job_id=job_id,
-                        operating_hours=config.to_dict()["operating_hours"], hours=hours_text,
-                        config=config.to_dict())
+        return envelope(
+            message=f"Horario actualizado: {hours_text}",
+            job_id=job_id,
+            operating_hours=config.to_dict()["operating_hours"],
+            hours=hours_text,
+            config=config.to_dict(),
+        )
 
     async def run_now(request: Request) -> JSONResponse:
         job_id = request.path_params["job_id"]
@@ -161,16 +184,26 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
             ahead = [record.dagster_run.run_id for record in dagster.in_flight(job_id)]
             tags = {"trigger": MANUAL_TRIGGER, "smartbind/actor": actor_of(request)}
             return config, ahead, launch_run(dagster, job_id, tags)
+
         try:
             config, ahead, run_id = await run_in_threadpool(launch)
         except UnknownProcessError as exc:
             return not_found(exc, job_id)
-        note = (f"queued behind run(s) {', '.join(ahead)} of {job_id}: one writer per sheet" if ahead
-                else "queued; the Dagster daemon starts it when the process's writer slot is free")
+        note = (
+            f"queued behind run(s) {', '.join(ahead)} of {job_id}: one writer per sheet"
+            if ahead
+            else "queued; the Dagster daemon starts it when the process's writer slot is free"
+        )
         if not config.is_active:
             note += "; the process is paused, which stops its sensor, not a run started by hand"
-        return envelope(message=f"Job '{job_id}' iniciado", job_id=job_id, run_id=run_id,
-                        url=dagster.link(f"/runs/{run_id}"), queued_behind=ahead, note=note)
+        return envelope(
+            message=f"Job '{job_id}' iniciado",
+            job_id=job_id,
+            run_id=run_id,
+            url=dagster.link(f"/runs/{run_id}"),
+            queued_behind=ahead,
+            note=note,
+        )
 
     async def history(request: Request) -> JSONResponse:
         limit = parse_limit(request.query_params.get("limit", "50"))
@@ -182,6 +215,7 @@ def build_routes(authorised: Callable[[Request], bool], refusal: Callable[[], JS
     async def run_stats(request: Request) -> JSONResponse:
         def read():
             return stats(dagster, store_of(request).list())
+
         return envelope(**await run_in_threadpool(read))
 
     async def admin(request: Request) -> HTMLResponse:

@@ -19,9 +19,16 @@ from smartbind_pipelines.core.process_config.hours import describe as describe_h
 from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 
 # Dagster run status -> the old history's words (completed / failed), others lower-cased.
-RUN_STATUS_WORDS = {"SUCCESS": "completed", "FAILURE": "failed", "CANCELED": "canceled", "QUEUED": "queued",
-                    "NOT_STARTED": "starting", "STARTING": "starting", "STARTED": "running",
-                    "CANCELING": "canceling"}
+RUN_STATUS_WORDS = {
+    "SUCCESS": "completed",
+    "FAILURE": "failed",
+    "CANCELED": "canceled",
+    "QUEUED": "queued",
+    "NOT_STARTED": "starting",
+    "STARTING": "starting",
+    "STARTED": "running",
+    "CANCELING": "canceling",
+}
 
 
 def _iso(timestamp: float | datetime | None) -> str | None:
@@ -91,8 +98,11 @@ def job_shape(dagster: Dagster, config: ProcessConfig, stopped_sensors: set[str]
         "interval_minutes": config.interval_minutes,
         "operating_hours": config.to_dict()["operating_hours"],
         "hours": describe_hours(config.operating_hours),
-        "trigger": {"type": "interval", "interval_seconds": float(config.interval_minutes * 60),
-                    "interval_minutes": float(config.interval_minutes)},
+        "trigger": {
+            "type": "interval",
+            "interval_seconds": float(config.interval_minutes * 60),
+            "interval_minutes": float(config.interval_minutes),
+        },
         "pending": bool(in_flight),
         "last_run": run_summary(dagster, last) if last else {},
         "sensor": sensor,
@@ -119,21 +129,29 @@ def audit_status(entry: dict[str, Any]) -> str:
     return "config_changed"
 
 
-def history_entries(dagster: Dagster, store: ProcessConfigStore, limit: int,
-                    job_id: str | None = None) -> list[dict[str, Any]]:
+def history_entries(
+    dagster: Dagster, store: ProcessConfigStore, limit: int, job_id: str | None = None
+) -> list[dict[str, Any]]:
     """Runs from Dagster's run storage and ProcessConfig changes from its audit table, newest first."""
     entries: list[tuple[datetime, dict[str, Any]]] = []
     for record in dagster.runs(job_id, limit=limit):
         summary = run_summary(dagster, record)
         run = record.dagster_run
-        entries.append((to_cdmx(record.create_timestamp), {
-            "timestamp": summary["created_at"],
-            "job_id": run.tags.get("process") or run.job_name,
-            "job_name": run.job_name,
-            "status": summary["status"],
-            "details": {key: summary[key] for key in
-                        ("run_id", "dagster_status", "trigger", "started_at", "ended_at", "url")},
-        }))
+        entries.append(
+            (
+                to_cdmx(record.create_timestamp),
+                {
+                    "timestamp": summary["created_at"],
+                    "job_id": run.tags.get("process") or run.job_name,
+                    "job_name": run.job_name,
+                    "status": summary["status"],
+                    "details": {
+                        key: summary[key]
+                        for key in ("run_id", "dagster_status", "trigger", "started_at", "ended_at", "url")
+                    },
+                },
+            )
+        )
     job_ids = [job_id] if job_id else [config.job_id for config in store.list()]
     for one in job_ids:
         try:
@@ -141,13 +159,23 @@ def history_entries(dagster: Dagster, store: ProcessConfigStore, limit: int,
         except UnknownProcessError:
             continue
         for entry in audit:
-            entries.append((datetime.fromisoformat(entry["changed_at"]), {
-                "timestamp": entry["changed_at"],
-                "job_id": entry["job_id"],
-                "job_name": entry["job_id"],
-                "status": audit_status(entry),
-                "details": {"via": entry["via"], "actor": entry["actor"], "old": entry["old"], "new": entry["new"]},
-            }))
+            entries.append(
+                (
+                    datetime.fromisoformat(entry["changed_at"]),
+                    {
+                        "timestamp": entry["changed_at"],
+                        "job_id": entry["job_id"],
+                        "job_name": entry["job_id"],
+                        "status": audit_status(entry),
+                        "details": {
+                            "via": entry["via"],
+                            "actor": entry["actor"],
+                            "old": entry["old"],
+                            "new": entry["new"],
+                        },
+                    },
+                )
+            )
     entries.sort(key=lambda pair: pair[0], reverse=True)
     return [entry for _, entry in entries[:limit]]
 
@@ -155,8 +183,11 @@ def history_entries(dagster: Dagster, store: ProcessConfigStore, limit: int,
 def stats(dagster: Dagster, configs: list[ProcessConfig]) -> dict[str, Any]:
     """The old stats: run counts from Dagster's run storage, active and paused processes, the daemon."""
     return {
-        "connections": {"smartsheet": None, "bind": None,
-                        "note": "not probed on every request: `smartbind doctor` checks both"},
+        "connections": {
+            "smartsheet": None,
+            "bind": None,
+            "note": "not probed on every request: `smartbind doctor` checks both",
+        },
         "scheduler": {
             "running": dagster.daemon_running(),
             "job_count": sum(1 for config in configs if config.is_active),

@@ -13,11 +13,20 @@ from smartbind_pipelines.core.process_config import DB_PATH_ENV, DEFAULT_DB_PATH
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option(
-    "--db-path", envvar=DB_PATH_ENV, default=DEFAULT_DB_PATH, show_default=True, show_envvar=True,
-    type=click.Path(dir_okay=False), help="ProcessConfig SQLite file.",
+    "--db-path",
+    envvar=DB_PATH_ENV,
+    default=DEFAULT_DB_PATH,
+    show_default=True,
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    help="ProcessConfig SQLite file.",
 )
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
 def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
     """Serve the admin API: /api/admin/process-configs, and the old middleware's /api/admin/jobs, history,
     stats and /admin page, backed by Dagster (bearer token from SMARTBIND_ADMIN_TOKEN).
@@ -28,7 +37,7 @@ def admin_api(host: str, port: int, db_path: str, log_level: str) -> None:
     """
     import uvicorn
 
-    from smartbind_pipelines.api import API_BUSY_TIMEOUT_SECONDS, ADMIN_TOKEN_ENV, AdminTokenMissing, create_app
+    from smartbind_pipelines.api import ADMIN_TOKEN_ENV, API_BUSY_TIMEOUT_SECONDS, AdminTokenMissing, create_app
     from smartbind_pipelines.core.process_config import ProcessConfigStore, ProcessConfigUnavailable
 
     try:

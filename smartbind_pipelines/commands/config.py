@@ -114,11 +114,17 @@ def _sync_state(db_path: str, job_id: str) -> dict | None:
 @click.option("--sheet-id", help='Smartsheet sheet id (digits); "" clears it (environment fallback applies).')
 @click.option("--sheet-name", help="Smartsheet sheet name (informational).")
 @click.option("--active/--inactive", "is_active", default=None, help="Resume or pause the process.")
-@click.option("--hours", help='Operating hours, Mexico City time: a daily window HH:MM-HH:MM (22:00-06:00 crosses '
-                              'midnight; end 24:00 = end of day), optionally followed by weekdays; "always" removes '
-                              "the window (runs day and night).")
-@click.option("--days", help="Weekdays of the operating hours: mon-fri, mon,wed,fri, sat-sun, all. Without --hours "
-                             "it changes only the days of the current window.")
+@click.option(
+    "--hours",
+    help="Operating hours, Mexico City time: a daily window HH:MM-HH:MM (22:00-06:00 crosses "
+    'midnight; end 24:00 = end of day), optionally followed by weekdays; "always" removes '
+    "the window (runs day and night).",
+)
+@click.option(
+    "--days",
+    help="Weekdays of the operating hours: mon-fri, mon,wed,fri, sat-sun, all. Without --hours "
+    "it changes only the days of the current window.",
+)
 @click.option("--name", help="Display name.")
 @click.option("--description", help="Description.")
 @click.option("--source-system", help="bind or smartsheet.")
@@ -127,8 +133,23 @@ def _sync_state(db_path: str, job_id: str) -> dict | None:
 @click.option("--fields-mapping", help='A JSON object, e.g. \'{"warehouse_ids": ["..."]}\'. Replaces the old one.')
 @click.option("--actor", default=None, help="Who is making the change (audit); default: the OS user.")
 @click.pass_context
-def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name, is_active, hours, days, name,
-         description, source_system, target_system, sync_direction, fields_mapping, actor) -> None:
+def set_(
+    ctx: click.Context,
+    job_id: str,
+    interval_minutes,
+    sheet_id,
+    sheet_name,
+    is_active,
+    hours,
+    days,
+    name,
+    description,
+    source_system,
+    target_system,
+    sync_direction,
+    fields_mapping,
+    actor,
+) -> None:
     """Change some fields of JOB_ID; nothing is written unless every field is valid.
 
     Operating hours: `--hours 08:00-20:00 --days mon-fri`; `--hours always` removes them.
@@ -138,7 +159,9 @@ def set_(ctx: click.Context, job_id: str, interval_minutes, sheet_id, sheet_name
         changes["operating_hours"] = _operating_hours(ctx, job_id, hours, days)
     if interval_minutes is not None:
         # Parsed here, validated by the store, so the message is the same one the API gives.
-        changes["interval_minutes"] = int(interval_minutes) if _INTEGER.match(interval_minutes.strip()) else interval_minutes
+        changes["interval_minutes"] = (
+            int(interval_minutes) if _INTEGER.match(interval_minutes.strip()) else interval_minutes
+        )
     options = {
         "smartsheet_sheet_id": sheet_id,
         "smartsheet_sheet_name": sheet_name,

@@ -15,16 +15,33 @@ import click
 @click.option("--smartsheet-port", default=8702, show_default=True, help="Smartsheet emulator port (0 = any).")
 @click.option("--seed", default=7, show_default=True, help="Seed of the deterministic demo data.")
 @click.option("--invoices", default=250, show_default=True, help="Demo invoices to create in Bind.")
-@click.option("--activity-seconds", default=0.0, show_default=True,
-              help="Every N seconds play a business event in Bind (new invoice, stamp, payment, "
-                   "cancellation); 0 keeps the data still.")
-@click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the export lines to this file (written last, once both emulators answer).")
-@click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Keep the emulators' state (Bind data, sheets, ids, rows, tokens) in this file: loaded at "
-                   "start when it exists, written on change and at exit. Delete it to start over.")
-def sandbox(bind_port: int, smartsheet_port: int, seed: int, invoices: int, activity_seconds: float,
-            env_file: Path | None, state_file: Path | None) -> None:
+@click.option(
+    "--activity-seconds",
+    default=0.0,
+    show_default=True,
+    help="Every N seconds play a business event in Bind (new invoice, stamp, payment, "
+    "cancellation); 0 keeps the data still.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the export lines to this file (written last, once both emulators answer).",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the emulators' state (Bind data, sheets, ids, rows, tokens) in this file: loaded at "
+    "start when it exists, written on change and at exit. Delete it to start over.",
+)
+def sandbox(
+    bind_port: int,
+    smartsheet_port: int,
+    seed: int,
+    invoices: int,
+    activity_seconds: float,
+    env_file: Path | None,
+    state_file: Path | None,
+) -> None:
     """Start the Bind ERP and Smartsheet emulators on 127.0.0.1 until interrupted.
 
     Prints the environment that points the pipeline at them as `export` lines: paste them into another
@@ -37,8 +54,9 @@ def sandbox(bind_port: int, smartsheet_port: int, seed: int, invoices: int, acti
     from smartbind_pipelines.sandbox.snapshot import SandboxSnapshotError
 
     try:
-        box = Sandbox(bind_port=bind_port, smartsheet_port=smartsheet_port, seed=seed, invoices=invoices,
-                      state_file=state_file)
+        box = Sandbox(
+            bind_port=bind_port, smartsheet_port=smartsheet_port, seed=seed, invoices=invoices, state_file=state_file
+        )
         box.start()
     except SandboxSnapshotError as exc:
         raise click.ClickException(str(exc)) from None

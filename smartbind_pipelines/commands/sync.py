@@ -21,10 +21,29 @@ from typing import Any
 import click
 
 from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
-SUMMARY_KEYS = ("sheet_id", "sheet_name", "mode", "window_start", "window_end", "fetched", "skipped",
-                "inserted", "updated", "unchanged", "failed", "planned_inserts", "planned_updates",
-                "bind_requests", "smartsheet_requests", "duration_seconds", "dry_run", "invoiced", "would_invoice",
-                "posts")
+
+SUMMARY_KEYS = (
+    "sheet_id",
+    "sheet_name",
+    "mode",
+    "window_start",
+    "window_end",
+    "fetched",
+    "skipped",
+    "inserted",
+    "updated",
+    "unchanged",
+    "failed",
+    "planned_inserts",
+    "planned_updates",
+    "bind_requests",
+    "smartsheet_requests",
+    "duration_seconds",
+    "dry_run",
+    "invoiced",
+    "would_invoice",
+    "posts",
+)
 
 
 def launchable(job_id: str):
@@ -65,15 +84,25 @@ def _dagster_executable() -> str:
 
 @click.command("sync")
 @click.argument("job_id")
-@click.option("--from", "window_start",
-              help="Backfill from this Mexico City date or datetime (YYYY-MM-DD[THH:MM:SS]); invoices only.")
+@click.option(
+    "--from",
+    "window_start",
+    help="Backfill from this Mexico City date or datetime (YYYY-MM-DD[THH:MM:SS]); invoices only.",
+)
 @click.option("--to", "window_end", help="Backfill up to this date (included) or datetime (excluded). Default: now.")
 @click.option("--dry-run", is_flag=True, help="Plan only: report what would change, write nothing.")
 @click.option("--local", is_flag=True, help="Execute in this process instead of submitting to the instance.")
-@click.option("-w", "--workspace", default="workspace.yaml", show_default=True, type=click.Path(dir_okay=False),
-              help="Dagster workspace used to submit the run.")
-def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run: bool, local: bool,
-         workspace: str) -> None:
+@click.option(
+    "-w",
+    "--workspace",
+    default="workspace.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Dagster workspace used to submit the run.",
+)
+def sync(
+    job_id: str, window_start: str | None, window_end: str | None, dry_run: bool, local: bool, workspace: str
+) -> None:
     """Start JOB_ID now: a run of any process, a backfill (--from/--to) or a dry run.
 
     A backfill never moves the watermark, so the regular sync carries on where it was.
@@ -82,12 +111,14 @@ def sync(job_id: str, window_start: str | None, window_end: str | None, dry_run:
     if not process.windowed:
         for option, value in (("--from", window_start), ("--to", window_end)):
             if value is not None:
-                raise click.BadParameter(f"{job_id} has no date window (only the invoice jobs take --from/--to)",
-                                         param_hint=option)
+                raise click.BadParameter(
+                    f"{job_id} has no date window (only the invoice jobs take --from/--to)", param_hint=option
+                )
     if window_end and not window_start:
         raise click.BadParameter("--to needs --from", param_hint="--to")
-    config = run_config(process, window_start=_bound(window_start, "--from"), window_end=_bound(window_end, "--to"),
-                        dry_run=dry_run)
+    config = run_config(
+        process, window_start=_bound(window_start, "--from"), window_end=_bound(window_end, "--to"), dry_run=dry_run
+    )
     tags = {"trigger": "smartbind-cli"}
     if dry_run:
         tags[DRY_RUN_TAG] = "true"
@@ -113,8 +144,19 @@ def _submit(job_id: str, run_config: dict, tags: dict, workspace: str) -> None:
         raise click.ClickException(f"workspace file {workspace} not found (use -w PATH)")
     run_id = str(uuid.uuid4())
     command = [
-        _dagster_executable(), "job", "launch", "-w", workspace, "-j", job_id,
-        "--config-json", json.dumps(run_config), "--tags", json.dumps(tags), "--run-id", run_id,
+        _dagster_executable(),
+        "job",
+        "launch",
+        "-w",
+        workspace,
+        "-j",
+        job_id,
+        "--config-json",
+        json.dumps(run_config),
+        "--tags",
+        json.dumps(tags),
+        "--run-id",
+        run_id,
     ]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
@@ -133,8 +175,14 @@ def _execute_locally(job_id: str, report_asset: str, run_config: dict, tags: dic
 
     from smartbind_pipelines.core.process_config import default_db_path
     from smartbind_pipelines.definitions import defs
-    from smartbind_pipelines.defs.inventory.config import RESOURCE_KEY as INVENTORY_SETTINGS, inventory_settings_from_env
-    from smartbind_pipelines.defs.process_config import RESOURCE_KEY as PROCESS_CONFIG, ProcessConfigResource
+    from smartbind_pipelines.defs.inventory.config import (
+        RESOURCE_KEY as INVENTORY_SETTINGS,
+    )
+    from smartbind_pipelines.defs.inventory.config import (
+        inventory_settings_from_env,
+    )
+    from smartbind_pipelines.defs.process_config import RESOURCE_KEY as PROCESS_CONFIG
+    from smartbind_pipelines.defs.process_config import ProcessConfigResource
     from smartbind_pipelines.defs.resources import sync_resources_from_env
 
     # The instance under DAGSTER_HOME holds the sheet's writer slot the deployment uses (the sync state lives
@@ -143,12 +191,21 @@ def _execute_locally(job_id: str, report_asset: str, run_config: dict, tags: dic
     # The code location as the deployment loads it, with the resources read from the environment as it is now
     # (the secrets stay EnvVars, resolved at run start).
     location = defs()
-    resources = {**(location.resources or {}), **sync_resources_from_env(),
-                 PROCESS_CONFIG: ProcessConfigResource(db_path=default_db_path(os.environ)),
-                 INVENTORY_SETTINGS: inventory_settings_from_env()}
-    definitions = dg.Definitions(assets=location.assets, asset_checks=location.asset_checks, jobs=location.jobs,
-                                 sensors=location.sensors, schedules=location.schedules, executor=location.executor,
-                                 resources=resources)
+    resources = {
+        **(location.resources or {}),
+        **sync_resources_from_env(),
+        PROCESS_CONFIG: ProcessConfigResource(db_path=default_db_path(os.environ)),
+        INVENTORY_SETTINGS: inventory_settings_from_env(),
+    }
+    definitions = dg.Definitions(
+        assets=location.assets,
+        asset_checks=location.asset_checks,
+        jobs=location.jobs,
+        sensors=location.sensors,
+        schedules=location.schedules,
+        executor=location.executor,
+        resources=resources,
+    )
     result = definitions.resolve_job_def(job_id).execute_in_process(
         run_config=run_config, instance=instance, tags=tags, raise_on_error=False
     )

@@ -64,14 +64,18 @@ def bind_number(value: Any, name: str) -> Decimal:
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
         raise ValueError(f"{name} {shown(value)} is not a number")
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(value if isinstance(value, int) else str(value).strip())
+        amount = (
+            value if isinstance(value, Decimal) else Decimal(value if isinstance(value, int) else str(value).strip())
+        )
     except (InvalidOperation, ValueError):
         raise ValueError(f"{name} {shown(value)} is not a number") from None
     if not amount.is_finite():
         raise ValueError(f"{name} {shown(value)} is not a finite number")
     if amount.copy_abs() > MAX_SHEET_NUMBER:  # compares exactly, whatever the exponent
-        raise ValueError(f"{name} {shown(value)} is too large for a sheet number "
-                         f"(over ±{MAX_SHEET_NUMBER:,.2f}, where cents are lost)")
+        raise ValueError(
+            f"{name} {shown(value)} is too large for a sheet number "
+            f"(over ±{MAX_SHEET_NUMBER:,.2f}, where cents are lost)"
+        )
     return amount
 
 

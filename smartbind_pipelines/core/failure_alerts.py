@@ -102,8 +102,9 @@ class AlertDeliveryError(RuntimeError):
     """The webhook did not take the alert. The message never includes the URL (it is the credential)."""
 
 
-def post_alert(webhook_url: str, message: dict, *, timeout: float = 10.0,
-               session: requests.Session | None = None) -> None:
+def post_alert(
+    webhook_url: str, message: dict, *, timeout: float = 10.0, session: requests.Session | None = None
+) -> None:
     http = session or requests
     try:
         response = http.post(webhook_url, json=message, timeout=timeout)
@@ -148,8 +149,15 @@ class FailureLog:
         with closing(self._connect()) as conn, conn:
             conn.execute(
                 "INSERT OR REPLACE INTO run_failures VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (failure.run_id, failure.process, failure.failed_at.isoformat(), failure.error,
-                 failure.consecutive, int(repeated), alert_status),
+                (
+                    failure.run_id,
+                    failure.process,
+                    failure.failed_at.isoformat(),
+                    failure.error,
+                    failure.consecutive,
+                    int(repeated),
+                    alert_status,
+                ),
             )
 
     def recent(self, process: str | None = None, limit: int = 20) -> list[dict]:
@@ -161,4 +169,3 @@ class FailureLog:
         query += " ORDER BY failed_at DESC LIMIT ?"
         with closing(self._connect()) as conn:
             return [dict(row) for row in conn.execute(query, (*params, limit))]
-

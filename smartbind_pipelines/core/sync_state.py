@@ -70,15 +70,23 @@ class StoredState:
 
     @property
     def empty(self) -> bool:
-        return (self.watermark is None and not self.pending_draft_ids and not self.refused_ids
-                and not self.followed and not self.warehouse_names)
+        return (
+            self.watermark is None
+            and not self.pending_draft_ids
+            and not self.refused_ids
+            and not self.followed
+            and not self.warehouse_names
+        )
 
     def summary(self) -> dict[str, Any]:
         """What an operator reads (``smartbind config show``): the followed set as its size, not its members."""
         followed = None
         if self.followed:
-            followed = {"invoices": len(self.followed.get("members") or {}), "read_at": self.followed.get("read_at"),
-                        "filter": self.followed.get("filter")}
+            followed = {
+                "invoices": len(self.followed.get("members") or {}),
+                "read_at": self.followed.get("read_at"),
+                "filter": self.followed.get("filter"),
+            }
         names = {"warehouse_names": dict(self.warehouse_names)} if self.warehouse_names is not None else {}
         return {
             "watermark": iso_cdmx(self.watermark) if self.watermark else None,
@@ -152,14 +160,14 @@ class SyncStateStore:
                 conn.execute("ROLLBACK")
                 raise
 
-    def update(self, job_id: str, change: Callable[[StoredState | None], StoredState], *,
-               now: datetime) -> StoredState:
+    def update(self, job_id: str, change: Callable[[StoredState | None], StoredState], *, now: datetime) -> StoredState:
         """Replace the row with ``change(current row)``, read and written in one transaction."""
         with self._conn() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                current = self._state(job_id, conn.execute(
-                    "SELECT * FROM sync_state WHERE job_id = ?", (job_id,)).fetchone())
+                current = self._state(
+                    job_id, conn.execute("SELECT * FROM sync_state WHERE job_id = ?", (job_id,)).fetchone()
+                )
                 written = self._write(conn, job_id, change(current), now)
                 conn.execute("COMMIT")
                 return written
@@ -169,22 +177,38 @@ class SyncStateStore:
 
     def _write(self, conn: sqlite3.Connection, job_id: str, state: StoredState, now: datetime) -> StoredState:
         stamp = iso_cdmx(now)
-        values = (job_id, iso_cdmx(state.watermark) if state.watermark else None,
-                  json.dumps(sorted(state.pending_draft_ids)), json.dumps(sorted(state.refused_ids)),
-                  json.dumps(dict(state.followed), sort_keys=True) if state.followed else None,
-                  json.dumps(dict(state.warehouse_names), sort_keys=True, ensure_ascii=False)
-                  if state.warehouse_names is not None else None,
-                  state.run_id, state.origin, stamp)
-        statement = ("INSERT INTO sync_state (job_id, watermark, pending_draft_ids, refused_ids, followed, "
-                     "warehouse_names, run_id, origin, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT(job_id) DO UPDATE SET watermark = excluded.watermark, "
-                     "pending_draft_ids = excluded.pending_draft_ids, refused_ids = excluded.refused_ids, "
-                     "followed = excluded.followed, warehouse_names = excluded.warehouse_names, "
-                     "run_id = excluded.run_id, origin = excluded.origin, updated_at = excluded.updated_at")
+        values = (
+            job_id,
+            iso_cdmx(state.watermark) if state.watermark else None,
+            json.dumps(sorted(state.pending_draft_ids)),
+            json.dumps(sorted(state.refused_ids)),
+            json.dumps(dict(state.followed), sort_keys=True) if state.followed else None,
+            json.dumps(dict(state.warehouse_names), sort_keys=True, ensure_ascii=False)
+            if state.warehouse_names is not None
+            else None,
+            state.run_id,
+            state.origin,
+            stamp,
+        )
+        statement = (
+            "INSERT INTO sync_state (job_id, watermark, pending_draft_ids, refused_ids, followed, "
+            "warehouse_names, run_id, origin, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(job_id) DO UPDATE SET watermark = excluded.watermark, "
+            "pending_draft_ids = excluded.pending_draft_ids, refused_ids = excluded.refused_ids, "
+            "followed = excluded.followed, warehouse_names = excluded.warehouse_names, "
+            "run_id = excluded.run_id, origin = excluded.origin, updated_at = excluded.updated_at"
+        )
         conn.execute(statement, values)  # one statement: atomic on its own, or part of the caller's transaction
-        return StoredState(to_cdmx(state.watermark) if state.watermark else None,
-                           tuple(sorted(state.pending_draft_ids)), tuple(sorted(state.refused_ids)),
-                           state.followed, state.warehouse_names, state.run_id, state.origin, stamp)
+        return StoredState(
+            to_cdmx(state.watermark) if state.watermark else None,
+            tuple(sorted(state.pending_draft_ids)),
+            tuple(sorted(state.refused_ids)),
+            state.followed,
+            state.warehouse_names,
+            state.run_id,
+            state.origin,
+            stamp,
+        )
 
     def _state(self, job_id: str, row: sqlite3.Row | None) -> StoredState | None:
         if row is None:
@@ -222,8 +246,16 @@ class SyncStateStore:
                 raise problem("warehouse_names", "is not JSON") from None
             if not isinstance(names, dict) or not all(isinstance(v, str) for v in (*names, *names.values())):
                 raise problem("warehouse_names", "is not a JSON object of warehouse id -> name")
-        return StoredState(watermark, ids["pending_draft_ids"], ids["refused_ids"], followed, names, row["run_id"],
-                           row["origin"], row["updated_at"])
+        return StoredState(
+            watermark,
+            ids["pending_draft_ids"],
+            ids["refused_ids"],
+            followed,
+            names,
+            row["run_id"],
+            row["origin"],
+            row["updated_at"],
+        )
 
 
 def read_stored(process_config_db: str | Path, job_id: str) -> StoredState | None:

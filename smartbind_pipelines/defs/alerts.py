@@ -49,13 +49,19 @@ HISTORY_LIMIT = 50
 class FailureAlertsResource(dg.ConfigurableResource):
     """Where failed runs are recorded and announced."""
 
-    log_path: str = Field(description=f"SQLite file recording every failed run ({ALERTS_DB_NAME} next to ProcessConfig).")
+    log_path: str = Field(
+        description=f"SQLite file recording every failed run ({ALERTS_DB_NAME} next to ProcessConfig)."
+    )
     webhook_url: Optional[str] = Field(
         default=None, repr=False, description=f"Alert webhook; set it with {WEBHOOK_ENV}. Empty: record and log only."
     )
-    dagster_url: Optional[str] = Field(default=None, description=f"Dagster UI address for run links ({DAGSTER_URL_ENV}).")
+    dagster_url: Optional[str] = Field(
+        default=None, description=f"Dagster UI address for run links ({DAGSTER_URL_ENV})."
+    )
     alert_after_failures: int = Field(
-        default=DEFAULT_ALERT_AFTER_FAILURES, ge=1, description="Consecutive failures of one process that raise the alarm."
+        default=DEFAULT_ALERT_AFTER_FAILURES,
+        ge=1,
+        description="Consecutive failures of one process that raise the alarm.",
     )
 
 
@@ -83,7 +89,7 @@ def _consecutive_failures(instance: dg.DagsterInstance, run: dg.DagsterRun) -> i
     run_ids = [record.dagster_run.run_id for record in records]
     statuses = [record.dagster_run.status.value for record in records]
     # Runs that finished after this one do not count; if storage has not listed this run yet, it is first.
-    statuses = statuses[run_ids.index(run.run_id):] if run.run_id in run_ids else ["FAILURE", *statuses]
+    statuses = statuses[run_ids.index(run.run_id) :] if run.run_id in run_ids else ["FAILURE", *statuses]
     return max(1, consecutive_failures(statuses))
 
 

@@ -59,13 +59,20 @@ def sheets(env: Mapping[str, str] = os.environ) -> list[SheetFreshness]:
     db_path = Path(default_db_path(env))
     if db_path.exists():  # loading the code never creates the file (the sensors and the CLI do)
         try:
-            stored = {config.job_id: (config.interval_minutes, longest_closed_stretch(config.hours))
-                      for config in ProcessConfigStore(db_path, env=env, busy_timeout=2.0).list()}
+            stored = {
+                config.job_id: (config.interval_minutes, longest_closed_stretch(config.hours))
+                for config in ProcessConfigStore(db_path, env=env, busy_timeout=2.0).list()
+            }
         except Exception as exc:  # never take the code location down for a freshness threshold
             logger.warning("freshness checks use default intervals: ProcessConfig not readable (%s)", exc)
-    return [SheetFreshness(process.job_id, dg.AssetKey(process.sheet_asset),
-                           *stored.get(process.job_id, (process.interval_minutes, timedelta(0))))
-            for process in processes]
+    return [
+        SheetFreshness(
+            process.job_id,
+            dg.AssetKey(process.sheet_asset),
+            *stored.get(process.job_id, (process.interval_minutes, timedelta(0))),
+        )
+        for process in processes
+    ]
 
 
 def build_freshness_defs(targets: list[SheetFreshness]) -> dg.Definitions:

@@ -39,14 +39,21 @@ class ProcessConfigResource(dg.ConfigurableResource):
 class ProcessConfigChange(dg.Config):
     """The change to make. Leave a field empty to keep its current value."""
 
-    job_id: str = Field(description=(
-        "Process to change, e.g. sync_invoices, sync_inventory, sync_clients or sync_products "
-        "(`smartbind config list` shows them all)."))
+    job_id: str = Field(
+        description=(
+            "Process to change, e.g. sync_invoices, sync_inventory, sync_clients or sync_products "
+            "(`smartbind config list` shows them all)."
+        )
+    )
     interval_minutes: Optional[int] = Field(default=None, description="Run every N minutes (1..1440).")
     is_active: Optional[bool] = Field(default=None, description="false pauses the process, true resumes it.")
-    operating_hours: Optional[str] = Field(default=None, description=(
-        'Operating hours, Mexico City time: "08:00-20:00 mon-fri" (a window, then weekdays; 22:00-06:00 crosses '
-        'midnight; no weekdays = every day). "always" removes the window (runs day and night).'))
+    operating_hours: Optional[str] = Field(
+        default=None,
+        description=(
+            'Operating hours, Mexico City time: "08:00-20:00 mon-fri" (a window, then weekdays; 22:00-06:00 crosses '
+            'midnight; no weekdays = every day). "always" removes the window (runs day and night).'
+        ),
+    )
     smartsheet_sheet_id: Optional[str] = Field(
         default=None, description='Smartsheet sheet id, digits only; "" clears it (environment fallback).'
     )
@@ -83,8 +90,11 @@ def apply_process_config_change(
             allow_retries=False,
         ) from None
     # Compared on the stored (normalised) values: "08:00-20:00" given as text equals the stored object.
-    changed = {name: value for name, value in changes.items()
-               if before is None or getattr(before, name) != getattr(after, name)}
+    changed = {
+        name: value
+        for name, value in changes.items()
+        if before is None or getattr(before, name) != getattr(after, name)
+    }
     old = {name: getattr(before, name) for name in changed} if before else {}
     for name in changed:
         context.log.info(f"{config.job_id}.{name}: {old.get(name)!r} -> {getattr(after, name)!r}")

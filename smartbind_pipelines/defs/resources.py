@@ -31,7 +31,9 @@ class BindResource(dg.ConfigurableResource):
     backoff_base_seconds: float = 0.5
     backoff_max_seconds: float = 60.0
     page_workers: int = Field(
-        default=PAGE_WORKERS, ge=1, le=32,
+        default=PAGE_WORKERS,
+        ge=1,
+        le=32,
         description="Pages of one large Bind read in flight at once (1: one after the other); BIND_PAGE_WORKERS.",
     )
 

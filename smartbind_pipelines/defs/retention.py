@@ -93,8 +93,14 @@ def state_runs(instance: dg.DagsterInstance) -> dict[str, str]:
     return {run_id: "; ".join(reasons) for run_id, reasons in keep.items()}
 
 
-def prune_run_history(instance: dg.DagsterInstance, older_than_days: int, *, dry_run: bool = False,
-                      now: datetime | None = None, exclude_run_id: str | None = None) -> PruneReport:
+def prune_run_history(
+    instance: dg.DagsterInstance,
+    older_than_days: int,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    exclude_run_id: str | None = None,
+) -> PruneReport:
     if older_than_days < 1:
         raise ValueError(f"older_than_days must be at least 1, not {older_than_days}")
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
@@ -104,7 +110,8 @@ def prune_run_history(instance: dg.DagsterInstance, older_than_days: int, *, dry
     cursor = None
     while True:
         batch = instance.get_run_records(
-            filters=dg.RunsFilter(statuses=list(FINISHED), updated_before=cutoff), limit=BATCH, cursor=cursor)
+            filters=dg.RunsFilter(statuses=list(FINISHED), updated_before=cutoff), limit=BATCH, cursor=cursor
+        )
         candidates += batch
         if len(batch) < BATCH:
             break
@@ -151,36 +158,53 @@ def _remove_run_shard(instance: dg.DagsterInstance, run_id: str) -> None:
 class RetentionConfig(dg.Config):
     older_than_days: int = Field(
         default=default_retention_days(),
-        description=f"Delete finished runs older than this many days ({RETENTION_DAYS_ENV}, default 30).")
+        description=f"Delete finished runs older than this many days ({RETENTION_DAYS_ENV}, default 30).",
+    )
     dry_run: bool = Field(default=False, description="Report what would be deleted; delete nothing.")
 
 
 # The op's definition is named apart from the job (Dagster refuses an op and a graph of one name: the code
 # location would not load); its node keeps the job's name, so run config stays {"ops": {"prune_run_history": …}}.
-@dg.op(name=f"{JOB_NAME}_op", out=dg.Out(dg.Nothing),
-       description="Deletes finished runs older than N days, their event logs and stored outputs; keeps the "
-       "runs whose materializations hold the sync state.")
+@dg.op(
+    name=f"{JOB_NAME}_op",
+    out=dg.Out(dg.Nothing),
+    description="Deletes finished runs older than N days, their event logs and stored outputs; keeps the "
+    "runs whose materializations hold the sync state.",
+)
 def prune_run_history_op(context: dg.OpExecutionContext, config: RetentionConfig):
     try:
-        report = prune_run_history(context.instance, config.older_than_days, dry_run=config.dry_run,
-                                   exclude_run_id=context.run_id)
+        report = prune_run_history(
+            context.instance, config.older_than_days, dry_run=config.dry_run, exclude_run_id=context.run_id
+        )
     except ValueError as exc:
         raise dg.Failure(description=f"invalid run config: {exc}", allow_retries=False) from exc
     verb = "would delete" if config.dry_run else "deleted"
-    context.log.info("%s %d run(s) finished before %s; kept %d for the sync state", verb,
-                     len(report.deleted_runs), report.cutoff.isoformat(), len(report.kept_for_state))
+    context.log.info(
+        "%s %d run(s) finished before %s; kept %d for the sync state",
+        verb,
+        len(report.deleted_runs),
+        report.cutoff.isoformat(),
+        len(report.kept_for_state),
+    )
     yield dg.Output(None, metadata=report.metadata())  # what was removed, on the run's output event
 
 
-@dg.job(name=JOB_NAME, tags={"owner": OWNER},  # the same owner tag as every job
-        description="Run history retention: deletes finished runs older than N days (default 30).")
+@dg.job(
+    name=JOB_NAME,
+    tags={"owner": OWNER},  # the same owner tag as every job
+    description="Run history retention: deletes finished runs older than N days (default 30).",
+)
 def prune_run_history_job():
     prune_run_history_op.alias(JOB_NAME)()
 
 
 prune_run_history_schedule = dg.ScheduleDefinition(
-    name="prune_run_history_daily", job=prune_run_history_job, cron_schedule="30 3 * * *",
-    execution_timezone="America/Mexico_City", default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every night at 03:30 Mexico City time, after the 02:00 reconcile.")
+    name="prune_run_history_daily",
+    job=prune_run_history_job,
+    cron_schedule="30 3 * * *",
+    execution_timezone="America/Mexico_City",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every night at 03:30 Mexico City time, after the 02:00 reconcile.",
+)
 
 defs = dg.Definitions(jobs=[prune_run_history_job], schedules=[prune_run_history_schedule])

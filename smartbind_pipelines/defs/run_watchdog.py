@@ -103,8 +103,10 @@ def worker_alive(worker: Worker) -> tuple[bool, str]:
         return False, f"pid {worker.pid} is a dead (zombie) process"
     started = _boot_time() + start_ticks / os.sysconf("SC_CLK_TCK")
     if started > worker.started_at + START_SLACK_SECONDS:
-        return False, (f"pid {worker.pid} now belongs to another process, started {_when(started)}, after the "
-                       f"run's worker reported itself at {_when(worker.started_at)}")
+        return False, (
+            f"pid {worker.pid} now belongs to another process, started {_when(started)}, after the "
+            f"run's worker reported itself at {_when(worker.started_at)}"
+        )
     return True, f"pid {worker.pid} is running"
 
 
@@ -117,13 +119,20 @@ def why_not_here(instance: dg.DagsterInstance) -> str | None:
     if not (PROC / "self").exists():
         return "no /proc on this host: run workers cannot be checked"
     if not isinstance(instance.run_launcher, DefaultRunLauncher):
-        return (f"the instance's run launcher is {type(instance.run_launcher).__name__}, not the DefaultRunLauncher: "
-                "its run workers do not run beside the code server")
+        return (
+            f"the instance's run launcher is {type(instance.run_launcher).__name__}, not the DefaultRunLauncher: "
+            "its run workers do not run beside the code server"
+        )
     return None
 
 
-def check_started_runs(instance: dg.DagsterInstance, *, grace_seconds: float = GRACE_SECONDS,
-                       location_name: str | None = None, now: float | None = None) -> WatchdogReport:
+def check_started_runs(
+    instance: dg.DagsterInstance,
+    *,
+    grace_seconds: float = GRACE_SECONDS,
+    location_name: str | None = None,
+    now: float | None = None,
+) -> WatchdogReport:
     """Fail every STARTED run, launched into a code server (of ``location_name`` when given), whose worker
     is dead and which started more than ``grace_seconds`` ago. Runs with a live worker are left alone."""
     report = WatchdogReport()
@@ -145,16 +154,18 @@ def check_started_runs(instance: dg.DagsterInstance, *, grace_seconds: float = G
             report.alive[run.run_id] = worker.pid
             continue
         record = instance.get_run_record_by_id(run.run_id)
-        started = (record.start_time if record and record.start_time else worker.started_at)
+        started = record.start_time if record and record.start_time else worker.started_at
         if now - started < grace_seconds:
             report.skipped[run.run_id] = f"{why}, but it started less than {grace_seconds:g} s ago"
             continue
         current = instance.get_run_by_id(run.run_id)
         if current is None or current.status != dg.DagsterRunStatus.STARTED:
             continue  # it finished meanwhile
-        message = (f"Run worker lost: {why} (the worker reported pid {worker.pid} at {_when(worker.started_at)}). "
-                   f"Its code server likely restarted. Marked failed by the {SENSOR_NAME} sensor so that run "
-                   "retries and the process's next run can proceed.")
+        message = (
+            f"Run worker lost: {why} (the worker reported pid {worker.pid} at {_when(worker.started_at)}). "
+            f"Its code server likely restarted. Marked failed by the {SENSOR_NAME} sensor so that run "
+            "retries and the process's next run can proceed."
+        )
         instance.report_run_failed(current, message=message)
         report.failed[run.run_id] = why
     return report
@@ -164,17 +175,22 @@ def check_started_runs(instance: dg.DagsterInstance, *, grace_seconds: float = G
     name=SENSOR_NAME,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description=("Fails a STARTED run whose worker process is gone (its code server died), so it stops "
-                 "blocking its process's queue and sheet slot an hour before max_runtime_seconds would. "
-                 "Runs with a live worker are never touched."),
+    description=(
+        "Fails a STARTED run whose worker process is gone (its code server died), so it stops "
+        "blocking its process's queue and sheet slot an hour before max_runtime_seconds would. "
+        "Runs with a live worker are never touched."
+    ),
 )
 def run_worker_watchdog(context: dg.SensorEvaluationContext):
     reason = why_not_here(context.instance)
     if reason:
         return dg.SkipReason(f"Watchdog idle: {reason}.")
     origin = context.code_location_origin
-    report = check_started_runs(context.instance, grace_seconds=GRACE_SECONDS,
-                                location_name=origin.location_name if origin is not None else None)
+    report = check_started_runs(
+        context.instance,
+        grace_seconds=GRACE_SECONDS,
+        location_name=origin.location_name if origin is not None else None,
+    )
     for run_id, why in report.failed.items():
         context.log.warning(f"Marked run {run_id} failed: {why}")
     return dg.SkipReason(report.summary())

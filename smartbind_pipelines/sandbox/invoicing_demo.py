@@ -20,27 +20,57 @@ SHEET_NAME = "Facturación"
 SETTINGS = {
     "warehouse_id": demo.WAREHOUSE_GENERAL,
     "price_list_id": demo.DEFAULT_PRICE_LIST,
-    "services": {"72101500/E48": demo.SERVICE_MANTENIMIENTO, "78101802/E48": demo.SERVICE_FLETE,
-                 "72151500/ACT": demo.SERVICE_INSTALACION},
+    "services": {
+        "72101500/E48": demo.SERVICE_MANTENIMIENTO,
+        "78101802/E48": demo.SERVICE_FLETE,
+        "72151500/ACT": demo.SERVICE_INSTALACION,
+    },
     "stamp_wait_seconds": 5,
 }
 
 
 def _row(**cells) -> dict:
-    base = {C.RFC: demo.RFC_UNICO, C.RAZON_SOCIAL: "Cliente Único", C.CONCEPTO: "Mantenimiento preventivo",
-            C.CANTIDAD: 1, C.PRECIO: 1500, C.CLAVE_PRODUCTO: "72101500", C.CLAVE_UNIDAD: "E48",
-            C.METODO_PAGO: "PUE", C.FORMA_PAGO: "03", C.USO_CFDI: "G03", C.ESTADO: C.PENDIENTE}
+    base = {
+        C.RFC: demo.RFC_UNICO,
+        C.RAZON_SOCIAL: "Cliente Único",
+        C.CONCEPTO: "Mantenimiento preventivo",
+        C.CANTIDAD: 1,
+        C.PRECIO: 1500,
+        C.CLAVE_PRODUCTO: "72101500",
+        C.CLAVE_UNIDAD: "E48",
+        C.METODO_PAGO: "PUE",
+        C.FORMA_PAGO: "03",
+        C.USO_CFDI: "G03",
+        C.ESTADO: C.PENDIENTE,
+    }
     base.update(cells)
     return base
 
 
 DEMO_ROWS = (
     _row(),
-    _row(**{C.CONCEPTO: "Flete local Monterrey", C.CANTIDAD: 2, C.PRECIO: 850, C.CLAVE_PRODUCTO: "78101802",
-            C.FORMA_PAGO: "99", C.METODO_PAGO: "PPD"}),
-    _row(**{C.RFC: demo.RFC_PERSONA, C.RAZON_SOCIAL: "Persona Física", C.CONCEPTO: "Instalación de equipo",
-            C.CANTIDAD: 1, C.PRECIO: 4200, C.CLAVE_PRODUCTO: "72151500", C.CLAVE_UNIDAD: "ACT",
-            C.USO_CFDI: "G03"}),
+    _row(
+        **{
+            C.CONCEPTO: "Flete local Monterrey",
+            C.CANTIDAD: 2,
+            C.PRECIO: 850,
+            C.CLAVE_PRODUCTO: "78101802",
+            C.FORMA_PAGO: "99",
+            C.METODO_PAGO: "PPD",
+        }
+    ),
+    _row(
+        **{
+            C.RFC: demo.RFC_PERSONA,
+            C.RAZON_SOCIAL: "Persona Física",
+            C.CONCEPTO: "Instalación de equipo",
+            C.CANTIDAD: 1,
+            C.PRECIO: 4200,
+            C.CLAVE_PRODUCTO: "72151500",
+            C.CLAVE_UNIDAD: "ACT",
+            C.USO_CFDI: "G03",
+        }
+    ),
     _row(**{C.CONCEPTO: "Mantenimiento correctivo (cantidad por capturar)", C.CANTIDAD: 0}),  # refused: Cantidad
 )
 
@@ -48,8 +78,10 @@ DEMO_ROWS = (
 def demo_row_bodies(columns: list[dict]) -> list[dict]:
     """DEMO_ROWS as an add-rows body for a sheet whose ``columns`` (the API's rendering) were just created."""
     ids = {column["title"]: column["id"] for column in columns}
-    return [{"toBottom": True, "cells": [{"columnId": ids[title], "value": value} for title, value in row.items()]}
-            for row in DEMO_ROWS]
+    return [
+        {"toBottom": True, "cells": [{"columnId": ids[title], "value": value} for title, value in row.items()]}
+        for row in DEMO_ROWS
+    ]
 
 
 def seed_env() -> dict[str, str]:

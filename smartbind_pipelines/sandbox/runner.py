@@ -27,8 +27,13 @@ from smartbind_pipelines.sandbox import invoicing_demo
 from smartbind_pipelines.sandbox.faults import SandboxAdmin
 from smartbind_pipelines.sandbox.server import BackgroundServer
 from smartbind_pipelines.sandbox.sheets import create_sheets
-from smartbind_pipelines.sandbox.snapshot import (SNAPSHOT_FORMAT, dump_snapshot, load_snapshot, quiescent,
-                                                  write_snapshot)
+from smartbind_pipelines.sandbox.snapshot import (
+    SNAPSHOT_FORMAT,
+    dump_snapshot,
+    load_snapshot,
+    quiescent,
+    write_snapshot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +76,19 @@ class Sandbox:
         if not self.resumed:
             self.smartsheet_state = SmartsheetState()
         self.bind_server = BackgroundServer(
-            with_bind_pages(create_bind_app(self.bind_state, tokens={self.bind_token}), self.bind_state,
-                            lambda: list(self.events)),
-            host=self.host, port=self.bind_port)
+            with_bind_pages(
+                create_bind_app(self.bind_state, tokens={self.bind_token}), self.bind_state, lambda: list(self.events)
+            ),
+            host=self.host,
+            port=self.bind_port,
+        )
         self.smartsheet_server = BackgroundServer(
-            with_sheet_pages(create_smartsheet_app(self.smartsheet_state, tokens={self.smartsheet_token}),
-                             self.smartsheet_state),
-            host=self.host, port=self.smartsheet_port)
+            with_sheet_pages(
+                create_smartsheet_app(self.smartsheet_state, tokens={self.smartsheet_token}), self.smartsheet_state
+            ),
+            host=self.host,
+            port=self.smartsheet_port,
+        )
         self._activity_stop = threading.Event()
         self._activity: threading.Thread | None = None
         self._snapshot_stop = threading.Event()
@@ -123,7 +134,7 @@ class Sandbox:
         if old and old != base:
             for sheet in list(state.sheets.values()):
                 if sheet.permalink.startswith(old):
-                    sheet.permalink = base + sheet.permalink[len(old):]
+                    sheet.permalink = base + sheet.permalink[len(old) :]
         self._page_base = base
 
     def _restore(self, snapshot: dict) -> None:
@@ -139,10 +150,17 @@ class Sandbox:
         self.resumed = True
 
     def snapshot(self) -> dict:
-        return {"format": SNAPSHOT_FORMAT, "bind": self.bind_state, "smartsheet": self.smartsheet_state,
-                "sheet_ids": dict(self.sheet_ids), "bind_token": self.bind_token,
-                "smartsheet_token": self.smartsheet_token, "events": list(self.events),
-                "activity_rng": self._activity_rng.getstate(), "page_base": self._page_base}
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "bind": self.bind_state,
+            "smartsheet": self.smartsheet_state,
+            "sheet_ids": dict(self.sheet_ids),
+            "bind_token": self.bind_token,
+            "smartsheet_token": self.smartsheet_token,
+            "events": list(self.events),
+            "activity_rng": self._activity_rng.getstate(),
+            "page_base": self._page_base,
+        }
 
     def save(self) -> bool:
         """Write the state to ``state_file`` if it changed since the last write; True when written."""

@@ -23,8 +23,7 @@ class BackgroundServer:
             self._socket.close()
             raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
-                                timeout_keep_alive=30)
+        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -34,7 +33,9 @@ class BackgroundServer:
 
     def start(self, timeout: float = 10.0) -> "BackgroundServer":
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            daemon=True,
             name=f"uvicorn:{self.port}",
         )
         self._thread.start()

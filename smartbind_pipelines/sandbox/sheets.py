@@ -19,8 +19,11 @@ INVOICES_SHEET_ID = int(INVOICES.default_sheet_id)
 INVOICE_COLUMNS = sheet_columns(INVOICES.mapping)
 INVENTORY_COLUMNS = sheet_columns(INVENTORY.mapping)
 # The sandbox's own names for some sheets (ProcessConfig's defaults name the production sheets).
-SHEET_NAMES = {INVOICES.job_id: "Facturas Bind", INVENTORY.job_id: "Inventario Bind",
-               INVOICE_FROM_SHEET.job_id: invoicing_demo.SHEET_NAME}
+SHEET_NAMES = {
+    INVOICES.job_id: "Facturas Bind",
+    INVENTORY.job_id: "Inventario Bind",
+    INVOICE_FROM_SHEET.job_id: invoicing_demo.SHEET_NAME,
+}
 # Rows a sheet starts with: invoice_from_sheet's demo rows an operator marks "Facturar" (issue 17).
 SHEET_ROWS = {INVOICE_FROM_SHEET.job_id: invoicing_demo.demo_row_bodies}
 
@@ -40,10 +43,16 @@ def sandbox_sheets() -> list[SandboxSheet]:
     """One sheet per process shipped with smartbind (an operator's declarations aside): the pull processes
     first (invoices, inventory, clients, products), then the push one: the order the emulator numbers them in."""
     shipped = sorted(all_processes({}), key=lambda process: process.direction == "push")
-    return [SandboxSheet(SHEET_NAMES.get(process.job_id, process.sheet_name), process.mapping, process.sheet_id_env,
-                         int(process.default_sheet_id) if process.default_sheet_id else None,
-                         rows=SHEET_ROWS.get(process.job_id))
-            for process in shipped]
+    return [
+        SandboxSheet(
+            SHEET_NAMES.get(process.job_id, process.sheet_name),
+            process.mapping,
+            process.sheet_id_env,
+            int(process.default_sheet_id) if process.default_sheet_id else None,
+            rows=SHEET_ROWS.get(process.job_id),
+        )
+        for process in shipped
+    ]
 
 
 def create_sheets(smartsheet_state, sheet_ids: dict[str, int]) -> None:

@@ -30,8 +30,7 @@ def _schema_constants() -> dict[int, str]:
     """id -> name of the Bind schema's module-level objects: pickled by name, so a newer schema applies."""
     from smartbind_pipelines.sandbox.bind import schema
 
-    return {id(value): name for name, value in vars(schema).items()
-            if isinstance(value, schema.Entity)}
+    return {id(value): name for name, value in vars(schema).items() if isinstance(value, schema.Entity)}
 
 
 class _StatePickler(pickle.Pickler):
@@ -93,7 +92,8 @@ def load_snapshot(path: Path) -> dict:
     except Exception as exc:  # noqa: BLE001 - any failure means: this file cannot be resumed
         raise SandboxSnapshotError(
             f"the sandbox state in {path} cannot be loaded ({type(exc).__name__}: {exc}); `make reset` starts "
-            "over (it clears the emulators and the sync state together)") from exc
+            "over (it clears the emulators and the sync state together)"
+        ) from exc
     _fill_missing(snapshot["bind"], BindState.empty())
     _fill_missing(snapshot["smartsheet"], SmartsheetState())
     _fill_missing(snapshot["smartsheet"].config, type(snapshot["smartsheet"].config)())

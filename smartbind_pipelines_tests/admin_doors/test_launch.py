@@ -10,8 +10,10 @@ from smartbind_pipelines.admin_doors.launch import GRAPHQL_URL_ENV, WORKSPACE_EN
 
 
 def test_runs_go_to_the_webserver_named_else_beside_the_ui_else_to_the_command():
-    assert graphql_url({GRAPHQL_URL_ENV: "http://webserver:3000/graphql",
-                        "SMARTBIND_DAGSTER_URL": "http://ui"}) == "http://webserver:3000/graphql"
+    assert (
+        graphql_url({GRAPHQL_URL_ENV: "http://webserver:3000/graphql", "SMARTBIND_DAGSTER_URL": "http://ui"})
+        == "http://webserver:3000/graphql"
+    )
     assert graphql_url({"SMARTBIND_DAGSTER_URL": "http://127.0.0.1:3000/ "}) == "http://127.0.0.1:3000/graphql"
     assert graphql_url({}) is None  # `dagster job launch` over a workspace file
 

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.instance.ref import InstanceRef
 import pytest
 import requests
+from dagster._core.instance.ref import InstanceRef
 
 from smartbind_pipelines.api import create_app
 from smartbind_pipelines.core.process_config import ProcessConfigStore
@@ -71,8 +71,11 @@ def _stop(process: subprocess.Popen) -> None:
 def stack(tmp_path_factory):
     home = tmp_path_factory.mktemp("doors_home")
     shutil.copy(REPO_ROOT / "dev" / "dagster.yaml", home / "dagster.yaml")
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))
+    }
     ui_port, api_port = _free_port(), _free_port()
     env.update(
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -80,25 +83,44 @@ def stack(tmp_path_factory):
         SMARTBIND_DB_PATH=str(home / "processes.db"),
         SMARTBIND_DAGSTER_URL=f"http://127.0.0.1:{ui_port}",
         # The webserver's code location validates a run's resources: values, never used (no daemon).
-        BIND_API_KEY="unused-key", BIND_API_BASE_URL="http://127.0.0.1:9/api",
-        SMARTSHEET_ACCESS_TOKEN="unused-token", SMARTSHEET_API_BASE="http://127.0.0.1:9/2.0",
+        BIND_API_KEY="unused-key",
+        BIND_API_BASE_URL="http://127.0.0.1:9/api",
+        SMARTSHEET_ACCESS_TOKEN="unused-token",
+        SMARTSHEET_API_BASE="http://127.0.0.1:9/2.0",
     )
     processes = []
     try:
         # Storage created once, before two processes race to create it (as dev.sh does).
-        subprocess.run([str(BIN / "python"), "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
-                       env=env, cwd=REPO_ROOT, check=True)
+        subprocess.run(
+            [str(BIN / "python"), "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+        )
         web_log = home / "webserver.log"
         with open(web_log, "wb") as log:
-            processes.append(subprocess.Popen(
-                [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)],
-                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         api_log = home / "admin-api.log"
         with open(api_log, "wb") as log:
-            processes.append(subprocess.Popen(
-                [str(BIN / "smartbind"), "admin-api", "--host", "127.0.0.1", "--port", str(api_port)],
-                cwd=REPO_ROOT, env={**env, "SMARTBIND_ADMIN_TOKEN": TOKEN}, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    [str(BIN / "smartbind"), "admin-api", "--host", "127.0.0.1", "--port", str(api_port)],
+                    cwd=REPO_ROOT,
+                    env={**env, "SMARTBIND_ADMIN_TOKEN": TOKEN},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         _wait(f"http://127.0.0.1:{ui_port}/server_info", processes[0], web_log)
         _wait(f"http://127.0.0.1:{api_port}/healthz", processes[1], api_log)
         session = requests.Session()
@@ -127,15 +149,21 @@ def _get(stack, path, **kwargs):
 
 
 def test_every_old_path_needs_the_token_and_answers_json(stack):
-    for method, path in [("GET", "/api/admin/jobs"), ("POST", "/api/admin/jobs/sync_invoices/run"),
-                         ("POST", "/api/admin/jobs/sync_invoices/pause"), ("GET", "/api/admin/history"),
-                         ("PUT", "/api/admin/jobs/sync_invoices/interval?minutes=5"), ("GET", "/api/admin/stats")]:
+    for method, path in [
+        ("GET", "/api/admin/jobs"),
+        ("POST", "/api/admin/jobs/sync_invoices/run"),
+        ("POST", "/api/admin/jobs/sync_invoices/pause"),
+        ("GET", "/api/admin/history"),
+        ("PUT", "/api/admin/jobs/sync_invoices/interval?minutes=5"),
+        ("GET", "/api/admin/stats"),
+    ]:
         response = requests.request(method, stack.base_url + path, timeout=30)
         assert response.status_code == 401, path
         assert response.json()["success"] is False
     # The scheme word in any case (RFC 7235), as the rest of the API.
-    response = requests.get(stack.base_url + "/api/admin/jobs", headers={"Authorization": f"bEaReR {TOKEN}"},
-                            timeout=30)
+    response = requests.get(
+        stack.base_url + "/api/admin/jobs", headers={"Authorization": f"bEaReR {TOKEN}"}, timeout=30
+    )
     assert response.status_code == 200
     assert _store(stack).get("sync_invoices").is_active  # the refused pause changed nothing
 
@@ -147,17 +175,30 @@ def test_job_list_has_the_old_shape_with_status_interval_and_sheet(stack):
     stored = {config.job_id: config for config in _store(stack).list()}
     assert set(jobs) == set(stored)
     invoices = jobs["sync_invoices"]
-    assert set(invoices) >= {"id", "name", "company_id", "base_type", "description", "source", "sheet_id",
-                             "next_run", "trigger", "pending", "last_run", "status", "interval_minutes"}
+    assert set(invoices) >= {
+        "id",
+        "name",
+        "company_id",
+        "base_type",
+        "description",
+        "source",
+        "sheet_id",
+        "next_run",
+        "trigger",
+        "pending",
+        "last_run",
+        "status",
+        "interval_minutes",
+    }
     assert invoices["sheet_id"] == stored["sync_invoices"].smartsheet_sheet_id
     assert invoices["trigger"]["interval_minutes"] == stored["sync_invoices"].interval_minutes
     assert invoices["links"]["sensor"] == (
-        f"{stack.ui_url}/locations/__repository__@smartbind/sensors/sync_invoices_sensor")
+        f"{stack.ui_url}/locations/__repository__@smartbind/sensors/sync_invoices_sensor"
+    )
 
 
 def test_run_now_submits_a_queued_run_to_the_instance_one_writer_per_sheet(stack, instance):
-    first = stack.post(stack.base_url + "/api/admin/jobs/sync_invoices/run", timeout=120,
-                       headers={"X-Actor": "ana"})
+    first = stack.post(stack.base_url + "/api/admin/jobs/sync_invoices/run", timeout=120, headers={"X-Actor": "ana"})
     assert first.status_code == 200, first.text
     body = first.json()
     run = instance.get_run_by_id(body["run_id"])
@@ -209,8 +250,11 @@ def test_pause_resume_and_interval_write_process_config(stack):
         assert refused.json()["field"] == "minutes"
     assert _store(stack).get("sync_inventory").interval_minutes == 17
 
-    statuses = [entry["status"] for entry in _get(stack, "/api/admin/history?limit=1000").json()["history"]
-                if entry["job_id"] == "sync_inventory"]
+    statuses = [
+        entry["status"]
+        for entry in _get(stack, "/api/admin/history?limit=1000").json()["history"]
+        if entry["job_id"] == "sync_inventory"
+    ]
     assert statuses[:3] == ["interval_changed", "resumed", "paused"]
     assert stack.post(stack.base_url + "/api/admin/jobs/nope/pause", timeout=30).status_code == 404
 
@@ -220,10 +264,19 @@ def test_history_and_stats_come_from_dagster_run_storage(stack, instance):
         jobs=[update_process_config],
         resources={"process_config": ProcessConfigResource(db_path=str(stack.home / "processes.db"))},
     ).resolve_job_def("update_process_config")
-    good = job.execute_in_process(instance=instance, run_config={"ops": {"apply_process_config_change": {
-        "config": {"job_id": "sync_invoices", "interval_minutes": 3}}}})
-    bad = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"ops": {
-        "apply_process_config_change": {"config": {"job_id": "sync_invoices", "interval_minutes": 0}}}})
+    good = job.execute_in_process(
+        instance=instance,
+        run_config={
+            "ops": {"apply_process_config_change": {"config": {"job_id": "sync_invoices", "interval_minutes": 3}}}
+        },
+    )
+    bad = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={
+            "ops": {"apply_process_config_change": {"config": {"job_id": "sync_invoices", "interval_minutes": 0}}}
+        },
+    )
     assert good.success and not bad.success
 
     history = _get(stack, "/api/admin/history?limit=1000").json()["history"]
@@ -235,9 +288,9 @@ def test_history_and_stats_come_from_dagster_run_storage(stack, instance):
     stats = _get(stack, "/api/admin/stats").json()
     assert stats["history"]["total"] == instance.get_runs_count()
     assert stats["history"]["successful"] == instance.get_runs_count(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS]))
-    assert stats["history"]["failed"] == instance.get_runs_count(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS])
+    )
+    assert stats["history"]["failed"] == instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
     assert stats["scheduler"]["jobs"] == len(_store(stack).list())
 
     for limit in ("0", "-5", "abc", "1001"):
@@ -262,8 +315,9 @@ def test_without_dagster_home_the_doors_answer_503_naming_it(tmp_path, monkeypat
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     app = create_app(ProcessConfigStore(tmp_path / "processes.db"), TOKEN)
     with BackgroundServer(app) as server:
-        response = requests.post(server.url + "/api/admin/jobs/sync_invoices/run",
-                                 headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+        response = requests.post(
+            server.url + "/api/admin/jobs/sync_invoices/run", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+        )
     assert response.status_code == 503
     assert "DAGSTER_HOME" in response.json()["error"]
 
@@ -321,16 +375,19 @@ def test_the_old_operating_hours_door_sets_hours_and_may_cross_midnight(doors, d
     assert always.status_code == 200 and always.json()["operating_hours"] is None
 
 
-@pytest.mark.parametrize("query, field, words", [
-    ("?start_hour=8&end_hour=25", "end_hour", "must be an hour 0..24"),
-    ("?start_hour=-1&end_hour=20", "start_hour", "must be an hour 0..24"),
-    ("?start_hour=8", "end_hour", "must be an hour 0..24"),
-    ("?start_hour=8&end_hour=8", "operating_hours", "both 08:00"),
-    ("?start_hour=8&end_hour=20&days=mon-funday", "operating_hours", "'funday' is not a weekday"),
-    ("?start=8h&end=20:00", "operating_hours", "start must be a time HH:MM"),
-    ("?hours=sometimes", "operating_hours", "not a window HH:MM-HH:MM"),
-    ("", "start_hour", "required"),
-])
+@pytest.mark.parametrize(
+    "query, field, words",
+    [
+        ("?start_hour=8&end_hour=25", "end_hour", "must be an hour 0..24"),
+        ("?start_hour=-1&end_hour=20", "start_hour", "must be an hour 0..24"),
+        ("?start_hour=8", "end_hour", "must be an hour 0..24"),
+        ("?start_hour=8&end_hour=8", "operating_hours", "both 08:00"),
+        ("?start_hour=8&end_hour=20&days=mon-funday", "operating_hours", "'funday' is not a weekday"),
+        ("?start=8h&end=20:00", "operating_hours", "start must be a time HH:MM"),
+        ("?hours=sometimes", "operating_hours", "not a window HH:MM-HH:MM"),
+        ("", "start_hour", "required"),
+    ],
+)
 def test_bad_hours_at_the_door_are_422_naming_the_field_and_write_nothing(doors, db_path, query, field, words):
     ProcessConfigStore(db_path)
     before = snapshot(db_path, "sync_inventory")

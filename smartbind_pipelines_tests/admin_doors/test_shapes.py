@@ -46,7 +46,9 @@ def test_the_job_list_next_run_waits_for_the_operating_window(db_path):
     config = store.update("sync_invoices", {"operating_hours": f"{opens:%H:%M}-{closes:%H:%M}"}, via="test")
     shape = job_shape(NoRuns(), config, set())
     assert datetime.fromisoformat(shape["next_run"]) == opens
-    assert shape["hours"] == f"{opens:%H:%M}–{closes:%H:%M}" + (" (crosses midnight)" if closes.hour < opens.hour
-                                                                 else "") + " every day"
+    assert (
+        shape["hours"]
+        == f"{opens:%H:%M}–{closes:%H:%M}" + (" (crosses midnight)" if closes.hour < opens.hour else "") + " every day"
+    )
     always = job_shape(NoRuns(), store.update("sync_invoices", {"operating_hours": None}, via="test"), set())
     assert datetime.fromisoformat(always["next_run"]) < opens and always["operating_hours"] is None

@@ -28,22 +28,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m smartbind_pipelines_tests.bench",
         description="Benchmark the invoice and inventory syncs and the sensor against the sandbox emulators "
-                    "with injected latency; write the table to docs/benchmarks.md.")
-    parser.add_argument("--latency-ms", type=int, default=50,
-                        help="latency added to every request on both emulators (default 50)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: only the N=1,000 cases (invoices and inventory), the naive reference "
-                             "at 100 records (extrapolated), fewer sensor ticks; about 2 minutes")
-    parser.add_argument("--invoices", type=_sizes, default=None, metavar="N[,N...]",
-                        help="invoice counts (default 1000,10000,20000)")
-    parser.add_argument("--inventory", type=_sizes, default=None, metavar="N[,N...]",
-                        help="inventory records (default 20000)")
-    parser.add_argument("--naive-n", type=int, default=None,
-                        help="records the naive reference is measured at (default 1000; --quick: 100)")
+        "with injected latency; write the table to docs/benchmarks.md.",
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=50, help="latency added to every request on both emulators (default 50)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: only the N=1,000 cases (invoices and inventory), the naive reference "
+        "at 100 records (extrapolated), fewer sensor ticks; about 2 minutes",
+    )
+    parser.add_argument(
+        "--invoices", type=_sizes, default=None, metavar="N[,N...]", help="invoice counts (default 1000,10000,20000)"
+    )
+    parser.add_argument(
+        "--inventory", type=_sizes, default=None, metavar="N[,N...]", help="inventory records (default 20000)"
+    )
+    parser.add_argument(
+        "--naive-n",
+        type=int,
+        default=None,
+        help="records the naive reference is measured at (default 1000; --quick: 100)",
+    )
     parser.add_argument("--sensor-ticks", type=int, default=None, help="sensor evaluations (default 300)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to (over)write")
-    parser.add_argument("--only", choices=("business_day",), default=None,
-                        help="run one section alone and rewrite only that section of --output")
+    parser.add_argument(
+        "--only",
+        choices=("business_day",),
+        default=None,
+        help="run one section alone and rewrite only that section of --output",
+    )
     args = parser.parse_args(argv)
     if args.latency_ms < 0:
         parser.error("--latency-ms must be >= 0")
@@ -56,8 +71,7 @@ def options_from(args: argparse.Namespace):
     options = BenchOptions(latency_ms=args.latency_ms)
     if args.quick:
         # the naive reference costs ~2 requests per record: at 1,000 it alone would take ~8 minutes
-        options = replace(options, invoice_sizes=(1_000,), inventory_records=(1_000,), naive_n=100,
-                          sensor_ticks=100)
+        options = replace(options, invoice_sizes=(1_000,), inventory_records=(1_000,), naive_n=100, sensor_ticks=100)
     if args.naive_n:
         options = replace(options, naive_n=args.naive_n)
     if args.invoices:
@@ -116,16 +130,26 @@ def main(argv: list[str] | None = None) -> int:
 def _append_issue16_section(path: Path, parallel_rows, latency_ms: int) -> None:
     """Parallel Bind reads (K=1 vs K=4) and run-history growth before/after retention (issue 16)."""
     from smartbind_pipelines_tests.bench.parallel import summary_lines as parallel_lines
-    from smartbind_pipelines_tests.bench.retention import measure_growth, summary_lines as growth_lines
+    from smartbind_pipelines_tests.bench.retention import measure_growth
+    from smartbind_pipelines_tests.bench.retention import summary_lines as growth_lines
 
     try:
         growth = growth_lines(measure_growth())
     except Exception as exc:  # noqa: BLE001 - the table is written; say what failed here
         growth = [f"- the growth measurement failed: {type(exc).__name__}: {exc}"]
-    lines = ["", "## Parallel Bind reads and run-history retention (issue 16)", "",
-             f"10,000-invoice backfill at {latency_ms} ms, K pages in flight (rows above marked K=1 / K=4):", "",
-             *parallel_lines(parallel_rows), "", "Instance growth per day of steady state (quiet runs every 2 minutes):",
-             "", *growth, ""]
+    lines = [
+        "",
+        "## Parallel Bind reads and run-history retention (issue 16)",
+        "",
+        f"10,000-invoice backfill at {latency_ms} ms, K pages in flight (rows above marked K=1 / K=4):",
+        "",
+        *parallel_lines(parallel_rows),
+        "",
+        "Instance growth per day of steady state (quiet runs every 2 minutes):",
+        "",
+        *growth,
+        "",
+    ]
     with open(path, "a", encoding="utf-8") as report:
         report.write("\n".join(lines))
 

@@ -25,6 +25,7 @@ def empty_state(seed: int):
 
 # --- invoices -----------------------------------------------------------------------------------------
 
+
 def load_invoices(state, count: int) -> None:
     start, end = INVOICE_WINDOW
     state.generate_invoices(count, start, end)
@@ -33,8 +34,7 @@ def load_invoices(state, count: int) -> None:
 def invoices_in_window(state) -> int:
     """Invoices GET /Invoices lists for the window (drafts included: the sync reads and skips them)."""
     start, end = (moment.replace(tzinfo=None) for moment in INVOICE_WINDOW)
-    return sum(1 for invoice in state.list_invoices()
-               if start <= datetime.fromisoformat(invoice["Date"]) < end)
+    return sum(1 for invoice in state.list_invoices() if start <= datetime.fromisoformat(invoice["Date"]) < end)
 
 
 def change_invoices(state, count: int, rng: random.Random) -> int:
@@ -50,6 +50,7 @@ def change_invoices(state, count: int, rng: random.Random) -> int:
 
 
 # --- inventory ----------------------------------------------------------------------------------------
+
 
 def load_inventory(state, products: int, rng: random.Random) -> None:
     """``products`` products, each in stock in exactly one of the three warehouses (round robin).
@@ -72,8 +73,12 @@ def _products(state) -> list[dict]:
 
 def in_stock_rows(state) -> list[tuple[str, dict]]:
     """(warehouse id, Inventory row) for every product with positive stock."""
-    return [(warehouse, row) for warehouse in state.warehouse_ids() for row in state.inventory(warehouse)
-            if (row["CurrentInventory"] or 0) > 0]
+    return [
+        (warehouse, row)
+        for warehouse in state.warehouse_ids()
+        for row in state.inventory(warehouse)
+        if (row["CurrentInventory"] or 0) > 0
+    ]
 
 
 def inventory_rows_per_warehouse(state) -> list[int]:

@@ -147,7 +147,7 @@ def _session_cpu(session: int) -> dict[int, tuple[float, str]]:
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 stat = handle.read().decode(errors="replace")
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[3]) != session:  # field 6 of stat: session id
                 continue
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
@@ -155,9 +155,13 @@ def _session_cpu(session: int) -> dict[int, tuple[float, str]]:
         except (OSError, ValueError, IndexError):
             continue
         # runs (and their step processes) are spawned by the code server with multiprocessing's "spawn"
-        role = ("run workers" if "spawn_main" in cmdline or "execute_run" in cmdline or "execute_step" in cmdline
-                else "code server" if "grpc" in cmdline
-                else "daemon")
+        role = (
+            "run workers"
+            if "spawn_main" in cmdline or "execute_run" in cmdline or "execute_step" in cmdline
+            else "code server"
+            if "grpc" in cmdline
+            else "daemon"
+        )
         found[int(entry)] = ((int(fields[11]) + int(fields[12])) / _TICK, role)
     return found
 
@@ -201,6 +205,7 @@ def _tree_bytes(*paths: Path) -> dict[str, int]:
 
 # --- the day -----------------------------------------------------------------------------------------------
 
+
 def _hhmm(moment) -> str:
     return moment.strftime("%H:%M")
 
@@ -226,10 +231,14 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
     state.generate_invoices(figures.invoices, start=t0 - timedelta(days=60), end=t0 - timedelta(hours=4))
     state.generate_products(200)
     figures.products = 200
-    drafts_recent = [state.add_invoice(Date=format_bind_datetime(t0 - timedelta(hours=1 + i)), UUID=None)
-                     for i in range(events["stamped draft"])]
-    drafts_old = [state.add_invoice(Date=format_bind_datetime(t0 - timedelta(days=2 + i % 20)), UUID=None)
-                  for i in range(events["stamped old draft"])]
+    drafts_recent = [
+        state.add_invoice(Date=format_bind_datetime(t0 - timedelta(hours=1 + i)), UUID=None)
+        for i in range(events["stamped draft"])
+    ]
+    drafts_old = [
+        state.add_invoice(Date=format_bind_datetime(t0 - timedelta(days=2 + i % 20)), UUID=None)
+        for i in range(events["stamped old draft"])
+    ]
     figures.drafts = len(drafts_recent) + len(drafts_old)
     open_old = [row for row in state.list_invoices() if row["Status"] == 0 and row["UUID"]]
     open_old.sort(key=lambda row: row["Number"])
@@ -241,40 +250,70 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
         invoices_sheet = box.create_sheet("Registros Facturas Bind", sheet_columns(INVOICE_MAPPING))
         inventory_sheet = box.create_sheet("Registros Inventario Bind", sheet_columns(INVENTORY_MAPPING))
         warehouse = state.warehouse_ids()[0]
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))}
-        env.update({
-            "DAGSTER_HOME": str(home), "SMARTBIND_DB_PATH": str(home / "processes.db"),
-            "SMARTBIND_PROCESSES_DIR": str(home / "processes"),
-            "BIND_API_BASE_URL": box.bind_url, "BIND_API_KEY": box.bind_token, "BIND_WAREHOUSE_ID": warehouse,
-            "SMARTSHEET_API_BASE": box.smartsheet_url, "SMARTSHEET_ACCESS_TOKEN": box.smartsheet_token,
-            "SMARTSHEET_INVOICES_SHEET_ID": str(invoices_sheet),
-            "SMARTSHEET_INVENTORY_SHEET_ID": str(inventory_sheet),
-        })
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))
+        }
+        env.update(
+            {
+                "DAGSTER_HOME": str(home),
+                "SMARTBIND_DB_PATH": str(home / "processes.db"),
+                "SMARTBIND_PROCESSES_DIR": str(home / "processes"),
+                "BIND_API_BASE_URL": box.bind_url,
+                "BIND_API_KEY": box.bind_token,
+                "BIND_WAREHOUSE_ID": warehouse,
+                "SMARTSHEET_API_BASE": box.smartsheet_url,
+                "SMARTSHEET_ACCESS_TOKEN": box.smartsheet_token,
+                "SMARTSHEET_INVOICES_SHEET_ID": str(invoices_sheet),
+                "SMARTSHEET_INVENTORY_SHEET_ID": str(inventory_sheet),
+            }
+        )
         (home / "processes").mkdir()
         shutil.copy(REPO_ROOT / "dev" / "dagster.yaml", home / "dagster.yaml")
         store = ProcessConfigStore(env["SMARTBIND_DB_PATH"], env=env)
-        store.update("sync_invoices", {"interval_minutes": INTERVAL_MINUTES, "is_active": True,
-                                       "smartsheet_sheet_id": str(invoices_sheet)}, via="bench")
-        store.update("sync_inventory", {"interval_minutes": INVENTORY_INTERVAL_MINUTES, "is_active": True,
-                                        "smartsheet_sheet_id": str(inventory_sheet)}, via="bench")
+        store.update(
+            "sync_invoices",
+            {"interval_minutes": INTERVAL_MINUTES, "is_active": True, "smartsheet_sheet_id": str(invoices_sheet)},
+            via="bench",
+        )
+        store.update(
+            "sync_inventory",
+            {
+                "interval_minutes": INVENTORY_INTERVAL_MINUTES,
+                "is_active": True,
+                "smartsheet_sheet_id": str(inventory_sheet),
+            },
+            via="bench",
+        )
         for config in store.list():
             if config.job_id not in ("sync_invoices", "sync_inventory") and config.is_active:
                 store.update(config.job_id, {"is_active": False}, via="bench")
-        subprocess.run([sys.executable, "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
-                       env=env, cwd=REPO_ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
+            env=env,
+            cwd=REPO_ROOT,
+            check=True,
+        )
         daemon_bin = str(Path(sys.executable).with_name("dagster-daemon"))
         daemon_log = open(home / "daemon.bench.log", "wb")
-        daemon = subprocess.Popen([daemon_bin, "run", "-w", "workspace.yaml"], env=env, cwd=REPO_ROOT,
-                                  stdout=daemon_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  start_new_session=True)
+        daemon = subprocess.Popen(
+            [daemon_bin, "run", "-w", "workspace.yaml"],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=daemon_log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         daemon_log.close()
         cpu = CpuSampler(daemon.pid)
         instance = dg.DagsterInstance.from_config(str(home))
 
         def finished(job: str) -> list:
-            return [r for r in instance.get_runs(filters=dg.RunsFilter(job_name=job))
-                    if r.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
+            return [
+                r
+                for r in instance.get_runs(filters=dg.RunsFilter(job_name=job))
+                if r.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
+            ]
 
         # warm-up: the first regular run (no followed set yet) fills the sheet with everything that can still
         # change; the first inventory run fills the inventory sheet. Then the day starts.
@@ -302,9 +341,14 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
 
         figures.db_start = sum(_tree_bytes(home).values())
         db_files_start = _tree_bytes(home)
+
         def followed() -> int:
-            return len(instance.fetch_materializations(dg.AssetKey("smartsheet_invoices"), limit=1)
-                       .records[0].asset_materialization.metadata["followed_set"].value["members"])
+            return len(
+                instance.fetch_materializations(dg.AssetKey("smartsheet_invoices"), limit=1)
+                .records[0]
+                .asset_materialization.metadata["followed_set"]
+                .value["members"]
+            )
 
         figures.followed_start = followed()
         runs_before = {r.run_id for r in instance.get_runs()}
@@ -318,8 +362,10 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
                 try:
                     figures.samples.append(Sample(time.time(), box.bind_admin.counts(), box.smartsheet_admin.counts()))
                     cpu.sample()
-                    rows = {r["cells"].get("UUID"): r["cells"].get("Estado")
-                            for r in box.smartsheet_state.rows_as_dicts(invoices_sheet)}
+                    rows = {
+                        r["cells"].get("UUID"): r["cells"].get("Estado")
+                        for r in box.smartsheet_state.rows_as_dicts(invoices_sheet)
+                    }
                     now = time.time()
                     with lock:
                         for change in figures.changes:
@@ -327,8 +373,10 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
                                 change.seen = now
                         inv = figures.inventory
                         if inv["changed"] and inv["seen"] is None:
-                            stock = {(r["cells"].get("ID Producto"), float(r["cells"].get("Existencias") or 0))
-                                     for r in box.smartsheet_state.rows_as_dicts(inventory_sheet)}
+                            stock = {
+                                (r["cells"].get("ID Producto"), float(r["cells"].get("Existencias") or 0))
+                                for r in box.smartsheet_state.rows_as_dicts(inventory_sheet)
+                            }
                             if all((pid, qty) in stock for pid, qty in inv["changed"]):
                                 inv["seen"] = now
                 except Exception as exc:  # noqa: BLE001 - keep watching; say it once
@@ -346,8 +394,9 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
             if kind == "new":
                 record = state.add_invoice(UUID=str(uuid.uuid4()))
             elif kind == "backdated":
-                record = state.add_invoice(Date=format_bind_datetime(now_cdmx() - timedelta(hours=2)),
-                                           UUID=str(uuid.uuid4()))
+                record = state.add_invoice(
+                    Date=format_bind_datetime(now_cdmx() - timedelta(hours=2)), UUID=str(uuid.uuid4())
+                )
             elif kind == "stamped draft":
                 record = state.stamp_invoice(drafts_recent[played[kind]]["ID"])
             elif kind == "stamped old draft":
@@ -358,8 +407,9 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
                 record = state.cancel_invoice(next(old_open)["ID"])
             played[kind] += 1
             with lock:
-                figures.changes.append(Change(kind, record["UUID"], ESTADO.get(kind, "Vigente"), time.time(),
-                                              phase.name, phase.outage))
+                figures.changes.append(
+                    Change(kind, record["UUID"], ESTADO.get(kind, "Vigente"), time.time(), phase.name, phase.outage)
+                )
 
         for index, phase in enumerate(figures.phases):
             started = time.time()
@@ -408,13 +458,18 @@ def run_day(latency_ms: int = 50, quick: bool = False, log=print, scale: float |
             for (start, end), phase in zip(figures.phase_bounds, figures.phases):
                 if start <= created <= end:
                     figures.phase_runs[phase.name] += 1
-                    if (phase.quiet and record.dagster_run.job_name == "sync_invoices"
-                            and created >= start + SETTLE_SECONDS):
+                    if (
+                        phase.quiet
+                        and record.dagster_run.job_name == "sync_invoices"
+                        and created >= start + SETTLE_SECONDS
+                    ):
                         figures.quiet_runs += 1
         db_files_end = _tree_bytes(home)
         figures.db_end = sum(db_files_end.values())
-        figures.db_files = {name: db_files_end.get(name, 0) - db_files_start.get(name, 0)
-                            for name in sorted(set(db_files_end) | set(db_files_start))}
+        figures.db_files = {
+            name: db_files_end.get(name, 0) - db_files_start.get(name, 0)
+            for name in sorted(set(db_files_end) | set(db_files_start))
+        }
         figures.followed_end = followed()
         figures.load = os.getloadavg()[:2]
         instance.dispose()
@@ -442,6 +497,7 @@ def _stop_session(process: subprocess.Popen) -> None:
 
 
 # --- the report ----------------------------------------------------------------------------------------------
+
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -496,25 +552,33 @@ def render(figures: DayFigures) -> str:
     ]
     by_phase = Counter(change.phase for change in figures.changes)
     for (start, end), phase in zip(figures.phase_bounds, figures.phases):
-        lines.append(f"| {phase.name} | {end - start:.0f} | {by_phase[phase.name]} | "
-                     f"{figures.phase_runs[phase.name]} | "
-                     f"{_delta(figures, start, end, 'bind')} | {_delta(figures, start, end, 'sheet')} |")
+        lines.append(
+            f"| {phase.name} | {end - start:.0f} | {by_phase[phase.name]} | "
+            f"{figures.phase_runs[phase.name]} | "
+            f"{_delta(figures, start, end, 'bind')} | {_delta(figures, start, end, 'sheet')} |"
+        )
     lines += ["", "| figure | measured | target |", "|---|---|---|"]
     runs_total = sum(figures.runs.values())
     runs_text = ", ".join(f"{job} {status.lower()} ×{n}" for (job, status), n in sorted(figures.runs.items()))
-    lines.append(f"| runs launched in the day | {runs_total} ({runs_text or 'none'}) | every run did something or failed |")
-    lines.append(f"| sync_invoices runs launched in the settled part of quiet phases (from {SETTLE_SECONDS} s "
-                 f"after the phase starts) | {figures.quiet_runs} | 0 |")
+    lines.append(
+        f"| runs launched in the day | {runs_total} ({runs_text or 'none'}) | every run did something or failed |"
+    )
+    lines.append(
+        f"| sync_invoices runs launched in the settled part of quiet phases (from {SETTLE_SECONDS} s "
+        f"after the phase starts) | {figures.quiet_runs} | 0 |"
+    )
     quiet = [(b, p) for b, p in zip(figures.phase_bounds, figures.phases) if p.quiet]
     for (start, end), phase in quiet:
         start = min(end, start + SETTLE_SECONDS)
         intervals = max(1.0, (end - start) / interval)
         b = _delta(figures, start, end, "bind", "Invoices")
         s = _delta(figures, start, end, "sheet")
-        lines.append(f"| {phase.name}, settled part: Bind invoice requests per quiet interval | {b / intervals:.1f} "
-                     f"({b} in {intervals:.1f} intervals) | ≤ ceil(followed/100) per look, ≤ {ceil_followed} "
-                     f"(followed {figures.followed_start} at the start, {figures.followed_end} at the end of the day; "
-                     "the followed set is the mechanism) |")
+        lines.append(
+            f"| {phase.name}, settled part: Bind invoice requests per quiet interval | {b / intervals:.1f} "
+            f"({b} in {intervals:.1f} intervals) | ≤ ceil(followed/100) per look, ≤ {ceil_followed} "
+            f"(followed {figures.followed_start} at the start, {figures.followed_end} at the end of the day; "
+            "the followed set is the mechanism) |"
+        )
         lines.append(f"| {phase.name}, settled part: Smartsheet requests | {s} | 0 |")
     lines.append(f"| Bind requests, whole day | {bind_day} | — |")
     lines.append(f"| Smartsheet requests, whole day | {sheet_day} | — |")
@@ -524,11 +588,18 @@ def render(figures: DayFigures) -> str:
     grew = figures.db_end - figures.db_start
     parts = ", ".join(f"{name} {delta / 1024:+.0f} kB" for name, delta in figures.db_files.items() if delta)
     per_run = grew / runs_total if runs_total else 0
-    lines.append(f"| DAGSTER_HOME + ProcessConfig growth in the day | {grew / 1024:.0f} kB "
-                 f"({per_run / 1024:.0f} kB per run; {parts}) | retention prunes after 30 days |")
-    lines += ["", f"Freshness: from the change in Bind to the row (UUID, Estado) in the sheet, seconds. "
-              f"Target p95 ≤ interval + 60 s = {target} s.", "",
-              "| kind of change | n | p50 | p95 | max | not in the sheet | target |", "|---|---|---|---|---|---|---|"]
+    lines.append(
+        f"| DAGSTER_HOME + ProcessConfig growth in the day | {grew / 1024:.0f} kB "
+        f"({per_run / 1024:.0f} kB per run; {parts}) | retention prunes after 30 days |"
+    )
+    lines += [
+        "",
+        f"Freshness: from the change in Bind to the row (UUID, Estado) in the sheet, seconds. "
+        f"Target p95 ≤ interval + 60 s = {target} s.",
+        "",
+        "| kind of change | n | p50 | p95 | max | not in the sheet | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
     all_met = True
     for kind in KINDS:
         normal = [c for c in figures.changes if c.kind == kind and not c.outage]
@@ -537,26 +608,36 @@ def render(figures: DayFigures) -> str:
         p95 = _pct(values, 0.95)
         met = bool(values) and p95 <= target and not missing
         all_met &= met
-        lines.append(f"| {kind} | {len(normal)} | {_pct(values, 0.5):.0f} | {p95:.0f} | "
-                     f"{max(values) if values else float('nan'):.0f} | {missing} | {'met' if met else 'NOT met'} |")
+        lines.append(
+            f"| {kind} | {len(normal)} | {_pct(values, 0.5):.0f} | {p95:.0f} | "
+            f"{max(values) if values else float('nan'):.0f} | {missing} | {'met' if met else 'NOT met'} |"
+        )
     during = [c for c in figures.changes if c.outage]
     if during:
         outage_end = next(end for (start, end), p in zip(figures.phase_bounds, figures.phases) if p.outage)
         late = [c.seen - outage_end for c in during if c.seen is not None]
-        lines.append(f"| during the outage (all kinds) | {len(during)} | {_pct([c.seen - c.at for c in during if c.seen], 0.5):.0f} | "
-                     f"{_pct([c.seen - c.at for c in during if c.seen], 0.95):.0f} | "
-                     f"{max((c.seen - c.at for c in during if c.seen), default=float('nan')):.0f} | "
-                     f"{sum(1 for c in during if c.seen is None)} | after Bind came back: max "
-                     f"{max(late, default=float('nan')):.0f} s (≤ {target} s: "
-                     f"{'met' if late and max(late) <= target else 'NOT met'}) |")
+        lines.append(
+            f"| during the outage (all kinds) | {len(during)} | {_pct([c.seen - c.at for c in during if c.seen], 0.5):.0f} | "
+            f"{_pct([c.seen - c.at for c in during if c.seen], 0.95):.0f} | "
+            f"{max((c.seen - c.at for c in during if c.seen), default=float('nan')):.0f} | "
+            f"{sum(1 for c in during if c.seen is None)} | after Bind came back: max "
+            f"{max(late, default=float('nan')):.0f} s (≤ {target} s: "
+            f"{'met' if late and max(late) <= target else 'NOT met'}) |"
+        )
     inv = figures.inventory
     if inv.get("changed"):
         seen = inv.get("seen")
-        lines += ["", f"Inventory with operating hours {inv['hours']} (Mexico City): 20 stock changes made "
-                  f"{(inv['opening'] - inv['changed_at']) / 60:.1f} min before the window opened; "
-                  + (f"all in the sheet {seen - inv['opening']:.0f} s after the opening (first run of the window; "
-                     f"cadence {INVENTORY_INTERVAL_MINUTES} min for the bench, the seed's is 60)."
-                     if seen else "NOT all in the sheet by the end of the day.")]
+        lines += [
+            "",
+            f"Inventory with operating hours {inv['hours']} (Mexico City): 20 stock changes made "
+            f"{(inv['opening'] - inv['changed_at']) / 60:.1f} min before the window opened; "
+            + (
+                f"all in the sheet {seen - inv['opening']:.0f} s after the opening (first run of the window; "
+                f"cadence {INVENTORY_INTERVAL_MINUTES} min for the bench, the seed's is 60)."
+                if seen
+                else "NOT all in the sheet by the end of the day."
+            ),
+        ]
     lines += ["", f"All freshness targets met: {'yes' if all_met else 'no'}."]
     lines += [f"- {note}" for note in figures.notes]
     lines.append(SECTION_END)
@@ -572,17 +653,29 @@ def section(latency_ms: int, quick: bool) -> str:
     try:
         return render(run_day(latency_ms, quick))
     except Exception as exc:  # noqa: BLE001 - the rest of the report is written; say what failed here
-        return "\n".join([SECTION_START, "## A business day through the real daemon (issue 16)", "",
-                          f"- the measurement failed: {type(exc).__name__}: {exc}", SECTION_END]) + "\n"
+        return (
+            "\n".join(
+                [
+                    SECTION_START,
+                    "## A business day through the real daemon (issue 16)",
+                    "",
+                    f"- the measurement failed: {type(exc).__name__}: {exc}",
+                    SECTION_END,
+                ]
+            )
+            + "\n"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m smartbind_pipelines_tests.bench.business_day",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m smartbind_pipelines_tests.bench.business_day", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="half the day and half the events (~12 min)")
-    parser.add_argument("--scale", type=float, default=None,
-                        help="length and events as a fraction of the full day (a smoke test: 0.15)")
+    parser.add_argument(
+        "--scale", type=float, default=None, help="length and events as a fraction of the full day (a smoke test: 0.15)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     text = render(run_day(args.latency_ms, args.quick, scale=args.scale))

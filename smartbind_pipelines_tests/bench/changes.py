@@ -60,22 +60,28 @@ def run(latency_ms: int = 50, invoices: int = 2000, repeat: int = 5) -> dict:
     bind_state, sheet_state = BindState.empty(), SmartsheetState()
     t0 = now_cdmx().replace(microsecond=0)
     bind_state.generate_invoices(invoices, start=t0 - timedelta(days=60), end=t0 - timedelta(hours=4))
-    drafts = [bind_state.add_invoice(Date=format_bind_datetime(t0 - timedelta(days=40 + i)), UUID=None)
-              for i in range(repeat)]
-    with tempfile.TemporaryDirectory(prefix="smartbind-bench-changes-") as scratch, \
-            BackgroundServer(create_bind_app(bind_state, tokens={bind_token})) as bind_server, \
-            BackgroundServer(create_smartsheet_app(sheet_state, tokens={sheet_token})) as sheet_server, \
-            dg.instance_for_test(temp_dir=scratch) as instance:
+    drafts = [
+        bind_state.add_invoice(Date=format_bind_datetime(t0 - timedelta(days=40 + i)), UUID=None) for i in range(repeat)
+    ]
+    with (
+        tempfile.TemporaryDirectory(prefix="smartbind-bench-changes-") as scratch,
+        BackgroundServer(create_bind_app(bind_state, tokens={bind_token})) as bind_server,
+        BackgroundServer(create_smartsheet_app(sheet_state, tokens={sheet_token})) as sheet_server,
+        dg.instance_for_test(temp_dir=scratch) as instance,
+    ):
         bind = Emulator(f"{bind_server.url}/api", bind_token, bind_state, SandboxAdmin(bind_server.url), bind_server)
-        sheet = Emulator(f"{sheet_server.url}/2.0", sheet_token, sheet_state, SandboxAdmin(sheet_server.url),
-                         sheet_server)
+        sheet = Emulator(
+            f"{sheet_server.url}/2.0", sheet_token, sheet_state, SandboxAdmin(sheet_server.url), sheet_server
+        )
         config = ProcessConfigResource(db_path=str(Path(scratch) / "processes.db"))
         sync = InvoiceSync(bind, sheet, config, instance)
         sync.create_sheet()
         config.store().update("sync_invoices", {"is_active": True, "interval_minutes": 2}, via="bench")
         interval = timedelta(minutes=2)
-        backfill = {"window_start": format_bind_datetime(t0 - timedelta(days=61))[:19],
-                    "window_end": format_bind_datetime(t0)[:19]}
+        backfill = {
+            "window_start": format_bind_datetime(t0 - timedelta(days=61))[:19],
+            "window_end": format_bind_datetime(t0)[:19],
+        }
         assert sync.run(t0, window=backfill).success
         assert sync.run(t0).success
         for emulator in (bind, sheet):
@@ -89,8 +95,13 @@ def run(latency_ms: int = 50, invoices: int = 2000, repeat: int = 5) -> dict:
             started, cpu = time.perf_counter(), time.process_time()
             with dg.build_sensor_context(instance=instance, resources=resources) as context:
                 result = sync_invoices_sensor(context)
-            return (result, (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000,
-                    sum(bind.admin.counts().values()), sum(sheet.admin.counts().values()))
+            return (
+                result,
+                (time.perf_counter() - started) * 1000,
+                (time.process_time() - cpu) * 1000,
+                sum(bind.admin.counts().values()),
+                sum(sheet.admin.counts().values()),
+            )
 
         quiet = []
         runs_before = len(instance.get_runs())
@@ -99,8 +110,12 @@ def run(latency_ms: int = 50, invoices: int = 2000, repeat: int = 5) -> dict:
             assert isinstance(result, dg.SensorResult) and not result.run_requests, result
             quiet.append((wall, cpu, bind_requests, sheet_requests, len(result.run_requests or [])))
         launched = len(instance.get_runs()) - runs_before + sum(q[4] for q in quiet)
-        followed = len(sync.instance.fetch_materializations(dg.AssetKey("smartsheet_invoices"), limit=1)
-                       .records[0].asset_materialization.metadata["followed_set"].value["members"])
+        followed = len(
+            sync.instance.fetch_materializations(dg.AssetKey("smartsheet_invoices"), limit=1)
+            .records[0]
+            .asset_materialization.metadata["followed_set"]
+            .value["members"]
+        )
 
         old_open = [row for row in bind_state.list_invoices() if row["Status"] == 0 and row["UUID"]]
         freshness: dict[str, list[float]] = {kind: [] for kind in KINDS}
@@ -116,8 +131,9 @@ def run(latency_ms: int = 50, invoices: int = 2000, repeat: int = 5) -> dict:
                 elif kind == "cancelled":
                     changed = bind_state.cancel_invoice(old_open.pop()["ID"])
                 else:
-                    changed = bind_state.add_invoice(Date=format_bind_datetime(now_cdmx() - timedelta(hours=2)),
-                                                     UUID=str(uuid.uuid4()))
+                    changed = bind_state.add_invoice(
+                        Date=format_bind_datetime(now_cdmx() - timedelta(hours=2)), UUID=str(uuid.uuid4())
+                    )
                 started = time.perf_counter()
                 at = now_cdmx() + interval + timedelta(seconds=30)
                 result, *_ = look(at)
@@ -130,11 +146,20 @@ def run(latency_ms: int = 50, invoices: int = 2000, repeat: int = 5) -> dict:
                 expected = {"paid": "Pagada", "cancelled": "Cancelada"}.get(kind, "Vigente")
                 assert row["Estado"] == expected and row["UUID"], (kind, row)
                 freshness[kind].append(took)
-                run_requests[kind].append(int(done.asset_materializations_for_node("bind_invoices")[0]
-                                              .metadata["bind_requests"].value))
-        return {"latency_ms": latency_ms, "invoices": invoices, "repeat": repeat, "followed": followed,
-                "interval_s": interval.total_seconds(), "quiet": quiet, "quiet_runs": launched, "freshness": freshness,
-                "bind_requests_per_run": run_requests}
+                run_requests[kind].append(
+                    int(done.asset_materializations_for_node("bind_invoices")[0].metadata["bind_requests"].value)
+                )
+        return {
+            "latency_ms": latency_ms,
+            "invoices": invoices,
+            "repeat": repeat,
+            "followed": followed,
+            "interval_s": interval.total_seconds(),
+            "quiet": quiet,
+            "quiet_runs": launched,
+            "freshness": freshness,
+            "bind_requests_per_run": run_requests,
+        }
 
 
 def report(figures: dict) -> str:
@@ -159,9 +184,11 @@ def report(figures: dict) -> str:
     ]
     for kind, values in figures["freshness"].items():
         p95 = _pct(values, 0.95)
-        lines.append(f"| {kind} | {_pct(values, 0.5):.1f} / {p95:.1f} / {max(values):.1f} | {bound + p95:.0f} | "
-                     f"{'met' if bound + p95 <= figures['interval_s'] + 60 else 'NOT met'} | "
-                     f"{max(figures['bind_requests_per_run'][kind])} |")
+        lines.append(
+            f"| {kind} | {_pct(values, 0.5):.1f} / {p95:.1f} / {max(values):.1f} | {bound + p95:.0f} | "
+            f"{'met' if bound + p95 <= figures['interval_s'] + 60 else 'NOT met'} | "
+            f"{max(figures['bind_requests_per_run'][kind])} |"
+        )
     return "\n".join(lines)
 
 
@@ -173,8 +200,9 @@ def section(latency_ms: int, quick: bool = False) -> str:
         body = report(run(latency_ms, invoices=300 if quick else 2000, repeat=2 if quick else 5))
     except Exception as exc:  # noqa: BLE001 - the rest of the report is written; say what failed here
         body = f"- the measurement failed: {type(exc).__name__}: {exc}"
-    return "\n".join(["", SECTION, "", "`python -m smartbind_pipelines_tests.bench.changes` (bench/changes.py):", "",
-                      body, ""])
+    return "\n".join(
+        ["", SECTION, "", "`python -m smartbind_pipelines_tests.bench.changes` (bench/changes.py):", "", body, ""]
+    )
 
 
 def append_section(path: Path, latency_ms: int, quick: bool = False) -> None:

@@ -69,12 +69,16 @@ class SheetFloor:
         return self.add_batches + self.update_batches + self.delete_batches
 
 
-def smartsheet_floor(adds: int, updates: int, deletes: int = 0, *, key_index_pages: int = 1,
-                     batch_size: int = SHEET_BATCH_SIZE) -> SheetFloor:
+def smartsheet_floor(
+    adds: int, updates: int, deletes: int = 0, *, key_index_pages: int = 1, batch_size: int = SHEET_BATCH_SIZE
+) -> SheetFloor:
     """Adds and updates go to different endpoints (POST vs PUT), so they round up separately."""
-    return SheetFloor(key_index_pages=key_index_pages, add_batches=batches(adds, batch_size),
-                      update_batches=batches(updates, batch_size),
-                      delete_batches=batches(deletes, batch_size))
+    return SheetFloor(
+        key_index_pages=key_index_pages,
+        add_batches=batches(adds, batch_size),
+        update_batches=batches(updates, batch_size),
+        delete_batches=batches(deletes, batch_size),
+    )
 
 
 def wall_floor_seconds(requests: int, latency_ms: float) -> float:
@@ -107,11 +111,11 @@ class TargetCheck:
         return f"{'met' if self.met else 'MISSED'}: {self.name} ({self.detail})"
 
 
-def check_requests_at_floor(bind_requests: int, bind_floor: int, sheet_requests: int,
-                            sheet_floor: int) -> TargetCheck:
+def check_requests_at_floor(bind_requests: int, bind_floor: int, sheet_requests: int, sheet_floor: int) -> TargetCheck:
     met = bind_requests <= bind_floor and sheet_requests <= sheet_floor
-    return TargetCheck("requests at floor", met,
-                       f"Bind {bind_requests}/{bind_floor}, Smartsheet {sheet_requests}/{sheet_floor}")
+    return TargetCheck(
+        "requests at floor", met, f"Bind {bind_requests}/{bind_floor}, Smartsheet {sheet_requests}/{sheet_floor}"
+    )
 
 
 def check_no_writes(sheet_counts: Mapping[str, int]) -> TargetCheck:
@@ -121,22 +125,29 @@ def check_no_writes(sheet_counts: Mapping[str, int]) -> TargetCheck:
 
 def check_wall(wall_s: float, requests: int, latency_ms: float) -> TargetCheck:
     limit = wall_target_seconds(requests, latency_ms)
-    return TargetCheck("wall <= 1.2 x requests x latency + 3 s", wall_s <= limit,
-                       f"{wall_s:.1f} s <= {limit:.1f} s")
+    return TargetCheck("wall <= 1.2 x requests x latency + 3 s", wall_s <= limit, f"{wall_s:.1f} s <= {limit:.1f} s")
 
 
 def check_rss(peak_rss_mb: float) -> TargetCheck:
-    return TargetCheck(f"peak RSS <= {RSS_TARGET_MB:.0f} MB", peak_rss_mb <= RSS_TARGET_MB,
-                       f"{peak_rss_mb:.0f} MB")
+    return TargetCheck(f"peak RSS <= {RSS_TARGET_MB:.0f} MB", peak_rss_mb <= RSS_TARGET_MB, f"{peak_rss_mb:.0f} MB")
 
 
 def check_sensor_tick(median_ms: float) -> TargetCheck:
-    return TargetCheck(f"sensor tick <= {SENSOR_TICK_TARGET_MS:.0f} ms",
-                       median_ms <= SENSOR_TICK_TARGET_MS, f"median {median_ms:.1f} ms")
+    return TargetCheck(
+        f"sensor tick <= {SENSOR_TICK_TARGET_MS:.0f} ms",
+        median_ms <= SENSOR_TICK_TARGET_MS,
+        f"median {median_ms:.1f} ms",
+    )
 
 
-def naive_requests(records: int, bind_requests: int, *, lookups_per_record: int = 1,
-                   writes_per_record: int = 1, setup_requests: int = 1) -> int:
+def naive_requests(
+    records: int,
+    bind_requests: int,
+    *,
+    lookups_per_record: int = 1,
+    writes_per_record: int = 1,
+    setup_requests: int = 1,
+) -> int:
     """Record-by-record upsert: the same Bind reads, then per record a key lookup and a one-row write."""
     return bind_requests + setup_requests + records * (lookups_per_record + writes_per_record)
 

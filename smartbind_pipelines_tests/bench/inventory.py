@@ -50,8 +50,13 @@ def _stand_in() -> InventoryParts:
 
     mapping = SheetMapping(
         key=("ID Producto", "Almacén"),
-        columns=(ColumnSpec("ID Producto"), ColumnSpec("Código"), ColumnSpec("Nombre"),
-                 ColumnSpec("Existencias", "number"), ColumnSpec("Almacén")),
+        columns=(
+            ColumnSpec("ID Producto"),
+            ColumnSpec("Código"),
+            ColumnSpec("Nombre"),
+            ColumnSpec("Existencias", "number"),
+            ColumnSpec("Almacén"),
+        ),
     )
 
     def read(bind, warehouse_ids: Sequence[str]):
@@ -60,11 +65,18 @@ def _stand_in() -> InventoryParts:
         rows: list[dict[str, Any]] = []
         for warehouse_id, name in names.items():
             # The seed lists products with stock; filtering on the server reads only their pages.
-            in_stock = bind.get_all("Inventory", {"warehouseID": warehouse_id,
-                                                  "$filter": "CurrentInventory gt 0"})
-            rows += [{"ID Producto": item["ProductID"], "Código": item.get("Code") or "",
-                      "Nombre": item.get("Title") or "", "Existencias": item["CurrentInventory"],
-                      "Almacén": name} for item in in_stock if (item.get("CurrentInventory") or 0) > 0]
+            in_stock = bind.get_all("Inventory", {"warehouseID": warehouse_id, "$filter": "CurrentInventory gt 0"})
+            rows += [
+                {
+                    "ID Producto": item["ProductID"],
+                    "Código": item.get("Code") or "",
+                    "Nombre": item.get("Title") or "",
+                    "Existencias": item["CurrentInventory"],
+                    "Almacén": name,
+                }
+                for item in in_stock
+                if (item.get("CurrentInventory") or 0) > 0
+            ]
         return rows, StalePolicy("zero", {"Existencias": 0}, scope={"Almacén": set(names.values())})
 
     return InventoryParts(mapping=mapping, read=read, source=STAND_IN)

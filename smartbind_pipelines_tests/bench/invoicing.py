@@ -64,6 +64,7 @@ class InvoicingFigures:
 
 # --- requests per invoice: one in-process run ----------------------------------------------------------
 
+
 def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
     import dagster as dg
 
@@ -89,16 +90,25 @@ def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
             for number in range(rows):
                 cells = dict(invoicing_demo.DEMO_ROWS[0])
                 cells.update({C.RFC: rfcs[number % len(rfcs)], C.CANTIDAD: number + 1, C.ESTADO: C.FACTURAR})
-                body.append({"toBottom": True, "cells": [{"columnId": columns[t], "value": v} for t, v in cells.items()]})
+                body.append(
+                    {"toBottom": True, "cells": [{"columnId": columns[t], "value": v} for t, v in cells.items()]}
+                )
             box.smartsheet_state.add_rows(sheet_id, body)
             process_config = ProcessConfigResource(db_path=str(Path(tmp) / "processes.db"))
-            process_config.store().update(INVOICE_FROM_SHEET.job_id, {
-                "smartsheet_sheet_id": str(sheet_id), "is_active": True,
-                "fields_mapping": {**invoicing_demo.SETTINGS, "stamp_wait_seconds": 5}}, via="bench")
+            process_config.store().update(
+                INVOICE_FROM_SHEET.job_id,
+                {
+                    "smartsheet_sheet_id": str(sheet_id),
+                    "is_active": True,
+                    "fields_mapping": {**invoicing_demo.SETTINGS, "stamp_wait_seconds": 5},
+                },
+                via="bench",
+            )
             bind = SimpleNamespace(url=box.bind_url, token=box.bind_token)
             sheet = SimpleNamespace(url=box.smartsheet_url, token=box.smartsheet_token)
             definitions = dg.Definitions.merge(
-                invoicing_defs, dg.Definitions(resources=emulator_resources(bind, sheet, process_config)))
+                invoicing_defs, dg.Definitions(resources=emulator_resources(bind, sheet, process_config))
+            )
             job = definitions.resolve_job_def(INVOICE_FROM_SHEET.job_id)
             box.reset_counts()
             with dg.instance_for_test() as instance:
@@ -107,8 +117,11 @@ def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
                 figures.run_wall_s = time.perf_counter() - started
             if not result.success:
                 raise RuntimeError("the invoicing run failed in the bench")
-            [event] = [m for m in result.asset_materializations_for_node("invoice_from_sheet_rows")
-                       if m.asset_key.path == ["bind_sheet_invoices"]]
+            [event] = [
+                m
+                for m in result.asset_materializations_for_node("invoice_from_sheet_rows")
+                if m.asset_key.path == ["bind_sheet_invoices"]
+            ]
             figures.invoiced = event.metadata["invoiced"].value
             figures.bind_counts, figures.sheet_counts = box.counts()
         finally:
@@ -117,6 +130,7 @@ def measure_requests(latency_ms: int, rows: int = 20) -> InvoicingFigures:
 
 
 # --- latency: make dev's sensor path ---------------------------------------------------------------------
+
 
 def measure_latency(latency_ms: int, samples: int) -> list[float]:
     from smartbind_pipelines.core.invoicing import columns as C
@@ -166,6 +180,7 @@ def measure_latency(latency_ms: int, samples: int) -> list[float]:
 
 
 # --- the section ---------------------------------------------------------------------------------------
+
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
@@ -232,8 +247,9 @@ def run_invoicing(latency_ms: int, quick: bool) -> InvoicingFigures:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m smartbind_pipelines_tests.bench.invoicing",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m smartbind_pipelines_tests.bench.invoicing", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="10 rows, 3 latency samples")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

@@ -65,7 +65,12 @@ def run_child(workload: str, config: dict[str, Any], *, timeout_s: float = 3600)
             started = time.perf_counter()
             child = subprocess.Popen(
                 [sys.executable, "-m", "smartbind_pipelines_tests.bench.child", str(result_path)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=REPO_ROOT, env=env)
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=REPO_ROOT,
+                env=env,
+            )
             child.stdin.write(payload)
             child.stdin.close()
             _, status, usage = _wait4(child, timeout_s)
@@ -78,8 +83,13 @@ def run_child(workload: str, config: dict[str, Any], *, timeout_s: float = 3600)
         result = json.loads(result_path.read_text())
     own_peak_kb = result.pop("_peak_rss_kb", None)
     peak_rss_mb = own_peak_kb / 1024 if own_peak_kb else _maxrss_mb(usage.ru_maxrss)
-    return ChildMeasurement(workload=workload, process_wall_s=process_wall,
-                            cpu_s=usage.ru_utime + usage.ru_stime, peak_rss_mb=peak_rss_mb, result=result)
+    return ChildMeasurement(
+        workload=workload,
+        process_wall_s=process_wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=peak_rss_mb,
+        result=result,
+    )
 
 
 def _wait4(child: subprocess.Popen, timeout_s: float):

@@ -51,8 +51,9 @@ class NaiveUpserter:
         self.requests[f"{method} {route_template('/2.0' + path)}"] += 1
         response = self.session.request(method, f"{self.api_base}{path}", timeout=self.timeout, **kwargs)
         if response.status_code >= 400:
-            raise NaiveReferenceError(f"naive reference: {method} {path} -> {response.status_code} "
-                                      f"{response.text[:300]}")
+            raise NaiveReferenceError(
+                f"naive reference: {method} {path} -> {response.status_code} {response.text[:300]}"
+            )
         return response.json()
 
     def load_columns(self) -> None:
@@ -60,24 +61,28 @@ class NaiveUpserter:
         self.column_ids = {column["title"]: column["id"] for column in listing["data"]}
 
     def _key(self, values_by_title: dict[str, Any]) -> tuple:
-        return tuple(comparable(values_by_title.get(title), self.mapping.column(title))
-                     for title in self.mapping.key)
+        return tuple(comparable(values_by_title.get(title), self.mapping.column(title)) for title in self.mapping.key)
 
     def find_row(self, record: dict[str, Any]) -> int | None:
         wanted = self._key(record)
         key_ids = {self.column_ids[title]: title for title in self.mapping.key}
-        sheet = self._call("GET", f"/sheets/{self.sheet_id}",
-                           params={"columnIds": ",".join(str(i) for i in key_ids)})
+        sheet = self._call("GET", f"/sheets/{self.sheet_id}", params={"columnIds": ",".join(str(i) for i in key_ids)})
         for row in sheet.get("rows", []):
-            cells = {key_ids[cell["columnId"]]: cell.get("value") for cell in row.get("cells", [])
-                     if cell["columnId"] in key_ids}
+            cells = {
+                key_ids[cell["columnId"]]: cell.get("value")
+                for cell in row.get("cells", [])
+                if cell["columnId"] in key_ids
+            }
             if self._key(cells) == wanted:
                 return int(row["id"])
         return None
 
     def _cells(self, record: dict[str, Any], *, with_key: bool) -> list[dict]:
-        return [{"columnId": self.column_ids[column.title], "value": cell_value(record.get(column.title), column)}
-                for column in self.mapping.columns if with_key or column.title not in self.mapping.key]
+        return [
+            {"columnId": self.column_ids[column.title], "value": cell_value(record.get(column.title), column)}
+            for column in self.mapping.columns
+            if with_key or column.title not in self.mapping.key
+        ]
 
     def upsert(self, records: Iterable[dict[str, Any]]) -> NaiveResult:
         if not self.column_ids:

@@ -28,8 +28,7 @@ PARALLEL_SHARE = 0.4  # wall <= 0.4 x requests x latency + CPU
 
 def check_parallel_wall(wall_s: float, requests: int, latency_ms: float, cpu_s: float) -> TargetCheck:
     limit = PARALLEL_SHARE * requests * latency_ms / 1000 + cpu_s
-    return TargetCheck("wall <= 0.4 x requests x latency + CPU", wall_s <= limit,
-                       f"{wall_s:.1f} s <= {limit:.1f} s")
+    return TargetCheck("wall <= 0.4 x requests x latency + CPU", wall_s <= limit, f"{wall_s:.1f} s <= {limit:.1f} s")
 
 
 def run_parallel_backfill(options, n: int = BACKFILL_N) -> list[ScenarioResult]:
@@ -43,8 +42,9 @@ def run_parallel_backfill(options, n: int = BACKFILL_N) -> list[ScenarioResult]:
     with BenchSandbox(bind_state=state, latency_ms=options.latency_ms) as sandbox:
         for workers in PAGE_WORKER_CASES:
             sheet_id = sandbox.create_sheet(f"Bench backfill K={workers}", INVOICE_COLUMNS)
-            config = sandbox.child_config(sheet_id, start=start.isoformat(), end=end.isoformat(),
-                                          kind="invoices", page_workers=workers)
+            config = sandbox.child_config(
+                sheet_id, start=start.isoformat(), end=end.isoformat(), kind="invoices", page_workers=workers
+            )
             records = None
             for case in ("backfill into an empty sheet", "backfill over a synced sheet"):
                 label = f"{case}, K={workers}"
@@ -52,8 +52,9 @@ def run_parallel_backfill(options, n: int = BACKFILL_N) -> list[ScenarioResult]:
                 try:
                     measured, bind_counts, sheet_counts = _measure(sandbox, "invoices_engine", config)
                 except ChildFailed as failure:
-                    row = ScenarioResult(family="invoices", case=label, n=n, latency_ms=options.latency_ms,
-                                         error=str(failure)[-200:])
+                    row = ScenarioResult(
+                        family="invoices", case=label, n=n, latency_ms=options.latency_ms, error=str(failure)[-200:]
+                    )
                     row.evaluate_targets()
                     rows.append(row)
                     break
@@ -61,12 +62,21 @@ def run_parallel_backfill(options, n: int = BACKFILL_N) -> list[ScenarioResult]:
                     records = int(measured.result["records"])
                 adds = records if case.endswith("empty sheet") else 0
                 row = ScenarioResult(
-                    family="invoices", case=label, n=n, latency_ms=options.latency_ms,
-                    bind_counts=bind_counts, sheet_counts=sheet_counts,
+                    family="invoices",
+                    case=label,
+                    n=n,
+                    latency_ms=options.latency_ms,
+                    bind_counts=bind_counts,
+                    sheet_counts=sheet_counts,
                     bind_floor=bind_invoice_floor(bind_data.invoices_in_window(state)),
-                    sheet_floor=smartsheet_floor(adds=adds, updates=0), wall_s=measured.wall_s,
-                    process_wall_s=measured.process_wall_s, cpu_s=measured.cpu_s,
-                    peak_rss_mb=measured.peak_rss_mb, expected_adds=adds, engine=measured.result)
+                    sheet_floor=smartsheet_floor(adds=adds, updates=0),
+                    wall_s=measured.wall_s,
+                    process_wall_s=measured.process_wall_s,
+                    cpu_s=measured.cpu_s,
+                    peak_rss_mb=measured.peak_rss_mb,
+                    expected_adds=adds,
+                    engine=measured.result,
+                )
                 row.evaluate_targets()
                 if workers > 1:
                     row.targets.append(check_parallel_wall(row.wall_s, row.requests, row.latency_ms, row.cpu_s))
@@ -86,9 +96,11 @@ def summary_lines(rows: list[ScenarioResult]) -> list[str]:
     for case, cases in by_case.items():
         one, four = cases.get(1), cases.get(4)
         if one and four:
-            lines.append(f"- {case}: K=1 {one.wall_s:.1f} s, K=4 {four.wall_s:.1f} s "
-                         f"({one.wall_s / four.wall_s:.1f}x faster), {four.requests} requests either way "
-                         f"(Bind {four.bind_requests}), serial floor {four.floor_wall_s:.1f} s, "
-                         f"K=4 target {PARALLEL_SHARE} x {four.requests} x {four.latency_ms} ms + "
-                         f"CPU {four.cpu_s:.1f} s = {PARALLEL_SHARE * four.requests * four.latency_ms / 1000 + four.cpu_s:.1f} s")
+            lines.append(
+                f"- {case}: K=1 {one.wall_s:.1f} s, K=4 {four.wall_s:.1f} s "
+                f"({one.wall_s / four.wall_s:.1f}x faster), {four.requests} requests either way "
+                f"(Bind {four.bind_requests}), serial floor {four.floor_wall_s:.1f} s, "
+                f"K=4 target {PARALLEL_SHARE} x {four.requests} x {four.latency_ms} ms + "
+                f"CPU {four.cpu_s:.1f} s = {PARALLEL_SHARE * four.requests * four.latency_ms / 1000 + four.cpu_s:.1f} s"
+            )
     return lines

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Sequence
 
 from smartbind_pipelines.core.cdmx import now_cdmx
-from smartbind_pipelines_tests.bench.measure import REPO_ROOT
 from smartbind_pipelines_tests.bench.floors import (
     BIND_PAGE_SIZE,
     SHEET_BATCH_SIZE,
     wall_floor_seconds,
 )
+from smartbind_pipelines_tests.bench.measure import REPO_ROOT
 from smartbind_pipelines_tests.bench.results import ScenarioResult
 
 NOTES_FILE = Path(__file__).with_name("notes.md")
@@ -51,15 +51,17 @@ def machine_description() -> str:
         memory = f", {pages * page_size / 2**30:.0f} GiB RAM"
     except (ValueError, OSError, AttributeError):
         pass
-    return (f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
-            f"Python {sys.version.split()[0]}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {sys.version.split()[0]}"
+    )
 
 
 def _short(endpoint: str) -> str:
     method, _, path = endpoint.partition(" ")
     for prefix in ("/api", "/2.0"):
         if path.lower().startswith(prefix.lower() + "/"):
-            path = path[len(prefix):]
+            path = path[len(prefix) :]
     return f"{method} {path}"
 
 
@@ -101,25 +103,30 @@ def _scenario_label(row: ScenarioResult) -> str:
     return f"{row.family}: {row.case}"
 
 
-HEADER = ("| scenario | N | Bind requests | Smartsheet requests | floor (requests) | wall s | floor wall s "
-          "| CPU s | peak RSS MB | naive reference | target met |\n"
-          "|---|---:|---|---|---|---:|---:|---:|---:|---|---|")
+HEADER = (
+    "| scenario | N | Bind requests | Smartsheet requests | floor (requests) | wall s | floor wall s "
+    "| CPU s | peak RSS MB | naive reference | target met |\n"
+    "|---|---:|---|---|---|---:|---:|---:|---:|---|---|"
+)
 
 
 def table_row(row: ScenarioResult) -> str:
     if row.error:
-        return (f"| {_scenario_label(row)} | {row.n:,} | – | – | – | failed | – | – | – | – "
-                f"| {targets_cell(row)} |")
+        return f"| {_scenario_label(row)} | {row.n:,} | – | – | – | failed | – | – | – | – | {targets_cell(row)} |"
     if row.family == "sensor":
         ticks = row.engine
-        return (f"| {_scenario_label(row)} | {row.n} processes, {ticks.get('ticks')} ticks | 0 | 0 | – "
-                f"| median {row.sensor_median_ms:.1f} ms/tick (p95 {ticks.get('p95_ms', 0):.1f}, first "
-                f"{ticks.get('first_ms', 0):.1f}) | – | median {ticks.get('median_cpu_ms', 0):.1f} ms/tick "
-                f"| {row.peak_rss_mb:.0f} | – | {targets_cell(row)} |")
-    return (f"| {_scenario_label(row)} | {row.n:,} | {endpoint_cell(row.bind_counts)} "
-            f"| {endpoint_cell(row.sheet_counts)} | {floor_cell(row)} | {row.wall_s:.1f} "
-            f"| {row.floor_wall_s:.1f} | {row.cpu_s:.1f} | {row.peak_rss_mb:.0f} | {naive_cell(row)} "
-            f"| {targets_cell(row)} |")
+        return (
+            f"| {_scenario_label(row)} | {row.n} processes, {ticks.get('ticks')} ticks | 0 | 0 | – "
+            f"| median {row.sensor_median_ms:.1f} ms/tick (p95 {ticks.get('p95_ms', 0):.1f}, first "
+            f"{ticks.get('first_ms', 0):.1f}) | – | median {ticks.get('median_cpu_ms', 0):.1f} ms/tick "
+            f"| {row.peak_rss_mb:.0f} | – | {targets_cell(row)} |"
+        )
+    return (
+        f"| {_scenario_label(row)} | {row.n:,} | {endpoint_cell(row.bind_counts)} "
+        f"| {endpoint_cell(row.sheet_counts)} | {floor_cell(row)} | {row.wall_s:.1f} "
+        f"| {row.floor_wall_s:.1f} | {row.cpu_s:.1f} | {row.peak_rss_mb:.0f} | {naive_cell(row)} "
+        f"| {targets_cell(row)} |"
+    )
 
 
 def diagnosis(row: ScenarioResult) -> list[str]:
@@ -131,22 +138,30 @@ def diagnosis(row: ScenarioResult) -> list[str]:
         label = f"**{_scenario_label(row)}, N={row.n:,}: {check.name} missed** ({check.detail})."
         if check.name == "requests at floor":
             excess = _excess_endpoints(row)
-            lines.append(f"{label} Over the floor: {excess}. Closing it means removing those requests from "
-                         f"the engine (see the notes below for the cause).")
+            lines.append(
+                f"{label} Over the floor: {excess}. Closing it means removing those requests from "
+                f"the engine (see the notes below for the cause)."
+            )
         elif check.name.startswith("0 writes"):
-            lines.append(f"{label} The engine wrote rows whose values had not changed (engine reported "
-                         f"updated={row.engine.get('updated')}, inserted={row.engine.get('inserted')}): a "
-                         f"value that does not compare equal after a round trip through the sheet. The fix is "
-                         f"in the engine's value normalisation (`comparable`).")
+            lines.append(
+                f"{label} The engine wrote rows whose values had not changed (engine reported "
+                f"updated={row.engine.get('updated')}, inserted={row.engine.get('inserted')}): a "
+                f"value that does not compare equal after a round trip through the sheet. The fix is "
+                f"in the engine's value normalisation (`comparable`)."
+            )
         elif check.name.startswith("wall"):
             waiting = wall_floor_seconds(row.requests, row.latency_ms)
-            lines.append(f"{label} {row.requests} requests × {row.latency_ms} ms = {waiting:.1f} s of injected "
-                         f"latency; the remaining {row.wall_s - waiting:.1f} s is work: {row.cpu_s:.1f} s CPU in "
-                         f"the sync process, the rest is the emulators' own processing of large requests and "
-                         f"responses on the same 2 cores.")
+            lines.append(
+                f"{label} {row.requests} requests × {row.latency_ms} ms = {waiting:.1f} s of injected "
+                f"latency; the remaining {row.wall_s - waiting:.1f} s is work: {row.cpu_s:.1f} s CPU in "
+                f"the sync process, the rest is the emulators' own processing of large requests and "
+                f"responses on the same 2 cores."
+            )
         elif check.name.startswith("peak RSS"):
-            lines.append(f"{label} The sync holds every record, the key index and the plan in memory at "
-                         f"once; streaming records page by page would bound it.")
+            lines.append(
+                f"{label} The sync holds every record, the key index and the plan in memory at "
+                f"once; streaming records page by page would bound it."
+            )
         else:
             lines.append(label)
     return lines
@@ -155,12 +170,16 @@ def diagnosis(row: ScenarioResult) -> list[str]:
 def _excess_endpoints(row: ScenarioResult) -> str:
     parts = []
     if row.bind_requests > row.bind_floor:
-        parts.append(f"Bind {row.bind_requests - row.bind_floor} more than {row.bind_floor} "
-                     f"({', '.join(f'{_short(e)} ×{n}' for e, n in sorted(row.bind_counts.items()))})")
+        parts.append(
+            f"Bind {row.bind_requests - row.bind_floor} more than {row.bind_floor} "
+            f"({', '.join(f'{_short(e)} ×{n}' for e, n in sorted(row.bind_counts.items()))})"
+        )
     if row.sheet_floor and row.sheet_requests > row.sheet_floor.total:
-        parts.append(f"Smartsheet {row.sheet_requests - row.sheet_floor.total} more than "
-                     f"{row.sheet_floor.total} "
-                     f"({', '.join(f'{_short(e)} ×{n}' for e, n in sorted(row.sheet_counts.items()))})")
+        parts.append(
+            f"Smartsheet {row.sheet_requests - row.sheet_floor.total} more than "
+            f"{row.sheet_floor.total} "
+            f"({', '.join(f'{_short(e)} ×{n}' for e, n in sorted(row.sheet_counts.items()))})"
+        )
     return "; ".join(parts) or "none"
 
 
@@ -174,7 +193,8 @@ def render(rows: Sequence[ScenarioResult], info: RunInfo, micro: Sequence = ()) 
         "# Benchmarks",
         "",
         "Generated by `make bench` (`python -m smartbind_pipelines_tests.bench"
-        + (" --quick" if info.quick else "") + f" --latency-ms {info.latency_ms}`); the table is overwritten "
+        + (" --quick" if info.quick else "")
+        + f" --latency-ms {info.latency_ms}`); the table is overwritten "
         "by every run, the notes at the end come from `smartbind_pipelines_tests/bench/notes.md`.",
         "",
         f"- Date: {info.started.strftime('%Y-%m-%d %H:%M')} (America/Mexico_City); the table's scenarios took "
@@ -242,17 +262,30 @@ def write_report(path: Path, rows: Sequence[ScenarioResult], info: RunInfo, micr
 
 
 def run_info(latency_ms: int, quick: bool, naive_n: int, inventory_source: str) -> RunInfo:
-    return RunInfo(started=now_cdmx(), latency_ms=latency_ms, quick=quick, naive_n=naive_n,
-                   inventory_source=inventory_source, load_before=current_load(), commit=code_commit())
+    return RunInfo(
+        started=now_cdmx(),
+        latency_ms=latency_ms,
+        quick=quick,
+        naive_n=naive_n,
+        inventory_source=inventory_source,
+        load_before=current_load(),
+        commit=code_commit(),
+    )
 
 
 def code_commit() -> str:
     """The commit the bench measures, with "+ changes" when the working tree differs from it."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
     return f"{commit} + changes" if dirty else commit

@@ -33,8 +33,12 @@ class NaiveFigure:
 
     def scaled_to(self, n: int, requests: int) -> "NaiveFigure":
         """Linear in N: one lookup and one write per record; ``requests`` from the per-record formula."""
-        return NaiveFigure(requests=requests, wall_s=self.wall_s * n / self.measured_n,
-                           measured_n=self.measured_n, extrapolated=n != self.measured_n)
+        return NaiveFigure(
+            requests=requests,
+            wall_s=self.wall_s * n / self.measured_n,
+            measured_n=self.measured_n,
+            extrapolated=n != self.measured_n,
+        )
 
 
 @dataclass
@@ -90,8 +94,11 @@ class ScenarioResult:
             return self.targets
         checks: list[TargetCheck] = []
         if self.sheet_floor is not None:
-            checks.append(check_requests_at_floor(self.bind_requests, self.bind_floor, self.sheet_requests,
-                                                  self.sheet_floor.total))
+            checks.append(
+                check_requests_at_floor(
+                    self.bind_requests, self.bind_floor, self.sheet_requests, self.sheet_floor.total
+                )
+            )
         if self.case == UNCHANGED:
             checks.append(check_no_writes(self.sheet_counts))
         if self.n == WALL_TARGET_N and self.family != "sensor":

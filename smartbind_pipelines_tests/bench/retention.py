@@ -57,12 +57,17 @@ def measure_growth(runs: int = BATCH) -> GrowthFigure:
 
     bind_token, sheet_token = "bind-" + secrets.token_hex(8), "sheet-" + secrets.token_hex(8)
     bind_state, sheet_state = BindState.demo(seed=7), SmartsheetState()
-    with tempfile.TemporaryDirectory() as home, \
-            BackgroundServer(create_bind_app(bind_state, tokens={bind_token})) as bind_server, \
-            BackgroundServer(create_smartsheet_app(sheet_state, tokens={sheet_token})) as sheet_server:
-        bind = RunningEmulator(f"{bind_server.url}/api", bind_token, bind_state, SandboxAdmin(bind_server.url), bind_server)
-        sheet = RunningEmulator(f"{sheet_server.url}/2.0", sheet_token, sheet_state, SandboxAdmin(sheet_server.url),
-                                sheet_server)
+    with (
+        tempfile.TemporaryDirectory() as home,
+        BackgroundServer(create_bind_app(bind_state, tokens={bind_token})) as bind_server,
+        BackgroundServer(create_smartsheet_app(sheet_state, tokens={sheet_token})) as sheet_server,
+    ):
+        bind = RunningEmulator(
+            f"{bind_server.url}/api", bind_token, bind_state, SandboxAdmin(bind_server.url), bind_server
+        )
+        sheet = RunningEmulator(
+            f"{sheet_server.url}/2.0", sheet_token, sheet_state, SandboxAdmin(sheet_server.url), sheet_server
+        )
         root = Path(home) / "dagster_home"
         root.mkdir()
         with dg.DagsterInstance.from_config(str(root)) as instance:
@@ -90,16 +95,27 @@ def measure_growth(runs: int = BATCH) -> GrowthFigure:
             second = _size(root)
             report2 = prune_run_history(instance, 30, now=datetime.now(timezone.utc) + timedelta(days=31))
             after = _size(root)
-    log.info("retention: %d quiet runs add %.0f bytes each; pruned %d; a second batch after pruning grew "
-             "%d bytes (%d -> %d), pruned again -> %d", runs, per_run, len(report.deleted_runs), second - pruned,
-             pruned, second, after)
+    log.info(
+        "retention: %d quiet runs add %.0f bytes each; pruned %d; a second batch after pruning grew "
+        "%d bytes (%d -> %d), pruned again -> %d",
+        runs,
+        per_run,
+        len(report.deleted_runs),
+        second - pruned,
+        pruned,
+        second,
+        after,
+    )
     growth_after = max(0, after - pruned)  # one batch added, one batch deleted: the steady state's net growth
-    return GrowthFigure(runs=runs, bytes_per_run_before=per_run,
-                        per_day_before_mb=per_run * RUNS_PER_DAY / 1e6,
-                        growth_after_prune_bytes=growth_after,
-                        per_day_after_mb=growth_after / runs * RUNS_PER_DAY / 1e6,
-                        deleted=len(report.deleted_runs) + len(report2.deleted_runs),
-                        kept_for_state=len(report2.kept_for_state))
+    return GrowthFigure(
+        runs=runs,
+        bytes_per_run_before=per_run,
+        per_day_before_mb=per_run * RUNS_PER_DAY / 1e6,
+        growth_after_prune_bytes=growth_after,
+        per_day_after_mb=growth_after / runs * RUNS_PER_DAY / 1e6,
+        deleted=len(report.deleted_runs) + len(report2.deleted_runs),
+        kept_for_state=len(report2.kept_for_state),
+    )
 
 
 def summary_lines(figure: GrowthFigure) -> list[str]:

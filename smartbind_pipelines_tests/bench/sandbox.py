@@ -39,5 +39,11 @@ class BenchSandbox(Sandbox):
 
     def child_config(self, sheet_id: int, **extra) -> dict:
         """What a workload needs to reach this sandbox (tokens travel on the child's stdin only)."""
-        return {"bind_url": self.bind_url, "bind_key": self.bind_token, "sheet_api": self.smartsheet_url,
-                "sheet_token": self.smartsheet_token, "sheet_id": sheet_id, **extra}
+        return {
+            "bind_url": self.bind_url,
+            "bind_key": self.bind_token,
+            "sheet_api": self.smartsheet_url,
+            "sheet_token": self.smartsheet_token,
+            "sheet_id": sheet_id,
+            **extra,
+        }

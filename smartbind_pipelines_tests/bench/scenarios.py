@@ -81,22 +81,29 @@ def invoice_family() -> Family:
 
     start, end = bind_data.INVOICE_WINDOW
     return Family(
-        name="invoices", workload="invoices_engine", columns=INVOICE_COLUMNS,
+        name="invoices",
+        workload="invoices_engine",
+        columns=INVOICE_COLUMNS,
         load=lambda state, n, rng: bind_data.load_invoices(state, n),
         change=bind_data.change_invoices,
         bind_floor=lambda state: bind_invoice_floor(bind_data.invoices_in_window(state)),
-        extra_config=lambda state: {"start": start.isoformat(), "end": end.isoformat(), "kind": "invoices"})
+        extra_config=lambda state: {"start": start.isoformat(), "end": end.isoformat(), "kind": "invoices"},
+    )
 
 
 def inventory_family() -> Family:
     from smartbind_pipelines.sandbox.sheets import INVENTORY_COLUMNS
 
     return Family(
-        name="inventory", workload="inventory_engine", columns=INVENTORY_COLUMNS,
-        load=bind_data.load_inventory, change=bind_data.change_stock,
+        name="inventory",
+        workload="inventory_engine",
+        columns=INVENTORY_COLUMNS,
+        load=bind_data.load_inventory,
+        change=bind_data.change_stock,
         bind_floor=lambda state: bind_inventory_floor(bind_data.inventory_rows_per_warehouse(state)),
         # ProcessConfig's fields_mapping.warehouse_ids in production: all three warehouses here
-        extra_config=lambda state: {"kind": "inventory", "warehouse_ids": state.warehouse_ids()})
+        extra_config=lambda state: {"kind": "inventory", "warehouse_ids": state.warehouse_ids()},
+    )
 
 
 def _fresh_state(family: Family, n: int, seed: int):
@@ -130,12 +137,22 @@ def run_family(family: Family, n: int, options: BenchOptions) -> list[ScenarioRe
                 records = int(measured.result["records"])  # what the mapping makes of the source
             adds = records if case == FIRST_SYNC else 0
             row = ScenarioResult(
-                family=family.name, case=case, n=n, latency_ms=options.latency_ms,
-                bind_counts=bind_counts, sheet_counts=sheet_counts, bind_floor=family.bind_floor(state),
-                sheet_floor=smartsheet_floor(adds=adds, updates=updates), wall_s=measured.wall_s,
-                process_wall_s=measured.process_wall_s, cpu_s=measured.cpu_s,
-                peak_rss_mb=measured.peak_rss_mb, expected_adds=adds, expected_updates=updates,
-                engine=measured.result)
+                family=family.name,
+                case=case,
+                n=n,
+                latency_ms=options.latency_ms,
+                bind_counts=bind_counts,
+                sheet_counts=sheet_counts,
+                bind_floor=family.bind_floor(state),
+                sheet_floor=smartsheet_floor(adds=adds, updates=updates),
+                wall_s=measured.wall_s,
+                process_wall_s=measured.process_wall_s,
+                cpu_s=measured.cpu_s,
+                peak_rss_mb=measured.peak_rss_mb,
+                expected_adds=adds,
+                expected_updates=updates,
+                engine=measured.result,
+            )
             row.evaluate_targets()
             rows.append(row)
     return rows
@@ -193,14 +210,27 @@ def run_sensor(options: BenchOptions) -> ScenarioResult:
         seed_process_configs(db_path, PROCESSES, sheet_id="4956740131966852")
         dagster_home = Path(scratch) / "dagster_home"
         dagster_home.mkdir()
-        env = {"SMARTBIND_DB_PATH": db_path, "BIND_API_KEY": "bench-placeholder",
-               "SMARTSHEET_ACCESS_TOKEN": "bench-placeholder", "DAGSTER_HOME": str(dagster_home)}
-        measured = run_child("sensor_ticks", {"env": env, "dagster_home": str(dagster_home),
-                                              "ticks": options.sensor_ticks})
-    row = ScenarioResult(family="sensor", case=SENSOR_TICK, n=PROCESSES, latency_ms=options.latency_ms,
-                         wall_s=measured.wall_s, process_wall_s=measured.process_wall_s, cpu_s=measured.cpu_s,
-                         peak_rss_mb=measured.peak_rss_mb, engine=measured.result,
-                         sensor_median_ms=float(measured.result["median_ms"]))
+        env = {
+            "SMARTBIND_DB_PATH": db_path,
+            "BIND_API_KEY": "bench-placeholder",
+            "SMARTSHEET_ACCESS_TOKEN": "bench-placeholder",
+            "DAGSTER_HOME": str(dagster_home),
+        }
+        measured = run_child(
+            "sensor_ticks", {"env": env, "dagster_home": str(dagster_home), "ticks": options.sensor_ticks}
+        )
+    row = ScenarioResult(
+        family="sensor",
+        case=SENSOR_TICK,
+        n=PROCESSES,
+        latency_ms=options.latency_ms,
+        wall_s=measured.wall_s,
+        process_wall_s=measured.process_wall_s,
+        cpu_s=measured.cpu_s,
+        peak_rss_mb=measured.peak_rss_mb,
+        engine=measured.result,
+        sensor_median_ms=float(measured.result["median_ms"]),
+    )
     row.targets = [check_sensor_tick(row.sensor_median_ms)]
     return row
 

@@ -24,9 +24,15 @@ def seed_process_configs(db_path: str, processes: int = PROCESSES, *, sheet_id: 
 
     store = ProcessConfigStore(db_path, env={})
     for number in range(len(store.list()) + 1, processes + 1):
-        store.ensure_process({"job_id": f"bench_process_{number:02d}", "name": f"Bench process {number}",
-                              "interval_minutes": 5 + number, "smartsheet_sheet_id": sheet_id,
-                              "is_active": number % 2 == 0})
+        store.ensure_process(
+            {
+                "job_id": f"bench_process_{number:02d}",
+                "name": f"Bench process {number}",
+                "interval_minutes": 5 + number,
+                "smartsheet_sheet_id": sheet_id,
+                "is_active": number % 2 == 0,
+            }
+        )
     return [config.job_id for config in store.list()]
 
 
@@ -36,9 +42,12 @@ def _seed_run_history(instance, runs: int) -> None:
     from dagster._core.test_utils import create_run_for_test
 
     for number in range(runs):
-        create_run_for_test(instance, job_name=JOB_NAME if number % 2 else f"bench_other_{number % 5}",
-                            status=dg.DagsterRunStatus.SUCCESS,
-                            tags={"process": JOB_NAME if number % 2 else "other"})
+        create_run_for_test(
+            instance,
+            job_name=JOB_NAME if number % 2 else f"bench_other_{number % 5}",
+            status=dg.DagsterRunStatus.SUCCESS,
+            tags={"process": JOB_NAME if number % 2 else "other"},
+        )
 
 
 def _load_sensor():
@@ -71,8 +80,9 @@ def time_sensor_ticks(config: dict[str, Any]) -> tuple[list[float], list[float],
         cursor = None
         for _ in range(int(config["ticks"])):
             started, cpu_started = time.perf_counter(), time.process_time()
-            with dg.build_sensor_context(instance=instance, cursor=cursor, sensor_name=SENSOR_NAME,
-                                         resources=definitions.resources) as context:
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, sensor_name=SENSOR_NAME, resources=definitions.resources
+            ) as context:
                 result = sensor.evaluate_tick(context)
             ticks_ms.append((time.perf_counter() - started) * 1000)
             cpu_ms.append((time.process_time() - cpu_started) * 1000)

@@ -8,8 +8,10 @@ from smartbind_pipelines_tests.bench import floors
 from smartbind_pipelines_tests.bench.results import FIRST_SYNC, UNCHANGED, NaiveFigure, ScenarioResult
 
 
-@pytest.mark.parametrize(("invoices", "expected"), [(0, 1), (1, 1), (100, 1), (101, 2), (1_000, 10),
-                                                    (10_000, 100), (20_000, 200), (19_999, 200)])
+@pytest.mark.parametrize(
+    ("invoices", "expected"),
+    [(0, 1), (1, 1), (100, 1), (101, 2), (1_000, 10), (10_000, 100), (20_000, 200), (19_999, 200)],
+)
 def test_bind_invoice_floor_is_pages_of_100_and_an_empty_window_still_costs_one(invoices, expected):
     assert floors.bind_invoice_floor(invoices) == expected
 
@@ -50,15 +52,18 @@ def test_wall_floor_and_target():
     assert floors.wall_target_seconds(242, 50) == pytest.approx(1.2 * 12.1 + 3)
 
 
-@pytest.mark.parametrize(("endpoint", "is_write"), [
-    ("POST /2.0/sheets/{id}/rows", True),
-    ("PUT /2.0/sheets/{id}/rows", True),
-    ("DELETE /2.0/sheets/{id}/rows", True),
-    ("GET /2.0/sheets/{id}", False),
-    ("GET /2.0/sheets/{id}/rows/{id}", False),
-    ("POST /2.0/sheets", False),  # creating a sheet is not a row write
-    ("put /2.0/sheets/{id}/rows/", True),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "is_write"),
+    [
+        ("POST /2.0/sheets/{id}/rows", True),
+        ("PUT /2.0/sheets/{id}/rows", True),
+        ("DELETE /2.0/sheets/{id}/rows", True),
+        ("GET /2.0/sheets/{id}", False),
+        ("GET /2.0/sheets/{id}/rows/{id}", False),
+        ("POST /2.0/sheets", False),  # creating a sheet is not a row write
+        ("put /2.0/sheets/{id}/rows/", True),
+    ],
+)
 def test_row_writes_are_post_put_delete_on_rows(endpoint, is_write):
     assert floors.is_row_write(endpoint) is is_write
 
@@ -86,18 +91,33 @@ def test_naive_requests_and_linear_extrapolation():
 
 def test_targets_applied_per_row():
     unchanged_at_10k = ScenarioResult(
-        family="invoices", case=UNCHANGED, n=10_000, latency_ms=50,
-        bind_counts={"GET /api/Invoices": 100}, sheet_counts={"GET /2.0/sheets/{id}/columns": 1,
-                                                              "GET /2.0/sheets/{id}": 1},
-        bind_floor=100, sheet_floor=floors.smartsheet_floor(0, 0), wall_s=7.0, peak_rss_mb=300)
+        family="invoices",
+        case=UNCHANGED,
+        n=10_000,
+        latency_ms=50,
+        bind_counts={"GET /api/Invoices": 100},
+        sheet_counts={"GET /2.0/sheets/{id}/columns": 1, "GET /2.0/sheets/{id}": 1},
+        bind_floor=100,
+        sheet_floor=floors.smartsheet_floor(0, 0),
+        wall_s=7.0,
+        peak_rss_mb=300,
+    )
     names = [check.name for check in unchanged_at_10k.evaluate_targets()]
     assert names == ["requests at floor", "0 writes when nothing changed", "wall <= 1.2 x requests x latency + 3 s"]
     assert unchanged_at_10k.targets_met  # 7.0 s <= 1.2 * 102 * 0.05 + 3 = 9.12 s
 
     slow_first_sync_at_20k = ScenarioResult(
-        family="invoices", case=FIRST_SYNC, n=20_000, latency_ms=50,
-        bind_counts={"GET /api/Invoices": 201}, sheet_counts={}, bind_floor=200,
-        sheet_floor=floors.smartsheet_floor(20_000, 0), wall_s=99.0, peak_rss_mb=650)
+        family="invoices",
+        case=FIRST_SYNC,
+        n=20_000,
+        latency_ms=50,
+        bind_counts={"GET /api/Invoices": 201},
+        sheet_counts={},
+        bind_floor=200,
+        sheet_floor=floors.smartsheet_floor(20_000, 0),
+        wall_s=99.0,
+        peak_rss_mb=650,
+    )
     checks = {check.name: check.met for check in slow_first_sync_at_20k.evaluate_targets()}
     assert checks == {"requests at floor": False, "peak RSS <= 500 MB": False}
     assert not slow_first_sync_at_20k.targets_met

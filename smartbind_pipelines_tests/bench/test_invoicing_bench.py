@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from smartbind_pipelines_tests.bench.invoicing import (
-    SECTION_END, SECTION_START, InvoicingFigures, _percentile, render_section, write_section,
+    SECTION_END,
+    SECTION_START,
+    InvoicingFigures,
+    _percentile,
+    render_section,
+    write_section,
 )
 
 
 def figures() -> InvoicingFigures:
-    return InvoicingFigures(latency_ms=50, samples_s=[40.0, 20.0, 30.0], rows=10, rfcs=2, invoiced=10,
-                            bind_counts={"POST /api/Invoices": 10, "GET /api/Invoices/{id}": 10, "GET /api/Clients": 2},
-                            sheet_counts={"PUT /2.0/sheets/{id}/rows": 2, "GET /2.0/sheets/{id}": 3})
+    return InvoicingFigures(
+        latency_ms=50,
+        samples_s=[40.0, 20.0, 30.0],
+        rows=10,
+        rfcs=2,
+        invoiced=10,
+        bind_counts={"POST /api/Invoices": 10, "GET /api/Invoices/{id}": 10, "GET /api/Clients": 2},
+        sheet_counts={"PUT /2.0/sheets/{id}/rows": 2, "GET /2.0/sheets/{id}": 3},
+    )
 
 
 def test_percentiles_interpolate_between_samples():

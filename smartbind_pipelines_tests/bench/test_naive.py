@@ -13,9 +13,15 @@ ROWS = 20
 
 
 def _invoice(number: int, estado: str = "Vigente", total: float = 100.0) -> dict:
-    return {"UUID": f"{number:08x}-1111-4222-8333-444455556666", "Folio": str(1000 + number),
-            "Fecha": "2026-01-19", "RFC Cliente": "XAXX010101000", "Nombre Cliente": f"Cliente {number}",
-            "Total": total + number, "Estado": estado}
+    return {
+        "UUID": f"{number:08x}-1111-4222-8333-444455556666",
+        "Folio": str(1000 + number),
+        "Fecha": "2026-01-19",
+        "RFC Cliente": "XAXX010101000",
+        "Nombre Cliente": f"Cliente {number}",
+        "Total": total + number,
+        "Estado": estado,
+    }
 
 
 @pytest.fixture
@@ -37,8 +43,11 @@ def test_first_pass_adds_every_record_with_one_lookup_and_one_post_each(invoice_
     assert sorted(row["cells"]["Folio"] for row in rows) == sorted(str(1000 + i) for i in range(ROWS))
     assert rows[3]["cells"]["Fecha"] == "2026-01-19"
     # what the emulator saw is exactly what the reference says it sent
-    assert emulator.admin.counts() == dict(result.requests) == {
-        "GET /2.0/sheets/{id}/columns": 1, "GET /2.0/sheets/{id}": ROWS, "POST /2.0/sheets/{id}/rows": ROWS}
+    assert (
+        emulator.admin.counts()
+        == dict(result.requests)
+        == {"GET /2.0/sheets/{id}/columns": 1, "GET /2.0/sheets/{id}": ROWS, "POST /2.0/sheets/{id}/rows": ROWS}
+    )
 
 
 def test_second_pass_updates_every_row_even_unchanged_ones_and_never_duplicates(invoice_sheet):
@@ -63,8 +72,16 @@ def test_two_column_key_tells_warehouses_apart(smartsheet_emulator):
     mapping = inventory_sync_parts().mapping
     sheet_id = smartsheet_emulator.state.create_sheet("Naive inventario", INVENTORY_COLUMNS)["id"]
     upserter = NaiveUpserter(smartsheet_emulator.url, smartsheet_emulator.token, sheet_id, mapping)
-    stock = [{"ID Producto": f"p{i % 10}", "Código": f"C-{i % 10}", "Nombre": "Cemento",
-              "Existencias": float(i), "Almacén": "General" if i < 10 else "Monterrey"} for i in range(ROWS)]
+    stock = [
+        {
+            "ID Producto": f"p{i % 10}",
+            "Código": f"C-{i % 10}",
+            "Nombre": "Cemento",
+            "Existencias": float(i),
+            "Almacén": "General" if i < 10 else "Monterrey",
+        }
+        for i in range(ROWS)
+    ]
     try:
         assert upserter.upsert(stock).inserted == ROWS
         stock[15]["Existencias"] = 99.0
@@ -73,8 +90,10 @@ def test_two_column_key_tells_warehouses_apart(smartsheet_emulator):
         upserter.close()
 
     assert (second.inserted, second.updated) == (0, ROWS)
-    rows = {(r["cells"]["ID Producto"], r["cells"]["Almacén"]): r["cells"]["Existencias"]
-            for r in smartsheet_emulator.state.rows_as_dicts(sheet_id)}
+    rows = {
+        (r["cells"]["ID Producto"], r["cells"]["Almacén"]): r["cells"]["Existencias"]
+        for r in smartsheet_emulator.state.rows_as_dicts(sheet_id)
+    }
     assert len(rows) == ROWS
     assert rows[("p5", "Monterrey")] == 99
     assert rows[("p5", "General")] == 5

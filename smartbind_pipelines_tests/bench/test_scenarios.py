@@ -9,9 +9,9 @@ from smartbind_pipelines_tests.bench.report import RunInfo, render
 from smartbind_pipelines_tests.bench.results import FIRST_SYNC, ONE_PERCENT, UNCHANGED, NaiveFigure
 from smartbind_pipelines_tests.bench.scenarios import (
     BenchOptions,
-    invoice_family,
     attach_naive,
     changed_count,
+    invoice_family,
     run_family,
 )
 
@@ -28,7 +28,9 @@ def test_each_invoice_change_changes_a_mapped_value():
     changed = bind_data.change_invoices(state, 12, random.Random(1))
 
     after = {invoice["ID"]: invoice for invoice in state.list_invoices()}
-    differing = [i for i in before if (before[i]["Status"], before[i]["Total"]) != (after[i]["Status"], after[i]["Total"])]
+    differing = [
+        i for i in before if (before[i]["Status"], before[i]["Total"]) != (after[i]["Status"], after[i]["Total"])
+    ]
     assert changed == 12 and len(differing) == 12
     assert all(before[i]["UUID"] for i in differing)  # drafts are not in the sheet: never chosen
 
@@ -61,10 +63,17 @@ def test_a_tiny_invoice_family_runs_its_three_cases_and_renders():
     assert first.sheet_counts["POST /2.0/sheets/{id}/rows"] == 1
     assert all(row.peak_rss_mb > 0 and row.cpu_s > 0 for row in rows)
 
-    attach_naive(rows, {case: (NaiveFigure(requests=300, wall_s=30.0, measured_n=100), 94) for case in
-                           (FIRST_SYNC, ONE_PERCENT, UNCHANGED)})
+    attach_naive(
+        rows,
+        {
+            case: (NaiveFigure(requests=300, wall_s=30.0, measured_n=100), 94)
+            for case in (FIRST_SYNC, ONE_PERCENT, UNCHANGED)
+        },
+    )
     assert rows[0].naive.extrapolated and rows[0].naive.wall_s == 45.0
-    text = render(rows, RunInfo(started=bind_data.INVOICE_WINDOW[0], latency_ms=0, quick=True, naive_n=100,
-                                inventory_source="test"))
+    text = render(
+        rows,
+        RunInfo(started=bind_data.INVOICE_WINDOW[0], latency_ms=0, quick=True, naive_n=100, inventory_source="test"),
+    )
     assert text.count("| invoices: ") == 3
     assert "(extrapolated)" in text

@@ -19,7 +19,9 @@ def _bind_client(config: dict[str, Any]):
     from smartbind_pipelines.core.bind_client import PAGE_WORKERS, BindClient
 
     # pages in flight (issue 16): the production default unless a scenario sets it (the K=1/K=4 backfill)
-    return BindClient(config["bind_url"], config["bind_key"], page_workers=int(config.get("page_workers", PAGE_WORKERS)))
+    return BindClient(
+        config["bind_url"], config["bind_key"], page_workers=int(config.get("page_workers", PAGE_WORKERS))
+    )
 
 
 def _gateway(config: dict[str, Any]):
@@ -37,9 +39,15 @@ def _invoice_records(bind, config: dict[str, Any]) -> tuple[list[dict], int]:
 
 
 def _upsert_report(result) -> dict[str, Any]:
-    return {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-            "deleted": result.deleted, "failed": len(result.failed), "warnings": list(result.warnings),
-            "sheet_requests_seen_by_client": dict(result.requests)}
+    return {
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "deleted": result.deleted,
+        "failed": len(result.failed),
+        "warnings": list(result.warnings),
+        "sheet_requests_seen_by_client": dict(result.requests),
+    }
 
 
 def invoices_engine(config: dict[str, Any]) -> dict[str, Any]:
@@ -54,8 +62,13 @@ def invoices_engine(config: dict[str, Any]) -> dict[str, Any]:
     result = upsert_sheet(gateway, int(config["sheet_id"]), records, INVOICE_MAPPING)
     wall = time.perf_counter() - started
     bind.close()
-    return {"wall_s": wall, "records": len(records), "skipped": skipped,
-            "bind_requests_seen_by_client": dict(bind.request_counts), **_upsert_report(result)}
+    return {
+        "wall_s": wall,
+        "records": len(records),
+        "skipped": skipped,
+        "bind_requests_seen_by_client": dict(bind.request_counts),
+        **_upsert_report(result),
+    }
 
 
 def inventory_engine(config: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +83,13 @@ def inventory_engine(config: dict[str, Any]) -> dict[str, Any]:
     result = upsert_sheet(gateway, int(config["sheet_id"]), records, parts.mapping, stale=stale)
     wall = time.perf_counter() - started
     bind.close()
-    return {"wall_s": wall, "records": len(records), "mapping_source": parts.source,
-            "bind_requests_seen_by_client": dict(bind.request_counts), **_upsert_report(result)}
+    return {
+        "wall_s": wall,
+        "records": len(records),
+        "mapping_source": parts.source,
+        "bind_requests_seen_by_client": dict(bind.request_counts),
+        **_upsert_report(result),
+    }
 
 
 def naive(config: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +110,13 @@ def naive(config: dict[str, Any]) -> dict[str, Any]:
     wall = time.perf_counter() - started
     upserter.close()
     bind.close()
-    return {"wall_s": wall, "records": len(records), "inserted": result.inserted, "updated": result.updated,
-            "sheet_requests_seen_by_client": dict(result.requests)}
+    return {
+        "wall_s": wall,
+        "records": len(records),
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "sheet_requests_seen_by_client": dict(result.requests),
+    }
 
 
 def sensor_ticks(config: dict[str, Any]) -> dict[str, Any]:
@@ -102,10 +125,16 @@ def sensor_ticks(config: dict[str, Any]) -> dict[str, Any]:
 
     started = time.perf_counter()
     ticks_ms, cpu_ms, outcome = time_sensor_ticks(config)
-    return {"wall_s": time.perf_counter() - started, "ticks": len(ticks_ms),
-            "median_ms": statistics.median(ticks_ms), "p95_ms": _percentile(ticks_ms, 95),
-            "max_ms": max(ticks_ms), "first_ms": ticks_ms[0], "median_cpu_ms": statistics.median(cpu_ms),
-            "outcome": outcome}
+    return {
+        "wall_s": time.perf_counter() - started,
+        "ticks": len(ticks_ms),
+        "median_ms": statistics.median(ticks_ms),
+        "p95_ms": _percentile(ticks_ms, 95),
+        "max_ms": max(ticks_ms),
+        "first_ms": ticks_ms[0],
+        "median_cpu_ms": statistics.median(cpu_ms),
+        "outcome": outcome,
+    }
 
 
 def probe(config: dict[str, Any]) -> dict[str, Any]:

@@ -65,8 +65,9 @@ def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(chromium_executable), headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_executable), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:

@@ -60,8 +60,7 @@ class DevStack:
         return [self.home / "dev.sh.log", *sorted((self.home / "dev-logs").glob("*.log"))]
 
     def graphql(self, query: str, **variables: Any) -> dict:
-        response = self.http.post(f"{self.ui_url}/graphql", json={"query": query, "variables": variables},
-                                  timeout=30)
+        response = self.http.post(f"{self.ui_url}/graphql", json={"query": query, "variables": variables}, timeout=30)
         response.raise_for_status()
         body = response.json()
         if body.get("errors"):
@@ -81,8 +80,9 @@ class DevStack:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise AssertionError(f"make dev stopped (exit {self.process.returncode}) while waiting for "
-                                     f"{what}\n{self.log_tail()}")
+                raise AssertionError(
+                    f"make dev stopped (exit {self.process.returncode}) while waiting for {what}\n{self.log_tail()}"
+                )
             result = ready()
             if result:
                 return result
@@ -119,16 +119,25 @@ def start_dev_stack(home: Path, ports: dict[str, str] | None = None) -> DevStack
     ui_port = int(ports["DAGSTER_PORT"])
     log = open(home / "dev.sh.log", "ab")  # a restart appends: the log tells the whole story
     try:
-        process = subprocess.Popen(["bash", str(DEV_SCRIPT)], cwd=REPO_ROOT, env=stack_env(home, ports),
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            ["bash", str(DEV_SCRIPT)],
+            cwd=REPO_ROOT,
+            env=stack_env(home, ports),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     finally:
         log.close()  # the child keeps its own descriptor
     stack = DevStack(ui_url=f"http://127.0.0.1:{ui_port}", home=home, process=process, ports=ports)
     started = (home / "dev.sh.log").read_bytes().count(READY_LINE)
     try:
-        stack.wait_until(lambda: (home / "dev.sh.log").read_bytes().count(READY_LINE) > started,
-                         "make dev to print 'smartbind is running.'", timeout=STARTUP_SECONDS)
+        stack.wait_until(
+            lambda: (home / "dev.sh.log").read_bytes().count(READY_LINE) > started,
+            "make dev to print 'smartbind is running.'",
+            timeout=STARTUP_SECONDS,
+        )
         stack.sandbox_env = read_env_file(home / ENV_FILE)
     except BaseException:
         stack.stop()
@@ -137,9 +146,13 @@ def start_dev_stack(home: Path, ports: dict[str, str] | None = None) -> DevStack
 
 
 def fresh_ports() -> dict[str, str]:
-    return {"DAGSTER_PORT": str(free_port()), "ADMIN_API_PORT": str(free_port()),
-            # 0: smartbind sandbox picks free ports and dev.sh writes the URLs to dev.env
-            "SANDBOX_BIND_PORT": "0", "SANDBOX_SMARTSHEET_PORT": "0"}
+    return {
+        "DAGSTER_PORT": str(free_port()),
+        "ADMIN_API_PORT": str(free_port()),
+        # 0: smartbind sandbox picks free ports and dev.sh writes the URLs to dev.env
+        "SANDBOX_BIND_PORT": "0",
+        "SANDBOX_SMARTSHEET_PORT": "0",
+    }
 
 
 def stack_env(home: Path, ports: dict[str, str]) -> dict[str, str]:
@@ -169,7 +182,7 @@ def read_env_file(path: Path) -> dict[str, str]:
     env = {}
     for line in path.read_text().splitlines():
         if line.startswith("export ") and not line.startswith("export PATH="):
-            name, _, value = line[len("export "):].partition("=")
+            name, _, value = line[len("export ") :].partition("=")
             env[name] = shlex.split(value)[0] if value else ""
     return env
 

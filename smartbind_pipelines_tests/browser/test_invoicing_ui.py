@@ -22,7 +22,13 @@ from smartbind_pipelines_tests.invoicing.support import SdkSheet
 
 from .dev_stack import DevStack
 from .test_operator_day import (
-    RUN_SECONDS, Screenshots, filter_events, materialization_counts, metadata_value, open_run, wait_for_run,
+    RUN_SECONDS,
+    Screenshots,
+    filter_events,
+    materialization_counts,
+    metadata_value,
+    open_run,
+    wait_for_run,
 )
 
 pytestmark = pytest.mark.slow
@@ -58,7 +64,8 @@ def materialization_dialog(page: Page, asset: str):
 
 
 def test_an_invoicing_run_started_by_the_sensor_shows_what_it_did_in_the_dagster_ui(
-        page: Page, dev_stack: DevStack, artifacts_dir: Path) -> None:
+    page: Page, dev_stack: DevStack, artifacts_dir: Path
+) -> None:
     shot = Screenshots(page, artifacts_dir)
     sheet = SdkSheet(dev_stack.sandbox_env)
     rows = sheet.rows()
@@ -69,7 +76,9 @@ def test_an_invoicing_run_started_by_the_sensor_shows_what_it_did_in_the_dagster
     sheet.mark(valid, invalid)
     run = dev_stack.wait_until(
         lambda: next((r for r in invoicing_runs(dev_stack) if r["runId"] not in before), None),
-        "the invoicing sensor to start a run", timeout=RUN_SECONDS)
+        "the invoicing sensor to start a run",
+        timeout=RUN_SECONDS,
+    )
     run_id = run["runId"]
     assert {tag["key"]: tag["value"] for tag in run["tags"]}.get("trigger") == "sensor"
     assert wait_for_run(dev_stack, run_id) == "SUCCESS", dev_stack.log_tail()
@@ -89,7 +98,9 @@ def test_an_invoicing_run_started_by_the_sensor_shows_what_it_did_in_the_dagster
     # The invoices created in Bind: one row invoiced, one POST, no duplicate.
     dialog = materialization_dialog(page, "bind_sheet_invoices")
     shot("invoicing-2-bind-invoices-metadata")
-    shown = {label: int(metadata_value(dialog, label)) for label in ("invoiced", "posts", "failed", "duplicates_in_bind")}
+    shown = {
+        label: int(metadata_value(dialog, label)) for label in ("invoiced", "posts", "failed", "duplicates_in_bind")
+    }
     assert shown == {"invoiced": 1, "posts": 1, "failed": 0, "duplicates_in_bind": 0}
     recorded = materialization_counts(dev_stack, run_id, "bind_sheet_invoices")
     assert shown == {label: recorded[label] for label in shown}
@@ -98,8 +109,10 @@ def test_an_invoicing_run_started_by_the_sensor_shows_what_it_did_in_the_dagster
 
     # The rows written back: one refused, with its reason naming the column.
     dialog = materialization_dialog(page, "invoice_request_results")
-    shown = {label: int(metadata_value(dialog, label))
-             for label in ("refused", "skipped", "skipped_already_invoiced", "write_failures")}
+    shown = {
+        label: int(metadata_value(dialog, label))
+        for label in ("refused", "skipped", "skipped_already_invoiced", "write_failures")
+    }
     assert shown == {"refused": 1, "skipped": 0, "skipped_already_invoiced": 0, "write_failures": 0}
     refused_row = dialog.locator("tr").filter(has=page.locator("td", has_text=re.compile("^refused_rows$")))
     refused_row.get_by_text("[Show Markdown]").click()
@@ -119,8 +132,10 @@ def test_an_invoicing_run_started_by_the_sensor_shows_what_it_did_in_the_dagster
     assert after[invalid][C.ESTADO] == C.ERROR
 
     # Lineage: the sheet's requests -> the invoices created in Bind -> the rows written back.
-    for upstream, downstream in (("invoice_requests", "bind_sheet_invoices"),
-                                 ("bind_sheet_invoices", "invoice_request_results")):
+    for upstream, downstream in (
+        ("invoice_requests", "bind_sheet_invoices"),
+        ("bind_sheet_invoices", "invoice_request_results"),
+    ):
         page.goto(f"/assets/{downstream}")
         lineage = page.get_by_text("Upstream assets", exact=True).locator("xpath=..")
         expect(lineage.get_by_role("link", name=upstream)).to_be_visible()

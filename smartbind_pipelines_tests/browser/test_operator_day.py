@@ -80,8 +80,9 @@ def run_status(stack: DevStack, run_id: str) -> str:
 
 
 def wait_for_run(stack: DevStack, run_id: str) -> str:
-    return stack.wait_until(lambda: (s := run_status(stack, run_id)) in TERMINAL and s,
-                            f"run {run_id} to finish", timeout=RUN_SECONDS)
+    return stack.wait_until(
+        lambda: (s := run_status(stack, run_id)) in TERMINAL and s, f"run {run_id} to finish", timeout=RUN_SECONDS
+    )
 
 
 def materialization_counts(stack: DevStack, run_id: str, asset: str) -> dict[str, int]:
@@ -201,8 +202,9 @@ def step_1_lineage(page: Page, stack: DevStack, shot: Screenshots) -> None:
 
 def step_2_launch_sync(page: Page, stack: DevStack, shot: Screenshots) -> str:
     # The sensor's first run may still be busy; once it is done, what is new in Bind is ours to insert.
-    stack.wait_until(lambda: not runs_in_flight(stack, "sync_invoices"), "the sensor's first sync to end",
-                     timeout=RUN_SECONDS)
+    stack.wait_until(
+        lambda: not runs_in_flight(stack, "sync_invoices"), "the sensor's first sync to end", timeout=RUN_SECONDS
+    )
     new_invoice = stack.bind_admin.post("invoices", {})  # dated now, so inside the next window
     stack.bind_admin.post(f"invoices/{new_invoice['ID']}/stamp")  # a UUID: only stamped invoices are written
     page.goto(f"/locations/{LOCATION}/jobs/sync_invoices")
@@ -309,8 +311,9 @@ def step_4_change_interval(page: Page, stack: DevStack, shot: Screenshots) -> in
     return interval
 
 
-def step_3_sensor_quiet_then_restart(page: Page, stack: DevStack, shot: Screenshots,
-                                     stopped_at: float, last_tick: str) -> float:
+def step_3_sensor_quiet_then_restart(
+    page: Page, stack: DevStack, shot: Screenshots, stopped_at: float, last_tick: str
+) -> float:
     time.sleep(max(0.0, stopped_at + QUIET_SECONDS - time.time()))
     page.goto(f"/locations/{LOCATION}/sensors/{SENSOR}")
     checkbox, toggle = sensor_switch(page)
@@ -324,7 +327,8 @@ def step_3_sensor_quiet_then_restart(page: Page, stack: DevStack, shot: Screensh
     started_at = time.time()
     stack.wait_until(
         lambda: any(tick["timestamp"] >= started_at - 1 for tick in finished_ticks(stack)),
-        "a tick after the sensor was started again", timeout=TICK_SECONDS,
+        "a tick after the sensor was started again",
+        timeout=TICK_SECONDS,
     )
     page.reload()
     expect(tick_rows(page).first).not_to_contain_text(last_tick)
@@ -332,8 +336,9 @@ def step_3_sensor_quiet_then_restart(page: Page, stack: DevStack, shot: Screensh
     return started_at
 
 
-def step_4_sensor_honours_interval(page: Page, stack: DevStack, shot: Screenshots, started_at: float,
-                                   interval: int) -> None:
+def step_4_sensor_honours_interval(
+    page: Page, stack: DevStack, shot: Screenshots, started_at: float, interval: int
+) -> None:
     [tick] = [t for t in finished_ticks(stack) if t["timestamp"] >= started_at - 1][-1:]
     assert tick["status"] == "SKIPPED", tick
     newest = tick_rows(page).first

@@ -47,12 +47,24 @@ class LegacySheet:
         rows = []
         for position, uuid in enumerate(self.stale):
             record = self.records[uuid]
-            rows.append({**self._as_text(record), "Estado": "Vigente" if record["Estado"] != "Vigente" else "Cancelada",
-                         "Total": legacy_text(round(record["Total"] + 100 + position, 2))})
+            rows.append(
+                {
+                    **self._as_text(record),
+                    "Estado": "Vigente" if record["Estado"] != "Vigente" else "Cancelada",
+                    "Total": legacy_text(round(record["Total"] + 100 + position, 2)),
+                }
+            )
         rows += [self._as_text(self.records[uuid]) for uuid in self.current]
         # drafts the old middleware wrote before they were stamped: no UUID at all
-        rows.append({"Folio": "BORR-1", "Fecha": "2026-01-10", "Nombre Cliente": "CLIENTE BORRADOR", "Total": "1160.0",
-                     "Estado": "Borrador"})
+        rows.append(
+            {
+                "Folio": "BORR-1",
+                "Fecha": "2026-01-10",
+                "Nombre Cliente": "CLIENTE BORRADOR",
+                "Total": "1160.0",
+                "Estado": "Borrador",
+            }
+        )
         rows.append({"Folio": "BORR-2", "Nombre Cliente": "OTRO BORRADOR", "Total": "abc", "Estado": "Borrador"})
         rows.append({"UUID": ORPHAN_UUID, "Folio": "F-1", "Fecha": "2025-12-31", "Total": "10", "Estado": "Pagada"})
         self._add(rows)
@@ -68,8 +80,13 @@ class LegacySheet:
         return {title: legacy_text(value) for title, value in record.items()}
 
     def _add(self, rows: list[dict]) -> None:
-        body = [{"toBottom": True, "cells": [{"columnId": self.column_ids[title], "value": value}
-                                              for title, value in row.items()]} for row in rows]
+        body = [
+            {
+                "toBottom": True,
+                "cells": [{"columnId": self.column_ids[title], "value": value} for title, value in row.items()],
+            }
+            for row in rows
+        ]
         self.state.add_rows(self.id, body)
 
     def rows(self) -> dict[int, dict]:
@@ -87,8 +104,9 @@ def bind_records(bind_emulator) -> list[dict]:
 
 @pytest.fixture
 def gateway(smartsheet_emulator) -> SheetGateway:
-    return SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=10,
-                                max_retry_time=FixedBackoff(), retry_delay=0.01)
+    return SheetGateway.connect(
+        smartsheet_emulator.token, smartsheet_emulator.url, timeout=10, max_retry_time=FixedBackoff(), retry_delay=0.01
+    )
 
 
 def test_old_middleware_rows_are_adopted_not_duplicated(smartsheet_emulator, bind_records, gateway):
@@ -158,8 +176,17 @@ def test_a_uuid_written_in_upper_case_is_adopted_too(smartsheet_emulator, bind_r
     sheet = state.create_sheet("Facturas Bind (a mano)", INVOICE_COLUMNS)
     column_ids = {c["title"]: c["id"] for c in sheet["columns"]}
     record = bind_records[0]
-    state.add_rows(sheet["id"], [{"cells": [{"columnId": column_ids["UUID"], "value": record["UUID"].upper()},
-                                            {"columnId": column_ids["Estado"], "value": "Vigente"}]}])
+    state.add_rows(
+        sheet["id"],
+        [
+            {
+                "cells": [
+                    {"columnId": column_ids["UUID"], "value": record["UUID"].upper()},
+                    {"columnId": column_ids["Estado"], "value": "Vigente"},
+                ]
+            }
+        ],
+    )
 
     upsert_sheet(gateway, sheet["id"], [record], INVOICE_MAPPING)
 

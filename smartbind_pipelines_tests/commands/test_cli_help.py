@@ -18,7 +18,9 @@ def _groups(group: click.Group, path=()):
             yield from _groups(command, (*path, name))
 
 
-@pytest.mark.parametrize("path,group", list(_groups(main)), ids=lambda value: " ".join(value) if isinstance(value, tuple) else "")
+@pytest.mark.parametrize(
+    "path,group", list(_groups(main)), ids=lambda value: " ".join(value) if isinstance(value, tuple) else ""
+)
 def test_command_lists_show_each_first_paragraph_whole(path, group):
     result = CliRunner().invoke(main, [*path, "--help"], terminal_width=80)
     assert result.exit_code == 0, result.output

@@ -40,27 +40,47 @@ def test_show_prints_json(db_path):
     assert result.exit_code == 0
     config = json.loads(result.output)
     assert (config["job_id"], config["interval_minutes"], config["smartsheet_sheet_id"]) == (
-        "sync_invoices", 2, "4956740131966852")
+        "sync_invoices",
+        2,
+        "4956740131966852",
+    )
 
 
 def test_db_path_option_wins_over_the_environment(db_path, tmp_path):
     other = tmp_path / "other" / "p.db"
-    result = CliRunner().invoke(main, ["config", "--db-path", str(other), "set", "sync_invoices",
-                                       "--interval-minutes", "9"])
+    result = CliRunner().invoke(
+        main, ["config", "--db-path", str(other), "set", "sync_invoices", "--interval-minutes", "9"]
+    )
     assert result.exit_code == 0, result.output
     assert ProcessConfigStore(other).get("sync_invoices").interval_minutes == 9
     assert ProcessConfigStore(db_path).get("sync_invoices").interval_minutes == 2
 
 
 def test_set_changes_fields_and_records_who(db_path):
-    result = run("set", "sync_inventory", "--interval-minutes", "30", "--sheet-id", "346190987087748",
-                 "--sheet-name", "Inventario", "--inactive", "--fields-mapping", json.dumps({"warehouse_ids": [WH_A]}),
-                 "--actor", "luis")
+    result = run(
+        "set",
+        "sync_inventory",
+        "--interval-minutes",
+        "30",
+        "--sheet-id",
+        "346190987087748",
+        "--sheet-name",
+        "Inventario",
+        "--inactive",
+        "--fields-mapping",
+        json.dumps({"warehouse_ids": [WH_A]}),
+        "--actor",
+        "luis",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["interval_minutes"] == 30
     stored = ProcessConfigStore(db_path).get("sync_inventory")
     assert (stored.interval_minutes, stored.sheet_id_int, stored.smartsheet_sheet_name, stored.is_active) == (
-        30, 346190987087748, "Inventario", False)
+        30,
+        346190987087748,
+        "Inventario",
+        False,
+    )
     assert stored.fields_mapping == {"warehouse_ids": [WH_A]}
     history = run("history", "sync_inventory", "--json")
     latest = json.loads(history.output)[0]
@@ -88,8 +108,10 @@ def test_a_bad_value_exits_non_zero_naming_the_field_and_writes_nothing(db_path,
     assert snapshot(db_path) == before
 
 
-@pytest.mark.parametrize("command", [["show", "sync_clients"], ["set", "sync_clients", "--interval-minutes", "5"],
-                                     ["history", "sync_clients"]])
+@pytest.mark.parametrize(
+    "command",
+    [["show", "sync_clients"], ["set", "sync_clients", "--interval-minutes", "5"], ["history", "sync_clients"]],
+)
 def test_unknown_job_exits_non_zero(db_path, command):
     ProcessConfigStore(db_path)
     before = snapshot(db_path)
@@ -147,25 +169,35 @@ def test_operating_hours_are_set_shown_listed_audited_and_removed(db_path):
     assert "08:00–20:00 Mon–Fri" in listed["sync_inventory"] and "always" in listed["sync_invoices"]
     latest = json.loads(run("history", "sync_inventory", "--json").output)[0]
     assert (latest["via"], latest["actor"], latest["old"], latest["new"]) == (
-        "cli", "luis", {"operating_hours": None}, {"operating_hours": office})
+        "cli",
+        "luis",
+        {"operating_hours": None},
+        {"operating_hours": office},
+    )
 
     # --days alone changes the days of the current window; a window may cross midnight
     assert run("set", "sync_inventory", "--days", "sat-sun").exit_code == 0
     assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours["days"] == ["sat", "sun"]
     assert run("set", "sync_inventory", "--hours", "22:00-06:00 mon,wed").exit_code == 0
     assert ProcessConfigStore(db_path).get("sync_inventory").operating_hours == {
-        "start": "22:00", "end": "06:00", "days": ["mon", "wed"]}
+        "start": "22:00",
+        "end": "06:00",
+        "days": ["mon", "wed"],
+    }
 
     removed = run("set", "sync_inventory", "--hours", "always")
     assert removed.exit_code == 0 and json.loads(removed.output)["operating_hours"] is None
     assert "operating_hours" in run("history", "sync_inventory").output
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--days", "mon-fri"], "has no operating hours yet"),
-    (["--hours", "always", "--days", "mon"], "--days needs a window"),
-    (["--hours", "24:00-06:00"], "start '24:00' is not a time of day"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--days", "mon-fri"], "has no operating hours yet"),
+        (["--hours", "always", "--days", "mon"], "--days needs a window"),
+        (["--hours", "24:00-06:00"], "start '24:00' is not a time of day"),
+    ],
+)
 def test_bad_operating_hours_exit_1_with_one_line_naming_the_field(db_path, args, words):
     ProcessConfigStore(db_path)
     before = snapshot(db_path)

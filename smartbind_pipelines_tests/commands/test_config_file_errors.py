@@ -15,11 +15,15 @@ from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.process_config import ProcessConfigStore
-from smartbind_pipelines.core.processes import SHEET_ID_ENV
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION
+from smartbind_pipelines.core.processes import SHEET_ID_ENV
 
-COMMANDS = [["config", "list"], ["config", "show", "sync_invoices"],
-            ["config", "set", "sync_invoices", "--interval-minutes", "5"], ["config", "history", "sync_invoices"]]
+COMMANDS = [
+    ["config", "list"],
+    ["config", "show", "sync_invoices"],
+    ["config", "set", "sync_invoices", "--interval-minutes", "5"],
+    ["config", "history", "sync_invoices"],
+]
 IDS = ["list", "show", "set", "history"]
 
 
@@ -96,7 +100,12 @@ def test_a_read_only_file_from_a_real_shell(db_path):
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(db_path.parent), "SMARTBIND_DB_PATH": str(db_path)}
         completed = subprocess.run(
             [sys.executable, "-m", "smartbind_pipelines.cli", "config", "set", "sync_invoices", "--inactive"],
-            env=env, cwd=db_path.parent, capture_output=True, text=True, timeout=120)
+            env=env,
+            cwd=db_path.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         _make_writable(db_path)
     assert completed.returncode == 1, completed.stdout + completed.stderr
@@ -107,8 +116,11 @@ def test_a_read_only_file_from_a_real_shell(db_path):
     assert ProcessConfigStore(db_path, env={}).get("sync_invoices").is_active is True  # nothing written
 
 
-@pytest.mark.parametrize("mapping", ['{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", '{"n": 1' + "0" * 5000 + "}"],
-                         ids=["deep", "huge-integer"])
+@pytest.mark.parametrize(
+    "mapping",
+    ['{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", '{"n": 1' + "0" * 5000 + "}"],
+    ids=["deep", "huge-integer"],
+)
 def test_a_fields_mapping_too_deep_or_too_big_is_one_line_naming_the_field(db_path, mapping):
     result = CliRunner().invoke(main, ["config", "set", "sync_inventory", "--fields-mapping", mapping])
     assert result.exit_code == 1, result.output

@@ -35,8 +35,14 @@ def good_env(tmp_path) -> dict[str, str]:
 def test_a_complete_environment_passes_every_setting(tmp_path):
     results = settings_checks(good_env(tmp_path))
     assert [r.name for r in results if not r.ok] == []
-    assert {r.name for r in results} >= {"BIND_API_BASE_URL", "BIND_API_KEY", "SMARTSHEET_API_BASE",
-                                          "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN"}
+    assert {r.name for r in results} >= {
+        "BIND_API_BASE_URL",
+        "BIND_API_KEY",
+        "SMARTSHEET_API_BASE",
+        "SMARTSHEET_ACCESS_TOKEN",
+        "SMARTBIND_DB_PATH",
+        "SMARTBIND_ADMIN_TOKEN",
+    }
 
 
 def test_the_user_code_service_environment_passes_without_the_admin_token(tmp_path):
@@ -71,19 +77,23 @@ def test_unset_secret_fails_with_a_fix(tmp_path, name):
     assert f"export {name}=" in result.fix
 
 
-@pytest.mark.parametrize("value, problem", [
-    (" token-with-space", "whitespace"),
-    ("token\n", "whitespace"),
-    ("Bearer abcdef123456", "Bearer"),
-])
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        (" token-with-space", "whitespace"),
+        ("token\n", "whitespace"),
+        ("Bearer abcdef123456", "Bearer"),
+    ],
+)
 def test_secret_pasted_wrongly_fails(value, problem):
     result = check_secret({"BIND_API_KEY": value}, "BIND_API_KEY", "purpose")
     assert not result.ok and problem in result.detail
     assert value.strip() not in result.line()
 
 
-@pytest.mark.parametrize("raw, ok", [("three", False), ("0", False), ("2.5", False), (" 4 ", True), ("5", True),
-                                     ("", True)])
+@pytest.mark.parametrize(
+    "raw, ok", [("three", False), ("0", False), ("2.5", False), (" 4 ", True), ("5", True), ("", True)]
+)
 def test_the_alert_threshold_is_named_with_its_bad_value(tmp_path, raw, ok):
     env = {**good_env(tmp_path), "SMARTBIND_ALERT_AFTER_FAILURES": raw}
     result = next(r for r in settings_checks(env) if r.name == "SMARTBIND_ALERT_AFTER_FAILURES")
@@ -97,10 +107,11 @@ KEY = "k3yV4lue-0123456789abcdef"
 
 
 @pytest.mark.parametrize("name", SECRETS)
-@pytest.mark.parametrize("value", [f'"{KEY}"', f"'{KEY}'", f"' {KEY} '", f'"{KEY}', f"{KEY}'", f" '{KEY}' ",
-                                   f"`{KEY}`"],
-                         ids=["double", "single", "single-spaced", "open-double", "close-single", "spaces-around",
-                              "backticks"])
+@pytest.mark.parametrize(
+    "value",
+    [f'"{KEY}"', f"'{KEY}'", f"' {KEY} '", f'"{KEY}', f"{KEY}'", f" '{KEY}' ", f"`{KEY}`"],
+    ids=["double", "single", "single-spaced", "open-double", "close-single", "spaces-around", "backticks"],
+)
 def test_a_secret_pasted_with_quotes_fails_without_showing_it(tmp_path, name, value):
     """Issue 14: BIND_API_KEY='"abc"' reaches Bind as "abc" with its quotes, and every call is a 401."""
     env = {**good_env(tmp_path), name: value}
@@ -139,8 +150,21 @@ def test_the_example_files_values_never_pass_for_a_secret(tmp_path, name):
         assert "placeholder" in result.detail and example[name] not in result.line()
 
 
-@pytest.mark.parametrize("placeholder", ["change-me", "CHANGEME", "changeme123", "your-api-key", "<token>", "xxxxxxxx",
-                                         "password", "secret", "TODO", "replace_me"])
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "change-me",
+        "CHANGEME",
+        "changeme123",
+        "your-api-key",
+        "<token>",
+        "xxxxxxxx",
+        "password",
+        "secret",
+        "TODO",
+        "replace_me",
+    ],
+)
 @pytest.mark.parametrize("name", SECRETS)
 def test_known_placeholders_are_refused(tmp_path, name, placeholder):
     result = next(r for r in settings_checks({**good_env(tmp_path), name: placeholder}) if r.name == name)
@@ -148,14 +172,17 @@ def test_known_placeholders_are_refused(tmp_path, name, placeholder):
     assert placeholder not in result.line()
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("api.bind.com.mx/api", "scheme"),
-    ("ftp://api.bind.com.mx/api", "scheme"),
-    ("https:///api", "host"),
-    ("https://api.bind.com.mx", "path must end in '/api'"),
-    ("https://api.bind.com.mx/api?x=1", "query"),
-    ("https://api.bind.com.mx:port/api", "port"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("api.bind.com.mx/api", "scheme"),
+        ("ftp://api.bind.com.mx/api", "scheme"),
+        ("https:///api", "host"),
+        ("https://api.bind.com.mx", "path must end in '/api'"),
+        ("https://api.bind.com.mx/api?x=1", "query"),
+        ("https://api.bind.com.mx:port/api", "port"),
+    ],
+)
 def test_bad_bind_url_fails(url, problem):
     result = check_api_base({"BIND_API_BASE_URL": url}, "BIND_API_BASE_URL", "https://api.bind.com.mx/api", "/api")
     assert not result.ok
@@ -166,11 +193,19 @@ def test_bad_bind_url_fails(url, problem):
 def test_unset_url_uses_the_default_and_a_trailing_slash_is_tolerated():
     unset = check_api_base({}, "SMARTSHEET_API_BASE", "https://api.smartsheet.com/2.0", "/2.0")
     assert unset.ok and "default" in unset.detail
-    slash = check_api_base({"SMARTSHEET_API_BASE": "http://127.0.0.1:8702/2.0/"}, "SMARTSHEET_API_BASE",
-                           "https://api.smartsheet.com/2.0", "/2.0")
+    slash = check_api_base(
+        {"SMARTSHEET_API_BASE": "http://127.0.0.1:8702/2.0/"},
+        "SMARTSHEET_API_BASE",
+        "https://api.smartsheet.com/2.0",
+        "/2.0",
+    )
     assert slash.ok
-    wrong = check_api_base({"SMARTSHEET_API_BASE": "https://api.smartsheet.com/"}, "SMARTSHEET_API_BASE",
-                           "https://api.smartsheet.com/2.0", "/2.0")
+    wrong = check_api_base(
+        {"SMARTSHEET_API_BASE": "https://api.smartsheet.com/"},
+        "SMARTSHEET_API_BASE",
+        "https://api.smartsheet.com/2.0",
+        "/2.0",
+    )
     assert not wrong.ok and "'/2.0'" in wrong.detail
 
 
@@ -218,8 +253,9 @@ def test_db_path_under_a_file_fails(tmp_path):
     assert not result.ok
 
 
-MAPPING = SheetMapping(key=("UUID",), columns=(ColumnSpec("UUID"), ColumnSpec("Fecha", "date"),
-                                               ColumnSpec("Total", "number")))
+MAPPING = SheetMapping(
+    key=("UUID",), columns=(ColumnSpec("UUID"), ColumnSpec("Fecha", "date"), ColumnSpec("Total", "number"))
+)
 
 
 def test_column_types_accepted_and_refused():
@@ -246,10 +282,19 @@ from smartbind_pipelines.core import doctor as doctor_module  # noqa: E402
 from smartbind_pipelines.core.process_config import ProcessConfigStore  # noqa: E402
 from smartbind_pipelines.sandbox.sheets import INVENTORY_COLUMNS, INVOICE_COLUMNS  # noqa: E402
 
-DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "SMARTSHEET_ACCESS_TOKEN",
-                    "SMARTSHEET_API_BASE", "SMARTSHEET_INVOICES_SHEET_ID", "SMARTSHEET_INVENTORY_SHEET_ID",
-                    "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN")
+DESIGN_VARIABLES = (
+    "BIND_API_BASE_URL",
+    "BIND_API_KEY",
+    "BIND_WAREHOUSE_ID",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTSHEET_API_BASE",
+    "SMARTSHEET_INVOICES_SHEET_ID",
+    "SMARTSHEET_INVENTORY_SHEET_ID",
+    "SMARTBIND_DB_PATH",
+    "SMARTBIND_ADMIN_TOKEN",
+)
 ADMIN_TOKEN = "admin-" + "k" * 30
+
 
 def closed_port_url(suffix: str) -> str:
     """A loopback URL where nothing listens: the service is down."""
@@ -270,10 +315,13 @@ class Account:
         self.store.update("sync_invoices", {"smartsheet_sheet_id": str(self.invoices_sheet["id"])}, via="test")
         self.store.update("sync_inventory", {"is_active": False}, via="test")
         self.env = {
-            "BIND_API_BASE_URL": bind.url, "BIND_API_KEY": bind.token,
+            "BIND_API_BASE_URL": bind.url,
+            "BIND_API_KEY": bind.token,
             "BIND_WAREHOUSE_ID": bind.state.warehouse_ids()[0],
-            "SMARTSHEET_API_BASE": smartsheet.url, "SMARTSHEET_ACCESS_TOKEN": smartsheet.token,
-            "SMARTBIND_DB_PATH": self.db_path, "SMARTBIND_ADMIN_TOKEN": ADMIN_TOKEN,
+            "SMARTSHEET_API_BASE": smartsheet.url,
+            "SMARTSHEET_ACCESS_TOKEN": smartsheet.token,
+            "SMARTBIND_DB_PATH": self.db_path,
+            "SMARTBIND_ADMIN_TOKEN": ADMIN_TOKEN,
         }
 
     @property
@@ -284,8 +332,13 @@ class Account:
         return next(c["id"] for c in self.smartsheet.state.list_columns(sheet["id"]) if c["title"] == title)
 
     def add_rows(self, sheet: dict, rows: list[dict]) -> None:
-        body = [{"toBottom": True, "cells": [{"columnId": self.column_id(sheet, title), "value": value}
-                                              for title, value in row.items()]} for row in rows]
+        body = [
+            {
+                "toBottom": True,
+                "cells": [{"columnId": self.column_id(sheet, title), "value": value} for title, value in row.items()],
+            }
+            for row in rows
+        ]
         self.smartsheet.state.add_rows(sheet["id"], body)
 
     def doctor(self, **overrides: str | None):
@@ -293,8 +346,12 @@ class Account:
         env.update(self.env)
         env.update(overrides)
         result = CliRunner().invoke(main, ["doctor"], env=env)
-        secrets = [self.bind.token, self.smartsheet.token, ADMIN_TOKEN,
-                   *(v for k, v in overrides.items() if v and k in doctor_module.SECRET_VARIABLES)]
+        secrets = [
+            self.bind.token,
+            self.smartsheet.token,
+            ADMIN_TOKEN,
+            *(v for k, v in overrides.items() if v and k in doctor_module.SECRET_VARIABLES),
+        ]
         for secret in secrets:
             assert secret not in result.output, "a token was printed"
             assert secret[-8:] not in result.output, "part of a token was printed"
@@ -322,8 +379,17 @@ def test_a_healthy_setup_passes_every_check(account):
     result = account.doctor()
     assert result.exit_code == 0, result.output
     assert "✗" not in result.output
-    for name in ("BIND_API_KEY", "SMARTBIND_DB_PATH", "Bind API key", "Bind invoices read", "Bind warehouses",
-                 "Smartsheet access token", "sync_invoices sheet", "sync_invoices columns", "sync_invoices key UUID"):
+    for name in (
+        "BIND_API_KEY",
+        "SMARTBIND_DB_PATH",
+        "Bind API key",
+        "Bind invoices read",
+        "Bind warehouses",
+        "Smartsheet access token",
+        "sync_invoices sheet",
+        "sync_invoices columns",
+        "sync_invoices key UUID",
+    ):
         assert line(result.output, name).startswith("✓"), name
     assert "All " in result.output and "checks passed" in result.output
 
@@ -331,8 +397,13 @@ def test_a_healthy_setup_passes_every_check(account):
 def test_inventory_sheet_and_its_composite_key_are_checked(account):
     sheet = account.smartsheet.state.create_sheet("Inventario Bind", INVENTORY_COLUMNS)
     account.store.update("sync_inventory", {"is_active": True, "smartsheet_sheet_id": str(sheet["id"])}, via="test")
-    account.add_rows(sheet, [{"ID Producto": "P1", "Almacén": "Central", "Existencias": 3},
-                             {"ID Producto": "P1", "Almacén": "Norte", "Existencias": 4}])
+    account.add_rows(
+        sheet,
+        [
+            {"ID Producto": "P1", "Almacén": "Central", "Existencias": 3},
+            {"ID Producto": "P1", "Almacén": "Norte", "Existencias": 4},
+        ],
+    )
     result = account.doctor()
     assert result.exit_code == 0, result.output
     assert line(result.output, "sync_inventory key ID Producto + Almacén").startswith("✓")
@@ -342,13 +413,16 @@ def test_inventory_sheet_and_its_composite_key_are_checked(account):
     result = account.doctor()
     assert result.exit_code == 1
     assert line(result.output, "sync_inventory key ID Producto + Almacén").startswith(
-        "✗ sync_inventory key ID Producto + Almacén: 1 key(s) appear on more than one row (2 rows in all")
+        "✗ sync_inventory key ID Producto + Almacén: 1 key(s) appear on more than one row (2 rows in all"
+    )
 
 
 def test_unset_variables_each_fail(account):
     result = account.doctor(BIND_API_KEY=None, SMARTSHEET_ACCESS_TOKEN=None, SMARTBIND_ADMIN_TOKEN=None)
     assert result.exit_code == 1
-    assert line(result.output, "SMARTBIND_ADMIN_TOKEN").startswith("✓ SMARTBIND_ADMIN_TOKEN: not set in this environment")
+    assert line(result.output, "SMARTBIND_ADMIN_TOKEN").startswith(
+        "✓ SMARTBIND_ADMIN_TOKEN: not set in this environment"
+    )
     for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN"):
         assert line(result.output, name).startswith(f"✗ {name}: not set\n    → export {name}=")
     assert line(result.output, "Bind API key").startswith("✗ Bind API key: not checked")
@@ -403,7 +477,8 @@ def test_smartsheet_down_is_an_unreachable_line(account):
     result = account.doctor(SMARTSHEET_API_BASE=closed_port_url("/2.0"))
     assert result.exit_code == 1
     assert line(result.output, "Smartsheet access token").startswith(
-        "✗ Smartsheet access token: not verified: Smartsheet is unreachable at http://127.0.0.1:")
+        "✗ Smartsheet access token: not verified: Smartsheet is unreachable at http://127.0.0.1:"
+    )
 
 
 def test_missing_sheet(account):
@@ -425,8 +500,9 @@ def test_process_without_a_sheet(account):
 
 
 def test_missing_column(account):
-    account.smartsheet.state.delete_column(account.invoices_sheet_id,
-                                           account.column_id(account.invoices_sheet, "Total"))
+    account.smartsheet.state.delete_column(
+        account.invoices_sheet_id, account.column_id(account.invoices_sheet, "Total")
+    )
     result = account.doctor()
     assert result.exit_code == 1
     text = line(result.output, "sync_invoices columns")
@@ -441,19 +517,23 @@ def test_wrong_column_type(account):
     result = account.doctor()
     assert result.exit_code == 1
     assert line(result.output, "sync_invoices columns").startswith(
-        "✗ sync_invoices columns: 'Fecha' is TEXT_NUMBER, needs")
+        "✗ sync_invoices columns: 'Fecha' is TEXT_NUMBER, needs"
+    )
 
 
 def test_duplicate_keys_are_counted(account):
-    account.add_rows(account.invoices_sheet, [
-        {"UUID": "aaaaaaaa-0000-4000-8000-000000000001", "Total": 1},
-        {"UUID": "aaaaaaaa-0000-4000-8000-000000000001", "Total": 2},
-        {"UUID": "aaaaaaaa-0000-4000-8000-000000000002", "Total": 3},
-        {"UUID": " aaaaaaaa-0000-4000-8000-000000000002 ", "Total": 4},  # a stray space is the same key
-        {"UUID": "aaaaaaaa-0000-4000-8000-000000000002", "Total": 5},
-        {"UUID": "aaaaaaaa-0000-4000-8000-000000000003", "Total": 6},
-        {"Folio": "sin UUID", "Total": 7},
-    ])
+    account.add_rows(
+        account.invoices_sheet,
+        [
+            {"UUID": "aaaaaaaa-0000-4000-8000-000000000001", "Total": 1},
+            {"UUID": "aaaaaaaa-0000-4000-8000-000000000001", "Total": 2},
+            {"UUID": "aaaaaaaa-0000-4000-8000-000000000002", "Total": 3},
+            {"UUID": " aaaaaaaa-0000-4000-8000-000000000002 ", "Total": 4},  # a stray space is the same key
+            {"UUID": "aaaaaaaa-0000-4000-8000-000000000002", "Total": 5},
+            {"UUID": "aaaaaaaa-0000-4000-8000-000000000003", "Total": 6},
+            {"Folio": "sin UUID", "Total": 7},
+        ],
+    )
     result = account.doctor()
     assert result.exit_code == 1
     text = line(result.output, "sync_invoices key UUID")
@@ -472,13 +552,20 @@ def test_unknown_warehouse(account):
 def test_configured_warehouses_come_from_process_config(account):
     sheet = account.smartsheet.state.create_sheet("Inventario Bind", INVENTORY_COLUMNS)
     real = account.bind.state.warehouse_ids()[0]
-    account.store.update("sync_inventory", {
-        "is_active": True, "smartsheet_sheet_id": str(sheet["id"]),
-        "fields_mapping": {"warehouse_ids": [real, "0badc0de-0000-4000-8000-000000000000"]}}, via="test")
+    account.store.update(
+        "sync_inventory",
+        {
+            "is_active": True,
+            "smartsheet_sheet_id": str(sheet["id"]),
+            "fields_mapping": {"warehouse_ids": [real, "0badc0de-0000-4000-8000-000000000000"]},
+        },
+        via="test",
+    )
     result = account.doctor(BIND_WAREHOUSE_ID=None)
     assert result.exit_code == 1
     assert line(result.output, "Bind warehouses").startswith(
-        "✗ Bind warehouses: unknown in Bind (ProcessConfig fields_mapping.warehouse_ids): 0badc0de-")
+        "✗ Bind warehouses: unknown in Bind (ProcessConfig fields_mapping.warehouse_ids): 0badc0de-"
+    )
 
 
 def test_inventory_active_without_any_warehouse(account):
@@ -514,8 +601,14 @@ def test_the_installed_command_in_a_bare_environment(tmp_path):
     import sys
 
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "SMARTBIND_DB_PATH": str(tmp_path / "p.db")}
-    completed = subprocess.run([sys.executable, "-m", "smartbind_pipelines.cli", "doctor"], env=env, cwd=tmp_path,
-                               capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "smartbind_pipelines.cli", "doctor"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     for name in ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN"):
         assert f"✗ {name}: not set" in completed.stdout

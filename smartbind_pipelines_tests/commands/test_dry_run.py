@@ -19,9 +19,17 @@ from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
 
-DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "SMARTSHEET_ACCESS_TOKEN",
-                    "SMARTSHEET_API_BASE", "SMARTSHEET_INVOICES_SHEET_ID", "SMARTSHEET_INVENTORY_SHEET_ID",
-                    "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN")
+DESIGN_VARIABLES = (
+    "BIND_API_BASE_URL",
+    "BIND_API_KEY",
+    "BIND_WAREHOUSE_ID",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTSHEET_API_BASE",
+    "SMARTSHEET_INVOICES_SHEET_ID",
+    "SMARTSHEET_INVENTORY_SHEET_ID",
+    "SMARTBIND_DB_PATH",
+    "SMARTBIND_ADMIN_TOKEN",
+)
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 
 
@@ -39,13 +47,20 @@ class KnownSheet:
         self.id = created["id"]
         column_ids = {c["title"]: c["id"] for c in created["columns"]}
         self.current = records[:current]
-        self.stale = records[current:current + stale]
+        self.stale = records[current : current + stale]
         rows = [dict(r) for r in self.current]
-        rows += [{**r, "Estado": "Cancelada" if r["Estado"] != "Cancelada" else "Pagada",
-                  "Total": round(r["Total"] + 1, 2)} for r in self.stale]
+        rows += [
+            {**r, "Estado": "Cancelada" if r["Estado"] != "Cancelada" else "Pagada", "Total": round(r["Total"] + 1, 2)}
+            for r in self.stale
+        ]
         rows.append({"Folio": "sin UUID", "Total": 5})
-        state.add_rows(self.id, [{"toBottom": True, "cells": [{"columnId": column_ids[t], "value": v}
-                                                               for t, v in row.items()]} for row in rows])
+        state.add_rows(
+            self.id,
+            [
+                {"toBottom": True, "cells": [{"columnId": column_ids[t], "value": v} for t, v in row.items()]}
+                for row in rows
+            ],
+        )
         self.expected_adds = len(records) - current - stale
         self.version = state.sheet_version(self.id)
         self.rows = state.rows_as_dicts(self.id)
@@ -66,15 +81,19 @@ def writes_seen(admin) -> dict[str, int]:
 def test_engine_dry_run_plans_against_the_sheet_and_leaves_its_version(bind_emulator, smartsheet_emulator):
     records = bind_records(bind_emulator)
     sheet = KnownSheet(smartsheet_emulator.state, records)
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=10,
-                                   max_retry_time=FixedBackoff(), retry_delay=0.01)
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token, smartsheet_emulator.url, timeout=10, max_retry_time=FixedBackoff(), retry_delay=0.01
+    )
     smartsheet_emulator.admin.reset_requests()
 
     result = upsert_sheet(gateway, sheet.id, records, INVOICE_MAPPING, dry_run=True)
 
     assert result.dry_run
     assert (len(result.plan.adds), len(result.plan.updates), result.plan.unchanged) == (
-        sheet.expected_adds, len(sheet.stale), len(sheet.current))
+        sheet.expected_adds,
+        len(sheet.stale),
+        len(sheet.current),
+    )
     assert (result.inserted, result.updated) == (0, 0)
     assert sheet.untouched()
     assert writes_seen(smartsheet_emulator.admin) == {}
@@ -88,8 +107,16 @@ def test_engine_dry_run_plans_against_the_sheet_and_leaves_its_version(bind_emul
 
 def crafted_env(bind, smartsheet, db_path: str) -> dict[str, str | None]:
     env: dict[str, str | None] = {name: None for name in DESIGN_VARIABLES}
-    env.update({"BIND_API_BASE_URL": bind.url, "BIND_API_KEY": bind.token, "SMARTSHEET_API_BASE": smartsheet.url,
-                "SMARTSHEET_ACCESS_TOKEN": smartsheet.token, "SMARTBIND_DB_PATH": db_path, "DAGSTER_HOME": None})
+    env.update(
+        {
+            "BIND_API_BASE_URL": bind.url,
+            "BIND_API_KEY": bind.token,
+            "SMARTSHEET_API_BASE": smartsheet.url,
+            "SMARTSHEET_ACCESS_TOKEN": smartsheet.token,
+            "SMARTBIND_DB_PATH": db_path,
+            "DAGSTER_HOME": None,
+        }
+    )
     return env
 
 
@@ -100,23 +127,28 @@ def test_cli_dry_run_reports_the_plan_and_leaves_the_sheet_version(bind_emulator
     ProcessConfigStore(db_path, env={}).update("sync_invoices", {"smartsheet_sheet_id": str(sheet.id)}, via="test")
     smartsheet_emulator.admin.reset_requests()
 
-    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--dry-run", "--local", "--from", "2000-01-01"],
-                                env=crafted_env(bind_emulator, smartsheet_emulator, db_path))
+    result = CliRunner().invoke(
+        main,
+        ["sync", "sync_invoices", "--dry-run", "--local", "--from", "2000-01-01"],
+        env=crafted_env(bind_emulator, smartsheet_emulator, db_path),
+    )
 
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output[result.output.index("{"):])
+    summary = json.loads(result.output[result.output.index("{") :])
     assert summary["success"] is True
     assert summary["fetched"] >= len(records)
     assert (summary["planned_inserts"], summary["planned_updates"], summary["unchanged"]) == (
-        sheet.expected_adds, len(sheet.stale), len(sheet.current))
+        sheet.expected_adds,
+        len(sheet.stale),
+        len(sheet.current),
+    )
     assert summary.get("inserted", 0) == 0 and summary.get("updated", 0) == 0
     assert sheet.untouched()
     assert writes_seen(smartsheet_emulator.admin) == {}
     assert bind_emulator.token not in result.output and smartsheet_emulator.token not in result.output
 
 
-def test_the_same_command_without_dry_run_writes_what_the_dry_run_planned(bind_emulator, smartsheet_emulator,
-                                                                         tmp_path):
+def test_the_same_command_without_dry_run_writes_what_the_dry_run_planned(bind_emulator, smartsheet_emulator, tmp_path):
     """Control: the dry-run assertions above can fail, because the real run does change the sheet."""
     records = bind_records(bind_emulator)
     sheet = KnownSheet(smartsheet_emulator.state, records)
@@ -125,12 +157,14 @@ def test_the_same_command_without_dry_run_writes_what_the_dry_run_planned(bind_e
 
     home = tmp_path / "dagster_home"
     home.mkdir()
-    result = CliRunner().invoke(main, ["sync", "sync_invoices", "--local", "--from", "2000-01-01"],
-                                env={**crafted_env(bind_emulator, smartsheet_emulator, db_path),
-                                     "DAGSTER_HOME": str(home)})
+    result = CliRunner().invoke(
+        main,
+        ["sync", "sync_invoices", "--local", "--from", "2000-01-01"],
+        env={**crafted_env(bind_emulator, smartsheet_emulator, db_path), "DAGSTER_HOME": str(home)},
+    )
 
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output[result.output.index("{"):])
+    summary = json.loads(result.output[result.output.index("{") :])
     assert (summary["inserted"], summary["updated"]) == (sheet.expected_adds, len(sheet.stale))
     assert not sheet.untouched()
     assert smartsheet_emulator.state.sheet_version(sheet.id) > sheet.version

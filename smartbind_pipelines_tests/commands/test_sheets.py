@@ -12,9 +12,17 @@ from smartbind_pipelines_tests.core.process_config.cases import audit_count
 
 # Every variable of DESIGN.md's table: the ones a test does not set are removed, so the developer's
 # own shell can never leak into a test.
-DESIGN_VARIABLES = ("BIND_API_BASE_URL", "BIND_API_KEY", "BIND_WAREHOUSE_ID", "SMARTSHEET_ACCESS_TOKEN",
-                    "SMARTSHEET_API_BASE", "SMARTSHEET_INVOICES_SHEET_ID", "SMARTSHEET_INVENTORY_SHEET_ID",
-                    "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN")
+DESIGN_VARIABLES = (
+    "BIND_API_BASE_URL",
+    "BIND_API_KEY",
+    "BIND_WAREHOUSE_ID",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTSHEET_API_BASE",
+    "SMARTSHEET_INVOICES_SHEET_ID",
+    "SMARTSHEET_INVENTORY_SHEET_ID",
+    "SMARTBIND_DB_PATH",
+    "SMARTBIND_ADMIN_TOKEN",
+)
 
 
 def crafted_env(**values: str) -> dict[str, str | None]:
@@ -34,8 +42,9 @@ def store(db_path):
 
 
 def run_create(smartsheet, db_path, *args, token=None):
-    env = crafted_env(SMARTSHEET_ACCESS_TOKEN=token or smartsheet.token, SMARTSHEET_API_BASE=smartsheet.url,
-                      SMARTBIND_DB_PATH=db_path)
+    env = crafted_env(
+        SMARTSHEET_ACCESS_TOKEN=token or smartsheet.token, SMARTSHEET_API_BASE=smartsheet.url, SMARTBIND_DB_PATH=db_path
+    )
     return CliRunner().invoke(main, ["sheets", "create", *args], env=env)
 
 
@@ -48,8 +57,17 @@ def test_creates_a_typed_sheet_in_a_folder_and_stores_it_audited(smartsheet_emul
     store.update("sync_invoices", {"smartsheet_sheet_id": ""}, via="test")
     audits_before = audit_count(store.db_path, "sync_invoices")
 
-    result = run_create(smartsheet_emulator, db_path, "sync_invoices", "--folder", str(folder["id"]),
-                        "--name", "Facturas 2026", "--actor", "ana")
+    result = run_create(
+        smartsheet_emulator,
+        db_path,
+        "sync_invoices",
+        "--folder",
+        str(folder["id"]),
+        "--name",
+        "Facturas 2026",
+        "--actor",
+        "ana",
+    )
 
     assert result.exit_code == 0, result.output
     config = ProcessConfigStore(db_path, env={}).get("sync_invoices")
@@ -63,7 +81,9 @@ def test_creates_a_typed_sheet_in_a_folder_and_stores_it_audited(smartsheet_emul
     assert [t for t, c in columns.items() if c.get("primary")] == ["UUID"]
     assert columns["Fecha"]["type"] == "DATE"
     assert columns["Total"]["type"] == "TEXT_NUMBER"
-    assert all(columns[t]["type"] == "TEXT_NUMBER" for t in ("UUID", "Folio", "RFC Cliente", "Nombre Cliente", "Estado"))
+    assert all(
+        columns[t]["type"] == "TEXT_NUMBER" for t in ("UUID", "Folio", "RFC Cliente", "Nombre Cliente", "Estado")
+    )
 
     history = store.history("sync_invoices")
     assert audit_count(store.db_path, "sync_invoices") == audits_before + 1
@@ -86,8 +106,9 @@ def test_creates_in_a_workspace_with_the_configured_name(smartsheet_emulator, db
 
 
 def test_refuses_when_the_process_already_has_an_existing_sheet(smartsheet_emulator, db_path, store):
-    existing = smartsheet_emulator.state.create_sheet("Facturas viejas", [{"title": "UUID", "type": "TEXT_NUMBER",
-                                                                          "primary": True}])
+    existing = smartsheet_emulator.state.create_sheet(
+        "Facturas viejas", [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True}]
+    )
     store.update("sync_invoices", {"smartsheet_sheet_id": str(existing["id"])}, via="test")
     folder = smartsheet_emulator.state.create_container("folder", "Finanzas")
     sheets_before = len(smartsheet_emulator.state.list_sheets())
@@ -160,8 +181,9 @@ def test_creates_a_declared_process_sheet_seeding_its_row_on_first_use(smartshee
     from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
 
     assert store.get("sync_clients") is None
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token, smartsheet_emulator.url, max_retry_time=FixedBackoff(0.01), retry_delay=0.01
+    )
     config, sheet = create_process_sheet(store, gateway, "sync_clients")
     columns = smartsheet_emulator.state.list_columns(sheet["id"])
     assert [column["title"] for column in columns] == list(get_process("sync_clients", {}).mapping.titles)

@@ -12,8 +12,8 @@ from dagster._core.instance.ref import InstanceRef
 
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.commands.sync import launchable, run_config
-from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 from smartbind_pipelines.core.processes import get_process
+from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
 from smartbind_pipelines.core.sheets import sheet_columns
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 
@@ -25,18 +25,25 @@ def configured(bind_emulator, smartsheet_emulator, tmp_path, monkeypatch):
     """The environment a deployment sets, pointing at the emulators, and an empty invoices sheet."""
     created = smartsheet_emulator.state.create_sheet(
         "Registros Facturas Bind",
-        [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True}, {"title": "Folio", "type": "TEXT_NUMBER"},
-         {"title": "Fecha", "type": "DATE"}, {"title": "RFC Cliente", "type": "TEXT_NUMBER"},
-         {"title": "Nombre Cliente", "type": "TEXT_NUMBER"}, {"title": "Total", "type": "TEXT_NUMBER"},
-         {"title": "Estado", "type": "TEXT_NUMBER"}],
+        [
+            {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
+            {"title": "Folio", "type": "TEXT_NUMBER"},
+            {"title": "Fecha", "type": "DATE"},
+            {"title": "RFC Cliente", "type": "TEXT_NUMBER"},
+            {"title": "Nombre Cliente", "type": "TEXT_NUMBER"},
+            {"title": "Total", "type": "TEXT_NUMBER"},
+            {"title": "Estado", "type": "TEXT_NUMBER"},
+        ],
     )
     db_path = str(tmp_path / "processes.db")
     ProcessConfigResource(db_path=db_path).store().update(
         "sync_invoices", {"smartsheet_sheet_id": str(created["id"])}, via="test"
     )
     for name, value in {
-        "BIND_API_KEY": bind_emulator.token, "BIND_API_BASE_URL": bind_emulator.url,
-        "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token, "SMARTSHEET_API_BASE": smartsheet_emulator.url,
+        "BIND_API_KEY": bind_emulator.token,
+        "BIND_API_BASE_URL": bind_emulator.url,
+        "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token,
+        "SMARTSHEET_API_BASE": smartsheet_emulator.url,
         "SMARTBIND_DB_PATH": db_path,
     }.items():
         monkeypatch.setenv(name, value)
@@ -108,7 +115,8 @@ def test_submit_queues_a_run_on_the_instance_and_prints_its_id(tmp_path, monkeyp
         assert run.status == dg.DagsterRunStatus.QUEUED  # the daemon starts it, under the process limit
         assert run.tags["process"] == "sync_invoices" and run.tags[DRY_RUN_TAG] == "true"
         assert run.run_config["ops"]["bind_invoices"]["config"] == {
-            "window_start": "2026-01-01", "window_end": "2026-01-31"
+            "window_start": "2026-01-01",
+            "window_end": "2026-01-31",
         }
         assert run.run_config["ops"]["smartsheet_invoices"]["config"] == {"dry_run": True}
 
@@ -141,8 +149,9 @@ def give_sheet(smartsheet_emulator, job_id: str) -> int:
     return sheet_id
 
 
-def test_local_dry_run_of_inventory_plans_and_leaves_the_sheet_untouched(configured, bind_emulator,
-                                                                           smartsheet_emulator, monkeypatch):
+def test_local_dry_run_of_inventory_plans_and_leaves_the_sheet_untouched(
+    configured, bind_emulator, smartsheet_emulator, monkeypatch
+):
     monkeypatch.setenv("BIND_WAREHOUSE_ID", bind_emulator.state.warehouse_ids()[0])
     sheet_id = give_sheet(smartsheet_emulator, "sync_inventory")
     result = CliRunner().invoke(main, ["sync", "sync_inventory", "--dry-run", "--local"])
@@ -164,8 +173,9 @@ def test_local_dry_run_of_a_declared_process_leaves_the_sheet_untouched(configur
     assert smartsheet_emulator.state.rows_as_dicts(sheet_id) == []
 
 
-def test_local_run_of_a_declared_process_writes_its_sheet(configured, deployment_home, bind_emulator,
-                                                           smartsheet_emulator):
+def test_local_run_of_a_declared_process_writes_its_sheet(
+    configured, deployment_home, bind_emulator, smartsheet_emulator
+):
     sheet_id = give_sheet(smartsheet_emulator, "sync_products")
     result = CliRunner().invoke(main, ["sync", "sync_products", "--local"])
     assert result.exit_code == 0, result.output
@@ -175,8 +185,9 @@ def test_local_run_of_a_declared_process_writes_its_sheet(configured, deployment
     assert {row["cells"]["ID"] for row in rows} == {p["ID"] for p in bind_emulator.state.products.records.values()}
 
 
-def test_local_dry_run_of_the_push_process_reports_what_it_would_invoice(configured, bind_emulator,
-                                                                         smartsheet_emulator):
+def test_local_dry_run_of_the_push_process_reports_what_it_would_invoice(
+    configured, bind_emulator, smartsheet_emulator
+):
     from smartbind_pipelines.core.invoicing import columns as C
     from smartbind_pipelines.core.invoicing.sheet import InvoiceSheet
     from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway
@@ -184,9 +195,11 @@ def test_local_dry_run_of_the_push_process_reports_what_it_would_invoice(configu
 
     sheet_id = give_sheet(smartsheet_emulator, "invoice_from_sheet")
     ProcessConfigResource(db_path=os.environ["SMARTBIND_DB_PATH"]).store().update(
-        "invoice_from_sheet", {"fields_mapping": SANDBOX_SETTINGS}, via="test")
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
+        "invoice_from_sheet", {"fields_mapping": SANDBOX_SETTINGS}, via="test"
+    )
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token, smartsheet_emulator.url, max_retry_time=FixedBackoff(0.01), retry_delay=0.01
+    )
     sheet = InvoiceSheet(gateway, sheet_id)
     [row_id] = gateway.add_rows(sheet_id, [valid_row()], sheet.columns()).row_ids.values()
     result = CliRunner().invoke(main, ["sync", "invoice_from_sheet", "--dry-run", "--local"])
@@ -210,11 +223,17 @@ def test_an_unknown_job_is_refused_naming_the_known_ones():
         assert job_id in result.output
 
 
-@pytest.mark.parametrize("job_id, step", [
-    ("sync_invoices", "smartsheet_invoices"), ("reconcile_invoices", "smartsheet_invoices"),
-    ("sync_inventory", "smartsheet_inventory"), ("sync_clients", "smartsheet_clients"),
-    ("sync_products", "smartsheet_products"), ("invoice_from_sheet", "invoice_from_sheet_rows"),
-])
+@pytest.mark.parametrize(
+    "job_id, step",
+    [
+        ("sync_invoices", "smartsheet_invoices"),
+        ("reconcile_invoices", "smartsheet_invoices"),
+        ("sync_inventory", "smartsheet_inventory"),
+        ("sync_clients", "smartsheet_clients"),
+        ("sync_products", "smartsheet_products"),
+        ("invoice_from_sheet", "invoice_from_sheet_rows"),
+    ],
+)
 def test_every_process_gets_dry_run_in_the_step_that_writes(job_id, step):
     config = run_config(launchable(job_id), window_start=None, window_end=None, dry_run=True)
     assert config == {"ops": {step: {"config": {"dry_run": True}}}}

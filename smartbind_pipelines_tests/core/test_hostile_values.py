@@ -14,21 +14,49 @@ from decimal import Decimal
 
 import pytest
 
-from smartbind_pipelines.core.processes import get_process
-from smartbind_pipelines.core.inventory import INVENTORY_MAPPING, Warehouse, batch_totals, inventory_batch
 from smartbind_pipelines.core.bind_values import MAX_SHEET_NUMBER
+from smartbind_pipelines.core.inventory import INVENTORY_MAPPING, Warehouse, batch_totals, inventory_batch
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
+from smartbind_pipelines.core.processes import get_process
 from smartbind_pipelines.core.sheets import MAX_CELL_CHARS, cell_value
 
 HOSTILE = {
-    "1e26 int": 10**26, "1e26 float": 1e26, "'1E+26'": "1E+26", "'-1E+26'": "-1E+26", "1e308": 1e308,
-    "'1e400'": "1e400", "10**400": 10**400, "Decimal 1E+5000": Decimal("1E+5000"), "'1E+999999999'": "1E+999999999",
-    "'1E-999999999'": "1E-999999999", "NaN": math.nan, "inf": math.inf, "-inf": -math.inf, "'NaN'": "NaN",
-    "'sNaN'": "sNaN", "'Infinity'": "Infinity", "'-Infinity'": "-Infinity", "''": "", "'   '": "   ",
-    "5000 chars": "x" * 5000, "5000 digits": "9" * 5000, "'12,500.00 MXN'": "12,500.00 MXN",
-    "object": {"amount": 1}, "empty object": {}, "list": [1, 2], "empty list": [], "true": True, "false": False,
-    "null": None, "0": 0, "-1": -1, "1.005": 1.005, "arabic digits": "١٢٣", "controls": "\x00\u202e\x1b[2J",
-    "'0x10'": "0x10", "'1_000'": "1_000",
+    "1e26 int": 10**26,
+    "1e26 float": 1e26,
+    "'1E+26'": "1E+26",
+    "'-1E+26'": "-1E+26",
+    "1e308": 1e308,
+    "'1e400'": "1e400",
+    "10**400": 10**400,
+    "Decimal 1E+5000": Decimal("1E+5000"),
+    "'1E+999999999'": "1E+999999999",
+    "'1E-999999999'": "1E-999999999",
+    "NaN": math.nan,
+    "inf": math.inf,
+    "-inf": -math.inf,
+    "'NaN'": "NaN",
+    "'sNaN'": "sNaN",
+    "'Infinity'": "Infinity",
+    "'-Infinity'": "-Infinity",
+    "''": "",
+    "'   '": "   ",
+    "5000 chars": "x" * 5000,
+    "5000 digits": "9" * 5000,
+    "'12,500.00 MXN'": "12,500.00 MXN",
+    "object": {"amount": 1},
+    "empty object": {},
+    "list": [1, 2],
+    "empty list": [],
+    "true": True,
+    "false": False,
+    "null": None,
+    "0": 0,
+    "-1": -1,
+    "1.005": 1.005,
+    "arabic digits": "١٢٣",
+    "controls": "\x00\u202e\x1b[2J",
+    "'0x10'": "0x10",
+    "'1_000'": "1_000",
 }
 
 CLIENTS, PRODUCTS = (get_process(job_id, {}).declaration for job_id in ("sync_clients", "sync_products"))
@@ -38,9 +66,17 @@ WAREHOUSE = Warehouse("0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a01", "Almacén General"
 
 
 def good_invoice(n: int) -> dict:
-    return {"ID": f"00000000-0000-4000-8000-{n:012d}", "Serie": "FAC", "Number": 1000 + n,
-            "Date": "2026-01-19T19:34:15.903", "UUID": f"65491c47-0000-4000-8000-{n:012d}",
-            "ClientName": "CLIENTE DEMO", "RFC": "XAXX010101000", "Total": 1160.0, "Status": 0}
+    return {
+        "ID": f"00000000-0000-4000-8000-{n:012d}",
+        "Serie": "FAC",
+        "Number": 1000 + n,
+        "Date": "2026-01-19T19:34:15.903",
+        "UUID": f"65491c47-0000-4000-8000-{n:012d}",
+        "ClientName": "CLIENTE DEMO",
+        "RFC": "XAXX010101000",
+        "Total": 1160.0,
+        "Status": 0,
+    }
 
 
 def good_stock(n: int) -> dict:
@@ -59,8 +95,10 @@ def assert_sheet_ready(records: list[dict], mapping) -> None:
                 assert math.isfinite(sent) and abs(sent) <= MAX_SHEET_NUMBER, (column.title, value)
             else:
                 assert isinstance(value, str) and len(value) <= MAX_CELL_CHARS, (column.title, value)
-                assert not value.startswith(("{'", "[")) and value not in ("True", "False", "inf"), \
-                    (column.title, value)
+                assert not value.startswith(("{'", "[")) and value not in ("True", "False", "inf"), (
+                    column.title,
+                    value,
+                )
     json.dumps(records, allow_nan=False)
 
 
@@ -73,7 +111,8 @@ def test_each_hostile_value_in_each_invoice_field_is_mapped_or_skipped_never_fat
     written = {record["UUID"] for record in batch.records}
     assert {good_invoice(0)["UUID"], good["UUID"]} <= written  # the others are synced
     hostile_written = good_invoice(1)["UUID"] in written or (
-        isinstance(value, str) and value.strip().lower() == good_invoice(1)["UUID"])
+        isinstance(value, str) and value.strip().lower() == good_invoice(1)["UUID"]
+    )
     if not hostile_written and field != "UUID":
         [skip] = batch.skipped
         assert skip["reason"]
@@ -91,8 +130,7 @@ def test_each_hostile_value_in_each_inventory_field_is_mapped_or_skipped_never_f
     hostile = {**good_stock(1), field: value}
     if field == "ProductID":
         hostile["ID"] = None  # no fallback: the hostile value is the product id
-    batch = inventory_batch([WAREHOUSE], {WAREHOUSE.id: [good_stock(0), hostile, good_stock(2)]},
-                            only_in_stock=False)
+    batch = inventory_batch([WAREHOUSE], {WAREHOUSE.id: [good_stock(0), hostile, good_stock(2)]}, only_in_stock=False)
     products = [record["ID Producto"] for record in batch.records]
     assert good_stock(0)["ProductID"] in products and good_stock(2)["ProductID"] in products
     assert len(batch.records) + len(batch.skipped) == 3
@@ -107,9 +145,16 @@ def test_each_hostile_value_in_each_inventory_field_is_mapped_or_skipped_never_f
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
 def test_each_hostile_value_in_each_declared_column_is_mapped_or_skipped_never_fatal(declaration, value):
     def good(n: int) -> dict:
-        return {column.source: (f"22222222-0000-4000-8000-{n:012d}" if column.source == "ID"
-                                else 7 if column.kind == "number" else f"texto {n}")
-                for column in declaration.columns}
+        return {
+            column.source: (
+                f"22222222-0000-4000-8000-{n:012d}"
+                if column.source == "ID"
+                else 7
+                if column.kind == "number"
+                else f"texto {n}"
+            )
+            for column in declaration.columns
+        }
 
     for column in declaration.columns:
         batch = declaration.batch([good(0), {**good(1), column.source: value}, good(2)])

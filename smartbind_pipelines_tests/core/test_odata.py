@@ -33,16 +33,19 @@ def test_guid_literal_normalises_case():
     assert guid_literal(GUID.upper()) == f"guid'{GUID}'"
 
 
-@pytest.mark.parametrize("junk", [
-    f"{GUID}' or ID ne guid'{GUID}",
-    f"{GUID} ",
-    f"'{GUID}'",
-    GUID[:-1],
-    GUID.replace("-", ""),
-    "",
-    None,
-    12,
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        f"{GUID}' or ID ne guid'{GUID}",
+        f"{GUID} ",
+        f"'{GUID}'",
+        GUID[:-1],
+        GUID.replace("-", ""),
+        "",
+        None,
+        12,
+    ],
+)
 def test_guid_literal_rejects_junk_and_names_it(junk):
     with pytest.raises(ValueError) as caught:
         guid_literal(junk)
@@ -50,13 +53,16 @@ def test_guid_literal_rejects_junk_and_names_it(junk):
     assert repr(junk)[:20] in str(caught.value)
 
 
-@pytest.mark.parametrize("value, literal", [
-    ("XAXX010101000", "'XAXX010101000'"),
-    ("O'Brien", "'O''Brien'"),
-    ("x' or 1 eq 1 or Name eq 'y", "'x'' or 1 eq 1 or Name eq ''y'"),
-    ("''", "''''''"),
-    ("", "''"),
-])
+@pytest.mark.parametrize(
+    "value, literal",
+    [
+        ("XAXX010101000", "'XAXX010101000'"),
+        ("O'Brien", "'O''Brien'"),
+        ("x' or 1 eq 1 or Name eq 'y", "'x'' or 1 eq 1 or Name eq ''y'"),
+        ("''", "''''''"),
+        ("", "''"),
+    ],
+)
 def test_string_literal_doubles_every_quote(value, literal):
     assert string_literal(value) == literal
     inner = literal[1:-1]

@@ -16,7 +16,7 @@ FRAGMENT = 6  # no run of this many characters of the token may survive
 
 
 def _fragments(token: str) -> set[str]:
-    return {token[i:i + FRAGMENT] for i in range(len(token) - FRAGMENT + 1)}
+    return {token[i : i + FRAGMENT] for i in range(len(token) - FRAGMENT + 1)}
 
 
 def _leaks(text: str, token: str) -> list[str]:
@@ -33,6 +33,7 @@ def test_a_token_at_every_offset_of_a_long_transport_error_is_redacted_whole():
     # a gateway registers its token with the redactor, as every real one does; no request leaves it
     gateway = SheetGateway.connect(token, "http://127.0.0.1:9/2.0", transport_attempts=1)
     for offset in range(0, MAX_ERROR_CHARS + 40):
+
         def lost_answer():
             try:
                 raise RuntimeError("x" * offset + token + "y" * 400)  # e.g. an exception quoting a body
@@ -47,8 +48,14 @@ def test_a_token_at_every_offset_of_a_long_transport_error_is_redacted_whole():
 
 
 def test_a_server_echoing_the_token_in_an_error_body_never_shows_it(smartsheet_emulator):
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=5,
-                                   max_retry_time=FixedBackoff(0.01, 1), retry_delay=0.01, transport_attempts=1)
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token,
+        smartsheet_emulator.url,
+        timeout=5,
+        max_retry_time=FixedBackoff(0.01, 1),
+        retry_delay=0.01,
+        transport_attempts=1,
+    )
     sheet = gateway.create_sheet("Facturas", INVOICE_MAPPING)["id"]
     token = smartsheet_emulator.token
     for offset in range(MAX_ERROR_CHARS - len(token) - 45, MAX_ERROR_CHARS + 5, 3):

@@ -39,13 +39,21 @@ def _settle_longer_than_a_slow_save(monkeypatch):
 
 
 def invoice(n: int) -> dict:
-    return {"UUID": f"65491c47-0000-4000-8000-{n:012d}", "Folio": f"A-{n}", "Fecha": "2026-01-19",
-            "RFC Cliente": "XAXX010101000", "Nombre Cliente": f"Cliente {n}", "Total": 100 + n, "Estado": "Vigente"}
+    return {
+        "UUID": f"65491c47-0000-4000-8000-{n:012d}",
+        "Folio": f"A-{n}",
+        "Fecha": "2026-01-19",
+        "RFC Cliente": "XAXX010101000",
+        "Nombre Cliente": f"Cliente {n}",
+        "Total": 100 + n,
+        "Estado": "Vigente",
+    }
 
 
 def connect(emulator, timeout: float = CLIENT_TIMEOUT) -> SheetGateway:
-    return SheetGateway.connect(emulator.token, emulator.url, timeout=timeout,
-                                max_retry_time=FixedBackoff(0.01, 5), retry_delay=0.01)
+    return SheetGateway.connect(
+        emulator.token, emulator.url, timeout=timeout, max_retry_time=FixedBackoff(0.01, 5), retry_delay=0.01
+    )
 
 
 def uuids(emulator, sheet_id) -> list[str]:
@@ -107,8 +115,9 @@ def test_a_sheet_that_never_settles_fails_the_sync_without_re_sending(smartsheet
         n = 0
         while not stop.is_set():
             n += 1
-            smartsheet_emulator.state.update_rows(sheet, [{"id": note, "cells": [
-                {"columnId": columns["Folio"]["id"], "value": f"edit {n}"}]}])
+            smartsheet_emulator.state.update_rows(
+                sheet, [{"id": note, "cells": [{"columnId": columns["Folio"]["id"], "value": f"edit {n}"}]}]
+            )
             time.sleep(0.1)
 
     editor = threading.Thread(target=user_edits, daemon=True)
@@ -169,15 +178,25 @@ def test_a_run_started_after_a_killed_one_waits_for_its_batch_in_flight(smartshe
     slow_next_save(smartsheet_emulator)
 
     # run A sends its add batch and is killed while Smartsheet is still saving it
-    args = {"token": smartsheet_emulator.token, "url": smartsheet_emulator.url, "db": process_config.db_path,
-            "records": records}
-    run_a = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, json.dumps(args)], env=os.environ.copy(),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    args = {
+        "token": smartsheet_emulator.token,
+        "url": smartsheet_emulator.url,
+        "db": process_config.db_path,
+        "records": records,
+    }
+    run_a = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, json.dumps(args)],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     lock = smartsheet_emulator.state.sheet(sheet).write_lock
     deadline = time.monotonic() + 30
     while not lock.locked() and run_a.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert lock.locked(), f"run A never reached its add: {run_a.stderr.read().decode()[-2000:] if run_a.poll() is not None else ''}"
+    assert lock.locked(), (
+        f"run A never reached its add: {run_a.stderr.read().decode()[-2000:] if run_a.poll() is not None else ''}"
+    )
     run_a.kill()
     run_a.wait()
     run_a.stderr.close()

@@ -8,8 +8,15 @@ import pytest
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import (
-    ColumnSpec, FixedBackoff, MissingColumnError, SheetApiError, SheetCapacityError, SheetGateway,
-    SheetMapping, StalePolicy, upsert_sheet,
+    ColumnSpec,
+    FixedBackoff,
+    MissingColumnError,
+    SheetApiError,
+    SheetCapacityError,
+    SheetGateway,
+    SheetMapping,
+    StalePolicy,
+    upsert_sheet,
 )
 
 ROWS_PATH = r"/sheets/\d+/rows$"
@@ -23,8 +30,13 @@ def _quiet_sdk():
 
 @pytest.fixture
 def gateway(smartsheet_emulator):
-    return SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=10,
-                                max_retry_time=FixedBackoff(0.01, 5), retry_delay=0.01)
+    return SheetGateway.connect(
+        smartsheet_emulator.token,
+        smartsheet_emulator.url,
+        timeout=10,
+        max_retry_time=FixedBackoff(0.01, 5),
+        retry_delay=0.01,
+    )
 
 
 @pytest.fixture
@@ -35,9 +47,15 @@ def sheet_id(gateway, smartsheet_emulator):
 
 
 def invoice(n: int, **cells) -> dict:
-    base = {"UUID": f"65491c47-0000-4000-8000-{n:012d}", "Folio": f"A-{n}", "Fecha": "2026-01-19",
-            "RFC Cliente": "XAXX010101000", "Nombre Cliente": f"Cliente {n}", "Total": round(100 + n * 1.1, 2),
-            "Estado": "Vigente"}
+    base = {
+        "UUID": f"65491c47-0000-4000-8000-{n:012d}",
+        "Folio": f"A-{n}",
+        "Fecha": "2026-01-19",
+        "RFC Cliente": "XAXX010101000",
+        "Nombre Cliente": f"Cliente {n}",
+        "Total": round(100 + n * 1.1, 2),
+        "Estado": "Vigente",
+    }
     return {**base, **cells}
 
 
@@ -89,8 +107,10 @@ def test_one_status_change_and_one_new_invoice(smartsheet_emulator, gateway, she
     result = upsert_sheet(gateway, sheet_id, records, INVOICE_MAPPING)
     assert (result.inserted, result.updated, result.unchanged) == (1, 1, 29)
     assert [(c["column"], c["before"], c["after"]) for c in result.changes] == [("Estado", "Vigente", "Pagada")]
-    assert writes(smartsheet_emulator.admin.counts()) == {"PUT /2.0/sheets/{id}/rows": 1,
-                                                          "POST /2.0/sheets/{id}/rows": 1}
+    assert writes(smartsheet_emulator.admin.counts()) == {
+        "PUT /2.0/sheets/{id}/rows": 1,
+        "POST /2.0/sheets/{id}/rows": 1,
+    }
     update = result.plan.updates[0]
     assert update.changes == {"Estado": "Pagada"}  # only the changed cell travels
     stored = by_uuid(smartsheet_emulator, sheet_id)
@@ -106,9 +126,16 @@ def test_batches_of_at_most_500_serially(smartsheet_emulator, gateway, sheet_id)
 
 def test_partial_failure_is_reported_by_key_and_the_rest_written(smartsheet_emulator, gateway):
     mapping = SheetMapping(key=("UUID",), columns=(ColumnSpec("UUID"), ColumnSpec("Estado")))
-    created = smartsheet_emulator.admin.post("sheets", {"name": "Picklist", "columns": [
-        {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
-        {"title": "Estado", "type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]}]})
+    created = smartsheet_emulator.admin.post(
+        "sheets",
+        {
+            "name": "Picklist",
+            "columns": [
+                {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
+                {"title": "Estado", "type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]},
+            ],
+        },
+    )
     records = [{"UUID": f"u{n}", "Estado": "Vigente"} for n in range(5)]
     records[2]["Estado"] = "Desconocido (7)"  # not an option: the strict PICKLIST check refuses this row
     result = upsert_sheet(gateway, created["id"], records, mapping)
@@ -178,8 +205,13 @@ def test_duplicates_already_in_the_sheet_are_reported_not_multiplied(smartsheet_
 def _seed(emulator, sheet_id, column_id, count, prefix):
     # straight into the emulator's state: the SDK would spend seconds building 20,000 row objects
     for start in range(0, count, 500):
-        emulator.state.add_rows(sheet_id, [{"toBottom": True, "cells": [{"columnId": column_id, "value": f"{prefix}{n}"}]}
-                                           for n in range(start, min(count, start + 500))])
+        emulator.state.add_rows(
+            sheet_id,
+            [
+                {"toBottom": True, "cells": [{"columnId": column_id, "value": f"{prefix}{n}"}]}
+                for n in range(start, min(count, start + 500))
+            ],
+        )
 
 
 def test_capacity_warning_at_80_percent_and_refusal_before_the_row_limit(smartsheet_emulator, gateway):
@@ -216,8 +248,9 @@ def test_dry_run_plans_everything_and_writes_nothing(smartsheet_emulator, gatewa
     upsert_sheet(gateway, sheet_id, [invoice(1), invoice(2)], INVOICE_MAPPING)
     version = gateway.sheet_version(sheet_id)
     smartsheet_emulator.admin.reset_requests()
-    result = upsert_sheet(gateway, sheet_id, [invoice(1, Total=5), invoice(2), invoice(3)], INVOICE_MAPPING,
-                        dry_run=True)
+    result = upsert_sheet(
+        gateway, sheet_id, [invoice(1, Total=5), invoice(2), invoice(3)], INVOICE_MAPPING, dry_run=True
+    )
     assert result.dry_run and (result.inserted, result.updated) == (0, 0)
     assert len(result.plan.adds) == 1 and result.plan.unchanged == 1
     assert [(c["column"], c["after"]) for c in result.changes] == [("Total", 5)]
@@ -226,10 +259,14 @@ def test_dry_run_plans_everything_and_writes_nothing(smartsheet_emulator, gatewa
 
 
 def test_stale_rows_zeroed_then_deleted(smartsheet_emulator, gateway):
-    mapping = SheetMapping(key=("ID Producto", "Almacén"), columns=(
-        ColumnSpec("ID Producto"), ColumnSpec("Almacén"), ColumnSpec("Existencias", "number")))
+    mapping = SheetMapping(
+        key=("ID Producto", "Almacén"),
+        columns=(ColumnSpec("ID Producto"), ColumnSpec("Almacén"), ColumnSpec("Existencias", "number")),
+    )
     sheet = gateway.create_sheet("Inventario", mapping)["id"]
-    stock = [{"ID Producto": f"p{n}", "Almacén": w, "Existencias": n + 1} for n in range(3) for w in ("Central", "Norte")]
+    stock = [
+        {"ID Producto": f"p{n}", "Almacén": w, "Existencias": n + 1} for n in range(3) for w in ("Central", "Norte")
+    ]
     upsert_sheet(gateway, sheet, stock, mapping)
     central_now = [r for r in stock if r["Almacén"] == "Central" and r["ID Producto"] != "p1"]
     zero = StalePolicy("zero", {"Existencias": 0}, scope={"Almacén": {"Central"}})
@@ -271,8 +308,13 @@ def test_bind_to_sheet_end_to_end(bind_emulator, smartsheet_emulator, gateway, s
 
 
 def test_every_sdk_request_has_a_timeout(smartsheet_emulator, sheet_id):
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=0.5,
-                                   max_retry_time=FixedBackoff(0.01, 5), retry_delay=0.01)
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token,
+        smartsheet_emulator.url,
+        timeout=0.5,
+        max_retry_time=FixedBackoff(0.01, 5),
+        retry_delay=0.01,
+    )
     smartsheet_emulator.admin.inject("latency", r"/sheets/\d+$", method="GET", count=1, latency_ms=2000)
     result = upsert_sheet(gateway, sheet_id, [invoice(1)], INVOICE_MAPPING)  # the hung read is abandoned and retried
     assert result.inserted == 1
@@ -310,8 +352,10 @@ def test_a_key_index_that_stays_partial_fails_before_writing(smartsheet_emulator
 def test_retiring_more_than_half_the_sheet_writes_nothing_unless_allowed(smartsheet_emulator, gateway):
     from smartbind_pipelines.core.sheets import MassRetireError
 
-    mapping = SheetMapping(key=("ID Producto", "Almacén"), columns=(
-        ColumnSpec("ID Producto"), ColumnSpec("Almacén"), ColumnSpec("Existencias", "number")))
+    mapping = SheetMapping(
+        key=("ID Producto", "Almacén"),
+        columns=(ColumnSpec("ID Producto"), ColumnSpec("Almacén"), ColumnSpec("Existencias", "number")),
+    )
     sheet = gateway.create_sheet("Inventario", mapping)["id"]
     stock = [{"ID Producto": f"p{n}", "Almacén": "Central", "Existencias": n + 1} for n in range(10)]
     upsert_sheet(gateway, sheet, stock, mapping)
@@ -319,8 +363,13 @@ def test_retiring_more_than_half_the_sheet_writes_nothing_unless_allowed(smartsh
     version = gateway.sheet_version(sheet)
     smartsheet_emulator.admin.reset_requests()
     with pytest.raises(MassRetireError) as caught:
-        upsert_sheet(gateway, sheet, stock[:4] + [{"ID Producto": "new", "Almacén": "Central", "Existencias": 1}],
-                   mapping, stale=zero)
+        upsert_sheet(
+            gateway,
+            sheet,
+            stock[:4] + [{"ID Producto": "new", "Almacén": "Central", "Existencias": 1}],
+            mapping,
+            stale=zero,
+        )
     assert caught.value.would_retire == 6 and "6 of its 10 rows" in str(caught.value)
     assert writes(smartsheet_emulator.admin.counts()) == {} and gateway.sheet_version(sheet) == version
     planned = upsert_sheet(gateway, sheet, stock[:4], mapping, stale=zero, dry_run=True)

@@ -36,7 +36,12 @@ def test_a_state_round_trips_per_process(tmp_path):
     got = store.get("sync_invoices")
     assert got == written
     assert (got.watermark, got.pending_draft_ids, got.refused_ids, got.followed, got.run_id) == (
-        T, ("d1", "d2"), ("r1",), FOLLOWED, "run-1")
+        T,
+        ("d1", "d2"),
+        ("r1",),
+        FOLLOWED,
+        "run-1",
+    )
     assert store.get("sync_inventory") is None and store.job_ids() == ["sync_invoices"]
     assert read_stored(tmp_path / "processes.db", "sync_invoices") == got
     summary = got.summary()
@@ -59,6 +64,7 @@ def test_concurrent_updates_merge_and_lose_nothing(tmp_path):
     def add(draft: str) -> None:
         def change(current: StoredState | None) -> StoredState:
             return StoredState(current.watermark, (*current.pending_draft_ids, draft))
+
         SyncStateStore(tmp_path / STATE_DB_NAME).update("sync_invoices", change, now=T)
 
     threads = [threading.Thread(target=add, args=(f"d{n:02d}",)) for n in range(12)]
@@ -81,13 +87,16 @@ def test_an_update_that_raises_leaves_the_row_as_it_was(tmp_path):
     assert store.get("sync_invoices") == before
 
 
-@pytest.mark.parametrize(("column", "value", "named"), [
-    ("watermark", "ayer", "watermark"),
-    ("pending_draft_ids", "{not json", "pending_draft_ids"),
-    ("refused_ids", "[1, 2]", "refused_ids"),
-    ("followed", "[]", "followed"),
-    ("warehouse_names", '{"1": 2}', "warehouse_names"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("watermark", "ayer", "watermark"),
+        ("pending_draft_ids", "{not json", "pending_draft_ids"),
+        ("refused_ids", "[1, 2]", "refused_ids"),
+        ("followed", "[]", "followed"),
+        ("warehouse_names", '{"1": 2}', "warehouse_names"),
+    ],
+)
 def test_a_damaged_field_is_named_with_the_process_and_the_file(tmp_path, column, value, named):
     store = SyncStateStore(tmp_path / STATE_DB_NAME)
     store.put("sync_invoices", StoredState(T, ("d1",), (), FOLLOWED), now=T)
@@ -108,11 +117,15 @@ def test_a_file_that_is_not_a_database_is_named(tmp_path):
 def test_a_file_written_before_warehouse_names_gains_the_column_and_keeps_its_rows(tmp_path):
     path = tmp_path / STATE_DB_NAME
     with sqlite3.connect(path) as conn:  # the version-1 schema, with one invoice row
-        conn.execute("CREATE TABLE sync_state (job_id TEXT PRIMARY KEY, watermark TEXT, pending_draft_ids TEXT "
-                     "NOT NULL, refused_ids TEXT NOT NULL, followed TEXT, run_id TEXT NOT NULL, origin TEXT NOT NULL, "
-                     "updated_at TEXT NOT NULL)")
-        conn.execute("INSERT INTO sync_state VALUES ('sync_invoices', ?, '[\"d1\"]', '[]', NULL, 'r', 'run', 'x')",
-                     (T.isoformat(),))
+        conn.execute(
+            "CREATE TABLE sync_state (job_id TEXT PRIMARY KEY, watermark TEXT, pending_draft_ids TEXT "
+            "NOT NULL, refused_ids TEXT NOT NULL, followed TEXT, run_id TEXT NOT NULL, origin TEXT NOT NULL, "
+            "updated_at TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO sync_state VALUES ('sync_invoices', ?, '[\"d1\"]', '[]', NULL, 'r', 'run', 'x')",
+            (T.isoformat(),),
+        )
     conn.close()
     assert read_stored(tmp_path / "processes.db", "sync_invoices").warehouse_names is None  # read as it is
     store = SyncStateStore(path)

@@ -3,17 +3,34 @@
 import pytest
 
 from smartbind_pipelines.core.sheets import (
-    ColumnSpec, ExistingRow, SheetMapping, StalePolicy, cell_value, comparable, plan_upsert,
+    ColumnSpec,
+    ExistingRow,
+    SheetMapping,
+    StalePolicy,
+    cell_value,
+    comparable,
+    plan_upsert,
 )
 from smartbind_pipelines.core.sheets.plan import columns_to_read
 
-MAPPING = SheetMapping(key=("UUID",), columns=(
-    ColumnSpec("UUID", "text"), ColumnSpec("Fecha", "date"), ColumnSpec("Nombre", "text"),
-    ColumnSpec("Total", "number"), ColumnSpec("Estado", "text"),
-))
-INVENTORY = SheetMapping(key=("ID Producto", "Almacén"), columns=(
-    ColumnSpec("ID Producto", "text"), ColumnSpec("Almacén", "text"), ColumnSpec("Existencias", "number"),
-))
+MAPPING = SheetMapping(
+    key=("UUID",),
+    columns=(
+        ColumnSpec("UUID", "text"),
+        ColumnSpec("Fecha", "date"),
+        ColumnSpec("Nombre", "text"),
+        ColumnSpec("Total", "number"),
+        ColumnSpec("Estado", "text"),
+    ),
+)
+INVENTORY = SheetMapping(
+    key=("ID Producto", "Almacén"),
+    columns=(
+        ColumnSpec("ID Producto", "text"),
+        ColumnSpec("Almacén", "text"),
+        ColumnSpec("Existencias", "number"),
+    ),
+)
 
 
 def record(uuid, **cells):
@@ -35,8 +52,12 @@ def test_update_sends_only_changed_cells_and_remembers_before():
     plan = plan_upsert([record("a", Estado="Pagada")], [row(11, "a")], MAPPING)
     assert len(plan.updates) == 1
     update = plan.updates[0]
-    assert (update.row_id, update.key, update.changes, update.before) == (11, ("a",), {"Estado": "Pagada"},
-                                                                          {"Estado": "Vigente"})
+    assert (update.row_id, update.key, update.changes, update.before) == (
+        11,
+        ("a",),
+        {"Estado": "Pagada"},
+        {"Estado": "Vigente"},
+    )
     assert plan.adds == [] and plan.unchanged == 0
 
 
@@ -45,18 +66,21 @@ def test_unchanged_rows_are_counted_not_written():
     assert (plan.unchanged, plan.adds, plan.updates, plan.writes) == (2, [], [], 0)
 
 
-@pytest.mark.parametrize("sent, stored", [
-    ({"Total": 1}, {"Total": 1.0}),
-    ({"Total": 100.5}, {"Total": 100.50000000001}),
-    ({"Total": 0.1 + 0.2}, {"Total": 0.3}),
-    ({"Total": 12.3449}, {"Total": 12.34}),
-    ({"Nombre": ""}, {"Nombre": None}),
-    ({"Nombre": None}, {}),
-    ({"Nombre": "x" * 5000}, {"Nombre": "x" * 4000}),
-    ({"Fecha": "2026-01-19"}, {"Fecha": "2026-01-19"}),
-    ({"Estado": "123"}, {"Estado": 123}),
-    ({"Estado": "123"}, {"Estado": 123.0}),
-])
+@pytest.mark.parametrize(
+    "sent, stored",
+    [
+        ({"Total": 1}, {"Total": 1.0}),
+        ({"Total": 100.5}, {"Total": 100.50000000001}),
+        ({"Total": 0.1 + 0.2}, {"Total": 0.3}),
+        ({"Total": 12.3449}, {"Total": 12.34}),
+        ({"Nombre": ""}, {"Nombre": None}),
+        ({"Nombre": None}, {}),
+        ({"Nombre": "x" * 5000}, {"Nombre": "x" * 4000}),
+        ({"Fecha": "2026-01-19"}, {"Fecha": "2026-01-19"}),
+        ({"Estado": "123"}, {"Estado": 123}),
+        ({"Estado": "123"}, {"Estado": 123.0}),
+    ],
+)
 def test_values_are_normalised_before_comparing(sent, stored):
     existing = ExistingRow(1, {**record("a"), **stored})
     if not stored:  # a cell missing from the read (empty cells are excluded)
@@ -65,12 +89,15 @@ def test_values_are_normalised_before_comparing(sent, stored):
     assert plan.updates == [] and plan.unchanged == 1
 
 
-@pytest.mark.parametrize("sent, stored", [
-    ({"Total": 100.51}, {"Total": 100.5}),
-    ({"Nombre": ""}, {"Nombre": "ACME"}),
-    ({"Fecha": "2026-01-20"}, {"Fecha": "2026-01-19"}),
-    ({"Total": 5}, {"Total": "five"}),
-])
+@pytest.mark.parametrize(
+    "sent, stored",
+    [
+        ({"Total": 100.51}, {"Total": 100.5}),
+        ({"Nombre": ""}, {"Nombre": "ACME"}),
+        ({"Fecha": "2026-01-20"}, {"Fecha": "2026-01-19"}),
+        ({"Total": 5}, {"Total": "five"}),
+    ],
+)
 def test_real_differences_are_updates(sent, stored):
     plan = plan_upsert([record("a", **sent)], [ExistingRow(1, {**record("a"), **stored})], MAPPING)
     assert [list(update.changes) for update in plan.updates] == [list(sent)]
@@ -122,26 +149,33 @@ def test_records_without_key_and_untypable_values_are_reported_not_raised():
 
 
 def test_composite_keys():
-    existing = [ExistingRow(1, {"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}),
-                ExistingRow(2, {"ID Producto": "p1", "Almacén": "Norte", "Existencias": 7})]
-    records = [{"ID Producto": "p1", "Almacén": "Norte", "Existencias": 8},
-               {"ID Producto": "p2", "Almacén": "Norte", "Existencias": 1}]
+    existing = [
+        ExistingRow(1, {"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}),
+        ExistingRow(2, {"ID Producto": "p1", "Almacén": "Norte", "Existencias": 7}),
+    ]
+    records = [
+        {"ID Producto": "p1", "Almacén": "Norte", "Existencias": 8},
+        {"ID Producto": "p2", "Almacén": "Norte", "Existencias": 1},
+    ]
     plan = plan_upsert(records, existing, INVENTORY)
     assert [(u.row_id, u.changes) for u in plan.updates] == [(2, {"Existencias": 8})]
     assert plan.adds == [records[1]]
 
 
 def _stock_rows():
-    return [ExistingRow(1, {"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}),
-            ExistingRow(2, {"ID Producto": "p2", "Almacén": "Central", "Existencias": 3}),
-            ExistingRow(3, {"ID Producto": "p3", "Almacén": "Central", "Existencias": 0}),
-            ExistingRow(4, {"ID Producto": "p9", "Almacén": "Norte", "Existencias": 2})]
+    return [
+        ExistingRow(1, {"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}),
+        ExistingRow(2, {"ID Producto": "p2", "Almacén": "Central", "Existencias": 3}),
+        ExistingRow(3, {"ID Producto": "p3", "Almacén": "Central", "Existencias": 0}),
+        ExistingRow(4, {"ID Producto": "p9", "Almacén": "Norte", "Existencias": 2}),
+    ]
 
 
 def test_stale_rows_in_scope_are_zeroed():
     stale = StalePolicy("zero", {"Existencias": 0}, scope={"Almacén": {"Central"}})
-    plan = plan_upsert([{"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}], _stock_rows(),
-                       INVENTORY, stale=stale)
+    plan = plan_upsert(
+        [{"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}], _stock_rows(), INVENTORY, stale=stale
+    )
     # p2 leaves stock -> 0; p3 is already 0 (no write); p9 belongs to another warehouse (untouched)
     assert [(u.row_id, u.changes, u.stale) for u in plan.updates] == [(2, {"Existencias": 0}, True)]
     assert plan.unchanged == 1 and plan.deletes == []
@@ -149,8 +183,9 @@ def test_stale_rows_in_scope_are_zeroed():
 
 def test_stale_rows_in_scope_are_deleted_when_asked():
     stale = StalePolicy("delete", scope={"Almacén": ["Central"]})
-    plan = plan_upsert([{"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}], _stock_rows(),
-                       INVENTORY, stale=stale)
+    plan = plan_upsert(
+        [{"ID Producto": "p1", "Almacén": "Central", "Existencias": 5}], _stock_rows(), INVENTORY, stale=stale
+    )
     assert plan.deletes == [2, 3] and plan.updates == []
 
 
@@ -179,16 +214,19 @@ def test_mapping_validation():
         ColumnSpec("Total", "money")
 
 
-@pytest.mark.parametrize("value, column, expected", [
-    (None, ColumnSpec("t"), ""),
-    (float("nan"), ColumnSpec("n", "number"), ""),
-    (10.0, ColumnSpec("n", "number"), 10),
-    (10.456, ColumnSpec("n", "number"), 10.46),
-    ("1,234.5", ColumnSpec("n", "number"), 1234.5),
-    (__import__("datetime").date(2026, 1, 19), ColumnSpec("d", "date"), "2026-01-19"),
-    ("2026-01-19T23:59:00", ColumnSpec("d", "date"), "2026-01-19"),
-    (12.0, ColumnSpec("t"), "12"),
-])
+@pytest.mark.parametrize(
+    "value, column, expected",
+    [
+        (None, ColumnSpec("t"), ""),
+        (float("nan"), ColumnSpec("n", "number"), ""),
+        (10.0, ColumnSpec("n", "number"), 10),
+        (10.456, ColumnSpec("n", "number"), 10.46),
+        ("1,234.5", ColumnSpec("n", "number"), 1234.5),
+        (__import__("datetime").date(2026, 1, 19), ColumnSpec("d", "date"), "2026-01-19"),
+        ("2026-01-19T23:59:00", ColumnSpec("d", "date"), "2026-01-19"),
+        (12.0, ColumnSpec("t"), "12"),
+    ],
+)
 def test_cell_values_are_typed_for_the_sdk(value, column, expected):
     typed = cell_value(value, column)
     assert typed == expected and type(typed) is type(expected)

@@ -16,14 +16,17 @@ from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.resources import BindResource, ClockResource, SmartsheetResource
 
 
-def emulator_resources(bind, smartsheet, process_config: ProcessConfigResource,
-                       now: datetime | None = None) -> dict[str, Any]:
+def emulator_resources(
+    bind, smartsheet, process_config: ProcessConfigResource, now: datetime | None = None
+) -> dict[str, Any]:
     """Resources for the running emulators, with retries that wait milliseconds, and a frozen clock."""
     return {
-        "bind": BindResource(api_key=bind.token, base_url=bind.url, max_attempts=6,
-                             backoff_base_seconds=0.001, backoff_max_seconds=0.01),
-        "smartsheet": SmartsheetResource(access_token=smartsheet.token, api_base=smartsheet.url,
-                                         fixed_retry_delay_seconds=0.01),
+        "bind": BindResource(
+            api_key=bind.token, base_url=bind.url, max_attempts=6, backoff_base_seconds=0.001, backoff_max_seconds=0.01
+        ),
+        "smartsheet": SmartsheetResource(
+            access_token=smartsheet.token, api_base=smartsheet.url, fixed_retry_delay_seconds=0.01
+        ),
         "process_config": process_config,
         "clock": ClockResource(frozen_at=to_cdmx(now).isoformat() if now else None),
     }
@@ -34,12 +37,14 @@ def mapping_columns(mapping: SheetMapping, **overrides: dict) -> list[dict]:
     return [{**column, **overrides.get(column["title"], {})} for column in sheet_columns(mapping)]
 
 
-def create_process_sheet(smartsheet, process_config: ProcessConfigResource, job_id: str, name: str,
-                         columns: list[dict]) -> int:
+def create_process_sheet(
+    smartsheet, process_config: ProcessConfigResource, job_id: str, name: str, columns: list[dict]
+) -> int:
     """A sheet in the Smartsheet emulator, named in the process's ProcessConfig row."""
     sheet_id = smartsheet.state.create_sheet(name, columns)["id"]
     process_config.store().update(
-        job_id, {"smartsheet_sheet_id": str(sheet_id), "smartsheet_sheet_name": name}, via="test")
+        job_id, {"smartsheet_sheet_id": str(sheet_id), "smartsheet_sheet_name": name}, via="test"
+    )
     return sheet_id
 
 
@@ -72,21 +77,44 @@ class ProcessSync:
     def definitions(self, now: datetime | None = None) -> dg.Definitions:
         """The process's own objects; the harness's resources replace its deployment resources of the same key."""
         own = self.process_definitions()
-        return dg.Definitions(assets=own.assets, asset_checks=own.asset_checks, jobs=own.jobs, sensors=own.sensors,
-                              schedules=own.schedules, resources={**(own.resources or {}), **self.resources(now)})
+        return dg.Definitions(
+            assets=own.assets,
+            asset_checks=own.asset_checks,
+            jobs=own.jobs,
+            sensors=own.sensors,
+            schedules=own.schedules,
+            resources={**(own.resources or {}), **self.resources(now)},
+        )
 
     def create_sheet(self, columns: list[dict] | None = None, name: str | None = None) -> int:
-        self.sheet_id = create_process_sheet(self.smartsheet, self.process_config, self.job_id,
-                                             name or self.sheet_name, columns or mapping_columns(self.mapping))
+        self.sheet_id = create_process_sheet(
+            self.smartsheet,
+            self.process_config,
+            self.job_id,
+            name or self.sheet_name,
+            columns or mapping_columns(self.mapping),
+        )
         return self.sheet_id
 
-    def execute(self, *, job: str | None = None, source: dict | None = None, sheet: dict | None = None,
-                now: datetime | None = None) -> dg.ExecuteInProcessResult:
+    def execute(
+        self,
+        *,
+        job: str | None = None,
+        source: dict | None = None,
+        sheet: dict | None = None,
+        now: datetime | None = None,
+    ) -> dg.ExecuteInProcessResult:
         """One run of ``job`` (the process's job by default) with this run config for the two assets."""
-        ops = {asset: {"config": config} for asset, config in ((self.source_asset, source), (self.sheet_asset, sheet))
-               if config is not None}
-        return self.definitions(now).resolve_job_def(job or self.job_id).execute_in_process(
-            run_config={"ops": ops}, instance=self.instance, raise_on_error=False)
+        ops = {
+            asset: {"config": config}
+            for asset, config in ((self.source_asset, source), (self.sheet_asset, sheet))
+            if config is not None
+        }
+        return (
+            self.definitions(now)
+            .resolve_job_def(job or self.job_id)
+            .execute_in_process(run_config={"ops": ops}, instance=self.instance, raise_on_error=False)
+        )
 
     def rows(self) -> list[dict]:
         """The sheet's rows as ``{title: value}``."""
@@ -137,14 +165,21 @@ RUN_ENV_NAMES = ("BIND_URL", "BIND_TOKEN", "SMARTSHEET_URL", "SMARTSHEET_TOKEN",
 
 def env_resources() -> dict[str, Any]:
     """The emulator resources of ``emulator_resources``, read from the variables ``aim_runs`` sets."""
+
     def env(name: str) -> dg.EnvVar:
         return dg.EnvVar(RUN_ENV_PREFIX + name)
 
     return {
-        "bind": BindResource(api_key=env("BIND_TOKEN"), base_url=env("BIND_URL"), max_attempts=6,
-                             backoff_base_seconds=0.001, backoff_max_seconds=0.01),
-        "smartsheet": SmartsheetResource(access_token=env("SMARTSHEET_TOKEN"), api_base=env("SMARTSHEET_URL"),
-                                         fixed_retry_delay_seconds=0.01),
+        "bind": BindResource(
+            api_key=env("BIND_TOKEN"),
+            base_url=env("BIND_URL"),
+            max_attempts=6,
+            backoff_base_seconds=0.001,
+            backoff_max_seconds=0.01,
+        ),
+        "smartsheet": SmartsheetResource(
+            access_token=env("SMARTSHEET_TOKEN"), api_base=env("SMARTSHEET_URL"), fixed_retry_delay_seconds=0.01
+        ),
         "process_config": ProcessConfigResource(db_path=env("DB_PATH")),
     }
 
@@ -179,7 +214,13 @@ def materialized_in(instance, run, asset: str) -> bool:
 def stored_reads(instance, source_asset: str) -> set[str]:
     """Run ids that still have a stored read of ``source_asset`` on disk (any file under storage/ naming both)."""
     root = Path(instance.storage_directory())
-    files = [str(path) for path in root.rglob("*") if path.is_file() and "compute_logs" not in str(path)
-             and source_asset in str(path)]
-    return {record.dagster_run.run_id for record in instance.get_run_records()
-            if any(record.dagster_run.run_id in path for path in files)}
+    files = [
+        str(path)
+        for path in root.rglob("*")
+        if path.is_file() and "compute_logs" not in str(path) and source_asset in str(path)
+    ]
+    return {
+        record.dagster_run.run_id
+        for record in instance.get_run_records()
+        if any(record.dagster_run.run_id in path for path in files)
+    }

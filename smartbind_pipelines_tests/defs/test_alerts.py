@@ -8,7 +8,6 @@ import threading
 from datetime import datetime
 
 import dagster as dg
-
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -81,8 +80,9 @@ def run_once(instance: dg.DagsterInstance, *, fail: bool) -> dg.ExecuteInProcess
     )
 
 
-def evaluate_sensor(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult,
-                    resource: FailureAlertsResource) -> None:
+def evaluate_sensor(
+    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, resource: FailureAlertsResource
+) -> None:
     context = dg.build_run_status_sensor_context(
         sensor_name="run_failure_alerts",
         dagster_instance=instance,
@@ -94,8 +94,12 @@ def evaluate_sensor(instance: dg.DagsterInstance, result: dg.ExecuteInProcessRes
 
 
 def test_each_failure_is_posted_with_process_error_and_run_link_and_the_third_in_a_row_is_loud(tmp_path, webhook):
-    resource = FailureAlertsResource(log_path=str(tmp_path / "alerts.db"), webhook_url=webhook.url,
-                                     dagster_url="https://dagster.example.mx/", alert_after_failures=3)
+    resource = FailureAlertsResource(
+        log_path=str(tmp_path / "alerts.db"),
+        webhook_url=webhook.url,
+        dagster_url="https://dagster.example.mx/",
+        alert_after_failures=3,
+    )
     with dg.instance_for_test() as instance:
         failed_runs = []
         for _ in range(3):
@@ -136,8 +140,9 @@ def test_the_streak_is_tagged_on_the_failed_runs_where_the_ui_shows_it(tmp_path)
 
 
 def test_a_success_ends_the_streak(tmp_path, webhook):
-    resource = FailureAlertsResource(log_path=str(tmp_path / "alerts.db"), webhook_url=webhook.url,
-                                     alert_after_failures=2)
+    resource = FailureAlertsResource(
+        log_path=str(tmp_path / "alerts.db"), webhook_url=webhook.url, alert_after_failures=2
+    )
     with dg.instance_for_test() as instance:
         evaluate_sensor(instance, run_once(instance, fail=True), resource)
         assert run_once(instance, fail=False).success
@@ -176,9 +181,12 @@ def test_without_a_webhook_failures_are_still_recorded(tmp_path):
 
 
 def test_resource_from_environment(tmp_path):
-    env = {"SMARTBIND_DB_PATH": str(tmp_path / "vol" / "processes.db"),
-           "SMARTBIND_ALERT_WEBHOOK_URL": "https://hooks.example.com/T000/secret",
-           "SMARTBIND_DAGSTER_URL": "http://dagster.internal:3000", "SMARTBIND_ALERT_AFTER_FAILURES": "5"}
+    env = {
+        "SMARTBIND_DB_PATH": str(tmp_path / "vol" / "processes.db"),
+        "SMARTBIND_ALERT_WEBHOOK_URL": "https://hooks.example.com/T000/secret",
+        "SMARTBIND_DAGSTER_URL": "http://dagster.internal:3000",
+        "SMARTBIND_ALERT_AFTER_FAILURES": "5",
+    }
     resource = failure_alerts_resource_from_env(env)
     assert resource.log_path == str(tmp_path / "vol" / "alerts.db")
     assert resource.alert_after_failures == 5
@@ -190,14 +198,17 @@ def test_resource_from_environment(tmp_path):
     assert (bare.webhook_url, bare.dagster_url, bare.alert_after_failures) == (None, None, 3)
 
 
-
-@pytest.mark.parametrize("raw", ["three", "0", "-2", "2.5", "1" + "0" * 5000, "³"],
-                         ids=["word", "zero", "negative", "decimal", "5001-digits", "superscript"])
+@pytest.mark.parametrize(
+    "raw",
+    ["three", "0", "-2", "2.5", "1" + "0" * 5000, "³"],
+    ids=["word", "zero", "negative", "decimal", "5001-digits", "superscript"],
+)
 def test_a_bad_alert_threshold_falls_back_to_the_default_with_a_warning(tmp_path, caplog, raw):
     """Issue 14: a typo in SMARTBIND_ALERT_AFTER_FAILURES must not take the code location down."""
     caplog.set_level(logging.WARNING)
-    resource = failure_alerts_resource_from_env({"SMARTBIND_DB_PATH": str(tmp_path / "processes.db"),
-                                                 "SMARTBIND_ALERT_AFTER_FAILURES": raw})
+    resource = failure_alerts_resource_from_env(
+        {"SMARTBIND_DB_PATH": str(tmp_path / "processes.db"), "SMARTBIND_ALERT_AFTER_FAILURES": raw}
+    )
     assert resource.alert_after_failures == 3
     assert "SMARTBIND_ALERT_AFTER_FAILURES" in caplog.text and repr(raw[:20])[:-1] in caplog.text
 
@@ -208,10 +219,12 @@ def test_the_code_location_loads_with_a_bad_alert_threshold(tmp_path):
     import sys
 
     env = {**os.environ, "SMARTBIND_ALERT_AFTER_FAILURES": "three", "SMARTBIND_DB_PATH": str(tmp_path / "p.db")}
-    script = ("from smartbind_pipelines.definitions import defs; "
-              "print(defs().resolve_sensor_def('run_failure_alerts').name)")
-    completed = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True,
-                               text=True, timeout=300)
+    script = (
+        "from smartbind_pipelines.definitions import defs; print(defs().resolve_sensor_def('run_failure_alerts').name)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert completed.stdout.strip().endswith("run_failure_alerts")
     assert "SMARTBIND_ALERT_AFTER_FAILURES" in completed.stderr and "'three'" in completed.stderr

@@ -75,8 +75,11 @@ def test_every_sheet_writer_is_in_a_pool_of_its_own_and_nothing_else_is():
     assert all(pools.values()) and len(set(pools.values())) == len(pools), pools
 
     # The step carries the pool in every job that can run it, the UI's untagged __ASSET_JOB included.
-    for job in (asset_job, definitions.resolve_job_def(INVOICES.job_id),
-                definitions.resolve_job_def("reconcile_invoices")):
+    for job in (
+        asset_job,
+        definitions.resolve_job_def(INVOICES.job_id),
+        definitions.resolve_job_def("reconcile_invoices"),
+    ):
         steps = {node.name: node.definition for node in job.graph.node_dict.values()}
         assert steps[INVOICES.sheet_asset].pool == INVOICES.pool, job.name
 
@@ -117,7 +120,8 @@ def wait_until_waiting(instance: dg.DagsterInstance, pool: str, writers: int, st
             return pending
         if not still_running():
             raise AssertionError(
-                f"a writer finished without waiting for pool {pool} (pending claims: {sorted(pending)})")
+                f"a writer finished without waiting for pool {pool} (pending claims: {sorted(pending)})"
+            )
         time.sleep(0.05)
 
 
@@ -133,8 +137,7 @@ def sheet_step_spans(instance: dg.DagsterInstance, run_ids) -> list[tuple[float,
         entries = [r.event_log_entry for r in instance.get_records_for_run(run_id).records]
         sheet = [(e.timestamp, e.dagster_event_type) for e in entries if e.step_key == SHEET_STEP]
         start = [stamp for stamp, kind in sheet if kind == DagsterEventType.STEP_START]
-        end = [stamp for stamp, kind in sheet
-               if kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE)]
+        end = [stamp for stamp, kind in sheet if kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE)]
         assert start and end, f"run {run_id} never ran {SHEET_STEP}"
         spans.append((start[0], end[-1], run_id))
     return sorted(spans)
@@ -145,8 +148,9 @@ def assert_one_after_the_other(spans: list[tuple[float, float, str]]) -> None:
         assert second_start > first_end, f"{second}'s sheet step started while {first}'s was writing"
 
 
-def test_a_run_executed_in_process_waits_for_the_sheet_slot(bind_emulator, smartsheet_emulator, process_config,
-                                                            dev_instance):
+def test_a_run_executed_in_process_waits_for_the_sheet_slot(
+    bind_emulator, smartsheet_emulator, process_config, dev_instance
+):
     sync = InvoiceSync(bind_emulator, smartsheet_emulator, process_config, dev_instance)
     sync.create_sheet()
     today = now_cdmx().date()
@@ -160,8 +164,12 @@ def test_a_run_executed_in_process_waits_for_the_sheet_slot(bind_emulator, smart
         (waiting,) = wait_until_waiting(dev_instance, INVOICES.pool, 1, writer.is_alive)
         assert sync.rows() == []  # nothing written while another writer holds the sheet
         started = dev_instance.get_records_for_run(waiting).records
-        assert not [r for r in started if r.event_log_entry.step_key == SHEET_STEP
-                    and r.event_log_entry.dagster_event_type == DagsterEventType.STEP_START]
+        assert not [
+            r
+            for r in started
+            if r.event_log_entry.step_key == SHEET_STEP
+            and r.event_log_entry.dagster_event_type == DagsterEventType.STEP_START
+        ]
     finally:
         release_slot(dev_instance, INVOICES.pool)
         writer.join()
@@ -176,20 +184,25 @@ def test_a_run_executed_in_process_waits_for_the_sheet_slot(bind_emulator, smart
 
 def _cli_env(dev_home: Path, bind, smartsheet, process_config) -> dict[str, str]:
     env = {name: os.environ[name] for name in ("HOME", "LANG", "TMPDIR", "TZ") if name in os.environ}
-    env.update({
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        "DAGSTER_HOME": str(dev_home),
-        "BIND_API_BASE_URL": bind.url, "BIND_API_KEY": bind.token,
-        "SMARTSHEET_API_BASE": smartsheet.url, "SMARTSHEET_ACCESS_TOKEN": smartsheet.token,
-        "SMARTBIND_DB_PATH": process_config.db_path,
-        "SMARTBIND_PROCESSES_DIR": str(dev_home / "no-declarations"),
-    })
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "DAGSTER_HOME": str(dev_home),
+            "BIND_API_BASE_URL": bind.url,
+            "BIND_API_KEY": bind.token,
+            "SMARTSHEET_API_BASE": smartsheet.url,
+            "SMARTSHEET_ACCESS_TOKEN": smartsheet.token,
+            "SMARTBIND_DB_PATH": process_config.db_path,
+            "SMARTBIND_PROCESSES_DIR": str(dev_home / "no-declarations"),
+        }
+    )
     return env
 
 
 @pytest.mark.slow
-def test_cli_writers_outside_the_queue_wait_for_each_other(tmp_path, dev_home, dev_instance, bind_emulator,
-                                                           smartsheet_emulator, process_config):
+def test_cli_writers_outside_the_queue_wait_for_each_other(
+    tmp_path, dev_home, dev_instance, bind_emulator, smartsheet_emulator, process_config
+):
     """`smartbind sync --local`, `dagster job execute` and `dagster asset materialize` (the UI's untagged
     __ASSET_JOB) on one sheet at once: all three wait while the sheet is held, then write one at a time."""
     sync = InvoiceSync(bind_emulator, smartsheet_emulator, process_config, dev_instance)
@@ -200,22 +213,49 @@ def test_cli_writers_outside_the_queue_wait_for_each_other(tmp_path, dev_home, d
     config_file.write_text(yaml.safe_dump(run_config(INVOICES, window_start=start, window_end=end, dry_run=False)))
     bin_dir = Path(sys.executable).parent
     commands = {
-        "smartbind sync --local": [str(bin_dir / "smartbind"), "sync", INVOICES.job_id, "--local",
-                                   "--from", start, "--to", end],
-        "dagster job execute": [str(bin_dir / "dagster"), "job", "execute", "-m", "smartbind_pipelines.definitions",
-                                "-j", INVOICES.job_id, "-c", str(config_file)],
-        "dagster asset materialize": [str(bin_dir / "dagster"), "asset", "materialize", "-m",
-                                      "smartbind_pipelines.definitions", "--select",
-                                      f"{INVOICES.source_asset},{INVOICES.sheet_asset}", "-c", str(config_file)],
+        "smartbind sync --local": [
+            str(bin_dir / "smartbind"),
+            "sync",
+            INVOICES.job_id,
+            "--local",
+            "--from",
+            start,
+            "--to",
+            end,
+        ],
+        "dagster job execute": [
+            str(bin_dir / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "smartbind_pipelines.definitions",
+            "-j",
+            INVOICES.job_id,
+            "-c",
+            str(config_file),
+        ],
+        "dagster asset materialize": [
+            str(bin_dir / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "smartbind_pipelines.definitions",
+            "--select",
+            f"{INVOICES.source_asset},{INVOICES.sheet_asset}",
+            "-c",
+            str(config_file),
+        ],
     }
     env = _cli_env(dev_home, bind_emulator, smartsheet_emulator, process_config)
     hold_slot(dev_instance, INVOICES.pool)
-    processes = {name: subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
-                 for name, argv in commands.items()}
+    processes = {
+        name: subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name, argv in commands.items()
+    }
     try:
-        waiting = wait_until_waiting(dev_instance, INVOICES.pool, len(processes),
-                                     lambda: all(p.poll() is None for p in processes.values()))
+        waiting = wait_until_waiting(
+            dev_instance, INVOICES.pool, len(processes), lambda: all(p.poll() is None for p in processes.values())
+        )
         assert sync.rows() == []
     finally:
         release_slot(dev_instance, INVOICES.pool)

@@ -17,8 +17,8 @@ import pytest
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.processes import SHEET_ID_ENV
-from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.inventory import sync_inventory_sensor
+from smartbind_pipelines.defs.invoices import sync_invoices_sensor
 from smartbind_pipelines.defs.process_config import ProcessConfigResource, update_process_config
 from smartbind_pipelines.defs.resources import ClockResource
 from smartbind_pipelines_tests.core.process_config.cases import audit_count, snapshot
@@ -43,8 +43,9 @@ def simulated_weekday() -> datetime:
 def tick(sensor, instance, process_config, moment: datetime, resources: dict | None = None):
     """One evaluation of ``sensor`` at ``moment``; ``resources`` for a sensor that also looks at the source."""
     clock = ClockResource(frozen_at=moment.isoformat())
-    with dg.build_sensor_context(instance=instance, resources={
-            **(resources or {}), "process_config": process_config, "clock": clock}) as context:
+    with dg.build_sensor_context(
+        instance=instance, resources={**(resources or {}), "process_config": process_config, "clock": clock}
+    ) as context:
         return sensor(context)
 
 
@@ -67,7 +68,9 @@ def launch(db_path, change: dict, instance):
     return update_process_config.execute_in_process(
         run_config={"ops": {OP: {"config": change}}},
         resources={"process_config": ProcessConfigResource(db_path=str(db_path))},
-        instance=instance, raise_on_error=False)
+        instance=instance,
+        raise_on_error=False,
+    )
 
 
 def step_output_metadata(result) -> dict:
@@ -96,17 +99,21 @@ def test_the_launchpad_sets_clears_and_audits_operating_hours(db_path):
         assert cleared.success and ProcessConfigStore(db_path).get("sync_inventory").operating_hours is None
 
 
-@pytest.mark.parametrize("value, words", [
-    ("22:00-22:00", "both 22:00"),
-    ("08:00-20:00 weekdays", "'weekdays' is not a weekday"),
-    ("8am-8pm", "start must be a time HH:MM"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("22:00-22:00", "both 22:00"),
+        ("08:00-20:00 weekdays", "'weekdays' is not a weekday"),
+        ("8am-8pm", "start must be a time HH:MM"),
+    ],
+)
 def test_bad_hours_fail_the_run_naming_the_field_and_write_nothing(db_path, value, words):
     ProcessConfigStore(db_path)
     before = snapshot(db_path, "sync_inventory")
     with dg.instance_for_test() as instance:
-        result = launch(db_path, {"job_id": "sync_inventory", "interval_minutes": 5, "operating_hours": value},
-                        instance)
+        result = launch(
+            db_path, {"job_id": "sync_inventory", "interval_minutes": 5, "operating_hours": value}, instance
+        )
         assert not result.success
         [failure] = [e for e in result.all_node_events if e.event_type_value == "STEP_FAILURE"]
         assert failure.step_failure_data.user_failure_data.metadata["field"].value == "operating_hours"
@@ -145,7 +152,8 @@ def test_invoices_issued_overnight_outside_the_window_are_all_written_by_the_fir
     overnight += [add(sync, night_start + timedelta(minutes=6 * n + 1)) for n in range(108)]
     assert len(overnight) == 110 and all(
         night_start <= datetime.fromisoformat(i["Date"]).replace(tzinfo=CDMX) < night_start + timedelta(hours=12)
-        for i in overnight)
+        for i in overnight
+    )
 
     skips = []
     moment = night_start
@@ -157,8 +165,9 @@ def test_invoices_issued_overnight_outside_the_window_are_all_written_by_the_fir
     assert len(skips) == 24
     tomorrow = (day + timedelta(days=1)).strftime("%Y-%m-%d")
     assert all("outside operating hours 08:00–20:00 Mon–Fri" in skip for skip in skips)
-    assert all(f"next window opens {(day + timedelta(days=1)).strftime('%a')} 08:00 ({tomorrow})" in skip
-               for skip in skips)
+    assert all(
+        f"next window opens {(day + timedelta(days=1)).strftime('%a')} 08:00 ({tomorrow})" in skip for skip in skips
+    )
 
     opening = day + timedelta(days=1, hours=8)
     request = tick_invoices(sync, opening)
@@ -188,8 +197,9 @@ def test_inventory_changed_overnight_is_in_the_sheet_after_the_first_run_inside_
     sync.use_warehouses([warehouse])
     drill = state.add_product(Title="Taladro", stock={warehouse: 5})
     sync.process_config.store().update("sync_inventory", {"operating_hours": "08:00-20:00 mon-fri"}, via="test")
-    assert isinstance(tick(sync_inventory_sensor, sync.instance, sync.process_config,
-                           day + timedelta(hours=19)), dg.RunRequest)
+    assert isinstance(
+        tick(sync_inventory_sensor, sync.instance, sync.process_config, day + timedelta(hours=19)), dg.RunRequest
+    )
     assert sync.run().success
     [row] = sync.rows()
     assert row["Existencias"] == 5
@@ -210,7 +220,9 @@ def test_inventory_changed_overnight_is_in_the_sheet_after_the_first_run_inside_
 
 def test_a_process_without_hours_runs_at_night(inventory_sync):
     moment = simulated_weekday() + timedelta(hours=3)
-    inventory_sync.process_config.store().update("sync_inventory", {"smartsheet_sheet_id": str(
-        inventory_sync.sheet_id)}, via="test")
-    assert isinstance(tick(sync_inventory_sensor, inventory_sync.instance, inventory_sync.process_config, moment),
-                      dg.RunRequest)
+    inventory_sync.process_config.store().update(
+        "sync_inventory", {"smartsheet_sheet_id": str(inventory_sync.sheet_id)}, via="test"
+    )
+    assert isinstance(
+        tick(sync_inventory_sensor, inventory_sync.instance, inventory_sync.process_config, moment), dg.RunRequest
+    )

@@ -32,11 +32,23 @@ def launch(db_path, change: dict, instance):
 
 def test_the_job_changes_the_row_and_audits_the_run(db_path):
     with dg.instance_for_test() as instance:
-        result = launch(db_path, {"job_id": "sync_invoices", "interval_minutes": 10, "is_active": False,
-                                  "fields_mapping": {"warehouse_ids": [WH_A]}}, instance)
+        result = launch(
+            db_path,
+            {
+                "job_id": "sync_invoices",
+                "interval_minutes": 10,
+                "is_active": False,
+                "fields_mapping": {"warehouse_ids": [WH_A]},
+            },
+            instance,
+        )
         assert result.success
         stored = ProcessConfigStore(db_path).get("sync_invoices")
-        assert (stored.interval_minutes, stored.is_active, stored.fields_mapping) == (10, False, {"warehouse_ids": [WH_A]})
+        assert (stored.interval_minutes, stored.is_active, stored.fields_mapping) == (
+            10,
+            False,
+            {"warehouse_ids": [WH_A]},
+        )
         [entry, _seed] = ProcessConfigStore(db_path).history("sync_invoices")
         assert (entry["via"], entry["actor"]) == ("dagster", result.run_id)
         [output] = [e for e in result.all_node_events if e.event_type_value == "STEP_OUTPUT"]
@@ -82,9 +94,20 @@ def test_a_value_of_the_wrong_type_is_refused_before_the_run(db_path):
 def test_the_launchpad_schema_shows_every_editable_field_with_a_description():
     config_type = update_process_config.run_config_schema.config_type
     fields = config_type.fields["ops"].config_type.fields[OP].config_type.fields["config"].config_type.fields
-    assert set(fields) == {"job_id", "interval_minutes", "is_active", "smartsheet_sheet_id", "smartsheet_sheet_name",
-                           "name", "description", "source_system", "target_system", "sync_direction",
-                           "fields_mapping", "operating_hours"}
+    assert set(fields) == {
+        "job_id",
+        "interval_minutes",
+        "is_active",
+        "smartsheet_sheet_id",
+        "smartsheet_sheet_name",
+        "name",
+        "description",
+        "source_system",
+        "target_system",
+        "sync_direction",
+        "fields_mapping",
+        "operating_hours",
+    }
     assert fields["job_id"].is_required and not fields["interval_minutes"].is_required
     assert all(field.description for field in fields.values())
 
@@ -120,7 +143,8 @@ def test_the_launchpad_opens_on_a_valid_config_that_changes_nothing(db_path):
     before = snapshot(db_path)
     with dg.instance_for_test() as instance:
         result = update_process_config.execute_in_process(
-            resources={"process_config": ProcessConfigResource(db_path=str(db_path))}, instance=instance)
+            resources={"process_config": ProcessConfigResource(db_path=str(db_path))}, instance=instance
+        )
     assert result.success
     assert snapshot(db_path) == before
 
@@ -128,7 +152,6 @@ def test_the_launchpad_opens_on_a_valid_config_that_changes_nothing(db_path):
 def test_every_job_carries_the_same_owner_tag():
     from smartbind_pipelines.definitions import defs
 
-    owners = {job.name: job.tags.get("owner") for job in defs().resolve_all_job_defs()
-              if not job.name.startswith("__")}
+    owners = {job.name: job.tags.get("owner") for job in defs().resolve_all_job_defs() if not job.name.startswith("__")}
     assert "update_process_config" in owners and "sync_invoices" in owners
     assert set(owners.values()) == {"team:operaciones"}, owners

@@ -13,12 +13,12 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX
-from smartbind_pipelines.defs import retention
 from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs import retention
 from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
-from smartbind_pipelines.defs.retention import prune_run_history, state_runs
 from smartbind_pipelines.defs.pull.stored import reads_root
+from smartbind_pipelines.defs.retention import prune_run_history, state_runs
 from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync, metadata
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)
@@ -92,7 +92,9 @@ def test_runs_in_progress_are_never_deleted(demo_sync, instance):
 def test_the_job_reports_what_it_removed_and_is_scheduled(instance):
     definitions = dg.Definitions.merge(retention.defs)
     job = definitions.resolve_job_def("prune_run_history")
-    result = job.execute_in_process(instance=instance, run_config={"ops": {"prune_run_history": {"config": {"older_than_days": 30}}}})
+    result = job.execute_in_process(
+        instance=instance, run_config={"ops": {"prune_run_history": {"config": {"older_than_days": 30}}}}
+    )
     assert result.success
     [output] = [event for event in result.all_events if event.is_successful_output]
     shown = output.event_specific_data.metadata

@@ -68,27 +68,68 @@ def code_server(tmp_path, bind_emulator, smartsheet_emulator):
     home.mkdir()
     (home / "dagster.yaml").write_text(INSTANCE_YAML)
     db_path = tmp_path / "processes.db"
-    create_process_sheet(smartsheet_emulator, ProcessConfigResource(db_path=str(db_path)), "sync_invoices",
-                         "Registros Facturas Bind", invoice_columns())
+    create_process_sheet(
+        smartsheet_emulator,
+        ProcessConfigResource(db_path=str(db_path)),
+        "sync_invoices",
+        "Registros Facturas Bind",
+        invoice_columns(),
+    )
     port = _free_port()
     (tmp_path / "workspace.yaml").write_text(
-        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: smartbind\n")
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))}
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", DAGSTER_HOME=str(home),
-               SMARTBIND_DB_PATH=str(db_path), BIND_API_BASE_URL=bind_emulator.url, SMARTSHEET_API_BASE=smartsheet_emulator.url)
+        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: smartbind\n"
+    )
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "DAGSTER_"))
+    }
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        DAGSTER_HOME=str(home),
+        SMARTBIND_DB_PATH=str(db_path),
+        BIND_API_BASE_URL=bind_emulator.url,
+        SMARTSHEET_API_BASE=smartsheet_emulator.url,
+    )
     env.update({"BIND_API_KEY": bind_emulator.token, "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token})
-    subprocess.run([str(BIN / "python"), "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
-                   env=env, cwd=REPO_ROOT, check=True)
+    subprocess.run(
+        [str(BIN / "python"), "-c", "import dagster; dagster.DagsterInstance.get().dispose()"],
+        env=env,
+        cwd=REPO_ROOT,
+        check=True,
+    )
     log = tmp_path / "code-server.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [str(BIN / "dagster"), "api", "grpc", "-m", "smartbind_pipelines.definitions", "-h", "127.0.0.1",
-             "-p", str(port)], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(BIN / "dagster"),
+                "api",
+                "grpc",
+                "-m",
+                "smartbind_pipelines.definitions",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        _until("the code server", lambda: server.poll() is not None or subprocess.run(
-            [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port)], env=env,
-            capture_output=True).returncode == 0, log)
+        _until(
+            "the code server",
+            lambda: (
+                server.poll() is not None
+                or subprocess.run(
+                    [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port)], env=env, capture_output=True
+                ).returncode
+                == 0
+            ),
+            log,
+        )
         assert server.poll() is None, log.read_text()[-3000:]
         with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
             yield server, instance, env, tmp_path / "workspace.yaml", log
@@ -108,19 +149,26 @@ def _launch_slow_run(bind_emulator, code_server) -> tuple[dg.DagsterRun, Worker]
     ).stdout.strip()
     launched = subprocess.run(
         [str(BIN / "dagster"), "job", "launch", "-w", str(workspace), "-j", "sync_invoices", "--run-id", run_id],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=WAIT_SECONDS)
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+    )
     assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
     try:
         worker = _until("the run worker's pid event", lambda: run_worker(instance, run_id), log)
     except AssertionError as exc:
         run = instance.get_run_by_id(run_id)
-        events = [entry.user_message or (entry.dagster_event and entry.dagster_event.message)
-                  for entry in instance.all_logs(run_id)]
+        events = [
+            entry.user_message or (entry.dagster_event and entry.dagster_event.message)
+            for entry in instance.all_logs(run_id)
+        ]
         raise AssertionError(f"{exc}\nrun {run_id}: {run and run.status}; events: {events}") from None
-    _until("the run to be STARTED", lambda: instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED,
-           log)
-    _until("the run's first step to start", lambda: instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START),
-           log)
+    _until("the run to be STARTED", lambda: instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED, log)
+    _until(
+        "the run's first step to start", lambda: instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START), log
+    )
     return instance.get_run_by_id(run_id), worker
 
 
@@ -166,8 +214,7 @@ def test_a_run_whose_code_server_is_killed_is_failed_and_a_live_one_is_left_alon
     assert len(instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)) == 1
 
 
-def test_the_registered_sensor_fails_a_dead_workers_run_after_the_grace_period(bind_emulator, code_server,
-                                                                            monkeypatch):
+def test_the_registered_sensor_fails_a_dead_workers_run_after_the_grace_period(bind_emulator, code_server, monkeypatch):
     server, instance, *_ = code_server
     sensor = definitions.defs().get_sensor_def(run_watchdog.SENSOR_NAME)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -200,8 +247,9 @@ def test_liveness_reads_proc_start_times_so_a_reused_pid_is_not_the_worker():
     assert not alive and f"no process with pid {child.pid}" in why
     # An exited child not yet reaped is a zombie: dead too.
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])
-    _until("the child to exit", lambda: Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-           == "Z")
+    _until(
+        "the child to exit", lambda: Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    )
     alive, why = worker_alive(Worker(zombie.pid, time.time()))
     zombie.wait()
     assert not alive and "zombie" in why
@@ -210,8 +258,9 @@ def test_liveness_reads_proc_start_times_so_a_reused_pid_is_not_the_worker():
 def test_the_watchdog_stays_idle_without_the_default_run_launcher():
     with dg.instance_for_test() as instance:
         assert run_watchdog.why_not_here(instance) is None  # the test instance uses the DefaultRunLauncher
-    with dg.instance_for_test(overrides={"run_launcher": {
-            "module": "dagster._core.test_utils", "class": "MockedRunLauncher"}}) as instance:
+    with dg.instance_for_test(
+        overrides={"run_launcher": {"module": "dagster._core.test_utils", "class": "MockedRunLauncher"}}
+    ) as instance:
         reason = run_watchdog.why_not_here(instance)
         assert reason and "MockedRunLauncher" in reason
         skipped = run_watchdog.run_worker_watchdog(dg.build_sensor_context(instance=instance))

@@ -70,8 +70,11 @@ class LocalStack:
     admin_api_url: str
 
     def admin_api(self, path: str) -> dict:
-        response = requests.get(f"{self.admin_api_url}{path}", timeout=10,
-                                headers={"Authorization": f"Bearer {self.values['SMARTBIND_ADMIN_TOKEN']}"})
+        response = requests.get(
+            f"{self.admin_api_url}{path}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {self.values['SMARTBIND_ADMIN_TOKEN']}"},
+        )
         response.raise_for_status()
         return response.json()
 
@@ -81,9 +84,14 @@ class LocalStack:
         launches = []
         for job, run_config in jobs:
             run_id = str(uuid.uuid4())
-            process = subprocess.Popen(job_launch_command(self.placement, job, run_id, run_config),
-                                       env=process_env("webserver", self.values), cwd=self.placement.dagster_home,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            process = subprocess.Popen(
+                job_launch_command(self.placement, job, run_id, run_config),
+                env=process_env("webserver", self.values),
+                cwd=self.placement.dagster_home,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             launches.append((job, run_id, process))
         for job, _, process in launches:
             output, _ = process.communicate(timeout=180)
@@ -92,8 +100,12 @@ class LocalStack:
 
     def start_daemon(self) -> None:
         """The daemon last: runs queued before its first tick are already there when the sensors look."""
-        self.group.start("daemon", SERVICES["daemon"].command(self.placement), process_env("daemon", self.values),
-                         cwd=Path(self.placement.dagster_home))
+        self.group.start(
+            "daemon",
+            SERVICES["daemon"].command(self.placement),
+            process_env("daemon", self.values),
+            cwd=Path(self.placement.dagster_home),
+        )
 
     # Alone a sync run takes ~15 s; on a 2-core CI machine running the rest of the suite, much longer.
     def wait_for_run(self, run_id: str, timeout: float = 240.0) -> DagsterRunStatus:
@@ -110,14 +122,20 @@ class LocalStack:
 
 
 @contextmanager
-def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: dict[str, str], *,
-                      paused: tuple[str, ...] = ()) -> Iterator[LocalStack]:
+def start_local_stack(
+    tmp_path: Path, database: PostgresServer, pipeline_env: dict[str, str], *, paused: tuple[str, ...] = ()
+) -> Iterator[LocalStack]:
     """`paused` processes are set inactive in ProcessConfig before anything starts, as the guide's first
     deploy does, so that their sensors do not start runs the test has no use for."""
     ports = {"user_code": free_port(), "webserver": free_port(), "admin_api": free_port()}
-    placement = Placement(bind_host=LOOPBACK, dagster_home=str(tmp_path / "dagster_home"),
-                          data_dir=str(tmp_path / "data"), postgres_host=database.host,
-                          postgres_port=database.port, ports=ports)
+    placement = Placement(
+        bind_host=LOOPBACK,
+        dagster_home=str(tmp_path / "dagster_home"),
+        data_dir=str(tmp_path / "data"),
+        postgres_host=database.host,
+        postgres_port=database.port,
+        ports=ports,
+    )
     home = Path(placement.dagster_home)
     home.mkdir()
     Path(placement.data_dir).mkdir()
@@ -133,7 +151,8 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
     }
     for job_id in paused:
         ProcessConfigStore(placement.process_config_db, env=values).update(
-            job_id, {"is_active": False}, via="cli", actor="deploy-test")
+            job_id, {"is_active": False}, via="cli", actor="deploy-test"
+        )
     group = ProcessGroup(tmp_path / "logs")
     try:
         user_code = SERVICES["user_code"]
@@ -143,14 +162,20 @@ def start_local_stack(tmp_path: Path, database: PostgresServer, pipeline_env: di
         for name in SERVICES:
             if name not in ("user_code", "daemon"):
                 group.start(name, SERVICES[name].command(placement), process_env(name, values), cwd=home)
-        stack = LocalStack(placement, values, group,
-                           DagsterGraphQLClient(LOOPBACK, port_number=ports["webserver"], timeout=30),
-                           webserver_url=f"http://{LOOPBACK}:{ports['webserver']}",
-                           admin_api_url=f"http://{LOOPBACK}:{ports['admin_api']}")
-        group.wait_until(lambda: requests.get(f"{stack.webserver_url}/server_info", timeout=2).ok,
-                         "the webserver", timeout=120)
-        group.wait_until(lambda: requests.get(f"{stack.admin_api_url}/healthz", timeout=2).ok,
-                         "the admin API", timeout=30)
+        stack = LocalStack(
+            placement,
+            values,
+            group,
+            DagsterGraphQLClient(LOOPBACK, port_number=ports["webserver"], timeout=30),
+            webserver_url=f"http://{LOOPBACK}:{ports['webserver']}",
+            admin_api_url=f"http://{LOOPBACK}:{ports['admin_api']}",
+        )
+        group.wait_until(
+            lambda: requests.get(f"{stack.webserver_url}/server_info", timeout=2).ok, "the webserver", timeout=120
+        )
+        group.wait_until(
+            lambda: requests.get(f"{stack.admin_api_url}/healthz", timeout=2).ok, "the admin API", timeout=30
+        )
         yield stack
     finally:
         group.stop()

@@ -32,12 +32,18 @@ class PostgresServer:
 
     def dagster_env(self) -> dict[str, str]:
         """The DAGSTER_PG_* variables dagster.yaml reads."""
-        return {"DAGSTER_PG_HOST": self.host, "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_USER": self.user,
-                "DAGSTER_PG_PASSWORD": self.password, "DAGSTER_PG_DB": self.db}
+        return {
+            "DAGSTER_PG_HOST": self.host,
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_USER": self.user,
+            "DAGSTER_PG_PASSWORD": self.password,
+            "DAGSTER_PG_DB": self.db,
+        }
 
     def connect(self):
-        conn = psycopg2.connect(host=self.host, port=self.port, user=self.user, password=self.password,
-                                dbname=self.db, connect_timeout=10)
+        conn = psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname=self.db, connect_timeout=10
+        )
         conn.autocommit = True
         return conn
 
@@ -46,8 +52,13 @@ def from_environment(env=os.environ) -> PostgresServer | None:
     values = {name: env.get(f"SMARTBIND_TEST_PG_{name}") for name in ENV_NAMES}
     if not values["HOST"]:
         return None
-    return PostgresServer(values["HOST"], int(values["PORT"] or 5432), values["USER"] or "postgres",
-                          values["PASSWORD"] or "", values["DB"] or "postgres")
+    return PostgresServer(
+        values["HOST"],
+        int(values["PORT"] or 5432),
+        values["USER"] or "postgres",
+        values["PASSWORD"] or "",
+        values["DB"] or "postgres",
+    )
 
 
 def server_binaries_installed() -> bool:
@@ -66,8 +77,9 @@ class OwnServer:
     def _script(self, command: str) -> subprocess.CompletedProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTBIND_TEST_PG_")}
         env["SMARTBIND_CI_PG_DIR"] = self.state_dir
-        return subprocess.run(["bash", "-c", f'source "{CI_SCRIPT}" && {command}'], env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            ["bash", "-c", f'source "{CI_SCRIPT}" && {command}'], env=env, capture_output=True, text=True, timeout=120
+        )
 
     def start(self) -> PostgresServer:
         result = self._script("start_ci_postgres && env")

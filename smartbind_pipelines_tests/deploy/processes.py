@@ -27,8 +27,15 @@ class ProcessGroup:
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "wb")
         try:
-            process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             log.close()  # the child holds its own descriptor
         self.processes[name] = process
@@ -41,8 +48,9 @@ class ProcessGroup:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def all_logs(self, lines: int = 40) -> str:
-        return "\n".join(f"--- {name} (last {lines} lines) ---\n{self.log_tail(name, lines)}"
-                         for name in self.processes)
+        return "\n".join(
+            f"--- {name} (last {lines} lines) ---\n{self.log_tail(name, lines)}" for name in self.processes
+        )
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():

@@ -34,9 +34,17 @@ PROCESS_CONFIG_DB = "processes.db"
 DAGSTER_PG = ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
 # What the sync jobs read (DESIGN.md); sensors and runs both execute in the user-code server.
 PIPELINE_SECRETS = ("BIND_API_BASE_URL", "BIND_API_KEY", "SMARTSHEET_API_BASE", "SMARTSHEET_ACCESS_TOKEN")
-PIPELINE_OPTIONAL = ("BIND_WAREHOUSE_ID", "SMARTSHEET_INVOICES_SHEET_ID", "SMARTSHEET_INVENTORY_SHEET_ID",
-                     "SMARTSHEET_CLIENTS_SHEET_ID", "SMARTSHEET_PRODUCTS_SHEET_ID", "SMARTBIND_PROCESSES_DIR",
-                     "SMARTBIND_ALERT_WEBHOOK_URL", "SMARTBIND_DAGSTER_URL", "SMARTBIND_ALERT_AFTER_FAILURES")
+PIPELINE_OPTIONAL = (
+    "BIND_WAREHOUSE_ID",
+    "SMARTSHEET_INVOICES_SHEET_ID",
+    "SMARTSHEET_INVENTORY_SHEET_ID",
+    "SMARTSHEET_CLIENTS_SHEET_ID",
+    "SMARTSHEET_PRODUCTS_SHEET_ID",
+    "SMARTBIND_PROCESSES_DIR",
+    "SMARTBIND_ALERT_WEBHOOK_URL",
+    "SMARTBIND_DAGSTER_URL",
+    "SMARTBIND_ALERT_AFTER_FAILURES",
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,7 @@ class Service:
 
 
 def _user_code(p: Placement) -> list[str]:
-    return ["dagster", "api", "grpc", "-m", DEFINITIONS_MODULE,
-            "-h", p.bind_host, "-p", str(p.ports["user_code"])]
+    return ["dagster", "api", "grpc", "-m", DEFINITIONS_MODULE, "-h", p.bind_host, "-p", str(p.ports["user_code"])]
 
 
 def _webserver(p: Placement) -> list[str]:
@@ -114,17 +121,31 @@ SERVICES: dict[str, Service] = {
     service.name: service
     for service in (
         # Loads the code location, evaluates sensors and (DefaultRunLauncher) executes the runs.
-        Service("user_code", _user_code, env=("DAGSTER_HOME", *DAGSTER_PG, "SMARTBIND_DB_PATH", *PIPELINE_SECRETS),
-                optional_env=PIPELINE_OPTIONAL, mounts_data=True),
+        Service(
+            "user_code",
+            _user_code,
+            env=("DAGSTER_HOME", *DAGSTER_PG, "SMARTBIND_DB_PATH", *PIPELINE_SECRETS),
+            optional_env=PIPELINE_OPTIONAL,
+            mounts_data=True,
+        ),
         Service("webserver", _webserver, env=("DAGSTER_HOME", *DAGSTER_PG)),
         Service("daemon", _daemon, env=("DAGSTER_HOME", *DAGSTER_PG), serves=False),
         # ProcessConfig, and the old admin doors (admin_doors/): run history and stats from Dagster's run
         # storage, "run now" submitted through the webserver's GraphQL API (so no Bind/Smartsheet secret here);
         # SMARTBIND_DAGSTER_URL makes their links absolute.
-        Service("admin_api", _admin_api,
-                env=("DAGSTER_HOME", *DAGSTER_PG, "SMARTBIND_DB_PATH", "SMARTBIND_ADMIN_TOKEN",
-                     "SMARTBIND_DAGSTER_GRAPHQL_URL"),
-                optional_env=("SMARTBIND_DAGSTER_URL",), mounts_data=True),
+        Service(
+            "admin_api",
+            _admin_api,
+            env=(
+                "DAGSTER_HOME",
+                *DAGSTER_PG,
+                "SMARTBIND_DB_PATH",
+                "SMARTBIND_ADMIN_TOKEN",
+                "SMARTBIND_DAGSTER_GRAPHQL_URL",
+            ),
+            optional_env=("SMARTBIND_DAGSTER_URL",),
+            mounts_data=True,
+        ),
     )
 }
 

@@ -110,8 +110,11 @@ def test_dagster_services_wait_for_a_healthy_postgres_and_code_server(compose):
 
 def test_workspace_points_at_the_code_server_service():
     (entry,) = yaml.safe_load(DOCKER_WORKSPACE.read_text())["load_from"]
-    assert entry["grpc_server"] == {"host": "user_code", "port": COMPOSE.ports["user_code"],
-                                    "location_name": CODE_LOCATION}
+    assert entry["grpc_server"] == {
+        "host": "user_code",
+        "port": COMPOSE.ports["user_code"],
+        "location_name": CODE_LOCATION,
+    }
 
 
 def test_image_holds_the_production_instance_and_workspace_where_the_commands_look(image_env):
@@ -124,8 +127,13 @@ def test_image_holds_the_production_instance_and_workspace_where_the_commands_lo
 
 # --- secrets per service, the tested Python, pinned dependencies (issue 14) ----------------------------------
 
-SECRETS = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
-           "SMARTBIND_ALERT_WEBHOOK_URL")
+SECRETS = (
+    "BIND_API_KEY",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTBIND_ADMIN_TOKEN",
+    "DAGSTER_PG_PASSWORD",
+    "SMARTBIND_ALERT_WEBHOOK_URL",
+)
 CONSTRAINTS = REPO_ROOT / "constraints.txt"
 MAKEFILE = REPO_ROOT / "Makefile"
 SETUP = REPO_ROOT / "setup.py"
@@ -159,10 +167,10 @@ def test_the_admin_api_reads_dagsters_storage_and_submits_runs_through_the_webse
     """The old admin doors (admin_doors/) answer 503 without these: history and stats read the run storage
     (dagster.yaml, DAGSTER_PG_*), and "run now" posts to the webserver's GraphQL API."""
     environment = compose["services"]["admin_api"]["environment"]
-    assert environment["SMARTBIND_DAGSTER_GRAPHQL_URL"] == (
-        f"http://webserver:{COMPOSE.ports['webserver']}/graphql")
+    assert environment["SMARTBIND_DAGSTER_GRAPHQL_URL"] == (f"http://webserver:{COMPOSE.ports['webserver']}/graphql")
     assert {"DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB"} <= set(
-        environment)
+        environment
+    )
     assert environment["DAGSTER_PG_HOST"] == COMPOSE.postgres_host
     # Never the pipeline's secrets: the launch is validated in user_code, not here.
     assert set(environment).isdisjoint({"BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ALERT_WEBHOOK_URL"})
@@ -171,8 +179,11 @@ def test_the_admin_api_reads_dagsters_storage_and_submits_runs_through_the_webse
 def test_the_ui_and_the_daemon_hold_no_pipeline_secret(compose):
     for name in ("webserver", "daemon"):
         environment = set(compose["services"][name].get("environment") or {})
-        assert environment & {"BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN",
-                              "SMARTBIND_ALERT_WEBHOOK_URL"} == set(), name
+        assert (
+            environment
+            & {"BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "SMARTBIND_ALERT_WEBHOOK_URL"}
+            == set()
+        ), name
 
 
 def test_the_image_runs_the_python_the_tests_run():

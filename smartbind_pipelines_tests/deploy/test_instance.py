@@ -91,8 +91,9 @@ def test_dev_instance_fails_a_run_stuck_in_not_started_as_production_does(tmp_pa
         assert instance.run_monitoring_enabled
         timeout = instance.run_monitoring_start_timeout_seconds
         assert timeout == yaml.safe_load(PRODUCTION_INSTANCE.read_text())["run_monitoring"]["start_timeout_seconds"]
-        stuck = create_run_for_test(instance, job_name=INVOICES.job_id, run_id="",
-                                    status=DagsterRunStatus.NOT_STARTED, tags=INVOICES.run_tags)
+        stuck = create_run_for_test(
+            instance, job_name=INVOICES.job_id, run_id="", status=DagsterRunStatus.NOT_STARTED, tags=INVOICES.run_tags
+        )
         (record,) = instance.get_run_records(RunsFilter(statuses=[DagsterRunStatus.NOT_STARTED]))
         assert record.dagster_run.run_id == stuck.run_id == ""
         created = record.create_timestamp.timestamp()

@@ -32,10 +32,27 @@ def test_sync_invoices_runs_through_queue_daemon_and_code_server_on_postgres(tmp
         # Every demo invoice is dated within the last 30 days: this window covers them all.
         today = now_cdmx().date()
         sync_run, config_run = stack.launch(
-            ("sync_invoices", {"ops": {"bind_invoices": {"config": {
-                "window_start": (today - timedelta(days=40)).isoformat(), "window_end": today.isoformat()}}}}),
-            ("update_process_config", {"ops": {"apply_process_config_change": {"config": {
-                "job_id": "sync_invoices", "interval_minutes": 7}}}}),
+            (
+                "sync_invoices",
+                {
+                    "ops": {
+                        "bind_invoices": {
+                            "config": {
+                                "window_start": (today - timedelta(days=40)).isoformat(),
+                                "window_end": today.isoformat(),
+                            }
+                        }
+                    }
+                },
+            ),
+            (
+                "update_process_config",
+                {
+                    "ops": {
+                        "apply_process_config_change": {"config": {"job_id": "sync_invoices", "interval_minutes": 7}}
+                    }
+                },
+            ),
         )
         stack.start_daemon()  # queued runs only start once the daemon is up
 
@@ -71,8 +88,14 @@ def test_the_operations_guide_commands_work_as_written(tmp_path, postgres_databa
     with start_local_stack(tmp_path, postgres_database, sandbox.env()) as stack:
         for service, command in commands:
             env = {**process_env(service, stack.values), "USER": "guide-test"}  # $USER expands on the host
-            result = subprocess.run(["bash", "-c", command], env=env, cwd=stack.placement.dagster_home,
-                                    capture_output=True, text=True, timeout=180)
+            result = subprocess.run(
+                ["bash", "-c", command],
+                env=env,
+                cwd=stack.placement.dagster_home,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             assert result.returncode == 0, f"{service}: {command}\n{result.stdout}\n{result.stderr}"
 
         config = ProcessConfigStore(stack.placement.process_config_db).get("sync_invoices")

@@ -23,7 +23,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from smartbind_pipelines_tests.browser.dev_stack import (DEV_SCRIPT, REPO_ROOT, DevStack, free_port, stack_env, start_dev_stack)
+from smartbind_pipelines_tests.browser.dev_stack import (
+    DEV_SCRIPT,
+    REPO_ROOT,
+    DevStack,
+    free_port,
+    stack_env,
+    start_dev_stack,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +59,23 @@ def second_terminal(stack: DevStack, script: str, workdir: Path) -> subprocess.C
     if not link.exists():
         link.symlink_to(stack.home)
     prelude = 'set -eo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
-    return subprocess.run(["bash", "-c", prelude + script], cwd=workdir, capture_output=True, text=True,
-                          timeout=300, env={"HOME": str(workdir), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    return subprocess.run(
+        ["bash", "-c", prelude + script],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"HOME": str(workdir), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
 
 
 def admin_config(stack: DevStack, job_id: str) -> dict:
     env = stack.sandbox_env
-    response = requests.get(f"{env['SMARTBIND_ADMIN_URL']}/api/admin/process-configs/{job_id}",
-                            headers={"Authorization": f"Bearer {env['SMARTBIND_ADMIN_TOKEN']}"}, timeout=30)
+    response = requests.get(
+        f"{env['SMARTBIND_ADMIN_URL']}/api/admin/process-configs/{job_id}",
+        headers={"Authorization": f"Bearer {env['SMARTBIND_ADMIN_TOKEN']}"},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()["config"]
 
@@ -89,8 +105,12 @@ def wait_for_success_since(stack: DevStack, job: str, since: float) -> None:
 def stack(tmp_path_factory):
     home = tmp_path_factory.mktemp("dev_home")
     # Fixed free ports for the emulators too: a restart keeps them, as `make dev` does.
-    ports = {"DAGSTER_PORT": str(free_port()), "ADMIN_API_PORT": str(free_port()),
-             "SANDBOX_BIND_PORT": str(free_port()), "SANDBOX_SMARTSHEET_PORT": str(free_port())}
+    ports = {
+        "DAGSTER_PORT": str(free_port()),
+        "ADMIN_API_PORT": str(free_port()),
+        "SANDBOX_BIND_PORT": str(free_port()),
+        "SANDBOX_SMARTSHEET_PORT": str(free_port()),
+    }
     running = start_dev_stack(home, ports)
     holder = {"stack": running}
     try:
@@ -120,7 +140,7 @@ def test_readme_commands_in_a_second_terminal_act_on_the_running_stack(stack, tm
     shell = second_terminal(running, f"{SOURCE_LINE}\n{rest}", tmp_path)
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert admin_config(running, "sync_invoices")["smartsheet_sheet_name"] == "Mi Nueva Hoja"
-    cli = readme_block("--sheet-id 1234567890 --sheet-name \"Mi Nueva Hoja\"")
+    cli = readme_block('--sheet-id 1234567890 --sheet-name "Mi Nueva Hoja"')
     shell = second_terminal(running, f"{SOURCE_LINE}\n{cli}", tmp_path)
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert admin_config(running, "sync_inventory")["is_active"] is False
@@ -128,24 +148,37 @@ def test_readme_commands_in_a_second_terminal_act_on_the_running_stack(stack, tm
 
     # Put the processes back on their sandbox sheets for what follows.
     env = running.sandbox_env
-    restore = (f"{SOURCE_LINE}\n"
-               f'smartbind config set sync_invoices --sheet-id "$SMARTSHEET_INVOICES_SHEET_ID" --interval-minutes 1\n'
-               f'smartbind config set sync_inventory --active --interval-minutes 1\n')
+    restore = (
+        f"{SOURCE_LINE}\n"
+        f'smartbind config set sync_invoices --sheet-id "$SMARTSHEET_INVOICES_SHEET_ID" --interval-minutes 1\n'
+        f"smartbind config set sync_inventory --active --interval-minutes 1\n"
+    )
     shell = second_terminal(running, restore, tmp_path)
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert admin_config(running, "sync_invoices")["smartsheet_sheet_id"] == env["SMARTSHEET_INVOICES_SHEET_ID"]
 
     # make reset refuses while make dev runs, and leaves everything in place.
-    reset = subprocess.run(["bash", str(DEV_SCRIPT), "reset"], cwd=REPO_ROOT, capture_output=True, text=True,
-                           env=stack_env(running.home, running.ports), timeout=60)
+    reset = subprocess.run(
+        ["bash", str(DEV_SCRIPT), "reset"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=stack_env(running.home, running.ports),
+        timeout=60,
+    )
     assert reset.returncode == 1 and "make dev is running" in reset.stderr, reset.stderr
     assert (running.home / "sandbox-state.pickle").exists() and (running.home / "processes.db").exists()
 
 
 def test_a_restarted_make_dev_resumes_its_sheets_and_every_process_syncs_green(stack, tmp_path):
     running: DevStack = stack["stack"]
-    shell = second_terminal(running, SOURCE_LINE + "\n" + "\n".join(
-        f"smartbind config set {job} --active --interval-minutes 1" for job in PROCESSES), tmp_path)
+    shell = second_terminal(
+        running,
+        SOURCE_LINE
+        + "\n"
+        + "\n".join(f"smartbind config set {job} --active --interval-minutes 1" for job in PROCESSES),
+        tmp_path,
+    )
     assert shell.returncode == 0, shell.stdout + shell.stderr
     started = time.time()
     for job in PROCESSES:
@@ -178,8 +211,14 @@ def test_a_restarted_make_dev_resumes_its_sheets_and_every_process_syncs_green(s
     # make reset after a stop: emulator state and sync state go together; the token stays.
     token = (running.home / "admin-token").read_text()
     assert not restarted.stop()
-    reset = subprocess.run(["bash", str(DEV_SCRIPT), "reset"], cwd=REPO_ROOT, capture_output=True, text=True,
-                           env=stack_env(running.home, running.ports), timeout=60)
+    reset = subprocess.run(
+        ["bash", str(DEV_SCRIPT), "reset"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=stack_env(running.home, running.ports),
+        timeout=60,
+    )
     assert reset.returncode == 0, reset.stderr
     left = sorted(path.name for path in running.home.iterdir())
     assert not {"sandbox-state.pickle", "processes.db", "storage", "history", "dev.env"} & set(left), left
@@ -191,10 +230,20 @@ def test_a_port_in_use_is_named_before_anything_starts(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        ports = {"DAGSTER_PORT": str(free_port()), "ADMIN_API_PORT": str(port),
-                 "SANDBOX_BIND_PORT": str(free_port()), "SANDBOX_SMARTSHEET_PORT": str(free_port())}
-        result = subprocess.run(["bash", str(DEV_SCRIPT)], cwd=REPO_ROOT, capture_output=True, text=True,
-                                env=stack_env(tmp_path, ports), timeout=120)
+        ports = {
+            "DAGSTER_PORT": str(free_port()),
+            "ADMIN_API_PORT": str(port),
+            "SANDBOX_BIND_PORT": str(free_port()),
+            "SANDBOX_SMARTSHEET_PORT": str(free_port()),
+        }
+        result = subprocess.run(
+            ["bash", str(DEV_SCRIPT)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            env=stack_env(tmp_path, ports),
+            timeout=120,
+        )
     assert result.returncode != 0
     assert f"port {port} (admin API)" in result.stderr, result.stderr
     assert "ADMIN_API_PORT" in result.stderr

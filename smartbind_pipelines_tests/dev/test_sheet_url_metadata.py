@@ -10,8 +10,9 @@ from smartbind_pipelines_tests.defs.invoices.harness import InvoiceSync, failure
 MONTH_HOURS = 31 * 24
 
 
-def test_smartsheet_invoices_metadata_carries_the_sheet_permalink(bind_emulator, smartsheet_emulator, process_config,
-                                                                  instance):
+def test_smartsheet_invoices_metadata_carries_the_sheet_permalink(
+    bind_emulator, smartsheet_emulator, process_config, instance
+):
     sync = InvoiceSync(bind_emulator, smartsheet_emulator, process_config, instance)
     sync.create_sheet()
     result = sync.run(lookback_hours=MONTH_HOURS)

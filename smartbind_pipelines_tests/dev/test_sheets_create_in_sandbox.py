@@ -14,9 +14,16 @@ from smartbind_pipelines.sandbox.runner import Sandbox
 
 
 def smartbind(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "PYTHONWARN"))}
-    return subprocess.run([sys.executable, "-m", "smartbind_pipelines.cli", *args], env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BIND_", "SMARTSHEET_", "SMARTBIND_", "PYTHONWARN"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "smartbind_pipelines.cli", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_sheets_create_prints_the_sandbox_page_and_nothing_raw(tmp_path):
@@ -33,4 +40,5 @@ def test_sheets_create_prints_the_sandbox_page_and_nothing_raw(tmp_path):
         refused = smartbind(env, "sheets", "create", "sync_invoices", "--force", "--folder", "123")
         assert refused.returncode == 1
         assert refused.stderr.strip().splitlines() == [
-            "Error: Smartsheet refused to create the sheet (HTTP 404, errorCode 1006): Not Found"]
+            "Error: Smartsheet refused to create the sheet (HTTP 404, errorCode 1006): Not Found"
+        ]

@@ -29,9 +29,19 @@ SANDBOX_SETTINGS = {
 
 
 def valid_row(**overrides) -> dict:
-    cells = {C.RFC: "FLU990101AB1", C.RAZON_SOCIAL: "Cliente Único", C.CONCEPTO: "Mantenimiento preventivo",
-             C.CANTIDAD: 2, C.PRECIO: 1500, C.CLAVE_PRODUCTO: "72101500", C.CLAVE_UNIDAD: "E48",
-             C.METODO_PAGO: "PUE", C.FORMA_PAGO: "03", C.USO_CFDI: "G03", C.ESTADO: C.FACTURAR}
+    cells = {
+        C.RFC: "FLU990101AB1",
+        C.RAZON_SOCIAL: "Cliente Único",
+        C.CONCEPTO: "Mantenimiento preventivo",
+        C.CANTIDAD: 2,
+        C.PRECIO: 1500,
+        C.CLAVE_PRODUCTO: "72101500",
+        C.CLAVE_UNIDAD: "E48",
+        C.METODO_PAGO: "PUE",
+        C.FORMA_PAGO: "03",
+        C.USO_CFDI: "G03",
+        C.ESTADO: C.FACTURAR,
+    }
     cells.update(overrides)
     return cells
 
@@ -39,8 +49,13 @@ def valid_row(**overrides) -> dict:
 class InvoicingBench:
     def __init__(self, bind_emulator, smartsheet_emulator, tmp_path, settings: dict | None = None):
         self.bind_emulator, self.ss = bind_emulator, smartsheet_emulator
-        self.gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                            max_retry_time=FixedBackoff(0.01), retry_delay=0.01, timeout=10)
+        self.gateway = SheetGateway.connect(
+            smartsheet_emulator.token,
+            smartsheet_emulator.url,
+            max_retry_time=FixedBackoff(0.01),
+            retry_delay=0.01,
+            timeout=10,
+        )
         created = self.gateway.create_sheet("Facturación", C.REQUEST_MAPPING)
         self.sheet_id = int(created["id"])
         self.ledger = InvoiceLedger(tmp_path / "invoicing.db")
@@ -62,10 +77,19 @@ class InvoicingBench:
     def set(self, row_id: int, **cells) -> None:
         self.sheet().update([(row_id, {title: value for title, value in cells.items()})])
 
-    def invoicer(self, *, claim: str | None = None, bind: BindClient | None = None, checkpoint=None,
-                 settings=None) -> Invoicer:
-        return Invoicer(self.sheet(), bind or self.bind(), self.ledger, settings or self.settings,
-                        claim=claim or uuid.uuid4().hex[:8], now=now_cdmx, sleep=lambda s: None, checkpoint=checkpoint)
+    def invoicer(
+        self, *, claim: str | None = None, bind: BindClient | None = None, checkpoint=None, settings=None
+    ) -> Invoicer:
+        return Invoicer(
+            self.sheet(),
+            bind or self.bind(),
+            self.ledger,
+            settings or self.settings,
+            claim=claim or uuid.uuid4().hex[:8],
+            now=now_cdmx,
+            sleep=lambda s: None,
+            checkpoint=checkpoint,
+        )
 
     def run(self, **options):
         dry_run = options.pop("dry_run", False)
@@ -77,8 +101,9 @@ class InvoicingBench:
     def sales_for(self, row_id: int) -> list[dict]:
         reference = row_reference(self.sheet_id, row_id)
         with self.bind() as client:
-            return client.invoices_carrying(datetime(2000, 1, 1, tzinfo=CDMX),
-                                            lambda inv: carries(inv, reference, ("Comments", "PurchaseOrder")))
+            return client.invoices_carrying(
+                datetime(2000, 1, 1, tzinfo=CDMX), lambda inv: carries(inv, reference, ("Comments", "PurchaseOrder"))
+            )
 
     def tally(self, row_ids) -> dict:
         """The figures of the issue: rows marked, invoices in Bind, duplicates, rows without an outcome."""
@@ -98,11 +123,13 @@ class SdkSheet:
 
     def __init__(self, env: dict[str, str]):
         self.sheet_id = int(env["SMARTSHEET_INVOICING_SHEET_ID"])
-        self.client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"],
-                                            api_base=env["SMARTSHEET_API_BASE"])
+        self.client = smartsheet.Smartsheet(
+            access_token=env["SMARTSHEET_ACCESS_TOKEN"], api_base=env["SMARTSHEET_API_BASE"]
+        )
         self.client.errors_as_exceptions(True)
-        self.columns = {column.title: column.id for column in self.client.Sheets.get_columns(
-            self.sheet_id, include_all=True).data}
+        self.columns = {
+            column.title: column.id for column in self.client.Sheets.get_columns(self.sheet_id, include_all=True).data
+        }
 
     def rows(self) -> dict[int, dict]:
         sheet = self.client.Sheets.get_sheet(self.sheet_id)

@@ -21,12 +21,25 @@ class Harness:
     def __init__(self, bind, ss, process_config, instance):
         self.bind, self.ss, self.process_config, self.instance = bind, ss, process_config, instance
         store = process_config.store()
-        assert INVOICE_FROM_SHEET.effective_config(store, os.environ).is_active is False  # seeded paused: inactive until an operator activates it
-        self.sheet_id = ss.state.create_sheet("Facturación", [
-            {"title": column.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
-            for i, column in enumerate(C.REQUEST_MAPPING.columns)])["id"]
-        store.update(INVOICE_FROM_SHEET.job_id, {"smartsheet_sheet_id": str(self.sheet_id), "is_active": True,
-                                "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1}}, via="test")
+        assert (
+            INVOICE_FROM_SHEET.effective_config(store, os.environ).is_active is False
+        )  # seeded paused: inactive until an operator activates it
+        self.sheet_id = ss.state.create_sheet(
+            "Facturación",
+            [
+                {"title": column.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
+                for i, column in enumerate(C.REQUEST_MAPPING.columns)
+            ],
+        )["id"]
+        store.update(
+            INVOICE_FROM_SHEET.job_id,
+            {
+                "smartsheet_sheet_id": str(self.sheet_id),
+                "is_active": True,
+                "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1},
+            },
+            via="test",
+        )
         self.resources = emulator_resources(bind, ss, process_config)
         self.definitions = dg.Definitions.merge(invoicing_defs, dg.Definitions(resources=self.resources))
 
@@ -40,7 +53,9 @@ class Harness:
     def run(self, dry_run: bool = False):
         return self.definitions.resolve_job_def(INVOICE_FROM_SHEET.job_id).execute_in_process(
             run_config={"ops": {"invoice_from_sheet_rows": {"config": {"dry_run": dry_run}}}},
-            instance=self.instance, raise_on_error=False)
+            instance=self.instance,
+            raise_on_error=False,
+        )
 
 
 @pytest.fixture
@@ -49,7 +64,9 @@ def harness(bind_emulator, smartsheet_emulator, process_config, instance):
 
 
 def metadata(result, asset):
-    [event] = [m for m in result.asset_materializations_for_node("invoice_from_sheet_rows") if m.asset_key.path == [asset]]
+    [event] = [
+        m for m in result.asset_materializations_for_node("invoice_from_sheet_rows") if m.asset_key.path == [asset]
+    ]
     return {key: getattr(value, "value", value) for key, value in event.metadata.items()}
 
 
@@ -87,8 +104,9 @@ def test_a_failed_invoice_fails_the_run_like_a_failed_sync(harness):
 
 def test_the_sensor_starts_a_run_only_when_rows_wait_and_reads_processconfig_every_tick(harness):
     def tick(cursor=None):
-        context = dg.build_sensor_context(instance=harness.instance, cursor=cursor, resources=harness.resources,
-                                          definitions=harness.definitions)
+        context = dg.build_sensor_context(
+            instance=harness.instance, cursor=cursor, resources=harness.resources, definitions=harness.definitions
+        )
         return invoice_from_sheet_sensor(context), context.cursor
 
     result, cursor = tick()
@@ -108,7 +126,8 @@ def test_names_pool_and_registration():
     repo = defs()
     assert repo.resolve_job_def(INVOICE_FROM_SHEET.job_id).tags["process"] == INVOICE_FROM_SHEET.job_id
     assert {"invoice_requests", "bind_sheet_invoices", "invoice_request_results"} <= {
-        key.path[-1] for key in repo.resolve_asset_graph().get_all_asset_keys()}
+        key.path[-1] for key in repo.resolve_asset_graph().get_all_asset_keys()
+    }
     assert repo.resolve_sensor_def("invoice_from_sheet_sensor")
     node = repo.resolve_assets_def("bind_sheet_invoices")
     assert node.op.pool == INVOICE_FROM_SHEET.pool == "smartsheet_invoice_from_sheet"

@@ -16,8 +16,13 @@ from smartbind_pipelines_tests.invoicing.support import valid_row
 
 @pytest.fixture
 def sheet(smartsheet_emulator):
-    gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                   max_retry_time=FixedBackoff(0.01), retry_delay=0.01, timeout=10)
+    gateway = SheetGateway.connect(
+        smartsheet_emulator.token,
+        smartsheet_emulator.url,
+        max_retry_time=FixedBackoff(0.01),
+        retry_delay=0.01,
+        timeout=10,
+    )
     created = gateway.create_sheet("Facturación", C.REQUEST_MAPPING)
     sheet_id = int(created["id"])
     columns = gateway.sheet_columns(sheet_id)
@@ -26,7 +31,8 @@ def sheet(smartsheet_emulator):
 
 
 def test_rows_modified_since_returns_the_changed_rows_with_the_asked_cells_and_counts_the_request(
-        sheet, smartsheet_emulator):
+    sheet, smartsheet_emulator
+):
     gateway, sheet_id, (first, second) = sheet
     smartsheet_emulator.state.set_row_modified_at(sheet_id, second, "2020-01-01T00:00:00Z")
     before = gateway.request_counts["GET /sheets/{id}"]
@@ -62,8 +68,13 @@ def test_add_row_comment_is_never_resent_after_a_lost_answer(sheet, smartsheet_e
 
 def test_add_row_comment_errors_never_show_the_token(sheet, smartsheet_emulator):
     gateway, sheet_id, (first, _) = sheet
-    smartsheet_emulator.admin.inject("custom", r"/discussions$", method="POST", status=400, body={
-        "errorCode": 1012, "message": f"bad request from {smartsheet_emulator.token}"})
+    smartsheet_emulator.admin.inject(
+        "custom",
+        r"/discussions$",
+        method="POST",
+        status=400,
+        body={"errorCode": 1012, "message": f"bad request from {smartsheet_emulator.token}"},
+    )
     with pytest.raises(SheetApiError) as raised:
         gateway.add_row_comment(sheet_id, first, "x")
     assert smartsheet_emulator.token not in str(raised.value)

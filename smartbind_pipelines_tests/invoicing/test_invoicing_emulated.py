@@ -34,8 +34,9 @@ def test_a_valid_row_becomes_one_stamped_invoice_and_the_row_shows_it(bench):
 
 
 def test_an_invalid_row_shows_the_error_in_spanish_naming_the_column_and_nothing_is_posted(bench):
-    [bad, unknown, shared] = bench.add(valid_row(**{C.CANTIDAD: 0}), valid_row(**{C.RFC: "ZZZ010101AB1"}),
-                                       valid_row(**{C.RFC: "GDN050505KL2"}))
+    [bad, unknown, shared] = bench.add(
+        valid_row(**{C.CANTIDAD: 0}), valid_row(**{C.RFC: "ZZZ010101AB1"}), valid_row(**{C.RFC: "GDN050505KL2"})
+    )
     report = bench.run()
     rows = bench.rows()
     assert rows[bad][C.ESTADO] == C.ERROR and rows[bad][C.RESULTADO].startswith("Error: Cantidad: debe ser mayor que 0")
@@ -154,8 +155,13 @@ def test_a_write_back_refused_by_smartsheet_is_written_by_the_next_run(bench):
     def refusing(updates):
         state["puts"] += 1
         if state["puts"] == 2:
-            bench.ss.admin.inject("custom", r"/rows$", method="PUT", status=403, body={
-                "errorCode": 1004, "message": "You are not authorized to perform this action."})
+            bench.ss.admin.inject(
+                "custom",
+                r"/rows$",
+                method="PUT",
+                status=403,
+                body={"errorCode": 1004, "message": "You are not authorized to perform this action."},
+            )
         return real_update(updates)
 
     invoicer = bench.invoicer()
@@ -214,6 +220,8 @@ def _age_attempts(bench, *, minutes: int) -> None:
     from smartbind_pipelines.core.cdmx import iso_cdmx, now_cdmx
 
     with sqlite3.connect(bench.ledger.path) as conn:
-        conn.execute("UPDATE sheet_invoices SET claimed_at = ? WHERE state = ?",
-                     (iso_cdmx(now_cdmx() - timedelta(minutes=minutes)), POSTING))
+        conn.execute(
+            "UPDATE sheet_invoices SET claimed_at = ? WHERE state = ?",
+            (iso_cdmx(now_cdmx() - timedelta(minutes=minutes)), POSTING),
+        )
     conn.close()

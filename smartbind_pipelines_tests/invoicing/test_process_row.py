@@ -37,7 +37,11 @@ def test_a_new_processconfig_file_has_the_invoicing_row_push_and_paused(db_path)
     config = store.get(JOB)
     assert config is not None
     assert (config.source_system, config.target_system, config.sync_direction, config.is_active) == (
-        "smartsheet", "bind", "push", False)
+        "smartsheet",
+        "bind",
+        "push",
+        False,
+    )
     assert config.fields_mapping["smartsheet_columns"] == list(C.ALL_COLUMNS)
     assert store.history(JOB)[-1]["via"] == "seed"
 
@@ -61,11 +65,14 @@ def test_config_restore_brings_a_deleted_invoicing_row_back_paused(db_path):
 
 # -- the doctor -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def doctor_env(db_path, bind_emulator, smartsheet_emulator):
     env = {
-        "BIND_API_BASE_URL": bind_emulator.url, "BIND_API_KEY": bind_emulator.token,
-        "SMARTSHEET_API_BASE": smartsheet_emulator.url, "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token,
+        "BIND_API_BASE_URL": bind_emulator.url,
+        "BIND_API_KEY": bind_emulator.token,
+        "SMARTSHEET_API_BASE": smartsheet_emulator.url,
+        "SMARTSHEET_ACCESS_TOKEN": smartsheet_emulator.token,
         "SMARTBIND_DB_PATH": str(db_path),
     }
     gateway = SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url, timeout=10)
@@ -90,11 +97,20 @@ def test_the_doctor_checks_an_active_invoicing_process_sheet_and_settings(doctor
     sheet = gateway.create_sheet("Facturación", C.REQUEST_MAPPING)
     columns = gateway.sheet_columns(sheet["id"])
     gateway.add_rows(sheet["id"], [valid_row(), valid_row()], columns)  # the same RFC twice is fine here
-    _configure(db_path, env, is_active=True, smartsheet_sheet_id=str(sheet["id"]),
-               fields_mapping={"smartsheet_columns": list(C.ALL_COLUMNS), **SANDBOX_SETTINGS})
+    _configure(
+        db_path,
+        env,
+        is_active=True,
+        smartsheet_sheet_id=str(sheet["id"]),
+        fields_mapping={"smartsheet_columns": list(C.ALL_COLUMNS), **SANDBOX_SETTINGS},
+    )
     lines = _invoicing_lines(env)
     assert {name: r.ok for name, r in lines.items()} == {
-        f"{JOB} sheet": True, f"{JOB} columns": True, f"{JOB} settings": True, f"{JOB} Bind ids": True}
+        f"{JOB} sheet": True,
+        f"{JOB} columns": True,
+        f"{JOB} settings": True,
+        f"{JOB} Bind ids": True,
+    }
     assert "2 row(s)" in lines[f"{JOB} sheet"].detail
     assert "guessed" in lines[f"{JOB} settings"].detail  # the default CFDI-use table is a guess [G]
 
@@ -103,8 +119,12 @@ def test_the_doctor_names_missing_settings_and_unknown_bind_ids(doctor_env, db_p
     env, gateway = doctor_env
     sheet = gateway.create_sheet("Facturación", C.REQUEST_MAPPING)
     unknown = "0badc0de-0000-4000-8000-000000000000"
-    _configure(db_path, env, smartsheet_sheet_id=str(sheet["id"]),  # paused, with a sheet: examined
-               fields_mapping={"price_list_id": demo.DEFAULT_PRICE_LIST, "services": {"72101500/E48": unknown}})
+    _configure(
+        db_path,
+        env,
+        smartsheet_sheet_id=str(sheet["id"]),  # paused, with a sheet: examined
+        fields_mapping={"price_list_id": demo.DEFAULT_PRICE_LIST, "services": {"72101500/E48": unknown}},
+    )
     lines = _invoicing_lines(env)
     settings = lines[f"{JOB} settings"]
     assert not settings.ok and "warehouse_id" in settings.detail and "smartbind config set" in settings.fix
@@ -116,8 +136,12 @@ def test_the_doctor_names_missing_settings_and_unknown_bind_ids(doctor_env, db_p
 def test_the_doctor_refuses_an_unreadable_setting_naming_it(doctor_env, db_path):
     env, gateway = doctor_env
     sheet = gateway.create_sheet("Facturación", C.REQUEST_MAPPING)
-    _configure(db_path, env, smartsheet_sheet_id=str(sheet["id"]),
-               fields_mapping={**SANDBOX_SETTINGS, "cfdi_use_codes": {"G03": "tres"}})
+    _configure(
+        db_path,
+        env,
+        smartsheet_sheet_id=str(sheet["id"]),
+        fields_mapping={**SANDBOX_SETTINGS, "cfdi_use_codes": {"G03": "tres"}},
+    )
     lines = _invoicing_lines(env)
     assert not lines[f"{JOB} settings"].ok and "cfdi_use_codes" in lines[f"{JOB} settings"].detail
 
@@ -127,14 +151,16 @@ def test_the_doctor_names_a_missing_or_mistyped_column(doctor_env, db_path):
     kept = [c for c in C.REQUEST_MAPPING.columns if c.title not in (C.UUID, C.CANTIDAD)]
     wrong = SheetMapping(key=(C.RFC,), columns=(*kept, ColumnSpec(C.CANTIDAD, "date")))
     sheet = gateway.create_sheet("Facturación", wrong)
-    _configure(db_path, env, is_active=True, smartsheet_sheet_id=str(sheet["id"]),
-               fields_mapping=dict(SANDBOX_SETTINGS))
+    _configure(
+        db_path, env, is_active=True, smartsheet_sheet_id=str(sheet["id"]), fields_mapping=dict(SANDBOX_SETTINGS)
+    )
     columns = _invoicing_lines(env)[f"{JOB} columns"]
     assert not columns.ok
     assert "'UUID' is missing" in columns.detail and "'Cantidad' is DATE" in columns.detail
 
 
 # -- the seed variable (make dev's sandbox sets it; production does not) ---------------------------------
+
 
 def test_the_seed_variable_seeds_the_row_active_with_settings_merged(db_path):
     seed = json.dumps({"is_active": True, "fields_mapping": {"warehouse_id": demo.WAREHOUSE_GENERAL}})

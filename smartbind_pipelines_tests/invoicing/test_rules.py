@@ -10,25 +10,43 @@ from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.invoicing.ledger import CREATED, POSTING, InvoiceLedger
 from smartbind_pipelines.core.invoicing.plan import (
-    ALREADY, DEFERRED, FOLLOW, INVOICE, RECOVER, REFUSE, RESUME, plan_rows,
+    ALREADY,
+    DEFERRED,
+    FOLLOW,
+    INVOICE,
+    RECOVER,
+    REFUSE,
+    RESUME,
+    plan_rows,
 )
 from smartbind_pipelines.core.invoicing.reference import carries, comments_with, lookup_filter, row_reference
 from smartbind_pipelines.core.invoicing.settings import (
-    InvoicingSettingsError, settings_from_mapping,
+    InvoicingSettingsError,
+    settings_from_mapping,
 )
 from smartbind_pipelines.core.invoicing.validation import InvoiceRequest, validate_row
 from smartbind_pipelines.core.sheets import ExistingRow
 
 SERVICE = "5e2a9c10-7b3d-4f8e-9a61-0c4d2b7e1f01"
-SETTINGS = settings_from_mapping({"services": {"72101500/E48": SERVICE}, "warehouse_id": SERVICE,
-                                  "price_list_id": SERVICE})
+SETTINGS = settings_from_mapping(
+    {"services": {"72101500/E48": SERVICE}, "warehouse_id": SERVICE, "price_list_id": SERVICE}
+)
 NOW = datetime(2026, 2, 3, 10, 0, tzinfo=CDMX)
 
 
 def good(**overrides):
-    cells = {C.RFC: "FLU990101AB1", C.CONCEPTO: "Mantenimiento", C.CANTIDAD: 2, C.PRECIO: "1,500.00",
-             C.CLAVE_PRODUCTO: "72101500", C.CLAVE_UNIDAD: "E48", C.METODO_PAGO: "PUE", C.FORMA_PAGO: "03",
-             C.USO_CFDI: "G03", C.ESTADO: "Facturar"}
+    cells = {
+        C.RFC: "FLU990101AB1",
+        C.CONCEPTO: "Mantenimiento",
+        C.CANTIDAD: 2,
+        C.PRECIO: "1,500.00",
+        C.CLAVE_PRODUCTO: "72101500",
+        C.CLAVE_UNIDAD: "E48",
+        C.METODO_PAGO: "PUE",
+        C.FORMA_PAGO: "03",
+        C.USO_CFDI: "G03",
+        C.ESTADO: "Facturar",
+    }
     cells.update(overrides)
     return cells
 
@@ -43,20 +61,23 @@ class TestValidation:
         assert isinstance(request, InvoiceRequest)
         assert (request.quantity, request.price, request.cfdi_use, request.service_id) == (2.0, 1500.0, 2, SERVICE)
 
-    @pytest.mark.parametrize("column, value, fragment", [
-        (C.RFC, "FLU99AB1", "formato de un RFC"),
-        (C.RFC, "FLU991301AB1", "formato de un RFC"),  # month 13
-        (C.CANTIDAD, 0, "mayor que 0"),
-        (C.CANTIDAD, "dos", "no es un número"),
-        (C.PRECIO, -1, "no puede ser negativo"),
-        (C.CLAVE_PRODUCTO, "7210150", "8 dígitos"),
-        (C.CLAVE_UNIDAD, "e4", None),  # upper-cased: E4 is a valid 2-char key, but no service is configured for it
-        (C.METODO_PAGO, "PAGO", "PUE o PPD"),
-        (C.FORMA_PAGO, "07", "c_FormaPago"),
-        (C.USO_CFDI, "Z99", "uso de CFDI 4.0"),
-        (C.REGIMEN, "60", "3 dígitos"),
-        (C.CODIGO_POSTAL, "0660", None),  # 4 digits: a CP typed as a number, the leading zero restored
-    ])
+    @pytest.mark.parametrize(
+        "column, value, fragment",
+        [
+            (C.RFC, "FLU99AB1", "formato de un RFC"),
+            (C.RFC, "FLU991301AB1", "formato de un RFC"),  # month 13
+            (C.CANTIDAD, 0, "mayor que 0"),
+            (C.CANTIDAD, "dos", "no es un número"),
+            (C.PRECIO, -1, "no puede ser negativo"),
+            (C.CLAVE_PRODUCTO, "7210150", "8 dígitos"),
+            (C.CLAVE_UNIDAD, "e4", None),  # upper-cased: E4 is a valid 2-char key, but no service is configured for it
+            (C.METODO_PAGO, "PAGO", "PUE o PPD"),
+            (C.FORMA_PAGO, "07", "c_FormaPago"),
+            (C.USO_CFDI, "Z99", "uso de CFDI 4.0"),
+            (C.REGIMEN, "60", "3 dígitos"),
+            (C.CODIGO_POSTAL, "0660", None),  # 4 digits: a CP typed as a number, the leading zero restored
+        ],
+    )
     def test_each_rule_names_its_column_in_spanish(self, column, value, fragment):
         result = validate_row(7, good(**{column: value}), SETTINGS)
         if column == C.CLAVE_UNIDAD:
@@ -84,7 +105,9 @@ class TestValidation:
         assert validate_row(7, good(), settings).cfdi_use == 3
 
     def test_a_product_code_replaces_the_sat_keys(self):
-        request = validate_row(7, good(**{C.CODIGO_PRODUCTO: "P-001", C.CLAVE_PRODUCTO: "", C.CLAVE_UNIDAD: ""}), SETTINGS)
+        request = validate_row(
+            7, good(**{C.CODIGO_PRODUCTO: "P-001", C.CLAVE_PRODUCTO: "", C.CLAVE_UNIDAD: ""}), SETTINGS
+        )
         assert isinstance(request, InvoiceRequest) and (request.product_code, request.service_id) == ("P-001", "")
 
     def test_forma_pago_typed_as_a_number_keeps_its_two_digits(self):
@@ -94,17 +117,24 @@ class TestValidation:
 class TestSettings:
     def test_defaults_are_the_guessed_cfdi_table_and_say_so(self):
         settings = settings_from_mapping({})
-        assert settings.cfdi_use_is_default and settings.cfdi_use_codes["G03"] == 2 and settings.cfdi_use_codes["S01"] == 22
+        assert (
+            settings.cfdi_use_is_default
+            and settings.cfdi_use_codes["G03"] == 2
+            and settings.cfdi_use_codes["S01"] == 22
+        )
         assert (settings.per_run_limit, settings.reference_fields) == (50, ("Comments",))
         assert settings.missing() == ["warehouse_id", "price_list_id", "services or default_service_id"]
 
-    @pytest.mark.parametrize("mapping, setting", [
-        ({"warehouse_id": "central"}, "warehouse_id"),
-        ({"cfdi_use_codes": {"G03": "2"}}, "cfdi_use_codes"),
-        ({"reference_fields": ["Reference"]}, "reference_fields"),
-        ({"per_run_limit": 0}, "per_run_limit"),
-        ({"vat_rate": 16}, "vat_rate"),
-    ])
+    @pytest.mark.parametrize(
+        "mapping, setting",
+        [
+            ({"warehouse_id": "central"}, "warehouse_id"),
+            ({"cfdi_use_codes": {"G03": "2"}}, "cfdi_use_codes"),
+            ({"reference_fields": ["Reference"]}, "reference_fields"),
+            ({"per_run_limit": 0}, "per_run_limit"),
+            ({"vat_rate": 16}, "vat_rate"),
+        ],
+    )
     def test_a_bad_setting_is_named(self, mapping, setting):
         with pytest.raises(InvoicingSettingsError) as caught:
             settings_from_mapping(mapping)
@@ -124,8 +154,10 @@ class TestReference:
         assert text.endswith("[ss:1:2]") and len(text) <= 250
 
     def test_filter_quotes_the_reference(self):
-        assert lookup_filter(["ss:1:2"], ["PurchaseOrder", "Comments"]) == \
-            "(PurchaseOrder eq 'ss:1:2' or substringof('[ss:1:2]', Comments))"
+        assert (
+            lookup_filter(["ss:1:2"], ["PurchaseOrder", "Comments"])
+            == "(PurchaseOrder eq 'ss:1:2' or substringof('[ss:1:2]', Comments))"
+        )
 
 
 def rows(*cell_sets):
@@ -143,9 +175,16 @@ class TestPlan:
     def test_each_state_gets_its_plan(self, tmp_path):
         ledger = InvoiceLedger(tmp_path / "l.db")
         ledger.created("ss:99:5", "b" * 8 + "-0000-4000-8000-" + "0" * 12, NOW, sheet_id=99, row_id=5)
-        sheet = rows(good(), good(**{C.CANTIDAD: 0}), good(**{C.ESTADO: "Pendiente"}), good(**{C.ESTADO: "facturando "}),
-                     good(), good(**{C.ESTADO: "Facturar", C.UUID: "u-1"}),
-                     good(**{C.ESTADO: "Facturado", C.ID_BIND: "x", C.UUID: ""}), good(**{C.ESTADO: "Facturado", C.UUID: "u"}))
+        sheet = rows(
+            good(),
+            good(**{C.CANTIDAD: 0}),
+            good(**{C.ESTADO: "Pendiente"}),
+            good(**{C.ESTADO: "facturando "}),
+            good(),
+            good(**{C.ESTADO: "Facturar", C.UUID: "u-1"}),
+            good(**{C.ESTADO: "Facturado", C.ID_BIND: "x", C.UUID: ""}),
+            good(**{C.ESTADO: "Facturado", C.UUID: "u"}),
+        )
         plan = plan_rows(sheet, 99, SETTINGS, ledger.get)
         assert self.kinds(plan) == [(1, INVOICE), (2, REFUSE), (4, RESUME), (5, ALREADY), (6, ALREADY), (7, FOLLOW)]
 

@@ -21,7 +21,12 @@ from dagster import DagsterEventType
 from smartbind_pipelines.core.invoicing import columns as C
 from smartbind_pipelines.core.processes import INVOICE_FROM_SHEET
 from smartbind_pipelines_tests.defs.test_one_writer import (
-    _cli_env, dev_home, dev_instance, hold_slot, release_slot, wait_until_waiting,  # noqa: F401 - fixtures
+    _cli_env,
+    dev_home,  # noqa: F401 - a fixture
+    dev_instance,  # noqa: F401 - a fixture
+    hold_slot,
+    release_slot,
+    wait_until_waiting,
 )
 from smartbind_pipelines_tests.invoicing.support import SANDBOX_SETTINGS, InvoicingBench, valid_row
 
@@ -41,31 +46,56 @@ def _step_span(instance: dg.DagsterInstance, run_id: str) -> tuple[float, float,
 
 def _invoiced(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int]:
     """(invoiced, posts) from the run's bind_sheet_invoices materialization."""
-    [record] = [r for r in instance.get_records_for_run(run_id).records
-                if r.event_log_entry.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION
-                and r.event_log_entry.asset_materialization.asset_key.path == ["bind_sheet_invoices"]]
+    [record] = [
+        r
+        for r in instance.get_records_for_run(run_id).records
+        if r.event_log_entry.dagster_event_type == DagsterEventType.ASSET_MATERIALIZATION
+        and r.event_log_entry.asset_materialization.asset_key.path == ["bind_sheet_invoices"]
+    ]
     metadata = record.event_log_entry.asset_materialization.metadata
     return metadata["invoiced"].value, metadata["posts"].value
 
 
 def test_two_dagster_runs_at_once_on_the_same_rows_invoice_each_row_once(
-        tmp_path, dev_home, dev_instance,  # noqa: F811 - fixtures imported from test_one_writer
-        bind_emulator, smartsheet_emulator, process_config):
+    tmp_path,
+    dev_home,  # noqa: F811 - fixtures imported from test_one_writer
+    dev_instance,  # noqa: F811
+    bind_emulator,
+    smartsheet_emulator,
+    process_config,
+):
     bench = InvoicingBench(bind_emulator, smartsheet_emulator, tmp_path)
     rows = bench.add(*[valid_row(**{C.CANTIDAD: n + 1}) for n in range(5)])
-    process_config.store().update(INVOICE_FROM_SHEET.job_id, {
-        "smartsheet_sheet_id": str(bench.sheet_id), "is_active": True,
-        "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1}}, via="test")
+    process_config.store().update(
+        INVOICE_FROM_SHEET.job_id,
+        {
+            "smartsheet_sheet_id": str(bench.sheet_id),
+            "is_active": True,
+            "fields_mapping": {**SANDBOX_SETTINGS, "stamp_wait_seconds": 1},
+        },
+        via="test",
+    )
     env = _cli_env(dev_home, bind_emulator, smartsheet_emulator, process_config)
-    argv = [str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m", "smartbind_pipelines.definitions",
-            "-j", INVOICE_FROM_SHEET.job_id]
+    argv = [
+        str(Path(sys.executable).parent / "dagster"),
+        "job",
+        "execute",
+        "-m",
+        "smartbind_pipelines.definitions",
+        "-j",
+        INVOICE_FROM_SHEET.job_id,
+    ]
     posts_before = bind_emulator.admin.counts().get("POST /api/Invoices", 0)
 
     hold_slot(dev_instance, INVOICE_FROM_SHEET.pool)
-    runs = [subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for _ in range(2)]
+    runs = [
+        subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
     try:
-        waiting = wait_until_waiting(dev_instance, INVOICE_FROM_SHEET.pool, 2, lambda: all(p.poll() is None for p in runs))
+        waiting = wait_until_waiting(
+            dev_instance, INVOICE_FROM_SHEET.pool, 2, lambda: all(p.poll() is None for p in runs)
+        )
         # both runs are at the pool's door: nothing claimed, nothing posted
         assert {cells[C.ESTADO] for cells in bench.rows().values()} == {C.FACTURAR}
         assert bind_emulator.admin.counts().get("POST /api/Invoices", 0) == posts_before

@@ -15,20 +15,20 @@ import requests
 import smartsheet
 
 from smartbind_pipelines.core.bind_client import BindClient
-from smartbind_pipelines.core.processes import all_processes
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
+from smartbind_pipelines.core.processes import all_processes
 from smartbind_pipelines.core.sheets import SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.runner import Sandbox, export_lines
+from smartbind_pipelines.sandbox.server import BackgroundServer
 from smartbind_pipelines.sandbox.sheets import INVOICES_SHEET_ID
 from smartbind_pipelines.sandbox.snapshot import SandboxSnapshotError, load_snapshot
-from smartbind_pipelines.sandbox.server import BackgroundServer
 
 
 def _parse_exports(text: str) -> dict[str, str]:
     env = {}
     for line in text.splitlines():
         if line.startswith("export "):
-            name, _, value = line[len("export "):].partition("=")
+            name, _, value = line[len("export ") :].partition("=")
             env[name] = shlex.split(value)[0] if value else ""
     return env
 
@@ -41,8 +41,7 @@ def test_the_sandbox_env_reaches_both_emulators_with_every_process_sheet():
             assert len(bind.invoices()) == 40
             assert env["BIND_WAREHOUSE_ID"] in {w["ID"] for w in bind.warehouses()}
 
-        client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"],
-                                       api_base=env["SMARTSHEET_API_BASE"])
+        client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"], api_base=env["SMARTSHEET_API_BASE"])
         client.errors_as_exceptions(True)
         assert env["SMARTSHEET_INVOICES_SHEET_ID"] == str(INVOICES_SHEET_ID)
         invoices = client.Sheets.get_sheet(int(env["SMARTSHEET_INVOICES_SHEET_ID"]))
@@ -58,9 +57,24 @@ def test_the_sandbox_env_reaches_both_emulators_with_every_process_sheet():
 def test_smartbind_sandbox_writes_the_env_file_and_stops_on_sigterm(tmp_path):
     env_file = tmp_path / "sandbox.env"
     process = subprocess.Popen(
-        [sys.executable, "-m", "smartbind_pipelines.cli", "sandbox", "--bind-port", "0",
-         "--smartsheet-port", "0", "--invoices", "30", "--env-file", str(env_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "smartbind_pipelines.cli",
+            "sandbox",
+            "--bind-port",
+            "0",
+            "--smartsheet-port",
+            "0",
+            "--invoices",
+            "30",
+            "--env-file",
+            str(env_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
     )
     try:
         deadline = time.monotonic() + 60
@@ -86,9 +100,18 @@ def _invoice_records(bind_env: dict[str, str], limit: int = 12) -> list[dict]:
     """The first stamped invoices of the emulated Bind, as sheet rows (cells by Spanish title)."""
     with BindClient(bind_env["BIND_API_BASE_URL"], bind_env["BIND_API_KEY"]) as bind:
         invoices = [i for i in bind.invoices() if i.get("UUID")][:limit]
-    return [{"UUID": i["UUID"], "Folio": f"{i['Serie']}-{i['Number']}", "Fecha": i["Date"][:10],
-             "RFC Cliente": i["RFC"], "Nombre Cliente": i["ClientName"], "Total": i["Total"],
-             "Estado": "Vigente"} for i in invoices]
+    return [
+        {
+            "UUID": i["UUID"],
+            "Folio": f"{i['Serie']}-{i['Number']}",
+            "Fecha": i["Date"][:10],
+            "RFC Cliente": i["RFC"],
+            "Nombre Cliente": i["ClientName"],
+            "Total": i["Total"],
+            "Estado": "Vigente",
+        }
+        for i in invoices
+    ]
 
 
 def _sheet_rows(env: dict[str, str], variable: str) -> list[tuple[int, dict]]:
@@ -185,8 +208,7 @@ def test_the_sheet_page_shows_spanish_titles_and_typed_cells_and_the_index_links
         assert f'<td class="date">{first["Fecha"]}</td>' in page.text
         assert '<td class="num">' in page.text  # Total: a number, right-aligned
         # The permalink the API answers is this page.
-        client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"],
-                                       api_base=env["SMARTSHEET_API_BASE"])
+        client = smartsheet.Smartsheet(access_token=env["SMARTSHEET_ACCESS_TOKEN"], api_base=env["SMARTSHEET_API_BASE"])
         permalink = client.Sheets.get_sheet(int(sheet_id)).permalink
         assert requests.get(permalink, timeout=10).text == page.text
         missing = requests.get(f"{box.page_urls()['sheets']}/123", timeout=10)

@@ -37,8 +37,9 @@ def test_a_snapshot_names_only_the_emulators_classes_of_the_sandbox(tmp_path):
     seen = _ModulesSeen(data)
     seen.load()
     ours = {module for module in seen.modules if module.startswith("smartbind_pipelines.")}
-    assert ours and all(module.startswith(EMULATORS) or module == "smartbind_pipelines.core.cdmx"
-                        for module in ours), ours
+    assert ours and all(module.startswith(EMULATORS) or module == "smartbind_pipelines.core.cdmx" for module in ours), (
+        ours
+    )
 
 
 def test_a_file_of_another_format_is_refused_saying_how_to_start_over(tmp_path):

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-
 from .driver import BusinessDay
 from .figures import ScenarioFigures
 

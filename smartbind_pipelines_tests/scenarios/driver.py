@@ -38,8 +38,12 @@ class ScenarioSync(InvoiceSync):
     def resources(self, now: datetime | None) -> dict[str, Any]:
         resources = super().resources(now)
         resources["bind"] = BindResource(
-            api_key=self.bind.token, base_url=self.bind.url, max_attempts=6, connect_timeout_seconds=2.0,
-            read_timeout_seconds=self.read_timeout_seconds, backoff_base_seconds=0.001,
+            api_key=self.bind.token,
+            base_url=self.bind.url,
+            max_attempts=6,
+            connect_timeout_seconds=2.0,
+            read_timeout_seconds=self.read_timeout_seconds,
+            backoff_base_seconds=0.001,
             backoff_max_seconds=self.backoff_max_seconds,
         )
         return resources
@@ -70,8 +74,10 @@ class BusinessDay:
 
     def sell(self, count: int = 1, **fields: Any) -> list[dict]:
         """``count`` stamped invoices dated in the minute before now (oldest first)."""
-        return [self.add_invoice({"UUID": str(uuid.uuid4()), **fields}, seconds_ago=50 * (count - i) / count + 1)
-                for i in range(count)]
+        return [
+            self.add_invoice({"UUID": str(uuid.uuid4()), **fields}, seconds_ago=50 * (count - i) / count + 1)
+            for i in range(count)
+        ]
 
     def draft(self, **fields: Any) -> dict:
         """An invoice saved but not yet stamped (no UUID)."""
@@ -142,11 +148,14 @@ class BusinessDay:
 
     def settle_faults(self) -> None:
         """Count the faulty answers served so far (injected minus still queued) and forget the rest."""
-        pending = {service: {fault["id"]: fault["count"] for fault in self.emulator(service).admin.pending_faults()}
-                   for service in SERVICES}
+        pending = {
+            service: {fault["id"]: fault["count"] for fault in self.emulator(service).admin.pending_faults()}
+            for service in SERVICES
+        }
         for injected in self._injected:
-            self.figures.fault(injected.service, injected.kind,
-                               injected.count - pending[injected.service].get(injected.fault_id, 0))
+            self.figures.fault(
+                injected.service, injected.kind, injected.count - pending[injected.service].get(injected.fault_id, 0)
+            )
         self._injected.clear()
         for service in SERVICES:
             self.emulator(service).admin.clear_faults()
@@ -179,5 +188,6 @@ def source_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
 
 def log_messages(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
     """Every event-log line of the run as Dagit shows it (user messages, step failures, metadata)."""
-    return [str(record.user_message) + " " + str(record.dagster_event or "")
-            for record in instance.all_logs(result.run_id)]
+    return [
+        str(record.user_message) + " " + str(record.dagster_event or "") for record in instance.all_logs(result.run_id)
+    ]

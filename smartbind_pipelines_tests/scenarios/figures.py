@@ -66,8 +66,13 @@ class ScenarioFigures:
 
     def to_json(self, outcome: str) -> dict:
         data = asdict(self)
-        data.update(faults=dict(self.faults), incidents=dict(self.incidents), outcome=outcome,
-                    run_uid=_RUN_UID, written_at=time.time())
+        data.update(
+            faults=dict(self.faults),
+            incidents=dict(self.incidents),
+            outcome=outcome,
+            run_uid=_RUN_UID,
+            written_at=time.time(),
+        )
         return data
 
     def write(self, outcome: str, folder: Path | None = None) -> Path:
@@ -152,8 +157,10 @@ def main(argv: list[str]) -> int:
     folder = Path(argv[0]) if argv else artifacts_dir()
     records = newest_run(load(folder))
     if not records:
-        print(f"no scenario figures under {folder}: run `pytest smartbind_pipelines_tests/scenarios` first",
-              file=sys.stderr)
+        print(
+            f"no scenario figures under {folder}: run `pytest smartbind_pipelines_tests/scenarios` first",
+            file=sys.stderr,
+        )
         return 1
     summary = totals(records)
     (folder.parent / "faults-summary.json").write_text(json.dumps(summary, indent=2))

@@ -93,14 +93,18 @@ def expected_rows(bind_invoices: Iterable[dict]) -> tuple[dict[str, dict], list[
     return by_uuid, drafts
 
 
-def compare(bind_invoices: Iterable[dict], sheet_rows: Iterable[dict], *,
-            since: datetime | None = None) -> SheetVersusBind:
+def compare(
+    bind_invoices: Iterable[dict], sheet_rows: Iterable[dict], *, since: datetime | None = None
+) -> SheetVersusBind:
     """Compare Bind's invoices (wire form) to the sheet's rows (``{title: value}``).
 
     ``since`` limits the check to invoices dated from then on (naive Mexico City, as Bind sends them).
     """
-    invoices = [invoice for invoice in bind_invoices
-                if since is None or _bind_date(invoice) >= since.replace(tzinfo=None).isoformat()]
+    invoices = [
+        invoice
+        for invoice in bind_invoices
+        if since is None or _bind_date(invoice) >= since.replace(tzinfo=None).isoformat()
+    ]
     expected, _drafts = expected_rows(invoices)
     rows = list(sheet_rows)
     counts = Counter(str(row.get("UUID") or "").strip().lower() for row in rows)

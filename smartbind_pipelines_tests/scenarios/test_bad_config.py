@@ -71,15 +71,15 @@ def admin_api(day, tmp_path):
     store = ProcessConfigStore(day.sync.process_config.db_path)
     with BackgroundServer(create_app(store, token)) as server:
         session = requests.Session()
-        session.headers.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                                "X-Actor": "ana.hernandez"})
+        session.headers.update(
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "X-Actor": "ana.hernandez"}
+        )
         session.url = f"{server.url}/api/admin/process-configs/sync_invoices"
         yield session
         session.close()
 
 
-def test_invalid_updates_through_the_api_and_the_cli_change_nothing_and_the_day_goes_on(day, admin_api,
-                                                                                      monkeypatch):
+def test_invalid_updates_through_the_api_and_the_cli_change_nothing_and_the_day_goes_on(day, admin_api, monkeypatch):
     for variable in SHEET_ID_ENV.values():
         monkeypatch.delenv(variable, raising=False)
     db_path = day.sync.process_config.db_path

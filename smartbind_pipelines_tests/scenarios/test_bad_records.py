@@ -21,8 +21,9 @@ def served_page(day, extra: list[dict]) -> dict:
 
 def odd_invoice(day, number: int, **fields) -> dict:
     base = dict(day.bind.state.list_invoices()[0])
-    base.update(ID=f"0b0b0b0b-0000-4000-8000-{number:012d}", Number=number,
-                UUID=f"0c0c0c0c-0000-4000-8000-{number:012d}")
+    base.update(
+        ID=f"0b0b0b0b-0000-4000-8000-{number:012d}", Number=number, UUID=f"0c0c0c0c-0000-4000-8000-{number:012d}"
+    )
     base.update(fields)
     return base
 
@@ -43,14 +44,15 @@ def test_bad_records_are_each_handled_counted_and_the_rest_synced(day):
     # Served as Bind could send them, though its admin API cannot store them.
     utc_evening = datetime(2026, 3, 11, 5, 30, tzinfo=timezone.utc)  # 23:30 on the 10th in Mexico City
     day_first = odd_invoice(day, 9001, Date="10/03/2026 09:20")
-    ms_json = odd_invoice(day, 9002, Date=f"/Date({int(datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc).timestamp() * 1000)})/")
+    ms_json = odd_invoice(
+        day, 9002, Date=f"/Date({int(datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc).timestamp() * 1000)})/"
+    )
     with_z = odd_invoice(day, 9003, Date=utc_evening.isoformat().replace("+00:00", "Z"))
     date_only = odd_invoice(day, 9004, Date="2026-03-10")
     not_a_number = odd_invoice(day, 9005, Total="12,500.00 MXN")
     unreadable_date = odd_invoice(day, 9006, Date="mañana")
     extras = [day_first, ms_json, with_z, date_only, not_a_number, unreadable_date]
-    day.inject("bind", "custom", "/api/Invoices$", method="GET", count=1, status=200,
-               body=served_page(day, extras))
+    day.inject("bind", "custom", "/api/Invoices$", method="GET", count=1, status=200, body=served_page(day, extras))
     day.served_extra += [day_first, ms_json, with_z, date_only, not_a_number]  # Bind "holds" these
     day.figures.incident("bad records from Bind", 5 + 1 + len(extras))
 
@@ -68,7 +70,9 @@ def test_bad_records_are_each_handled_counted_and_the_rest_synced(day):
 
     rows = {row["UUID"]: row for row in day.sheet_rows()}
     assert rows[older["UUID"]]["Total"] == older["Total"] != twin["Total"]  # the first one read wins
-    assert rows[no_client["UUID"]].get("Nombre Cliente") in (None, "") and rows[no_client["UUID"]].get("RFC Cliente") in (None, "")
+    assert rows[no_client["UUID"]].get("Nombre Cliente") in (None, "") and rows[no_client["UUID"]].get(
+        "RFC Cliente"
+    ) in (None, "")
     assert len(rows[long_name["UUID"]]["Nombre Cliente"]) == 4_000
     assert rows[odd_status["UUID"]]["Estado"] == "Desconocido (7)"
     assert rows[day_first["UUID"]]["Fecha"] == "2026-03-10"
@@ -94,12 +98,20 @@ def test_a_bad_record_leaves_the_window_retryable_not_lost(day):
     day.trade(ticks=1)
     fixed_later = day.sell(1)[0]
     broken = dict(fixed_later, Total="N/D")
-    day.inject("bind", "custom", "/api/Invoices$", method="GET", count=1, status=200,
-               body={"value": [broken], "nextLink": None, "count": 1})
+    day.inject(
+        "bind",
+        "custom",
+        "/api/Invoices$",
+        method="GET",
+        count=1,
+        status=200,
+        body={"value": [broken], "nextLink": None, "count": 1},
+    )
     result = day.tick()
     assert result.success, failure_text(result)
     assert source_metadata(result)["skipped"] == 1 and "'N/D' is not a number" in str(
-        source_metadata(result)["skipped_invoices"])
+        source_metadata(result)["skipped_invoices"]
+    )
     assert fixed_later["UUID"] not in {row["UUID"] for row in day.sheet_rows()}
     day.figures.incident("bad records from Bind")
     day.close_of_day()  # Bind answers properly again: the nightly reconcile writes it

@@ -27,8 +27,10 @@ def test_figures_add_up_per_run_and_render_the_headline(tmp_path):
     records = newest_run(load(tmp_path))
     assert sorted(record["scenario"] for record in records) == ["test_a.py::test_one", "test_b.py::test_two"]
     summary = totals(records)
-    assert summary["faults_injected"] == 4 and summary["faults_by_kind"] == {"bind rate_limit": 3,
-                                                                             "smartsheet drop_after": 1}
+    assert summary["faults_injected"] == 4 and summary["faults_by_kind"] == {
+        "bind rate_limit": 3,
+        "smartsheet drop_after": 1,
+    }
     assert (summary["records_checked"], summary["invoices_lost"], summary["duplicates"]) == (50, 1, 2)
     assert summary["passed"] == 1 and summary["runs"] == 5 and summary["failed_runs"] == 1
     table = render(records)
@@ -55,12 +57,23 @@ def test_the_oracle_finds_lost_doubled_changed_and_leaked_rows():
         {"ID": "5", "UUID": "b", "Date": "2026-03-10T09:04:00", "Total": 51, "Status": 0},  # B again, later
         {"ID": "6", "UUID": "D", "Date": "2026-03-10T09:05:00", "Total": "abc", "Status": 0},
     ]
-    good = [{"UUID": "a", "Total": 100.0, "Estado": "Vigente"}, {"UUID": "B", "Total": 50.0, "Estado": "Pagada"},
-            {"UUID": "c", "Total": 7, "Estado": "Desconocido (7)"}]
+    good = [
+        {"UUID": "a", "Total": 100.0, "Estado": "Vigente"},
+        {"UUID": "B", "Total": 50.0, "Estado": "Pagada"},
+        {"UUID": "c", "Total": 7, "Estado": "Desconocido (7)"},
+    ]
     assert compare(bind, good).equal and compare(bind, good).checked == 3
 
-    bad = compare(bind, [good[0], good[0], {"UUID": "B", "Total": 51.0, "Estado": "Vigente"},
-                         {"UUID": "", "Total": 9, "Estado": "Vigente"}, {"UUID": "Z", "Total": 1, "Estado": "Vigente"}])
+    bad = compare(
+        bind,
+        [
+            good[0],
+            good[0],
+            {"UUID": "B", "Total": 51.0, "Estado": "Vigente"},
+            {"UUID": "", "Total": 9, "Estado": "Vigente"},
+            {"UUID": "Z", "Total": 1, "Estado": "Vigente"},
+        ],
+    )
     assert not bad.equal
     assert bad.lost == ["c"] and bad.duplicated == {"a": 2} and bad.rows_without_uuid == 1 and bad.unexpected == ["z"]
     assert "Total" in bad.mismatched["b"] and "Estado" in bad.mismatched["b"]

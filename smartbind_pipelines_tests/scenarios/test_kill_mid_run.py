@@ -31,16 +31,23 @@ SMARTBIND = str(Path(sys.executable).with_name("smartbind"))
 
 
 def sync_command(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([SMARTBIND, "sync", "sync_invoices", "--local"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [SMARTBIND, "sync", "sync_invoices", "--local"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for(condition, timeout: float, what: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if process.poll() is not None:
-            raise AssertionError(f"the sync ended (exit {process.returncode}) before {what}: "
-                                 f"{process.stderr.read()[-2000:]}")
+            raise AssertionError(
+                f"the sync ended (exit {process.returncode}) before {what}: {process.stderr.read()[-2000:]}"
+            )
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
@@ -48,7 +55,8 @@ def wait_for(condition, timeout: float, what: str, process: subprocess.Popen) ->
 
 @pytest.mark.slow
 def test_killed_between_two_batches_the_next_run_adds_the_rest_without_duplicates(
-        empty_bind_emulator, smartsheet_emulator, tmp_path, monkeypatch, figures):
+    empty_bind_emulator, smartsheet_emulator, tmp_path, monkeypatch, figures
+):
     bind, sheets = empty_bind_emulator, smartsheet_emulator
     sheet_id = sheets.state.create_sheet("Registros Facturas Bind", invoice_columns())["id"]
     db_path = tmp_path / "processes.db"
@@ -56,15 +64,27 @@ def test_killed_between_two_batches_the_next_run_adds_the_rest_without_duplicate
         monkeypatch.delenv(variable, raising=False)
     ProcessConfigStore(db_path).update("sync_invoices", {"smartsheet_sheet_id": str(sheet_id)}, via="test")
     now = now_cdmx()
-    bind.admin.post("invoices/generate", {"count": 700, "start": format_bind_datetime(now - timedelta(hours=8)),
-                                          "end": format_bind_datetime(now - timedelta(minutes=1))})
+    bind.admin.post(
+        "invoices/generate",
+        {
+            "count": 700,
+            "start": format_bind_datetime(now - timedelta(hours=8)),
+            "end": format_bind_datetime(now - timedelta(minutes=1)),
+        },
+    )
     stamped = [invoice for invoice in bind.state.list_invoices() if invoice["UUID"]]
     assert len(stamped) > 500  # two add batches
 
     (tmp_path / "dagster_home").mkdir()
-    env = {**os.environ, "BIND_API_KEY": bind.token, "BIND_API_BASE_URL": bind.url,
-           "SMARTSHEET_ACCESS_TOKEN": sheets.token, "SMARTSHEET_API_BASE": sheets.url,
-           "SMARTBIND_DB_PATH": str(db_path), "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    env = {
+        **os.environ,
+        "BIND_API_KEY": bind.token,
+        "BIND_API_BASE_URL": bind.url,
+        "SMARTSHEET_ACCESS_TOKEN": sheets.token,
+        "SMARTSHEET_API_BASE": sheets.url,
+        "SMARTBIND_DB_PATH": str(db_path),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
     for variable in SHEET_ID_ENV.values():
         env.pop(variable, None)
 
@@ -72,8 +92,9 @@ def test_killed_between_two_batches_the_next_run_adds_the_rest_without_duplicate
     sheets.admin.inject("rate_limit", ROWS, method="POST", count=3, retry_after=1)  # batch 2 waits
 
     def refused_once() -> bool:
-        return any(entry["endpoint"] == ADD_ENDPOINT and entry["status"] == 429
-                   for entry in sheets.admin.requests()["log"])
+        return any(
+            entry["endpoint"] == ADD_ENDPOINT and entry["status"] == 429 for entry in sheets.admin.requests()["log"]
+        )
 
     killed = sync_command(env)
     try:

@@ -67,8 +67,13 @@ def test_tokens_never_appear_in_logs_metadata_errors_or_run_pages(day, admin_api
 
     # The admin API: no token, a wrong one, another scheme, the token with a suffix -> 401, and never echoed.
     url = f"{admin_api}{CONFIGS}/sync_invoices"
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {admin_token}"},
-                    {"Authorization": f"Bearer {admin_token}x"}, {"Authorization": admin_token}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {admin_token}"},
+        {"Authorization": f"Bearer {admin_token}x"},
+        {"Authorization": admin_token},
+    ):
         for method in ("GET", "PUT"):
             answer = requests.request(method, url, headers=headers, json={"is_active": False}, timeout=10)
             assert answer.status_code == 401, (headers, answer.text)
@@ -79,12 +84,26 @@ def test_tokens_never_appear_in_logs_metadata_errors_or_run_pages(day, admin_api
     day.trade(ticks=1)
     # Servers that echo the credential back in their error message, and runs that fail for good.
     day.sell(2)
-    day.inject("smartsheet", "custom", r"/rows$", method="POST", count=1, status=400,
-               body={"errorCode": 1002, "message": f"Your Access Token {day.smartsheet.token} is invalid."})
+    day.inject(
+        "smartsheet",
+        "custom",
+        r"/rows$",
+        method="POST",
+        count=1,
+        status=400,
+        body={"errorCode": 1002, "message": f"Your Access Token {day.smartsheet.token} is invalid."},
+    )
     echoed_sheet = day.tick()
     assert not echoed_sheet.success and "[redacted]" in failure_text(echoed_sheet)
-    day.inject("bind", "custom", r"/api/Invoices$", method="GET", count=1, status=401,
-               body={"Message": f"Authorization has been denied for key {day.bind.token}."})
+    day.inject(
+        "bind",
+        "custom",
+        r"/api/Invoices$",
+        method="GET",
+        count=1,
+        status=401,
+        body={"Message": f"Authorization has been denied for key {day.bind.token}."},
+    )
     echoed_bind = day.tick()
     assert not echoed_bind.success and "[redacted]" in failure_text(echoed_bind)
     day.inject("bind", "server_error", r"/api/Invoices$", count=6)
@@ -99,8 +118,11 @@ def test_tokens_never_appear_in_logs_metadata_errors_or_run_pages(day, admin_api
     day.assert_sheet_equals_bind(minimum=7)
 
     out, err = capfd.readouterr()
-    searched = {"captured log records": caplog.text, "stdout and stderr": out + err,
-                "Dagster event logs, run records, errors and metadata": everything_run_wrote(day)}
+    searched = {
+        "captured log records": caplog.text,
+        "stdout and stderr": out + err,
+        "Dagster event logs, run records, errors and metadata": everything_run_wrote(day),
+    }
     assert "errorCode 1002" in searched["Dagster event logs, run records, errors and metadata"]
     for where, text in searched.items():
         assert len(text) > 1_000, where
@@ -121,8 +143,7 @@ def test_job_id_injection_is_refused_through_the_api_and_the_cli(day, admin_api,
         for method in ("GET", "PUT"):
             answer = session.request(method, path, json={"interval_minutes": 5, "is_active": False}, timeout=10)
             assert answer.status_code == 404, (job_id[:40], method, answer.status_code)
-        for args in (["set", job_id, "--interval-minutes", "5", "--inactive"], ["show", job_id],
-                     ["history", job_id]):
+        for args in (["set", job_id, "--interval-minutes", "5", "--inactive"], ["show", job_id], ["history", job_id]):
             result = runner.invoke(main, ["config", "--db-path", str(db_path), *args])
             assert result.exit_code == 1 and "unknown process" in result.output, (job_id[:40], result.output)
         assert (snapshot(db_path, "sync_invoices"), snapshot(db_path, "sync_inventory")) == before
@@ -143,8 +164,15 @@ def test_a_draft_id_carrying_an_odata_quote_never_reaches_a_filter_and_the_day_g
     real_draft = day.draft()
     poisoned = dict(day.bind.state.list_invoices()[0], ID="x' or 1 eq 1 or ID eq '", UUID=None, Number=777)
     page = sorted(day.bind.state.list_invoices(), key=lambda invoice: invoice["Date"]) + [poisoned]
-    day.inject("bind", "custom", "/api/Invoices$", method="GET", count=1, status=200,
-               body={"value": page, "nextLink": None, "count": len(page)})
+    day.inject(
+        "bind",
+        "custom",
+        "/api/Invoices$",
+        method="GET",
+        count=1,
+        status=200,
+        body={"value": page, "nextLink": None, "count": len(page)},
+    )
     day.figures.incident("OData injection attempts through a Bind id")
     seen = day.tick()
     assert seen.success, failure_text(seen)

@@ -73,8 +73,9 @@ def test_a_day_of_4003_4004_5xx_and_lost_answers_doubles_nothing(day):
     day.smartsheet.state.configure(save_collisions=False, write_delay_ms=0)
     assert colliding.success, failure_text(colliding)
     assert user.saves[200] > 0
-    collisions = [entry for entry in day.smartsheet.admin.requests()["log"]
-                  if entry["status"] == 500 and entry["fault"] is None]  # 4004 from the write lock, either writer
+    collisions = [
+        entry for entry in day.smartsheet.admin.requests()["log"] if entry["status"] == 500 and entry["fault"] is None
+    ]  # 4004 from the write lock, either writer
     day.figures.fault("smartsheet", "save collision (concurrent writer)", len(collisions))
 
     # 09:20, 09:25: the 5-minute cadence of the afternoon. A payment inside the overlap is an update.
@@ -82,8 +83,15 @@ def test_a_day_of_4003_4004_5xx_and_lost_answers_doubles_nothing(day):
     day.tick(5)
     day.pay(fresh[0])
     day.inject("smartsheet", "unavailable", r"/sheets/\d+$", method="GET", count=1)  # 503 / 4001
-    day.inject("smartsheet", "custom", ROWS, method="PUT", count=2, status=502,  # a proxy's HTML page
-               body="<html><body><h1>502 Bad Gateway</h1></body></html>")
+    day.inject(
+        "smartsheet",
+        "custom",
+        ROWS,
+        method="PUT",
+        count=2,
+        status=502,  # a proxy's HTML page
+        body="<html><body><h1>502 Bad Gateway</h1></body></html>",
+    )
     proxied = day.tick(5)
     assert proxied.success, failure_text(proxied)
     assert sheet_metadata(proxied)["updated"] == 1
@@ -144,8 +152,9 @@ def test_a_refused_row_fails_the_run_after_the_rest_is_written_then_catches_up(d
 
     # The operator adds the option; the next run writes the two, without doubling anything else.
     estado = column_id(day, "Estado")
-    day.smartsheet.state.update_column(day.sync.sheet_id, estado,
-                                       {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]})
+    day.smartsheet.state.update_column(
+        day.sync.sheet_id, estado, {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]}
+    )
     fixed = day.tick()
     assert fixed.success, failure_text(fixed)
     assert sheet_metadata(fixed)["inserted"] == 2 and sheet_metadata(fixed)["refused_invoice_ids"] == []
@@ -211,10 +220,19 @@ def archive_rows(day, count: int, start: int = 0) -> set[str]:
     uuid_column, folio = column_id(day, "UUID"), column_id(day, "Folio")
     uuids = [f"0a0a0a0a-0000-4000-8000-{n:012d}" for n in range(start, start + count)]
     for first in range(0, count, 500):
-        day.smartsheet.state.add_rows(day.sync.sheet_id, [
-            {"toBottom": True, "cells": [{"columnId": uuid_column, "value": uuid},
-                                         {"columnId": folio, "value": f"HIST-{start + first + i}"}]}
-            for i, uuid in enumerate(uuids[first:first + 500])])
+        day.smartsheet.state.add_rows(
+            day.sync.sheet_id,
+            [
+                {
+                    "toBottom": True,
+                    "cells": [
+                        {"columnId": uuid_column, "value": uuid},
+                        {"columnId": folio, "value": f"HIST-{start + first + i}"},
+                    ],
+                }
+                for i, uuid in enumerate(uuids[first : first + 500])
+            ],
+        )
     return set(uuids)
 
 
@@ -241,7 +259,7 @@ def test_capacity_warns_at_80_percent_refuses_before_the_limit_and_writes_nothin
     # The operator archives 5,000 old rows; the next interval writes what was refused.
     old = [row["id"] for row in day.smartsheet.state.rows_as_dicts(day.sync.sheet_id)[:5_000]]
     for first in range(0, len(old), 500):
-        day.smartsheet.state.delete_rows(day.sync.sheet_id, old[first:first + 500])
+        day.smartsheet.state.delete_rows(day.sync.sheet_id, old[first : first + 500])
     caught_up = day.tick()
     assert caught_up.success, failure_text(caught_up)
     assert sheet_metadata(caught_up)["inserted"] == 5

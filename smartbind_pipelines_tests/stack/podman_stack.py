@@ -35,18 +35,25 @@ HEALTH_TICK_SECONDS = 5.0
 CRASH_LOOP_RESTARTS = 5  # webserver and daemon may restart once or twice while PostgreSQL starts
 
 # Every value an operator must keep secret (docs/operations.md, "Rotate tokens").
-SECRET_NAMES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
-                "SMARTBIND_ALERT_WEBHOOK_URL")
+SECRET_NAMES = (
+    "BIND_API_KEY",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTBIND_ADMIN_TOKEN",
+    "DAGSTER_PG_PASSWORD",
+    "SMARTBIND_ALERT_WEBHOOK_URL",
+)
 
 
 def podman_env() -> dict[str, str]:
     return {**os.environ, "CONTAINERS_CONF": str(STACK_DIR / "containers.conf")}
 
 
-def podman(*args: str, check: bool = True, timeout: float = 300, input: str | None = None
-           ) -> subprocess.CompletedProcess:
-    result = subprocess.run(["podman", *args], env=podman_env(), capture_output=True, text=True,
-                            timeout=timeout, input=input)
+def podman(
+    *args: str, check: bool = True, timeout: float = 300, input: str | None = None
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        ["podman", *args], env=podman_env(), capture_output=True, text=True, timeout=timeout, input=input
+    )
     if check and result.returncode != 0:
         raise RuntimeError(f"podman {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -81,10 +88,19 @@ class ComposeProject:
     health_log: list[str] = field(default_factory=list)
 
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
-        argv = [compose_tool(), "-p", PROJECT, "-f", str(self.directory / "docker-compose.yml"),
-                "-f", str(OVERRIDE), *args]
-        result = subprocess.run(argv, cwd=self.directory, env={**podman_env(), **self.env}, capture_output=True,
-                                text=True, timeout=timeout)
+        argv = [
+            compose_tool(),
+            "-p",
+            PROJECT,
+            "-f",
+            str(self.directory / "docker-compose.yml"),
+            "-f",
+            str(OVERRIDE),
+            *args,
+        ]
+        result = subprocess.run(
+            argv, cwd=self.directory, env={**podman_env(), **self.env}, capture_output=True, text=True, timeout=timeout
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"{' '.join(argv[1:])} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
@@ -148,8 +164,11 @@ class ComposeProject:
             if set(status) >= services and all(status[s] == "healthy" for s in services):
                 return time.monotonic() - start
             # A crash loop (a code location that does not load, say) will not heal: say so now.
-            looping = {s: c.get("RestartCount", 0) for s, c in self.containers().items()
-                       if c.get("RestartCount", 0) >= CRASH_LOOP_RESTARTS}
+            looping = {
+                s: c.get("RestartCount", 0)
+                for s, c in self.containers().items()
+                if c.get("RestartCount", 0) >= CRASH_LOOP_RESTARTS
+            }
             if looping:
                 raise RuntimeError(f"restarting over and over: {looping}\n{self.logs()}")
             if time.monotonic() - start > timeout:
@@ -201,8 +220,15 @@ def teardown(project_dir: Path | None = None) -> list[str]:
 def create_network() -> str:
     """The compose network, made before `up` (compose then uses it) so the sandbox can listen on its
     gateway before any container starts. Labelled as compose labels it. Returns the gateway address."""
-    podman("network", "create", "--label", f"io.podman.compose.project={PROJECT}",
-           "--label", f"com.docker.compose.project={PROJECT}", NETWORK)
+    podman(
+        "network",
+        "create",
+        "--label",
+        f"io.podman.compose.project={PROJECT}",
+        "--label",
+        f"com.docker.compose.project={PROJECT}",
+        NETWORK,
+    )
     (network,) = json.loads(podman("network", "inspect", NETWORK).stdout)
     return network["subnets"][0]["gateway"]
 
@@ -217,5 +243,7 @@ def new_project_dir(values: dict[str, str]) -> Path:
 
 
 def secret_values() -> dict[str, str]:
-    return {"DAGSTER_PG_PASSWORD": "pg-" + secrets.token_hex(16),
-            "SMARTBIND_ADMIN_TOKEN": "admin-" + secrets.token_urlsafe(24)}
+    return {
+        "DAGSTER_PG_PASSWORD": "pg-" + secrets.token_hex(16),
+        "SMARTBIND_ADMIN_TOKEN": "admin-" + secrets.token_urlsafe(24),
+    }

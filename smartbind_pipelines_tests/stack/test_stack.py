@@ -97,8 +97,9 @@ def stack(sandbox):
         start = time.monotonic()
         # docs/operations.md "Deploy", first deploy: hold both processes, check the settings, then start everything.
         for job in ("sync_invoices", "sync_inventory"):
-            project.compose("run", "--rm", "admin_api", "smartbind", "config", "set", job, "--inactive",
-                            "--actor", "stack-test")
+            project.compose(
+                "run", "--rm", "admin_api", "smartbind", "config", "set", job, "--inactive", "--actor", "stack-test"
+            )
         doctor = project.compose("run", "--rm", "user_code", "smartbind", "doctor", check=False)
         project.doctor = doctor
         with project.health_ticker():
@@ -130,8 +131,19 @@ def launch(stack, *extra: str) -> str:
     """docs/operations.md "Run now" (CLI): `docker compose exec webserver dagster job launch -w workspace.yaml -j
     sync_invoices`, with the `--run-id` the guide suggests for following the run from a script."""
     run_id = str(uuid.uuid4())
-    stack.exec("webserver", "dagster", "job", "launch", "-w", "workspace.yaml", "-j", "sync_invoices",
-               "--run-id", run_id, *extra)
+    stack.exec(
+        "webserver",
+        "dagster",
+        "job",
+        "launch",
+        "-w",
+        "workspace.yaml",
+        "-j",
+        "sync_invoices",
+        "--run-id",
+        run_id,
+        *extra,
+    )
     return run_id
 
 
@@ -158,26 +170,36 @@ def gql(query: str, **variables) -> dict:
 
 
 def run_failure_message(run_id: str) -> str:
-    data = gql("""
+    data = gql(
+        """
         query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { __typename
-          ... on EventConnection { events { __typename ... on RunFailureEvent { message } } } } }""", runId=run_id)
+          ... on EventConnection { events { __typename ... on RunFailureEvent { message } } } } }""",
+        runId=run_id,
+    )
     return " ".join(e["message"] for e in data["logsForRun"]["events"] if e["__typename"] == "RunFailureEvent")
 
 
 def runs_tagged(key: str, value: str) -> list[str]:
-    data = gql("""
+    data = gql(
+        """
         query($key: String!, $value: String!) { runsOrError(filter: {tags: [{key: $key, value: $value}]}) {
-          __typename ... on Runs { results { runId } } } }""", key=key, value=value)
+          __typename ... on Runs { results { runId } } } }""",
+        key=key,
+        value=value,
+    )
     return [run["runId"] for run in data["runsOrError"]["results"]]
 
 
 def sheet_materializations(run_id: str) -> list[dict[str, str]]:
     """Metadata (label -> text) of the invoices sheet asset's materializations in one run."""
-    data = gql("""
+    data = gql(
+        """
         query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { __typename
           ... on EventConnection { events { __typename
             ... on MaterializationEvent { assetKey { path } metadataEntries { label
-              ... on TextMetadataEntry { text } ... on IntMetadataEntry { intValue } } } } } } }""", runId=run_id)
+              ... on TextMetadataEntry { text } ... on IntMetadataEntry { intValue } } } } } } }""",
+        runId=run_id,
+    )
     found = []
     for event in data["logsForRun"]["events"]:
         if event["__typename"] == "MaterializationEvent" and event["assetKey"]["path"] == sheet_key(INVOICES).path:
@@ -186,11 +208,14 @@ def sheet_materializations(run_id: str) -> list[dict[str, str]]:
 
 
 def bind_window_start(run_id: str) -> dict[str, str]:
-    data = gql("""
+    data = gql(
+        """
         query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { __typename
           ... on EventConnection { events { __typename
             ... on MaterializationEvent { assetKey { path } metadataEntries { label
-              ... on TextMetadataEntry { text } } } } } } }""", runId=run_id)
+              ... on TextMetadataEntry { text } } } } } } }""",
+        runId=run_id,
+    )
     for event in data["logsForRun"]["events"]:
         if event["__typename"] == "MaterializationEvent" and event["assetKey"]["path"] == ["bind_invoices"]:
             return {e["label"]: e.get("text") for e in event["metadataEntries"]}
@@ -207,15 +232,25 @@ def stamped_uuids(sandbox) -> set[str]:
 
 def backfill_config() -> str:
     today = now_cdmx().date()
-    return json.dumps({"ops": {"bind_invoices": {"config": {
-        "window_start": (today - timedelta(days=40)).isoformat(), "window_end": today.isoformat()}}}})
+    return json.dumps(
+        {
+            "ops": {
+                "bind_invoices": {
+                    "config": {
+                        "window_start": (today - timedelta(days=40)).isoformat(),
+                        "window_end": today.isoformat(),
+                    }
+                }
+            }
+        }
+    )
 
 
 # --- deploy -------------------------------------------------------------------------------------------
 
 
 def test_every_service_turns_healthy(stack):
-    assert (COMPOSE_FILE.read_bytes() == (stack.directory / "docker-compose.yml").read_bytes())
+    assert COMPOSE_FILE.read_bytes() == (stack.directory / "docker-compose.yml").read_bytes()
     assert stack.health() == {service: "healthy" for service in ALL_SERVICES}
     assert stack.doctor.returncode == 0, f"smartbind doctor failed:\n{stack.doctor.stdout}\n{stack.doctor.stderr}"
 
@@ -236,8 +271,7 @@ def test_only_the_ui_and_the_admin_api_are_published_and_only_on_loopback(stack)
         for port, bindings in (c["HostConfig"].get("PortBindings") or {}).items():
             for binding in bindings or []:
                 published.setdefault(service, set()).add((binding["HostIp"], binding["HostPort"], port))
-    assert published == {"webserver": {(LOOPBACK, "3000", "3000/tcp")},
-                         "admin_api": {(LOOPBACK, "8080", "8080/tcp")}}
+    assert published == {"webserver": {(LOOPBACK, "3000", "3000/tcp")}, "admin_api": {(LOOPBACK, "8080", "8080/tcp")}}
 
 
 def test_every_process_runs_as_the_unprivileged_user(stack):
@@ -271,14 +305,21 @@ def test_the_image_carries_no_secret_and_no_test_data(stack):
     root = Path(podman("image", "mount", APP_IMAGE).stdout.strip())
     try:
         bad = []
-        ours = [root / "app", root / "opt/dagster", *root.glob("opt/python/lib/python3*/site-packages/smartbind*"),
-                *root.glob("usr/local/lib/python3*/site-packages/smartbind*")]  # our files, not third parties'
+        ours = [
+            root / "app",
+            root / "opt/dagster",
+            *root.glob("opt/python/lib/python3*/site-packages/smartbind*"),
+            *root.glob("usr/local/lib/python3*/site-packages/smartbind*"),
+        ]  # our files, not third parties'
         assert len(ours) >= 3, ours
         for top in ours:
             for path in top.rglob("*"):
                 name = path.name
-                if (name in {".env", ".git", "conftest.py", "smartbind_pipelines_tests", ".dagster_home"}
-                        or name.endswith(".db") or (name.startswith(".env") and name != ".env.example")):
+                if (
+                    name in {".env", ".git", "conftest.py", "smartbind_pipelines_tests", ".dagster_home"}
+                    or name.endswith(".db")
+                    or (name.startswith(".env") and name != ".env.example")
+                ):
                     bad.append(str(path.relative_to(root)))
         assert bad == []
         # The values this test put in .env exist only outside the image.
@@ -360,8 +401,14 @@ def test_the_old_admin_doors_answer_from_dagster(stack, graphql, sandbox):
     queued = admin(stack, "POST", "/api/admin/jobs/sync_invoices/run")
     assert queued.status_code == 200, queued.text
     run_id = queued.json()["run_id"]
-    tags = {t["key"]: t["value"] for t in gql("""query($runId: ID!) { runOrError(runId: $runId) { __typename
-        ... on Run { tags { key value } } } }""", runId=run_id)["runOrError"]["tags"]}
+    tags = {
+        t["key"]: t["value"]
+        for t in gql(
+            """query($runId: ID!) { runOrError(runId: $runId) { __typename
+        ... on Run { tags { key value } } } }""",
+            runId=run_id,
+        )["runOrError"]["tags"]
+    }
     assert tags.get("trigger") == "admin-api" and tags.get("process") == "sync_invoices", tags
     assert wait_for_run(stack, graphql, run_id) == DagsterRunStatus.SUCCESS, stack.logs()
     record("admin_door_run_now_seconds", round(time.monotonic() - start))
@@ -373,8 +420,10 @@ def test_the_old_admin_doors_answer_from_dagster(stack, graphql, sandbox):
     stack.runs["admin_door"] = run_id
 
 
-@pytest.mark.skipif(os.environ.get("SMARTBIND_STACK_KILL", "1") == "0",
-                    reason="SMARTBIND_STACK_KILL=0: the kill step (about 6 minutes) is skipped")
+@pytest.mark.skipif(
+    os.environ.get("SMARTBIND_STACK_KILL", "1") == "0",
+    reason="SMARTBIND_STACK_KILL=0: the kill step (about 6 minutes) is skipped",
+)
 def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphql, sandbox):
     """New invoices in Bind, a slow Smartsheet, and the code server killed while the run writes to it.
 
@@ -394,7 +443,9 @@ def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphq
         run_id = launch(stack)
         deadline = time.monotonic() + 240
         while not sum(sandbox.smartsheet_admin.counts().values()):  # the run has reached Smartsheet
-            assert time.monotonic() < deadline, f"run {run_id} never reached Smartsheet: {graphql.get_run_status(run_id)}"
+            assert time.monotonic() < deadline, (
+                f"run {run_id} never reached Smartsheet: {graphql.get_run_status(run_id)}"
+            )
             time.sleep(0.2)
         time.sleep(2)
         assert graphql.get_run_status(run_id) == DagsterRunStatus.STARTED
@@ -428,10 +479,18 @@ def test_killing_the_code_server_mid_run_loses_and_doubles_nothing(stack, graphq
     after = launch(stack)
     assert wait_for_run(stack, graphql, after, timeout=600) == DagsterRunStatus.SUCCESS, stack.logs()
     rows = sheet_uuids(sandbox)
-    record("kill", {"killed_run_after_code_server_restart": status_after_restart.value,
-                    "restarted_by_restart_policy": restarted_by_policy,
-                    "kill_to_failed_by_watchdog_seconds": round(failed_at - killed_at),
-                    "watchdog_message": failure, "retries": len(retries),
-                    "kill_to_next_run_success_seconds": round(time.monotonic() - killed_at),
-                    "rows": len(rows), "expected": len(expected), "duplicates": sum(n - 1 for n in rows.values())})
+    record(
+        "kill",
+        {
+            "killed_run_after_code_server_restart": status_after_restart.value,
+            "restarted_by_restart_policy": restarted_by_policy,
+            "kill_to_failed_by_watchdog_seconds": round(failed_at - killed_at),
+            "watchdog_message": failure,
+            "retries": len(retries),
+            "kill_to_next_run_success_seconds": round(time.monotonic() - killed_at),
+            "rows": len(rows),
+            "expected": len(expected),
+            "duplicates": sum(n - 1 for n in rows.values()),
+        },
+    )
     assert set(rows) == expected and set(rows.values()) == {1}

@@ -11,6 +11,13 @@ from smartbind_pipelines.core.bind_client.errors import MESSAGE_CHARS, BindApiEr
 from smartbind_pipelines.core.bind_client.paging import MAX_PAGES, PAGE_SIZE, PAGE_SLACK, PAGE_WORKERS
 
 __all__ = [
-    "GUID_CHUNK", "MAX_PAGES", "MESSAGE_CHARS", "PAGE_SIZE", "PAGE_SLACK", "PAGE_WORKERS",
-    "BindApiError", "BindClient", "BindMaybeCreated",
+    "GUID_CHUNK",
+    "MAX_PAGES",
+    "MESSAGE_CHARS",
+    "PAGE_SIZE",
+    "PAGE_SLACK",
+    "PAGE_WORKERS",
+    "BindApiError",
+    "BindClient",
+    "BindMaybeCreated",
 ]

@@ -21,7 +21,11 @@ from requests.adapters import HTTPAdapter
 
 from smartbind_pipelines.core.bind_client.answers import object_problem
 from smartbind_pipelines.core.bind_client.errors import (
-    BindApiError, BindMaybeCreated, Retryable, bounded, write_error_text,
+    BindApiError,
+    BindMaybeCreated,
+    Retryable,
+    bounded,
+    write_error_text,
 )
 from smartbind_pipelines.core.bind_client.paging import MAX_PAGES, PAGE_WORKERS, PagedReads
 from smartbind_pipelines.core.bind_client.transport import retry_after
@@ -35,9 +39,19 @@ GUID_CHUNK = 25  # ids per "ID eq guid'…' or …" filter: keeps the URL far be
 class BindClient(PagedReads):
     """Bind ERP API client. ``base_url`` includes ``/api`` (e.g. ``https://api.bind.com.mx/api``)."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: tuple[float, float] = (5, 30),
-                 max_attempts: int = 6, backoff_base: float = 0.5, backoff_max: float = 60,
-                 sleep=time.sleep, max_pages: int = MAX_PAGES, page_workers: int = PAGE_WORKERS):
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: tuple[float, float] = (5, 30),
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60,
+        sleep=time.sleep,
+        max_pages: int = MAX_PAGES,
+        page_workers: int = PAGE_WORKERS,
+    ):
         if not api_key:
             raise ValueError("Bind API key is empty: set BIND_API_KEY")
         if max_attempts < 1:
@@ -64,19 +78,20 @@ class BindClient(PagedReads):
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(10, page_workers))
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
-        self._session.headers.update({"Authorization": f"Bearer {api_key}",
-                                      "Accept": "application/json"})
+        self._session.headers.update({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
 
     def __repr__(self) -> str:  # never the key
         return f"BindClient({self.base_url!r})"
 
     # -- domain reads ---------------------------------------------------------------------------
 
-    def invoices(self, start: datetime | None = None, end: datetime | None = None, *,
-                 extra_filter: str | None = None) -> list[dict]:
+    def invoices(
+        self, start: datetime | None = None, end: datetime | None = None, *, extra_filter: str | None = None
+    ) -> list[dict]:
         """Invoices with ``start <= Date < end`` (Mexico City wall time), oldest first."""
-        window = all_of(f"Date ge {datetime_literal(start)}" if start else None,
-                        f"Date lt {datetime_literal(end)}" if end else None)
+        window = all_of(
+            f"Date ge {datetime_literal(start)}" if start else None, f"Date lt {datetime_literal(end)}" if end else None
+        )
         params = {"$orderby": "Date asc"}
         flt = all_of(window, extra_filter)
         if flt:
@@ -88,7 +103,7 @@ class BindClient(PagedReads):
         literals = list(dict.fromkeys(guid_literal(value) for value in ids))
         found: list[dict] = []
         for start in range(0, len(literals), GUID_CHUNK):
-            chunk = literals[start:start + GUID_CHUNK]
+            chunk = literals[start : start + GUID_CHUNK]
             flt = " or ".join(f"ID eq {literal}" for literal in chunk)
             found.extend(self.get_all("Invoices", {"$filter": flt}))
         return found
@@ -99,8 +114,9 @@ class BindClient(PagedReads):
         if not (is_guid(key) or key.isdigit()):
             raise ValueError(f"an invoice is looked up by GUID or number, not {key[:60]!r}")
         try:
-            return self._get_json(self._url(f"Invoices/{key}"), "an invoice",
-                                  lambda answer: object_problem(answer, ("ID",), self._scrub))
+            return self._get_json(
+                self._url(f"Invoices/{key}"), "an invoice", lambda answer: object_problem(answer, ("ID",), self._scrub)
+            )
         except BindApiError as exc:
             if exc.status == 404:
                 return None
@@ -144,16 +160,29 @@ class BindClient(PagedReads):
                         answer = None
                     if isinstance(answer, str) and is_guid(answer.strip()):
                         return answer.strip().lower()
-                    raise BindMaybeCreated(endpoint, status, "the answer is not a sale id: "
-                                           + bounded(self._scrub((response.text or "").strip()) or "empty body", 80))
+                    raise BindMaybeCreated(
+                        endpoint,
+                        status,
+                        "the answer is not a sale id: "
+                        + bounded(self._scrub((response.text or "").strip()) or "empty body", 80),
+                    )
             if attempt == self.max_attempts:
                 break
             delay = self._delay(attempt, last.retry_after)
-            log.warning("Bind %s: %s (not sent or not accepted); attempt %d of %d, retrying in %.1f s",
-                        endpoint, last.message, attempt, self.max_attempts, delay)
+            log.warning(
+                "Bind %s: %s (not sent or not accepted); attempt %d of %d, retrying in %.1f s",
+                endpoint,
+                last.message,
+                attempt,
+                self.max_attempts,
+                delay,
+            )
             self._sleep(delay)
-        raise BindApiError(endpoint, last.status, f"{last.message} (gave up after {self.max_attempts} attempts; "
-                                                  "Bind did not take the request)")
+        raise BindApiError(
+            endpoint,
+            last.status,
+            f"{last.message} (gave up after {self.max_attempts} attempts; Bind did not take the request)",
+        )
 
     def clients_by_rfc(self, rfc: str) -> list[dict]:
         """Every client whose RFC is ``rfc`` (zero, one or several: an RFC is not unique in Bind)."""
@@ -168,8 +197,11 @@ class BindClient(PagedReads):
         """Invoices dated ``since`` or later for which ``carries(invoice)`` is true (a reference in
         Comments or PurchaseOrder). ``odata_filter`` narrows the read on Bind's side (only inferred to
         work); the match is always made here."""
-        return [invoice for invoice in self.invoices(since, None, extra_filter=odata_filter)
-                if isinstance(invoice, dict) and carries(invoice)]
+        return [
+            invoice
+            for invoice in self.invoices(since, None, extra_filter=odata_filter)
+            if isinstance(invoice, dict) and carries(invoice)
+        ]
 
     def warehouses(self) -> list[dict]:
         return self.get_all("Warehouses")
@@ -193,8 +225,11 @@ class BindClient(PagedReads):
         return self.get_all("Currencies")
 
     def user_profile(self) -> dict:
-        return self._get_json(self._url("UserProfile"), "a user profile",
-                              lambda answer: object_problem(answer, ("UserID", "CompanyID"), self._scrub))
+        return self._get_json(
+            self._url("UserProfile"),
+            "a user profile",
+            lambda answer: object_problem(answer, ("UserID", "CompanyID"), self._scrub),
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -220,5 +255,9 @@ def _never_sent(exc: BaseException) -> bool:
         if isinstance(reason, BaseException) and id(reason) not in seen:
             cause = reason
             continue
-        cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None)
+        cause = (
+            cause.__cause__
+            or cause.__context__
+            or (cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None)
+        )
     return False

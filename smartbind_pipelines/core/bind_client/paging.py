@@ -88,8 +88,10 @@ class _Tally:
         if not self.paged or not self.counts:
             return None
         if len(set(self.counts)) > 1:
-            return (f"Bind's count changed while the pages were read ({' → '.join(map(str, dict.fromkeys(self.counts)))}); "
-                    f"{self.rows} rows read")
+            return (
+                f"Bind's count changed while the pages were read ({' → '.join(map(str, dict.fromkeys(self.counts)))}); "
+                f"{self.rows} rows read"
+            )
         expected = self.expected(self.counts[0])
         if self.rows != expected:
             repeated = f" ({self.duplicates} repeated rows dropped)" if self.duplicates else ""
@@ -122,8 +124,11 @@ class PagedReads(BindTransport):
                 return rows
             if attempt == 1:
                 log.warning("Bind GET %s: %s; read again", self._template(self._url(endpoint)), problem)
-        raise BindApiError(f"GET {self._template(self._url(endpoint))}", 200,
-                           f"{problem}, on two reads in a row; nothing was used from them")
+        raise BindApiError(
+            f"GET {self._template(self._url(endpoint))}",
+            200,
+            f"{problem}, on two reads in a row; nothing was used from them",
+        )
 
     def _pages(self, endpoint: str, params: dict | None, tally: _Tally) -> Iterator[list[dict]]:
         first_url = url = self._url(endpoint, params)
@@ -180,12 +185,17 @@ class PagedReads(BindTransport):
     def _check_cap(self, url: str, tally: _Tally) -> None:
         cap = tally.page_cap(self.max_pages)
         if tally.pages >= cap:
-            announced = (f"Bind announced {max(tally.counts)} rows ({cap - PAGE_SLACK} pages)"
-                         if tally.counts and cap < self.max_pages else f"at most {self.max_pages} pages are read")
+            announced = (
+                f"Bind announced {max(tally.counts)} rows ({cap - PAGE_SLACK} pages)"
+                if tally.counts and cap < self.max_pages
+                else f"at most {self.max_pages} pages are read"
+            )
             raise BindApiError(
-                f"GET {self._template(url)}", 200,
+                f"GET {self._template(url)}",
+                200,
                 f"{announced}, but after {tally.pages} pages ({tally.rows} rows) the nextLink still points "
-                "to another page; stopped, nothing was used from this read")
+                "to another page; stopped, nothing was used from this read",
+            )
 
     def _skip_plan(self, first_url: str, next_url: str, tally: _Tally) -> list[str] | None:
         """The URLs of pages 2..n when ``next_url`` is the first page's URL with ``$skip`` moved by one page
@@ -215,8 +225,7 @@ class PagedReads(BindTransport):
             if tally.top is not None:
                 values["$top"] = str(tally.top - index * PAGE_SIZE)
             query = [(k, values.get(k.lower(), v)) for k, v in pairs]
-            urls.append(urlunsplit((nxt.scheme, nxt.netloc, nxt.path,
-                                    urlencode(query, quote_via=quote, safe="$"), "")))
+            urls.append(urlunsplit((nxt.scheme, nxt.netloc, nxt.path, urlencode(query, quote_via=quote, safe="$"), "")))
         return urls
 
     def _parallel_pages(self, urls: list[str], bare_ok: bool, tally: _Tally) -> Iterator[dict]:
@@ -230,8 +239,9 @@ class PagedReads(BindTransport):
             for url, future in zip(urls, futures):
                 payload = future.result()
                 if not isinstance(payload, dict):
-                    raise BindApiError(f"GET {self._template(url)}", 200,
-                                       "a bare JSON array in the middle of a paged read")
+                    raise BindApiError(
+                        f"GET {self._template(url)}", 200, "a bare JSON array in the middle of a paged read"
+                    )
                 self._tally_page(payload, tally)
                 yield payload
         finally:

@@ -29,8 +29,12 @@ from smartbind_pipelines.core.bind_client.errors import BindApiError, NotAnAnswe
 
 log = logging.getLogger(__name__)
 
-_TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-              requests.exceptions.ContentDecodingError)
+_TRANSIENT = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 _ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 
 
@@ -56,7 +60,7 @@ class BindTransport:
         path = urlsplit(url).path
         base_path = self._base.path.rstrip("/")
         if base_path and path.lower().startswith(base_path.lower()):
-            path = path[len(base_path):]
+            path = path[len(base_path) :]
         return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/")) or "/"
 
     def _scrub(self, text: str) -> str:
@@ -89,14 +93,19 @@ class BindTransport:
             if attempt == self.max_attempts:
                 break
             delay = self._delay(attempt, last.retry_after)
-            log.warning("Bind %s: %s; attempt %d of %d, retrying in %.1f s", endpoint,
-                        last.message, attempt, self.max_attempts, delay)
+            log.warning(
+                "Bind %s: %s; attempt %d of %d, retrying in %.1f s",
+                endpoint,
+                last.message,
+                attempt,
+                self.max_attempts,
+                delay,
+            )
             if last.status == 429:
                 self._rate_limited(delay)
             else:
                 self._sleep(delay)
-        raise BindApiError(endpoint, last.status,
-                           f"{last.message} (gave up after {self.max_attempts} attempts)")
+        raise BindApiError(endpoint, last.status, f"{last.message} (gave up after {self.max_attempts} attempts)")
 
     def _rate_limited(self, delay: float) -> None:
         """A 429: no worker of this client sends a request for ``delay`` seconds. This thread sleeps it;

@@ -17,25 +17,60 @@ from smartbind_pipelines.core.doctor.bind import bind_checks, configured_warehou
 from smartbind_pipelines.core.doctor.invoicing import bind_id_checks
 from smartbind_pipelines.core.doctor.invoicing import settings_checks as sheet_source_settings_checks
 from smartbind_pipelines.core.doctor.result import (
-    SECRET_VARIABLES, CheckResult, env_secrets, failed, passed, redact,
+    SECRET_VARIABLES,
+    CheckResult,
+    env_secrets,
+    failed,
+    passed,
+    redact,
 )
 from smartbind_pipelines.core.doctor.settings import (
-    DEFAULT_BIND_API_BASE_URL, DEFAULT_SMARTSHEET_API_BASE, check_api_base, check_db_path, check_secret,
-    check_sheet_id_variable, check_warehouse_variable, settings_checks,
+    DEFAULT_BIND_API_BASE_URL,
+    DEFAULT_SMARTSHEET_API_BASE,
+    check_api_base,
+    check_db_path,
+    check_secret,
+    check_sheet_id_variable,
+    check_warehouse_variable,
+    settings_checks,
 )
 from smartbind_pipelines.core.doctor.sheets import (
-    accepted_types, column_problems, describe_types, process_sheet_checks, smartsheet_checks,
+    accepted_types,
+    column_problems,
+    describe_types,
+    process_sheet_checks,
+    smartsheet_checks,
     smartsheet_error_parts,
 )
 from smartbind_pipelines.core.processes import INVENTORY, process_mapping
 from smartbind_pipelines.core.sheets import SheetGateway
 
 __all__ = [
-    "SECRET_VARIABLES", "CheckResult", "accepted_types", "bind_checks", "check_api_base",
-    "check_db_path", "check_secret", "check_sheet_id_variable", "check_warehouse_variable", "column_problems",
-    "configured_warehouses", "connect_bind", "connect_smartsheet", "describe_types", "env_secrets", "examine",
-    "failed", "passed", "process_mapping", "process_sheet_checks", "redact", "settings_checks",
-    "smartsheet_checks", "smartsheet_error_parts", "warehouse_check",
+    "SECRET_VARIABLES",
+    "CheckResult",
+    "accepted_types",
+    "bind_checks",
+    "check_api_base",
+    "check_db_path",
+    "check_secret",
+    "check_sheet_id_variable",
+    "check_warehouse_variable",
+    "column_problems",
+    "configured_warehouses",
+    "connect_bind",
+    "connect_smartsheet",
+    "describe_types",
+    "env_secrets",
+    "examine",
+    "failed",
+    "passed",
+    "process_mapping",
+    "process_sheet_checks",
+    "redact",
+    "settings_checks",
+    "smartsheet_checks",
+    "smartsheet_error_parts",
+    "warehouse_check",
 ]
 
 
@@ -57,8 +92,9 @@ def connect_bind(env: Mapping[str, str]):
 def connect_smartsheet(env: Mapping[str, str]):
     """A Smartsheet gateway tuned for a quick examination: short timeout, one transport retry."""
     base = (env.get("SMARTSHEET_API_BASE", "").strip() or DEFAULT_SMARTSHEET_API_BASE).rstrip("/")
-    return SheetGateway.connect(env["SMARTSHEET_ACCESS_TOKEN"], base, timeout=20, max_retry_time=5,
-                                 transport_attempts=2, retry_delay=0.5)
+    return SheetGateway.connect(
+        env["SMARTSHEET_ACCESS_TOKEN"], base, timeout=20, max_retry_time=5, transport_attempts=2, retry_delay=0.5
+    )
 
 
 def _guarded(name: str, check: Callable[[], list[CheckResult]]) -> list[CheckResult]:
@@ -66,12 +102,18 @@ def _guarded(name: str, check: Callable[[], list[CheckResult]]) -> list[CheckRes
     try:
         return check()
     except Exception as exc:  # noqa: BLE001 - the doctor reports, it never shows a traceback
-        return [failed(name, f"unexpected error: {type(exc).__name__}: {str(exc)[:300]}",
-                       "run `smartbind doctor` again; if it persists, report this line")]
+        return [
+            failed(
+                name,
+                f"unexpected error: {type(exc).__name__}: {str(exc)[:300]}",
+                "run `smartbind doctor` again; if it persists, report this line",
+            )
+        ]
 
 
-def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
-            connect_smartsheet: Callable = connect_smartsheet) -> list[CheckResult]:
+def examine(
+    env: Mapping[str, str], *, connect_bind: Callable = connect_bind, connect_smartsheet: Callable = connect_smartsheet
+) -> list[CheckResult]:
     """Run every check in order; checks that depend on a failed one say "not checked"."""
     results = settings_checks(env)
     ss_base = (env.get("SMARTSHEET_API_BASE", "").strip() or DEFAULT_SMARTSHEET_API_BASE).rstrip("/")
@@ -91,8 +133,9 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
             if wants_warehouses:
                 if _ok(bind_results, "Bind API key"):
                     warehouse_ids, source = configured_warehouses(inventory, env)
-                    results += _guarded("Bind warehouses",
-                                        lambda: [warehouse_check(bind, warehouse_ids, source=source)])
+                    results += _guarded(
+                        "Bind warehouses", lambda: [warehouse_check(bind, warehouse_ids, source=source)]
+                    )
                 else:
                     results.append(_not_checked("Bind warehouses", "the Bind checks above failed"))
     else:
@@ -101,8 +144,9 @@ def examine(env: Mapping[str, str], *, connect_bind: Callable = connect_bind,
             results.append(_not_checked("Bind warehouses", "the Bind settings above are invalid"))
 
     if not _ok(results, "SMARTSHEET_API_BASE", "SMARTSHEET_ACCESS_TOKEN"):
-        results.append(_not_checked("Smartsheet access token",
-                                    "SMARTSHEET_API_BASE or SMARTSHEET_ACCESS_TOKEN is invalid"))
+        results.append(
+            _not_checked("Smartsheet access token", "SMARTSHEET_API_BASE or SMARTSHEET_ACCESS_TOKEN is invalid")
+        )
         return results
     gateway = connect_smartsheet(env)
     results += _guarded("Smartsheet access token", lambda: smartsheet_checks(gateway, configs, api_base=ss_base))
@@ -119,7 +163,9 @@ def _hours(config) -> str:
 
 def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list, list[CheckResult]]:
     from smartbind_pipelines.core.process_config import (
-        ProcessConfigStore, ProcessConfigUnavailable, default_db_path,
+        ProcessConfigStore,
+        ProcessConfigUnavailable,
+        default_db_path,
     )
 
     if not db_ok:
@@ -130,13 +176,19 @@ def _processes_to_examine(env: Mapping[str, str], *, db_ok: bool) -> tuple[list,
     except ProcessConfigUnavailable as exc:  # already one line naming the file, the problem and the remedy
         return [], [failed("ProcessConfig", str(exc), "fix the file as said, then run `smartbind doctor` again")]
     except Exception as exc:  # noqa: BLE001 - a corrupt file must be reported, not crash the doctor
-        return [], [failed("ProcessConfig", f"cannot read {default_db_path(env)}: {exc}",
-                           "restore the file from a backup, or move it away to start from the defaults")]
+        return [], [
+            failed(
+                "ProcessConfig",
+                f"cannot read {default_db_path(env)}: {exc}",
+                "restore the file from a backup, or move it away to start from the defaults",
+            )
+        ]
     # A paused process with a sheet is examined too: pausing is how a process waits to go live.
     examined = [c for c in configs if c.is_active or c.smartsheet_sheet_id]
     skipped = [c.job_id for c in configs if c not in examined]
-    detail = "examined: " + (", ".join(f"{c.job_id} ({'active' if c.is_active else 'paused'}, {_hours(c)})"
-                                       for c in examined) or "none")
+    detail = "examined: " + (
+        ", ".join(f"{c.job_id} ({'active' if c.is_active else 'paused'}, {_hours(c)})" for c in examined) or "none"
+    )
     if skipped:
         detail += f"; not examined (paused, no sheet): {', '.join(skipped)}"
     return examined, [passed("ProcessConfig", detail)]

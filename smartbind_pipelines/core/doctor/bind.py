@@ -18,14 +18,23 @@ def _bind_failure(name: str, exc: Exception, base_url: str) -> CheckResult:
     if status in (401, 403):
         return failed(name, f"Bind refused the API key (HTTP {status}: {message})", _BIND_KEY_FIX)
     if status is None:
-        return failed(name, f"Bind is unreachable at {base_url}: {message}",
-                      "check BIND_API_BASE_URL, DNS, the proxy/firewall, and that Bind is up")
+        return failed(
+            name,
+            f"Bind is unreachable at {base_url}: {message}",
+            "check BIND_API_BASE_URL, DNS, the proxy/firewall, and that Bind is up",
+        )
     if status == 404:
-        return failed(name, f"Bind answered 404 at {base_url}: {message}",
-                      "BIND_API_BASE_URL must be the API base including /api, e.g. https://api.bind.com.mx/api")
+        return failed(
+            name,
+            f"Bind answered 404 at {base_url}: {message}",
+            "BIND_API_BASE_URL must be the API base including /api, e.g. https://api.bind.com.mx/api",
+        )
     if status == 429 or status >= 500:
-        return failed(name, f"Bind answered HTTP {status}: {message}",
-                      "Bind is rate-limiting or failing; wait a few minutes and run `smartbind doctor` again")
+        return failed(
+            name,
+            f"Bind answered HTTP {status}: {message}",
+            "Bind is rate-limiting or failing; wait a few minutes and run `smartbind doctor` again",
+        )
     return failed(name, f"Bind answered HTTP {status}: {message}", "see the message; check BIND_API_BASE_URL")
 
 
@@ -35,8 +44,10 @@ def bind_checks(client) -> list[CheckResult]:
         profile = client.user_profile()
     except BindApiError as exc:
         return [_bind_failure("Bind API key", exc, client.base_url)]
-    who = ", ".join(str(v) for v in (profile.get("CompanyName"), profile.get("RFC"), profile.get("Username"))
-                    if v) or "profile read"
+    who = (
+        ", ".join(str(v) for v in (profile.get("CompanyName"), profile.get("RFC"), profile.get("Username")) if v)
+        or "profile read"
+    )
     results = [passed("Bind API key", f"accepted by {client.base_url} ({who})")]
     try:
         first_page = next(client.iter_pages("Invoices", {"$top": 1}), [])
@@ -55,9 +66,12 @@ def warehouse_check(client, warehouse_ids: Sequence[str], *, source: str) -> Che
     """The warehouses inventory reads from exist in Bind."""
     name = "Bind warehouses"
     if not warehouse_ids:
-        return failed(name, "inventory has no warehouse configured",
-                      f"set BIND_WAREHOUSE_ID, or list them: `smartbind config set {INVENTORY.job_id} "
-                      "--fields-mapping '{\"warehouse_ids\": [\"…\"]}'`")
+        return failed(
+            name,
+            "inventory has no warehouse configured",
+            f"set BIND_WAREHOUSE_ID, or list them: `smartbind config set {INVENTORY.job_id} "
+            '--fields-mapping \'{"warehouse_ids": ["…"]}\'`',
+        )
     try:
         known = {str(w.get("ID", "")).lower(): w.get("Name", "") for w in client.warehouses()}
     except BindApiError as exc:
@@ -65,8 +79,9 @@ def warehouse_check(client, warehouse_ids: Sequence[str], *, source: str) -> Che
     unknown = [w for w in warehouse_ids if str(w).strip().lower() not in known]
     if unknown:
         listing = "; ".join(f"{name_} = {wid}" for wid, name_ in sorted(known.items(), key=lambda kv: kv[1])) or "none"
-        return failed(name, f"unknown in Bind ({source}): {', '.join(unknown)}",
-                      f"use one of Bind's warehouses: {listing}")
+        return failed(
+            name, f"unknown in Bind ({source}): {', '.join(unknown)}", f"use one of Bind's warehouses: {listing}"
+        )
     names = ", ".join(str(known[str(w).strip().lower()]) or str(w) for w in warehouse_ids)
     return passed(name, f"{len(warehouse_ids)} configured ({source}) and found: {names}")
 

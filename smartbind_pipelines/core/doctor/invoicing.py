@@ -26,7 +26,10 @@ def is_sheet_source(config) -> bool:
 def source_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[CheckResult]:
     """The sheet and its columns; a refused token or no answer raise SmartsheetUnusable (as for syncs)."""
     from smartbind_pipelines.core.doctor.sheets import (
-        _smartsheet_failure, column_problems, describe_types, missing_sheet_setup,
+        _smartsheet_failure,
+        column_problems,
+        describe_types,
+        missing_sheet_setup,
     )
 
     job, sheet_id = config.job_id, config.sheet_id_int
@@ -41,9 +44,14 @@ def source_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Chec
     results = [passed(f"{job} sheet", f"{sheet_id} {info.name!r} exists, {info.total_row_count} row(s)")]
     problems = column_problems(columns, mapping)
     if problems:
-        results.append(failed(f"{job} columns", "; ".join(problems),
-                              f"fix the columns in Smartsheet, or create the sheet: `smartbind sheets create {job}`; "
-                              f"accepted: {describe_types(mapping)}"))
+        results.append(
+            failed(
+                f"{job} columns",
+                "; ".join(problems),
+                f"fix the columns in Smartsheet, or create the sheet: `smartbind sheets create {job}`; "
+                f"accepted: {describe_types(mapping)}",
+            )
+        )
     else:
         results.append(passed(f"{job} columns", f"{len(mapping.columns)} columns present and typed"))
     return results
@@ -107,14 +115,18 @@ def bind_id_checks(bind, configs: Sequence) -> list[CheckResult]:
         if not wanted:
             continue
         try:
-            known = {catalogue: {str(row.get("ID", "")).lower() for row in bind.get_all(catalogue)
-                                 if isinstance(row, dict)}
-                     for catalogue in sorted({catalogue for _, catalogue in wanted.values()})}
+            known = {
+                catalogue: {str(row.get("ID", "")).lower() for row in bind.get_all(catalogue) if isinstance(row, dict)}
+                for catalogue in sorted({catalogue for _, catalogue in wanted.values()})
+            }
         except BindApiError as exc:
             results.append(failed(name, f"not checked: Bind answered {exc}", "run `smartbind doctor` again"))
             continue
-        unknown = [f"{setting} {value} (not in /{catalogue})" for setting, (value, catalogue) in wanted.items()
-                   if value.lower() not in known[catalogue]]
+        unknown = [
+            f"{setting} {value} (not in /{catalogue})"
+            for setting, (value, catalogue) in wanted.items()
+            if value.lower() not in known[catalogue]
+        ]
         if unknown:
             results.append(failed(name, "; ".join(unknown), _SET.format(job=config.job_id)))
         else:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-SECRET_VARIABLES = ("BIND_API_KEY", "SMARTSHEET_ACCESS_TOKEN", "SMARTBIND_ADMIN_TOKEN", "DAGSTER_PG_PASSWORD",
-                    "SMARTBIND_ALERT_WEBHOOK_URL")
+SECRET_VARIABLES = (
+    "BIND_API_KEY",
+    "SMARTSHEET_ACCESS_TOKEN",
+    "SMARTBIND_ADMIN_TOKEN",
+    "DAGSTER_PG_PASSWORD",
+    "SMARTBIND_ALERT_WEBHOOK_URL",
+)
 
 
 @dataclass(frozen=True)

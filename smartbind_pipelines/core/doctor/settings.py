@@ -14,6 +14,7 @@ DEFAULT_BIND_API_BASE_URL = "https://api.bind.com.mx/api"
 DEFAULT_SMARTSHEET_API_BASE = "https://api.smartsheet.com/2.0"
 DEFAULT_DB_PATH = "data/processes.db"
 
+
 def check_api_base(env: Mapping[str, str], variable: str, default: str, required_suffix: str) -> CheckResult:
     """A base URL: http(s), a host, no query or fragment, and the API's path suffix (/api, /2.0)."""
     raw = env.get(variable, "")
@@ -35,19 +36,45 @@ def check_api_base(env: Mapping[str, str], variable: str, default: str, required
         except ValueError:
             problem = "malformed port"
     if problem:
-        return failed(variable, f"{value!r} is not a valid API base: {problem}",
-                      f"set {variable} to a URL like {default}")
+        return failed(
+            variable, f"{value!r} is not a valid API base: {problem}", f"set {variable} to a URL like {default}"
+        )
     return passed(variable, f"{value} ({origin})")
 
 
 _QUOTES = "\"'`"
 # Letters of values that are only ever placeholders (.env.example's DAGSTER_PG_PASSWORD=change-me, and the
 # usual suspects); compared with everything but the letters removed, lower-cased.
-_PLACEHOLDERS = frozenset({
-    "changeme", "changethis", "changeit", "replaceme", "placeholder", "example", "sample", "dummy", "fake",
-    "secret", "password", "passwd", "token", "apikey", "key", "todo", "fixme", "tbd", "none", "null", "test",
-    "yourapikey", "yourtoken", "yourkey", "yoursecret", "yourpassword",
-})
+_PLACEHOLDERS = frozenset(
+    {
+        "changeme",
+        "changethis",
+        "changeit",
+        "replaceme",
+        "placeholder",
+        "example",
+        "sample",
+        "dummy",
+        "fake",
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "apikey",
+        "key",
+        "todo",
+        "fixme",
+        "tbd",
+        "none",
+        "null",
+        "test",
+        "yourapikey",
+        "yourtoken",
+        "yourkey",
+        "yoursecret",
+        "yourpassword",
+    }
+)
 
 
 def is_placeholder(value: str) -> bool:
@@ -60,8 +87,11 @@ def is_placeholder(value: str) -> bool:
     if set(text) <= set("x*.-_#"):
         return True
     letters = "".join(char for char in text if "a" <= char <= "z")
-    return (letters in _PLACEHOLDERS or letters.startswith(("changeme", "replaceme"))
-            or text.startswith(("your-", "your_", "change-me", "change_me")))
+    return (
+        letters in _PLACEHOLDERS
+        or letters.startswith(("changeme", "replaceme"))
+        or text.startswith(("your-", "your_", "change-me", "change_me"))
+    )
 
 
 def check_secret(env: Mapping[str, str], variable: str, purpose: str, *, required: bool = True) -> CheckResult:
@@ -74,19 +104,30 @@ def check_secret(env: Mapping[str, str], variable: str, purpose: str, *, require
     stripped = value.strip()
     if stripped[0] in _QUOTES or stripped[-1] in _QUOTES:
         # BIND_API_KEY='"abc"' (or a .env line with quotes docker compose keeps) sends the quotes too.
-        return failed(variable, f"set ({len(value)} characters) but starts or ends with a quote character; "
-                                "the quotes would be sent as part of the value",
-                      f"set {variable} to the bare value, without quotes")
+        return failed(
+            variable,
+            f"set ({len(value)} characters) but starts or ends with a quote character; "
+            "the quotes would be sent as part of the value",
+            f"set {variable} to the bare value, without quotes",
+        )
     if value != stripped:
-        return failed(variable, f"set ({len(value)} characters) but has leading/trailing whitespace",
-                      f"re-export {variable} without spaces or newlines")
+        return failed(
+            variable,
+            f"set ({len(value)} characters) but has leading/trailing whitespace",
+            f"re-export {variable} without spaces or newlines",
+        )
     if is_placeholder(value):
-        return failed(variable, f"set ({len(value)} characters) but is a known placeholder value, not the real one",
-                      f"put the real value in {variable} (where you choose it, a long random one: "
-                      "`openssl rand -hex 24`)")
+        return failed(
+            variable,
+            f"set ({len(value)} characters) but is a known placeholder value, not the real one",
+            f"put the real value in {variable} (where you choose it, a long random one: `openssl rand -hex 24`)",
+        )
     if value.lower().startswith("bearer "):
-        return failed(variable, f"set ({len(value)} characters) but starts with 'Bearer '",
-                      f"set {variable} to the bare token; the 'Bearer ' prefix is added by smartbind")
+        return failed(
+            variable,
+            f"set ({len(value)} characters) but starts with 'Bearer '",
+            f"set {variable} to the bare token; the 'Bearer ' prefix is added by smartbind",
+        )
     return passed(variable, f"set ({len(value)} characters)")
 
 
@@ -95,8 +136,11 @@ def check_sheet_id_variable(env: Mapping[str, str], variable: str) -> CheckResul
     if not value:
         return passed(variable, "not set (the sheet id in ProcessConfig is used)")
     if not (value.isascii() and value.isdigit()):
-        return failed(variable, f"{value!r} is not a sheet id (digits only)",
-                      f"copy the id from the sheet's File → Properties into {variable}, or unset it")
+        return failed(
+            variable,
+            f"{value!r} is not a sheet id (digits only)",
+            f"copy the id from the sheet's File → Properties into {variable}, or unset it",
+        )
     return passed(variable, value)
 
 
@@ -105,8 +149,11 @@ def check_warehouse_variable(env: Mapping[str, str]) -> CheckResult:
     if not value:
         return passed("BIND_WAREHOUSE_ID", "not set (inventory uses the warehouses in ProcessConfig)")
     if not is_guid(value):
-        return failed("BIND_WAREHOUSE_ID", f"{value!r} is not a Bind warehouse id (a GUID)",
-                      "take the ID of a warehouse from GET /api/Warehouses")
+        return failed(
+            "BIND_WAREHOUSE_ID",
+            f"{value!r} is not a Bind warehouse id (a GUID)",
+            "take the ID of a warehouse from GET /api/Warehouses",
+        )
     return passed("BIND_WAREHOUSE_ID", value)
 
 
@@ -135,13 +182,18 @@ def check_db_path(env: Mapping[str, str]) -> CheckResult:
 def check_alert_threshold(env: Mapping[str, str]) -> CheckResult:
     """SMARTBIND_ALERT_AFTER_FAILURES: the code location loads with the default when it is unusable; say so."""
     from smartbind_pipelines.core.failure_alerts import (
-        ALERT_AFTER_ENV, DEFAULT_ALERT_AFTER_FAILURES, parse_alert_after_failures,
+        ALERT_AFTER_ENV,
+        DEFAULT_ALERT_AFTER_FAILURES,
+        parse_alert_after_failures,
     )
 
     threshold, problem = parse_alert_after_failures(env.get(ALERT_AFTER_ENV))
     if problem:
-        return failed(ALERT_AFTER_ENV, problem, f"set {ALERT_AFTER_ENV} to a whole number such as "
-                                                f"{DEFAULT_ALERT_AFTER_FAILURES}, or unset it")
+        return failed(
+            ALERT_AFTER_ENV,
+            problem,
+            f"set {ALERT_AFTER_ENV} to a whole number such as {DEFAULT_ALERT_AFTER_FAILURES}, or unset it",
+        )
     origin = "set" if (env.get(ALERT_AFTER_ENV) or "").strip() else "default"
     return passed(ALERT_AFTER_ENV, f"alarm after {threshold} failed runs in a row ({origin})")
 
@@ -160,10 +212,16 @@ def settings_checks(env: Mapping[str, str]) -> list[CheckResult]:
         check_alert_threshold(env),
         # Only the admin_api service holds the admin token (docker-compose.yml gives each service its own
         # secrets), so the doctor run in user_code has none: checked when set, never required.
-        check_secret(env, "SMARTBIND_ADMIN_TOKEN", "needed only where the admin REST API runs, which refuses to "
-                                                    "start without it; e.g. `python -c 'import secrets; "
-                                                    "print(secrets.token_urlsafe(32))'`", required=False),
+        check_secret(
+            env,
+            "SMARTBIND_ADMIN_TOKEN",
+            "needed only where the admin REST API runs, which refuses to "
+            "start without it; e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'`",
+            required=False,
+        ),
         # Dagster's database password: only the services that open Dagster's storage receive it.
-        check_secret(env, "DAGSTER_PG_PASSWORD", "needed only where Dagster's PostgreSQL storage is used",
-                     required=False),
+        check_secret(
+            env, "DAGSTER_PG_PASSWORD", "needed only where Dagster's PostgreSQL storage is used", required=False
+        ),
     ]

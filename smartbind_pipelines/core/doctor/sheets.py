@@ -11,15 +11,20 @@ from smartbind_pipelines.core.sheets import plan_upsert
 from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
 from smartbind_pipelines.core.sheets.upsert import COMPATIBLE_TYPES
 
-_SMARTSHEET_TOKEN_FIX = ("create a new token in Smartsheet (Account → Apps & Integrations → API Access) "
-                         "and set SMARTSHEET_ACCESS_TOKEN")
+_SMARTSHEET_TOKEN_FIX = (
+    "create a new token in Smartsheet (Account → Apps & Integrations → API Access) and set SMARTSHEET_ACCESS_TOKEN"
+)
 
 
 def smartsheet_error_parts(exc: Exception) -> tuple[int | None, int | None, str]:
     """(HTTP status, Smartsheet errorCode, message) of an SDK or gateway error; status None = no answer."""
     result = getattr(getattr(exc, "error", None), "result", None)
     if result is not None:  # smartsheet.exceptions.ApiError
-        return getattr(result, "status_code", None), getattr(result, "code", None), str(getattr(result, "message", "") or exc)
+        return (
+            getattr(result, "status_code", None),
+            getattr(result, "code", None),
+            str(getattr(result, "message", "") or exc),
+        )
     status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
     code = getattr(exc, "error_code", None) or getattr(exc, "code", None)
     return status, code if isinstance(code, int) else None, str(getattr(exc, "message", None) or exc)
@@ -37,25 +42,36 @@ def _smartsheet_failure(name: str, exc: Exception, api_base: str, *, sheet_id: i
     """A failed sheet read as one line; a refused token or no answer at all raise SmartsheetUnusable."""
     status, code, message = smartsheet_error_parts(exc)
     if status == 401 or code in (1001, 1002, 1003):
-        raise SmartsheetUnusable(failed(
-            "Smartsheet access token",
-            f"Smartsheet refused the access token (HTTP {status}, errorCode {code}: {message})",
-            _SMARTSHEET_TOKEN_FIX))
+        raise SmartsheetUnusable(
+            failed(
+                "Smartsheet access token",
+                f"Smartsheet refused the access token (HTTP {status}, errorCode {code}: {message})",
+                _SMARTSHEET_TOKEN_FIX,
+            )
+        )
     if status is None and code in (None, 0):
-        raise SmartsheetUnusable(failed(
-            "Smartsheet access token", f"not verified: Smartsheet is unreachable at {api_base}: {message}",
-            "check SMARTSHEET_API_BASE, DNS, the proxy/firewall, and status.smartsheet.com"))
+        raise SmartsheetUnusable(
+            failed(
+                "Smartsheet access token",
+                f"not verified: Smartsheet is unreachable at {api_base}: {message}",
+                "check SMARTSHEET_API_BASE, DNS, the proxy/firewall, and status.smartsheet.com",
+            )
+        )
     if status in (403, 404) or code in (1004, 1006):
-        return failed(name, f"sheet {sheet_id} not found or not shared with the token's user "
-                            f"(HTTP {status}, errorCode {code})",
-                      "check the sheet id (File → Properties), share the sheet with the token's user, "
-                      "or create it: `smartbind sheets create JOB_ID --folder FOLDER_ID`")
-    return failed(name, f"Smartsheet answered HTTP {status}, errorCode {code}: {message}",
-                  "retry in a few minutes; if it persists, check status.smartsheet.com")
+        return failed(
+            name,
+            f"sheet {sheet_id} not found or not shared with the token's user (HTTP {status}, errorCode {code})",
+            "check the sheet id (File → Properties), share the sheet with the token's user, "
+            "or create it: `smartbind sheets create JOB_ID --folder FOLDER_ID`",
+        )
+    return failed(
+        name,
+        f"Smartsheet answered HTTP {status}, errorCode {code}: {message}",
+        "retry in a few minutes; if it persists, check status.smartsheet.com",
+    )
 
 
-def smartsheet_checks(gateway, configs: Sequence, *, api_base: str,
-                      mapping_of: Callable = None) -> list[CheckResult]:
+def smartsheet_checks(gateway, configs: Sequence, *, api_base: str, mapping_of: Callable = None) -> list[CheckResult]:
     """The token is accepted (proved by reading the configured sheets) and each sheet is usable.
 
     The Smartsheet API has no cheaper probe our gateway exposes, so the first sheet read doubles as
@@ -79,9 +95,11 @@ def smartsheet_checks(gateway, configs: Sequence, *, api_base: str,
     except SmartsheetUnusable as unusable:
         return [unusable.result]
     if not probed:
-        token = failed("Smartsheet access token", "not verified: no active process has a sheet to read",
-                       "create one with `smartbind sheets create JOB_ID --folder FOLDER_ID` "
-                       "(that proves the token too)")
+        token = failed(
+            "Smartsheet access token",
+            "not verified: no active process has a sheet to read",
+            "create one with `smartbind sheets create JOB_ID --folder FOLDER_ID` (that proves the token too)",
+        )
     else:
         token = passed("Smartsheet access token", f"accepted by {api_base}")
     return [token, *sheet_results]
@@ -119,21 +137,33 @@ def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> 
             continue
         accepted = accepted_types(column.kind)
         if found.get("type") not in accepted:
-            problems.append(f"{column.title!r} is {found.get('type') or 'of an unknown type'}, "
-                            f"needs {' or '.join(accepted)} ({column.kind})")
+            problems.append(
+                f"{column.title!r} is {found.get('type') or 'of an unknown type'}, "
+                f"needs {' or '.join(accepted)} ({column.kind})"
+            )
     return problems
 
 
 def missing_sheet_setup(job: str, sheet_id: int | None, mapping) -> list[CheckResult]:
     """The failed line when a process has no mapping in this release or no sheet yet; [] when it has both."""
     if mapping is None:
-        return [failed(f"{job} mapping", "no sheet mapping is registered for this process in this release",
-                       "update smartbind to a release that implements this process, or deactivate it: "
-                       f"`smartbind config set {job} --inactive`")]
+        return [
+            failed(
+                f"{job} mapping",
+                "no sheet mapping is registered for this process in this release",
+                "update smartbind to a release that implements this process, or deactivate it: "
+                f"`smartbind config set {job} --inactive`",
+            )
+        ]
     if sheet_id is None:
-        return [failed(f"{job} sheet", "no sheet configured",
-                       f"`smartbind sheets create {job} --folder FOLDER_ID`, or set its sheet id: "
-                       f"`smartbind config set {job} --sheet-id ID`")]
+        return [
+            failed(
+                f"{job} sheet",
+                "no sheet configured",
+                f"`smartbind sheets create {job} --folder FOLDER_ID`, or set its sheet id: "
+                f"`smartbind config set {job} --sheet-id ID`",
+            )
+        ]
     return []
 
 
@@ -161,12 +191,20 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
     results = [passed(f"{job} sheet", f"{sheet_id}{name} exists{size}")]
     problems = column_problems(columns, mapping)
     if problems:
-        results.append(failed(f"{job} columns", "; ".join(problems),
-                              f"fix the columns in Smartsheet; accepted: {describe_types(mapping)} "
-                              "(numbers live in TEXT_NUMBER: Smartsheet has no separate number type)"))
+        results.append(
+            failed(
+                f"{job} columns",
+                "; ".join(problems),
+                f"fix the columns in Smartsheet; accepted: {describe_types(mapping)} "
+                "(numbers live in TEXT_NUMBER: Smartsheet has no separate number type)",
+            )
+        )
     else:
-        results.append(passed(f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed "
-                                                f"({describe_types(mapping)})"))
+        results.append(
+            passed(
+                f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed ({describe_types(mapping)})"
+            )
+        )
     if key_failure is not None:
         results.append(key_failure)
     elif rows is not None:
@@ -183,7 +221,10 @@ def _key_check(name: str, rows, mapping) -> CheckResult:
         return passed(name, f"unique across {len(rows)} row(s){note}")
     extra = sum(len(ids) for ids in plan.duplicate_sheet_keys.values())
     sample = ", ".join(" + ".join(str(p) for p in key) for key in list(plan.duplicate_sheet_keys)[:3])
-    return failed(name, f"{len(plan.duplicate_sheet_keys)} key(s) appear on more than one row "
-                        f"({extra} rows in all; e.g. {sample}){note}",
-                  "delete the extra rows in Smartsheet so each key appears once "
-                  "(the sync only ever updates the first row of a duplicated key)")
+    return failed(
+        name,
+        f"{len(plan.duplicate_sheet_keys)} key(s) appear on more than one row "
+        f"({extra} rows in all; e.g. {sample}){note}",
+        "delete the extra rows in Smartsheet so each key appears once "
+        "(the sync only ever updates the first row of a duplicated key)",
+    )

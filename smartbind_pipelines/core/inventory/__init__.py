@@ -21,7 +21,25 @@ from .mapping import (
 from .rekey import RekeyPlan, rekey_plan, renamed_warehouses
 from .stale import STALE_ACTIONS, stale_policy
 
-__all__ = ["INVENTORY_MAPPING", "PRODUCT", "SHEET_COLUMNS", "STALE_ACTIONS", "STOCK", "WAREHOUSE",
-           "InventoryConfigError", "RekeyPlan", "Warehouse", "apply_rekey", "batch_totals", "inventory_batch", "read_inventory",
-           "rekey_plan", "renamed_warehouses", "resolve_warehouses", "stale_policy", "stock_totals",
-           "warehouse_names", "warehouses_to_sync"]
+__all__ = [
+    "INVENTORY_MAPPING",
+    "PRODUCT",
+    "SHEET_COLUMNS",
+    "STALE_ACTIONS",
+    "STOCK",
+    "WAREHOUSE",
+    "InventoryConfigError",
+    "RekeyPlan",
+    "Warehouse",
+    "apply_rekey",
+    "batch_totals",
+    "inventory_batch",
+    "read_inventory",
+    "rekey_plan",
+    "renamed_warehouses",
+    "resolve_warehouses",
+    "stale_policy",
+    "stock_totals",
+    "warehouse_names",
+    "warehouses_to_sync",
+]

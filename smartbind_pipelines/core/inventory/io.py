@@ -30,8 +30,9 @@ def apply_rekey(gateway, sheet_id: int, renames: Mapping[str, str], *, dry_run: 
         columns = gateway.sheet_columns(sheet_id)
         if plan.updates:
             outcome = gateway.update_rows(sheet_id, plan.updates, columns)
-            plan.failed += [f"row {plan.updates[index][0]}: code {code}: {message}"
-                            for index, code, message in outcome.failures]
+            plan.failed += [
+                f"row {plan.updates[index][0]}: code {code}: {message}" for index, code, message in outcome.failures
+            ]
         if plan.deletes:
             gateway.delete_rows(sheet_id, plan.deletes)
     return plan

@@ -74,7 +74,7 @@ def warehouses_to_sync(fields_mapping: Mapping[str, Any] | None, fallback_id: st
     if not ids:
         raise InventoryConfigError(
             "sync_inventory has no warehouse: set BIND_WAREHOUSE_ID or ProcessConfig fields_mapping "
-            "{\"warehouse_ids\": [\"<guid>\", …]}"
+            '{"warehouse_ids": ["<guid>", …]}'
         )
     cleaned = []
     for value in ids:
@@ -89,8 +89,11 @@ def warehouses_to_sync(fields_mapping: Mapping[str, Any] | None, fallback_id: st
 def resolve_warehouses(ids: Sequence[str], bind_warehouses: Iterable[Mapping[str, Any]]) -> list[Warehouse]:
     """The configured warehouses with their Bind names; unknown ids and shared names are refused, since
     either would make the sheet show or retire the wrong rows."""
-    names = {str(row.get("ID") or "").lower(): bind_text(row.get("Name"))[0]
-             for row in bind_warehouses if isinstance(row, Mapping)}  # an item that is not an object names nothing
+    names = {
+        str(row.get("ID") or "").lower(): bind_text(row.get("Name"))[0]
+        for row in bind_warehouses
+        if isinstance(row, Mapping)
+    }  # an item that is not an object names nothing
     unknown = [wid for wid in ids if wid not in names]
     if unknown:
         known = "; ".join(f"{name} = {wid}" for wid, name in sorted(names.items(), key=lambda item: item[1]))
@@ -110,8 +113,9 @@ def resolve_warehouses(ids: Sequence[str], bind_warehouses: Iterable[Mapping[str
     return chosen
 
 
-def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[str, Iterable[dict]], *,
-                    only_in_stock: bool = True) -> SourceBatch:
+def inventory_batch(
+    warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[str, Iterable[dict]], *, only_in_stock: bool = True
+) -> SourceBatch:
     """Map Inventory rows to sheet rows; by default only products with Existencias > 0 (the seed's
     "productos con existencias"). A bad row is skipped with its reason, never fatal."""
     records: list[dict[str, Any]] = []
@@ -132,19 +136,26 @@ def inventory_batch(warehouses: Sequence[Warehouse], rows_by_warehouse: Mapping[
                 skipped.append(_skip(raw, warehouse, "product listed twice in this warehouse: first row kept"))
                 continue
             seen.add(record[PRODUCT])
-            adjusted += [{"warehouse": warehouse.name, "product_id": record[PRODUCT], "field": name,
-                          "rule": rule} for name, rule in notes]
+            adjusted += [
+                {"warehouse": warehouse.name, "product_id": record[PRODUCT], "field": name, "rule": rule}
+                for name, rule in notes
+            ]
             if only_in_stock and not record[STOCK] > 0:
                 continue
             records.append(record)
-    return SourceBatch(records=records, skipped=skipped, adjusted=adjusted, fetched=fetched,
-                       warehouses=tuple(warehouses))
+    return SourceBatch(
+        records=records, skipped=skipped, adjusted=adjusted, fetched=fetched, warehouses=tuple(warehouses)
+    )
 
 
 def _skip(raw: Any, warehouse: Warehouse, reason: str) -> dict:
     raw = raw if isinstance(raw, dict) else {}
-    return {"warehouse": warehouse.name, "product_id": id_text(raw.get("ProductID")), "code": id_text(raw.get("Code")),
-            "reason": reason}
+    return {
+        "warehouse": warehouse.name,
+        "product_id": id_text(raw.get("ProductID")),
+        "code": id_text(raw.get("Code")),
+        "reason": reason,
+    }
 
 
 def _inventory_row(raw: Any, warehouse: Warehouse, notes: list[tuple[str, str]]) -> dict[str, Any]:

@@ -19,8 +19,11 @@ from .mapping import INVENTORY_MAPPING, PRODUCT, WAREHOUSE, Warehouse
 
 def renamed_warehouses(previous: Mapping[str, str], current: Sequence[Warehouse]) -> dict[str, str]:
     """Old name -> new name for synced warehouses whose name changed since the last sync."""
-    return {previous[w.id]: w.name for w in current
-            if previous.get(w.id) and previous[w.id].strip() and previous[w.id].strip() != w.name}
+    return {
+        previous[w.id]: w.name
+        for w in current
+        if previous.get(w.id) and previous[w.id].strip() and previous[w.id].strip() != w.name
+    }
 
 
 @dataclass
@@ -41,8 +44,9 @@ def rekey_plan(existing: Sequence[ExistingRow], renames: Mapping[str, str]) -> R
     if not renames:
         return plan
     product = INVENTORY_MAPPING.column(PRODUCT)
-    taken = {(comparable(row.cells.get(PRODUCT), product), str(row.cells.get(WAREHOUSE) or "").strip())
-             for row in existing}
+    taken = {
+        (comparable(row.cells.get(PRODUCT), product), str(row.cells.get(WAREHOUSE) or "").strip()) for row in existing
+    }
     for row in existing:
         old = str(row.cells.get(WAREHOUSE) or "").strip()
         if old not in renames:

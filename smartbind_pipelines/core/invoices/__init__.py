@@ -12,4 +12,12 @@ from .mapping import (
     parse_invoice_date,
 )
 
-__all__ = ["DEFAULT_STATUS_LABELS", "INVOICE_MAPPING", "SHEET_COLUMNS", "UNKNOWN_STATUS", "SkipInvoice", "invoice_batch", "parse_invoice_date"]
+__all__ = [
+    "DEFAULT_STATUS_LABELS",
+    "INVOICE_MAPPING",
+    "SHEET_COLUMNS",
+    "UNKNOWN_STATUS",
+    "SkipInvoice",
+    "invoice_batch",
+    "parse_invoice_date",
+]

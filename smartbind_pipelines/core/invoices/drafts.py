@@ -56,8 +56,13 @@ def drafts_to_follow(invoices: Iterable[Any]) -> list[str]:
     Following one costs one id in a by-id filter (or nothing, while it stays in the open draft set).
     Items that are not invoice objects are left to ``invoice_batch``, which skips them with the reason.
     """
-    return sorted({str(invoice["ID"]) for invoice in invoices
-                   if isinstance(invoice, Mapping) and is_unstamped(invoice) and invoice.get("ID")})
+    return sorted(
+        {
+            str(invoice["ID"])
+            for invoice in invoices
+            if isinstance(invoice, Mapping) and is_unstamped(invoice) and invoice.get("ID")
+        }
+    )
 
 
 def bind_ids(invoices: Iterable[Any]) -> set[str]:
@@ -131,12 +136,22 @@ class FollowedDrafts:
     bind_requests: int = 0
 
     def metadata(self) -> dict[str, Any]:
-        return {"drafts_strategy": self.strategy, "drafts_open_set": self.set_size if self.set_size is not None else "",
-                "drafts_left_set": len(self.left_set), "drafts_bind_requests": self.bind_requests}
+        return {
+            "drafts_strategy": self.strategy,
+            "drafts_open_set": self.set_size if self.set_size is not None else "",
+            "drafts_left_set": len(self.left_set),
+            "drafts_bind_requests": self.bind_requests,
+        }
 
 
-def follow_drafts(client: BindClient, followed_ids: Sequence[str], *, since: datetime | None = None,
-                  mode: str = "bulk", extra_ids: Sequence[str] = ()) -> FollowedDrafts:
+def follow_drafts(
+    client: BindClient,
+    followed_ids: Sequence[str],
+    *,
+    since: datetime | None = None,
+    mode: str = "bulk",
+    extra_ids: Sequence[str] = (),
+) -> FollowedDrafts:
     """The current list rows of the followed drafts (and of ``extra_ids``, e.g. refused invoices to
     retry, always read by id), at about ceil(N/100) requests in bulk mode. Ids that are not GUIDs are
     ignored (they could not be asked for by id either). Raises BindApiError like every read."""

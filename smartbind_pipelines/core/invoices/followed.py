@@ -59,10 +59,13 @@ def members_of(rows: Iterable[Any]) -> dict[str, str]:
     return {str(row["ID"]): signature(row) for row in rows if isinstance(row, Mapping) and row.get("ID")}
 
 
-def followed_filter(recent_since: datetime, open_since: datetime, open_filter: str = OPEN_FILTER,
-                    draft_filter: str = DRAFT_FILTER) -> str:
-    return (f"Date ge {datetime_literal(recent_since)} or (({open_filter}) and Date ge {datetime_literal(open_since)})"
-            f" or ({draft_filter})")
+def followed_filter(
+    recent_since: datetime, open_since: datetime, open_filter: str = OPEN_FILTER, draft_filter: str = DRAFT_FILTER
+) -> str:
+    return (
+        f"Date ge {datetime_literal(recent_since)} or (({open_filter}) and Date ge {datetime_literal(open_since)})"
+        f" or ({draft_filter})"
+    )
 
 
 def open_since_for(now: datetime, horizon_days: float) -> datetime:
@@ -82,9 +85,13 @@ class FollowedSet:
     members: dict[str, str] = field(default_factory=dict)  # Bind id -> signature
 
     def to_json(self) -> dict[str, Any]:
-        return {"filter": self.filter, "recent_since": to_cdmx(self.recent_since).isoformat(),
-                "open_since": to_cdmx(self.open_since).isoformat(), "read_at": to_cdmx(self.read_at).isoformat(),
-                "members": self.members}
+        return {
+            "filter": self.filter,
+            "recent_since": to_cdmx(self.recent_since).isoformat(),
+            "open_since": to_cdmx(self.open_since).isoformat(),
+            "read_at": to_cdmx(self.read_at).isoformat(),
+            "members": self.members,
+        }
 
     @classmethod
     def from_json(cls, raw: Any) -> "FollowedSet | None":
@@ -92,9 +99,13 @@ class FollowedSet:
             raw = json.loads(raw) if raw else None
         if not isinstance(raw, Mapping) or not raw.get("filter"):
             return None
-        return cls(str(raw["filter"]), parse_bind_datetime(raw["recent_since"]),
-                   parse_bind_datetime(raw["open_since"]), parse_bind_datetime(raw["read_at"]),
-                   {str(k): str(v) for k, v in (raw.get("members") or {}).items()})
+        return cls(
+            str(raw["filter"]),
+            parse_bind_datetime(raw["recent_since"]),
+            parse_bind_datetime(raw["open_since"]),
+            parse_bind_datetime(raw["read_at"]),
+            {str(k): str(v) for k, v in (raw.get("members") or {}).items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -108,9 +119,15 @@ class Difference:
         return not (self.joined or self.changed or self.left)
 
     def describe(self) -> str:
-        parts = [f"{len(ids)} {what}" for ids, what in ((self.joined, "new"), (self.changed, "changed"),
-                                                          (self.left, "left the set (paid, cancelled or stamped)"))
-                 if ids]
+        parts = [
+            f"{len(ids)} {what}"
+            for ids, what in (
+                (self.joined, "new"),
+                (self.changed, "changed"),
+                (self.left, "left the set (paid, cancelled or stamped)"),
+            )
+            if ids
+        ]
         return ", ".join(parts) or "nothing changed"
 
 

@@ -47,8 +47,9 @@ class SkipInvoice(ValueError):
     """This invoice cannot be written; the message is the reason an operator reads."""
 
 
-def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str] = DEFAULT_STATUS_LABELS
-                  ) -> SourceBatch:
+def invoice_batch(
+    raw_invoices: Iterable[dict], status_labels: Mapping[int, str] = DEFAULT_STATUS_LABELS
+) -> SourceBatch:
     """Map Bind ``InvoiceListItem`` rows to sheet rows (the seven columns, plain str / float), with the Bind
     id of each written UUID; bad records are skipped or adjusted, never fatal."""
     records: list[dict[str, Any]] = []
@@ -67,8 +68,9 @@ def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str]
         try:
             row, written_id = _invoice_row(raw, status_labels, notes)
             if row["UUID"] in first_by_uuid:
-                raise SkipInvoice(f"duplicate UUID {row['UUID']}: already taken from Bind invoice "
-                                  f"{first_by_uuid[row['UUID']]}")
+                raise SkipInvoice(
+                    f"duplicate UUID {row['UUID']}: already taken from Bind invoice {first_by_uuid[row['UUID']]}"
+                )
         except SkipInvoice as exc:
             skipped.append({"bind_id": bind_id, "number": number, "reason": str(exc)})
             continue
@@ -80,8 +82,9 @@ def invoice_batch(raw_invoices: Iterable[dict], status_labels: Mapping[int, str]
     return SourceBatch(records=records, skipped=skipped, adjusted=adjusted, fetched=fetched, bind_ids=bind_ids)
 
 
-def _invoice_row(raw: dict, status_labels: Mapping[int, str], notes: list[tuple[str, str]]
-                 ) -> tuple[dict[str, Any], str | None]:
+def _invoice_row(
+    raw: dict, status_labels: Mapping[int, str], notes: list[tuple[str, str]]
+) -> tuple[dict[str, Any], str | None]:
     """The sheet row, and the Bind id the invoice is followed by (None when Bind's ID is not a usable id)."""
     uuid = _uuid(raw.get("UUID"))
     row = {
@@ -210,7 +213,6 @@ def _estado(status: Any, labels: Mapping[int, str], notes: list) -> str:
     label = UNKNOWN_STATUS.format(_status_text(status))
     notes.append(("Estado", f"Status {shown(status)} has no label: written as {label!r}"))
     return label
-
 
 
 def _status_text(status: Any) -> str:

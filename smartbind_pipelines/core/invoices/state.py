@@ -63,9 +63,14 @@ def state_from_history(newest_first: Iterable[Mapping[str, Any]]) -> SyncState:
     return SyncState(watermark, pending or (), refused or (), followed)
 
 
-def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Iterable[str],
-               looked_at_ids: Iterable[str] = (), refused_ids: Iterable[str] = (),
-               followed: FollowedSet | None = None) -> SyncState:
+def next_state(
+    previous: SyncState,
+    window: SyncWindow,
+    pending_draft_ids: Iterable[str],
+    looked_at_ids: Iterable[str] = (),
+    refused_ids: Iterable[str] = (),
+    followed: FollowedSet | None = None,
+) -> SyncState:
     """The state after a run that wrote what it read in ``window``, except ``refused_ids`` (Bind ids of the
     invoices the sheet refused: carried forward and retried by every later run).
 
@@ -84,11 +89,20 @@ def next_state(previous: SyncState, window: SyncWindow, pending_draft_ids: Itera
 
 
 def to_stored(state: SyncState, *, run_id: str = "", origin: str = FROM_RUN) -> StoredState:
-    return StoredState(state.watermark, state.pending_draft_ids, state.refused_ids,
-                       state.followed.to_json() if state.followed is not None else None, run_id=run_id,
-                       origin=origin)
+    return StoredState(
+        state.watermark,
+        state.pending_draft_ids,
+        state.refused_ids,
+        state.followed.to_json() if state.followed is not None else None,
+        run_id=run_id,
+        origin=origin,
+    )
 
 
 def from_stored(stored: StoredState) -> SyncState:
-    return SyncState(stored.watermark, tuple(stored.pending_draft_ids), tuple(stored.refused_ids),
-                     FollowedSet.from_json(stored.followed) if stored.followed else None)
+    return SyncState(
+        stored.watermark,
+        tuple(stored.pending_draft_ids),
+        tuple(stored.refused_ids),
+        FollowedSet.from_json(stored.followed) if stored.followed else None,
+    )

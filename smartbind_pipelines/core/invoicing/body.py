@@ -34,36 +34,60 @@ class InvoiceBodies:
 
     def _product(self, code: str) -> str:
         if self._products is None:
-            self._products = {str(p.get("Code") or "").strip().upper(): str(p.get("ID")).lower()
-                              for p in self.bind.products() if p.get("Code")}
+            self._products = {
+                str(p.get("Code") or "").strip().upper(): str(p.get("ID")).lower()
+                for p in self.bind.products()
+                if p.get("Code")
+            }
         return self._products.get(code.strip().upper(), "")
 
     def _body(self, row: RowPlan, request: InvoiceRequest) -> dict | RowError:
         clients = self._client(request.rfc)
         if not clients:
-            return RowError(C.RFC, f"no hay ningún cliente en Bind con el RFC {request.rfc}; dé de alta al cliente en Bind")
+            return RowError(
+                C.RFC, f"no hay ningún cliente en Bind con el RFC {request.rfc}; dé de alta al cliente en Bind"
+            )
         if len(clients) > 1:
             names = ", ".join(str(c.get("LegalName") or c.get("ClientName") or c.get("ID"))[:40] for c in clients[:3])
-            return RowError(C.RFC, f"{len(clients)} clientes en Bind tienen el RFC {request.rfc} ({names}); "
-                                   "no se puede elegir uno")
+            return RowError(
+                C.RFC, f"{len(clients)} clientes en Bind tienen el RFC {request.rfc} ({names}); no se puede elegir uno"
+            )
         client = clients[0]
         regimen = str(client.get("RegimenFiscal") or "").strip()
         if request.regimen and regimen and regimen != request.regimen:
-            return RowError(C.REGIMEN, f"la fila dice {request.regimen} pero el cliente {request.rfc} tiene {regimen} en Bind")
+            return RowError(
+                C.REGIMEN, f"la fila dice {request.regimen} pero el cliente {request.rfc} tiene {regimen} en Bind"
+            )
         currency = self._currency()
         if not currency:
-            return RowError(C.RFC, f"Bind no tiene la moneda {self.settings.currency_code} (fields_mapping.currency_code)")
+            return RowError(
+                C.RFC, f"Bind no tiene la moneda {self.settings.currency_code} (fields_mapping.currency_code)"
+            )
         location = self.settings.location_id or str(client.get("LocationID") or "").lower()
         if not location:
             return RowError(C.RFC, "el cliente no tiene sucursal en Bind y fields_mapping.location_id está vacío")
-        line: dict[str, Any] = {"Price": request.price, "Qty": request.quantity, "VAT": self.settings.vat_rate,
-                                "IndexNumber": 0, "Comments": ""}
+        line: dict[str, Any] = {
+            "Price": request.price,
+            "Qty": request.quantity,
+            "VAT": self.settings.vat_rate,
+            "IndexNumber": 0,
+            "Comments": "",
+        }
         body: dict[str, Any] = {
-            "ClientID": str(client["ID"]).lower(), "CurrencyID": currency, "LocationID": location,
-            "WarehouseID": self.settings.warehouse_id, "PriceListID": self.settings.price_list_id,
-            "CFDIUse": request.cfdi_use, "InvoiceDate": format_bind_datetime(self.now().replace(microsecond=0)),
-            "ExchangeRate": 1.0, "VATRate": self.settings.vat_rate, "IsFiscalInvoice": self.settings.is_fiscal_invoice,
-            "CreditDays": self.settings.credit_days, "Number": 0, "DiscountType": 0, "DiscountAmount": 0,
+            "ClientID": str(client["ID"]).lower(),
+            "CurrencyID": currency,
+            "LocationID": location,
+            "WarehouseID": self.settings.warehouse_id,
+            "PriceListID": self.settings.price_list_id,
+            "CFDIUse": request.cfdi_use,
+            "InvoiceDate": format_bind_datetime(self.now().replace(microsecond=0)),
+            "ExchangeRate": 1.0,
+            "VATRate": self.settings.vat_rate,
+            "IsFiscalInvoice": self.settings.is_fiscal_invoice,
+            "CreditDays": self.settings.credit_days,
+            "Number": 0,
+            "DiscountType": 0,
+            "DiscountAmount": 0,
         }
         if request.product_code:
             product = self._product(request.product_code)

@@ -27,7 +27,16 @@ from smartbind_pipelines.core.invoicing.body import InvoiceBodies
 from smartbind_pipelines.core.invoicing.ledger import CREATED, POSTING, InvoiceLedger
 from smartbind_pipelines.core.invoicing.outcomes import InvoicingReport, RowOutcomes
 from smartbind_pipelines.core.invoicing.plan import (
-    ALREADY, DEFERRED, FOLLOW, INVOICE, RECOVER, REFUSE, RESUME, RowPlan, estado, plan_rows,
+    ALREADY,
+    DEFERRED,
+    FOLLOW,
+    INVOICE,
+    RECOVER,
+    REFUSE,
+    RESUME,
+    RowPlan,
+    estado,
+    plan_rows,
 )
 from smartbind_pipelines.core.invoicing.reference import carries, lookup_filter
 from smartbind_pipelines.core.invoicing.settings import InvoicingSettings
@@ -44,9 +53,18 @@ class Invoicer(InvoiceBodies, RowOutcomes):
     """One invoicing pass over the sheet (``run``); its steps are here, its body and outcome steps in
     ``InvoiceBodies`` and ``RowOutcomes``."""
 
-    def __init__(self, sheet: InvoiceSheet, bind: BindClient, ledger: InvoiceLedger, settings: InvoicingSettings,
-                 *, claim: str, now: Callable[[], datetime], sleep=time.sleep,
-                 checkpoint: Callable[[str, int], None] | None = None):
+    def __init__(
+        self,
+        sheet: InvoiceSheet,
+        bind: BindClient,
+        ledger: InvoiceLedger,
+        settings: InvoicingSettings,
+        *,
+        claim: str,
+        now: Callable[[], datetime],
+        sleep=time.sleep,
+        checkpoint: Callable[[str, int], None] | None = None,
+    ):
         self.sheet, self.bind, self.ledger, self.settings = sheet, bind, ledger, settings
         self.claim, self.now, self.sleep = claim, now, sleep
         self.checkpoint = checkpoint or (lambda step, row_id: None)
@@ -62,8 +80,13 @@ class Invoicer(InvoiceBodies, RowOutcomes):
     def run(self, *, dry_run: bool = False) -> InvoicingReport:
         now = self.now()
         rows = self.sheet.rows()
-        plan = plan_rows(rows, self.sheet.sheet_id, self.settings, self.ledger.get,
-                         invoiced_today=self.ledger.count_on(now.date().isoformat()))
+        plan = plan_rows(
+            rows,
+            self.sheet.sheet_id,
+            self.settings,
+            self.ledger.get,
+            invoiced_today=self.ledger.count_on(now.date().isoformat()),
+        )
         for row in plan.of(REFUSE):
             self._refuse(row, errors_text(list(row.errors)))
         for row in plan.of(DEFERRED):
@@ -99,7 +122,9 @@ class Invoicer(InvoiceBodies, RowOutcomes):
                 ready.append((row, None))
                 continue
             if missing:
-                problem = f"Configuración incompleta de {INVOICE_FROM_SHEET.job_id} (fields_mapping: {', '.join(missing)})"
+                problem = (
+                    f"Configuración incompleta de {INVOICE_FROM_SHEET.job_id} (fields_mapping: {', '.join(missing)})"
+                )
                 if row.kind == RESUME:
                     ready.append((row, None))
                 else:
@@ -125,8 +150,12 @@ class Invoicer(InvoiceBodies, RowOutcomes):
         claimed = []
         for row, body in ready:
             seen = confirmed.get(row.row_id)
-            if row.row_id in failed or seen is None or estado(seen) != C.FACTURANDO \
-                    or str(seen.get(C.RECLAMO) or "").strip() != self.claim:
+            if (
+                row.row_id in failed
+                or seen is None
+                or estado(seen) != C.FACTURANDO
+                or str(seen.get(C.RECLAMO) or "").strip() != self.claim
+            ):
                 why = failed.get(row.row_id) or "el reclamo no quedó en la fila (otra ejecución o una edición)"
                 self.report.skipped.append({"row": row.row_id, "reason": f"no reclamada: {why}"})
                 continue
@@ -153,7 +182,9 @@ class Invoicer(InvoiceBodies, RowOutcomes):
         odata = lookup_filter(references, fields) if self.settings.lookup_filter else None
         invoices = self.bind.invoices_carrying(
             since.replace(hour=0, minute=0, second=0, microsecond=0),
-            lambda invoice: any(carries(invoice, ref, fields) for ref in wanted), odata_filter=odata)
+            lambda invoice: any(carries(invoice, ref, fields) for ref in wanted),
+            odata_filter=odata,
+        )
         found: dict[str, list[dict]] = {}
         for invoice in invoices:
             for ref in wanted:
@@ -181,14 +212,19 @@ class Invoicer(InvoiceBodies, RowOutcomes):
         replacing = None
         if attempt is not None and attempt.state == POSTING and attempt.claim != self.claim:
             if not attempt.older_than(self.now(), CLAIM_TIMEOUT_MINUTES):
-                self.report.skipped.append({"row": row.row_id, "reason": f"en proceso por el reclamo {attempt.claim}; "
-                                            "se revisará en la siguiente ejecución"})
+                self.report.skipped.append(
+                    {
+                        "row": row.row_id,
+                        "reason": f"en proceso por el reclamo {attempt.claim}; se revisará en la siguiente ejecución",
+                    }
+                )
                 self._writes[row.row_id] = {C.RESULTADO: f"En proceso por otra ejecución (reclamo {attempt.claim})"}
                 return ""
             replacing = attempt.claim
         if not (attempt is not None and attempt.state == POSTING and attempt.claim == self.claim):
-            if not self.ledger.begin(row.reference, self.sheet.sheet_id, row.row_id, self.claim, self.now(),
-                                     replacing=replacing):
+            if not self.ledger.begin(
+                row.reference, self.sheet.sheet_id, row.row_id, self.claim, self.now(), replacing=replacing
+            ):
                 self.report.skipped.append({"row": row.row_id, "reason": "otra ejecución tomó la fila primero"})
                 return ""
         self.report.posts += 1
@@ -199,17 +235,24 @@ class Invoicer(InvoiceBodies, RowOutcomes):
             if again:
                 bind_id = str(again[0].get("ID")).lower()
             else:
-                reason = (f"Bind no confirmó si creó la factura ({exc.message[:150]}) y no se encontró ninguna con la "
-                          f"referencia {row.reference}. Marque Facturar de nuevo: antes de crearla se buscará otra vez.")
+                reason = (
+                    f"Bind no confirmó si creó la factura ({exc.message[:150]}) y no se encontró ninguna con la "
+                    f"referencia {row.reference}. Marque Facturar de nuevo: antes de crearla se buscará otra vez."
+                )
                 self._refuse(row, reason, alert=True, comment_prefix="Error de API Bind")
                 return ""
         except BindApiError as exc:
             self.ledger.failed(row.reference, self.claim)
-            self._refuse(row, f"Bind rechazó la factura (HTTP {exc.status}): {exc.message}", alert=True,
-                         comment_prefix="Error de API Bind")
+            self._refuse(
+                row,
+                f"Bind rechazó la factura (HTTP {exc.status}): {exc.message}",
+                alert=True,
+                comment_prefix="Error de API Bind",
+            )
             return ""
-        self.ledger.created(row.reference, bind_id, self.now(), sheet_id=self.sheet.sheet_id, row_id=row.row_id,
-                            claim=self.claim)
+        self.ledger.created(
+            row.reference, bind_id, self.now(), sheet_id=self.sheet.sheet_id, row_id=row.row_id, claim=self.claim
+        )
         self.checkpoint("created", row.row_id)
         return bind_id
 
@@ -217,20 +260,34 @@ class Invoicer(InvoiceBodies, RowOutcomes):
         missing = self.settings.missing()
         for row in candidates:
             if row.request is None:
-                self.report.would_invoice.append({"row": row.row_id, "reference": row.reference,
-                                                  "note": "se buscará en Bind; ya no es válida"})
+                self.report.would_invoice.append(
+                    {"row": row.row_id, "reference": row.reference, "note": "se buscará en Bind; ya no es válida"}
+                )
                 continue
             if missing:
-                self.report.refused.append({"row": row.row_id, "reason": f"configuración incompleta: {', '.join(missing)}"})
+                self.report.refused.append(
+                    {"row": row.row_id, "reason": f"configuración incompleta: {', '.join(missing)}"}
+                )
                 continue
             body = self._body(row, row.request)
             if isinstance(body, RowError):
                 self.report.refused.append({"row": row.row_id, "reason": str(body)})
             else:
-                self.report.would_invoice.append({"row": row.row_id, "reference": row.reference, "rfc": row.request.rfc,
-                                                  "title": row.request.title, "total_before_tax": round(
-                                                      row.request.price * row.request.quantity, 2)})
+                self.report.would_invoice.append(
+                    {
+                        "row": row.row_id,
+                        "reference": row.reference,
+                        "rfc": row.request.rfc,
+                        "title": row.request.title,
+                        "total_before_tax": round(row.request.price * row.request.quantity, 2),
+                    }
+                )
         for row in plan.of(RECOVER):
-            self.report.would_invoice.append({"row": row.row_id, "reference": row.reference,
-                                              "note": f"venta existente {row.bind_id}: se escribirá el resultado"})
+            self.report.would_invoice.append(
+                {
+                    "row": row.row_id,
+                    "reference": row.reference,
+                    "note": f"venta existente {row.bind_id}: se escribirá el resultado",
+                }
+            )
         return self.report

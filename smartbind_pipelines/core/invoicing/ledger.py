@@ -81,8 +81,9 @@ class InvoiceLedger:
         with self._conn() as conn:
             return [_attempt(row) for row in conn.execute("SELECT * FROM sheet_invoices ORDER BY claimed_at")]
 
-    def begin(self, reference: str, sheet_id: int, row_id: int, claim: str, now: datetime, *,
-              replacing: str | None = None) -> bool:
+    def begin(
+        self, reference: str, sheet_id: int, row_id: int, claim: str, now: datetime, *, replacing: str | None = None
+    ) -> bool:
         """Record an attempt before the POST. True when this claim now holds the reference: there was no
         attempt, or the one there (a ``posting`` by ``replacing``) was taken over. Never over a created sale."""
         stamp = iso_cdmx(now)
@@ -91,16 +92,26 @@ class InvoiceLedger:
                 cursor = conn.execute(
                     "INSERT OR IGNORE INTO sheet_invoices (reference, sheet_id, row_id, claim, state, day, claimed_at, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (reference, str(sheet_id), str(row_id), claim, POSTING, now.date().isoformat(), stamp, stamp))
+                    (reference, str(sheet_id), str(row_id), claim, POSTING, now.date().isoformat(), stamp, stamp),
+                )
             else:
                 cursor = conn.execute(
                     "UPDATE sheet_invoices SET claim = ?, day = ?, claimed_at = ?, updated_at = ? "
                     "WHERE reference = ? AND claim = ? AND state = ?",
-                    (claim, now.date().isoformat(), stamp, stamp, reference, replacing, POSTING))
+                    (claim, now.date().isoformat(), stamp, stamp, reference, replacing, POSTING),
+                )
             return cursor.rowcount == 1
 
-    def created(self, reference: str, bind_id: str, now: datetime, *, sheet_id: int | None = None,
-                row_id: int | None = None, claim: str = "found") -> None:
+    def created(
+        self,
+        reference: str,
+        bind_id: str,
+        now: datetime,
+        *,
+        sheet_id: int | None = None,
+        row_id: int | None = None,
+        claim: str = "found",
+    ) -> None:
         """The sale exists: remember its id for ever (inserting the attempt when it was found, not posted)."""
         stamp = iso_cdmx(now)
         with self._conn() as conn:
@@ -108,19 +119,33 @@ class InvoiceLedger:
                 "INSERT INTO sheet_invoices (reference, sheet_id, row_id, claim, state, bind_id, day, claimed_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(reference) DO UPDATE SET "
                 "state = excluded.state, bind_id = excluded.bind_id, updated_at = excluded.updated_at",
-                (reference, str(sheet_id or ""), str(row_id or ""), claim, CREATED, bind_id.lower(),
-                 now.date().isoformat(), stamp, stamp))
+                (
+                    reference,
+                    str(sheet_id or ""),
+                    str(row_id or ""),
+                    claim,
+                    CREATED,
+                    bind_id.lower(),
+                    now.date().isoformat(),
+                    stamp,
+                    stamp,
+                ),
+            )
 
     def stamped(self, reference: str, uuid: str, folio: str, now: datetime) -> None:
         with self._conn() as conn:
-            conn.execute("UPDATE sheet_invoices SET uuid = ?, folio = ?, updated_at = ? WHERE reference = ?",
-                         (uuid, folio, iso_cdmx(now), reference))
+            conn.execute(
+                "UPDATE sheet_invoices SET uuid = ?, folio = ?, updated_at = ? WHERE reference = ?",
+                (uuid, folio, iso_cdmx(now), reference),
+            )
 
     def failed(self, reference: str, claim: str) -> None:
         """Bind refused the POST for certain: forget this claim's attempt so the row can be tried again."""
         with self._conn() as conn:
-            conn.execute("DELETE FROM sheet_invoices WHERE reference = ? AND claim = ? AND state = ?",
-                         (reference, claim, POSTING))
+            conn.execute(
+                "DELETE FROM sheet_invoices WHERE reference = ? AND claim = ? AND state = ?",
+                (reference, claim, POSTING),
+            )
 
     def count_on(self, day: str) -> int:
         """Invoices created (or possibly created) on ``day`` (YYYY-MM-DD, Mexico City): the per-day cap."""
@@ -131,5 +156,15 @@ class InvoiceLedger:
 def _attempt(row) -> Attempt | None:
     if row is None:
         return None
-    return Attempt(row["reference"], row["sheet_id"], row["row_id"], row["claim"], row["state"], row["bind_id"],
-                   row["uuid"], row["folio"], row["day"], row["claimed_at"])
+    return Attempt(
+        row["reference"],
+        row["sheet_id"],
+        row["row_id"],
+        row["claim"],
+        row["state"],
+        row["bind_id"],
+        row["uuid"],
+        row["folio"],
+        row["day"],
+        row["claimed_at"],
+    )

@@ -104,10 +104,17 @@ class RowOutcomes:
             entry = {"row": row_id, "reference": plan.reference, "bind_id": bind_id, "uuid": uuid, "folio": folio}
             self.report.invoiced.append(entry)
             self._writes[row_id] = {
-                C.ESTADO: C.FACTURADO, C.UUID: uuid, C.FOLIO: folio, C.FECHA: _invoice_date(info, now),
+                C.ESTADO: C.FACTURADO,
+                C.UUID: uuid,
+                C.FOLIO: folio,
+                C.FECHA: _invoice_date(info, now),
                 C.ID_BIND: bind_id,
-                C.RESULTADO: "Exitoso" if uuid else (f"Factura creada en Bind (ID {bind_id}), sin timbrar todavía: el UUID "
-                                                     "se escribirá cuando Bind la timbre"),
+                C.RESULTADO: "Exitoso"
+                if uuid
+                else (
+                    f"Factura creada en Bind (ID {bind_id}), sin timbrar todavía: el UUID "
+                    "se escribirá cuando Bind la timbre"
+                ),
             }
 
     def _write_back(self) -> None:
@@ -116,10 +123,14 @@ class RowOutcomes:
             try:
                 outcome = self.sheet.update(updates)
                 for index, code, message in outcome.failures:
-                    self.report.write_failures.append({"row": updates[index][0], "reason": f"errorCode {code}: {message}"})
+                    self.report.write_failures.append(
+                        {"row": updates[index][0], "reason": f"errorCode {code}: {message}"}
+                    )
             except Exception as exc:  # noqa: BLE001 - every outcome is in the ledger; the next run writes it
                 for row_id, _ in updates:
-                    self.report.write_failures.append({"row": row_id, "reason": f"{type(exc).__name__}: {str(exc)[:200]}"})
+                    self.report.write_failures.append(
+                        {"row": row_id, "reason": f"{type(exc).__name__}: {str(exc)[:200]}"}
+                    )
         unwritten = {entry["row"] for entry in self.report.write_failures}
         for row_id, text in self._comments.items():
             if row_id in unwritten:
@@ -130,7 +141,9 @@ class RowOutcomes:
                 log.warning("comment on row %s failed: %s", row_id, exc)
                 self.report.comment_failures += 1
 
-    def _refuse(self, row: RowPlan, reason: str, *, alert: bool = False, comment_prefix: str = "Error de facturación") -> None:
+    def _refuse(
+        self, row: RowPlan, reason: str, *, alert: bool = False, comment_prefix: str = "Error de facturación"
+    ) -> None:
         entry = {"row": row.row_id, "reason": reason}
         (self.report.failed if alert else self.report.refused).append(entry)
         self._writes[row.row_id] = {C.ESTADO: C.ERROR, C.RESULTADO: f"Error: {reason}"[:500]}

@@ -62,9 +62,15 @@ def is_waiting(cells: Mapping[str, Any]) -> bool:
     return state in C.WAITING or (state == C.FACTURADO and bool(_text(cells, C.ID_BIND)) and not _text(cells, C.UUID))
 
 
-def plan_rows(rows: Sequence[ExistingRow], sheet_id: int, settings: InvoicingSettings,
-              attempt_of: Callable[[str], Attempt | None], *, invoiced_today: int = 0,
-              follow_limit: int = 20) -> Plan:
+def plan_rows(
+    rows: Sequence[ExistingRow],
+    sheet_id: int,
+    settings: InvoicingSettings,
+    attempt_of: Callable[[str], Attempt | None],
+    *,
+    invoiced_today: int = 0,
+    follow_limit: int = 20,
+) -> Plan:
     plan = Plan()
     budget = min(settings.per_run_limit, max(0, settings.per_day_cap - invoiced_today))
     followed = 0
@@ -90,25 +96,43 @@ def plan_rows(rows: Sequence[ExistingRow], sheet_id: int, settings: InvoicingSet
         if isinstance(checked, list):
             if maybe_posted:
                 # the row was edited after an attempt began: the sale may exist, so look before refusing
-                plan.rows.append(RowPlan(row.row_id, RESUME, reference, row.cells, errors=tuple(checked), attempt=attempt))
+                plan.rows.append(
+                    RowPlan(row.row_id, RESUME, reference, row.cells, errors=tuple(checked), attempt=attempt)
+                )
             else:
                 plan.rows.append(RowPlan(row.row_id, REFUSE, reference, row.cells, errors=tuple(checked)))
             continue
         if budget <= 0:
             planned = len(plan.of(INVOICE, RESUME))
-            why = (f"límite diario ({settings.per_day_cap} facturas)" if invoiced_today + planned >= settings.per_day_cap
-                   else f"límite por ejecución ({settings.per_run_limit} facturas)")
-            plan.rows.append(RowPlan(row.row_id, DEFERRED, reference, row.cells, request=checked, attempt=attempt,
-                                     note=f"en espera: se alcanzó el {why}"))
+            why = (
+                f"límite diario ({settings.per_day_cap} facturas)"
+                if invoiced_today + planned >= settings.per_day_cap
+                else f"límite por ejecución ({settings.per_run_limit} facturas)"
+            )
+            plan.rows.append(
+                RowPlan(
+                    row.row_id,
+                    DEFERRED,
+                    reference,
+                    row.cells,
+                    request=checked,
+                    attempt=attempt,
+                    note=f"en espera: se alcanzó el {why}",
+                )
+            )
             continue
         budget -= 1
-        plan.rows.append(RowPlan(row.row_id, RESUME if maybe_posted else INVOICE, reference, row.cells,
-                                 request=checked, attempt=attempt))
+        plan.rows.append(
+            RowPlan(
+                row.row_id, RESUME if maybe_posted else INVOICE, reference, row.cells, request=checked, attempt=attempt
+            )
+        )
     return plan
 
 
 def already_invoiced_text(bind_id: str, uuid: str) -> str:
     shown = f"UUID {uuid}" if uuid else f"ID Bind {bind_id}"
-    return (f"Esta fila ya fue facturada ({shown}); no se creó otra factura. Para facturar de nuevo, "
-            "capture una fila nueva.")
-
+    return (
+        f"Esta fila ya fue facturada ({shown}); no se creó otra factura. Para facturar de nuevo, "
+        "capture una fila nueva."
+    )

@@ -27,10 +27,15 @@ from smartbind_pipelines.core.odata import is_guid
 
 # AW's CFDI_USE_MAP (contract §2.4, [G]): SAT catalogue order.
 DEFAULT_CFDI_USE_CODES: dict[str, int] = {
-    "G01": 0, "G02": 1, "G03": 2,
+    "G01": 0,
+    "G02": 1,
+    "G03": 2,
     **{f"I0{n}": 2 + n for n in range(1, 9)},
     **{f"D{n:02d}": 10 + n for n in range(1, 11)},
-    "P01": 21, "S01": 22, "CP01": 23, "CN01": 24,
+    "P01": 21,
+    "S01": 22,
+    "CP01": 23,
+    "CN01": 24,
 }
 DEFAULT_PER_RUN_LIMIT = 50
 DEFAULT_PER_DAY_CAP = 500
@@ -101,7 +106,9 @@ def _codes(name: str, value: Any, *, upper: bool = True) -> dict[str, int]:
 
 def _positive(name: str, value: Any, *, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-        raise InvoicingSettingsError(name, f"must be a {'non-negative' if allow_zero else 'positive'} integer, not {value!r}")
+        raise InvoicingSettingsError(
+            name, f"must be a {'non-negative' if allow_zero else 'positive'} integer, not {value!r}"
+        )
     return value
 
 

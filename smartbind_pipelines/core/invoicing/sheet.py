@@ -45,7 +45,9 @@ class InvoiceSheet:
             rows = [row for row in rows if row.row_id in wanted]
         return rows
 
-    def modified_since(self, since: datetime, titles: Sequence[str] = (C.ESTADO, C.ID_BIND, C.UUID)) -> list[ExistingRow]:
+    def modified_since(
+        self, since: datetime, titles: Sequence[str] = (C.ESTADO, C.ID_BIND, C.UUID)
+    ) -> list[ExistingRow]:
         """Rows modified at or after ``since`` (``GET /sheets/{id}?rowsModifiedSince=``), with ``titles``."""
         return self.gateway.rows_modified_since(self.sheet_id, since, list(titles), columns=self.columns())
 

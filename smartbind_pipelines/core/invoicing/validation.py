@@ -23,10 +23,40 @@ RFC_PATTERN = re.compile(r"^[A-ZÑ&]{3,4}[0-9]{2}(0[1-9]|1[012])(0[1-9]|[12][0-9
 CLAVE_PRODUCTO_PATTERN = re.compile(r"^\d{8}$")
 CLAVE_UNIDAD_PATTERN = re.compile(r"^[A-Z0-9]{2,3}$")
 METODOS_PAGO = ("PUE", "PPD")
-FORMAS_PAGO = ("01", "02", "03", "04", "05", "06", "08", "12", "13", "14", "15", "17", "23", "24", "25", "26",
-               "27", "28", "29", "30", "31", "99")
-USOS_CFDI = ("G01", "G02", "G03", *(f"I0{n}" for n in range(1, 9)), *(f"D{n:02d}" for n in range(1, 11)),
-             "S01", "CP01", "CN01")  # CFDI 4.0 (P01 dropped)
+FORMAS_PAGO = (
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
+    "06",
+    "08",
+    "12",
+    "13",
+    "14",
+    "15",
+    "17",
+    "23",
+    "24",
+    "25",
+    "26",
+    "27",
+    "28",
+    "29",
+    "30",
+    "31",
+    "99",
+)
+USOS_CFDI = (
+    "G01",
+    "G02",
+    "G03",
+    *(f"I0{n}" for n in range(1, 9)),
+    *(f"D{n:02d}" for n in range(1, 11)),
+    "S01",
+    "CP01",
+    "CN01",
+)  # CFDI 4.0 (P01 dropped)
 MAX_TITLE_CHARS = 1000
 MAX_QUANTITY = Decimal("1e9")
 MAX_PRICE = Decimal("1e12")
@@ -101,14 +131,22 @@ def validate_row(row_id: int, cells: Mapping[str, Any], settings: InvoicingSetti
 
     rfc = _text(cells, C.RFC).upper().replace(" ", "")
     if rfc and not RFC_PATTERN.match(rfc):
-        errors.append(RowError(C.RFC, f"{rfc[:20]!r} no tiene el formato de un RFC (3 o 4 letras, fecha AAMMDD y "
-                                      "homoclave de 3 caracteres)"))
+        errors.append(
+            RowError(
+                C.RFC,
+                f"{rfc[:20]!r} no tiene el formato de un RFC (3 o 4 letras, fecha AAMMDD y homoclave de 3 caracteres)",
+            )
+        )
 
     concepto, descripcion = _text(cells, C.CONCEPTO), _text(cells, C.DESCRIPCION)
     title = f"{concepto} - {descripcion}" if descripcion else concepto
     if len(title) > MAX_TITLE_CHARS:
-        errors.append(RowError(C.CONCEPTO if len(concepto) > MAX_TITLE_CHARS else C.DESCRIPCION,
-                               f"Concepto y Descripcion suman {len(title)} caracteres; el máximo es {MAX_TITLE_CHARS}"))
+        errors.append(
+            RowError(
+                C.CONCEPTO if len(concepto) > MAX_TITLE_CHARS else C.DESCRIPCION,
+                f"Concepto y Descripcion suman {len(title)} caracteres; el máximo es {MAX_TITLE_CHARS}",
+            )
+        )
 
     quantity = price = None
     if C.CANTIDAD not in missing:
@@ -136,12 +174,19 @@ def validate_row(row_id: int, cells: Mapping[str, Any], settings: InvoicingSetti
         if not unidad:
             errors.append(RowError(C.CLAVE_UNIDAD, "falta el valor (obligatoria si no hay Código Producto)"))
         elif not CLAVE_UNIDAD_PATTERN.match(unidad):
-            errors.append(RowError(C.CLAVE_UNIDAD, f"{unidad[:20]!r} debe tener 2 o 3 letras o dígitos (c_ClaveUnidad)"))
+            errors.append(
+                RowError(C.CLAVE_UNIDAD, f"{unidad[:20]!r} debe tener 2 o 3 letras o dígitos (c_ClaveUnidad)")
+            )
         if clave and unidad and not any(e.column in (C.CLAVE_PRODUCTO, C.CLAVE_UNIDAD) for e in errors):
             service_id = settings.services.get(f"{clave}/{unidad}") or settings.default_service_id
             if not service_id:
-                errors.append(RowError(C.CLAVE_PRODUCTO, f"no hay un servicio de Bind configurado para {clave}/{unidad} "
-                                                         f"(fields_mapping.services de {INVOICE_FROM_SHEET.job_id})"))
+                errors.append(
+                    RowError(
+                        C.CLAVE_PRODUCTO,
+                        f"no hay un servicio de Bind configurado para {clave}/{unidad} "
+                        f"(fields_mapping.services de {INVOICE_FROM_SHEET.job_id})",
+                    )
+                )
 
     metodo = _text(cells, C.METODO_PAGO).upper()
     if metodo and metodo not in METODOS_PAGO:
@@ -155,18 +200,25 @@ def validate_row(row_id: int, cells: Mapping[str, Any], settings: InvoicingSetti
     if settings.payment_term_codes and metodo and forma:
         payment_term = settings.payment_term_codes.get(f"{metodo}/{forma}", settings.payment_term_codes.get(forma))
         if payment_term is None:
-            errors.append(RowError(C.FORMA_PAGO, f"{metodo}/{forma} no tiene código de Bind configurado "
-                                                 "(fields_mapping.payment_term_codes)"))
+            errors.append(
+                RowError(
+                    C.FORMA_PAGO,
+                    f"{metodo}/{forma} no tiene código de Bind configurado (fields_mapping.payment_term_codes)",
+                )
+            )
 
     uso = _text(cells, C.USO_CFDI).upper()
     cfdi_use = None
     if uso and uso not in USOS_CFDI:
-        errors.append(RowError(C.USO_CFDI, f"{uso[:20]!r} no es un uso de CFDI 4.0 (G01-G03, I01-I08, D01-D10, "
-                                           "S01, CP01, CN01)"))
+        errors.append(
+            RowError(C.USO_CFDI, f"{uso[:20]!r} no es un uso de CFDI 4.0 (G01-G03, I01-I08, D01-D10, S01, CP01, CN01)")
+        )
     elif uso:
         cfdi_use = settings.cfdi_use_codes.get(uso)
         if cfdi_use is None:
-            errors.append(RowError(C.USO_CFDI, f"{uso} no tiene código de Bind configurado (fields_mapping.cfdi_use_codes)"))
+            errors.append(
+                RowError(C.USO_CFDI, f"{uso} no tiene código de Bind configurado (fields_mapping.cfdi_use_codes)")
+            )
 
     regimen = _text(cells, C.REGIMEN)
     if regimen and not re.fullmatch(r"\d{3}", regimen):
@@ -181,9 +233,20 @@ def validate_row(row_id: int, cells: Mapping[str, Any], settings: InvoicingSetti
         order = {title: index for index, title in enumerate(C.ALL_COLUMNS)}
         return sorted(errors, key=lambda e: order.get(e.column, len(order)))
     return InvoiceRequest(
-        row_id=row_id, rfc=rfc, title=title, quantity=float(quantity), price=float(price), metodo_pago=metodo,
-        forma_pago=forma, uso_cfdi=uso, cfdi_use=int(cfdi_use), payment_term=payment_term, service_id=service_id,
-        product_code=product_code, regimen=regimen, codigo_postal=cp,
+        row_id=row_id,
+        rfc=rfc,
+        title=title,
+        quantity=float(quantity),
+        price=float(price),
+        metodo_pago=metodo,
+        forma_pago=forma,
+        uso_cfdi=uso,
+        cfdi_use=int(cfdi_use),
+        payment_term=payment_term,
+        service_id=service_id,
+        product_code=product_code,
+        regimen=regimen,
+        codigo_postal=cp,
     )
 
 

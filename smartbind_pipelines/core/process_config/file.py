@@ -28,8 +28,11 @@ class ConfigFile:
         if not create and not self.db_path.exists():
             # Never re-create a file that vanished under a running service: that would bring every
             # process back from the defaults, active.
-            raise ProcessConfigUnavailable(self.db_path, "does not exist (moved or deleted?); restore it, "
-                                                         "or run any `smartbind config` command to create a new one")
+            raise ProcessConfigUnavailable(
+                self.db_path,
+                "does not exist (moved or deleted?); restore it, "
+                "or run any `smartbind config` command to create a new one",
+            )
         uri = self.db_path.absolute().as_uri() + ("?mode=rwc" if create else "?mode=rw")
         # isolation_level=None: we issue BEGIN ourselves, so Python never opens hidden transactions.
         conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
@@ -68,14 +71,20 @@ def describe_file_error(exc: BaseException, busy_timeout: float) -> str:
     """One line saying what is wrong with the file, from SQLite's or the OS's error (no file content)."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return (f"is locked by another process (still locked after {busy_timeout:g} s): "
-                "try again shortly; if it persists, find the process holding it")
+        return (
+            f"is locked by another process (still locked after {busy_timeout:g} s): "
+            "try again shortly; if it persists, find the process holding it"
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return ("is not a readable SQLite database (corrupt?): restore it from a backup, or move it away "
-                "to start again from the defaults")
+        return (
+            "is not a readable SQLite database (corrupt?): restore it from a backup, or move it away "
+            "to start again from the defaults"
+        )
     if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        return ("cannot be written (read-only file, directory or volume): give the smartbind user write "
-                "access to the file and its directory")
+        return (
+            "cannot be written (read-only file, directory or volume): give the smartbind user write "
+            "access to the file and its directory"
+        )
     if "unable to open" in text:
         return "cannot be opened (missing directory, or no permission to read it)"
     if "no such table" in text:

@@ -28,8 +28,10 @@ from smartbind_pipelines.core.cdmx import CDMX, to_cdmx
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {
     **{name: index for index, name in enumerate(DAY_NAMES)},
-    **{name: index for index, name in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    **{
+        name: index
+        for index, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    },
 }
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _RANGE = re.compile(r"^\s*(\S+)\s*-\s*(\S+)\s*$")
@@ -110,16 +112,21 @@ class OperatingHours:
         if isinstance(value, str):
             return cls._parse_text(value)
         if not isinstance(value, dict):
-            raise HoursError(f"must be an object with start, end and days, a text like "
-                             f"'08:00-20:00 mon-fri', or null; got {type(value).__name__}")
+            raise HoursError(
+                f"must be an object with start, end and days, a text like "
+                f"'08:00-20:00 mon-fri', or null; got {type(value).__name__}"
+            )
         unknown = sorted(str(key) for key in value if key not in ("start", "end", "days"))
         if unknown:
             raise HoursError(f"unknown key {unknown[0][:40]!r}; the keys are start, end and days")
         for key in ("start", "end"):
             if value.get(key) is None:
                 raise HoursError(f"{key} is required (HH:MM, Mexico City)")
-        return cls._build(_minutes(value["start"], "start", allow_24=False),
-                          _minutes(value["end"], "end", allow_24=True), parse_days(value.get("days")))
+        return cls._build(
+            _minutes(value["start"], "start", allow_24=False),
+            _minutes(value["end"], "end", allow_24=True),
+            parse_days(value.get("days")),
+        )
 
     @classmethod
     def _parse_text(cls, text: str) -> "OperatingHours | None":
@@ -132,21 +139,27 @@ class OperatingHours:
         if not span:
             raise HoursError(f"{words[0][:20]!r} is not a window HH:MM-HH:MM ({FORMAT_HINT})")
         days = parse_days(words[1]) if len(words) > 1 else frozenset(range(7))
-        return cls._build(_minutes(span.group(1), "start", allow_24=False),
-                          _minutes(span.group(2), "end", allow_24=True), days)
+        return cls._build(
+            _minutes(span.group(1), "start", allow_24=False), _minutes(span.group(2), "end", allow_24=True), days
+        )
 
     @classmethod
     def _build(cls, start: int, end: int, days: frozenset[int]) -> "OperatingHours":
         if start == end:
-            raise HoursError(f"start and end are both {_hhmm(start)}: a window needs a length "
-                             "(00:00-24:00 is the whole day; null means no window at all)")
+            raise HoursError(
+                f"start and end are both {_hhmm(start)}: a window needs a length "
+                "(00:00-24:00 is the whole day; null means no window at all)"
+            )
         return cls(start, end, days)
 
     # -- writing ---------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": _hhmm(self.start), "end": _hhmm(self.end),
-                "days": [DAY_NAMES[day] for day in sorted(self.days)]}
+        return {
+            "start": _hhmm(self.start),
+            "end": _hhmm(self.end),
+            "days": [DAY_NAMES[day] for day in sorted(self.days)],
+        }
 
     @property
     def crosses_midnight(self) -> bool:
@@ -201,7 +214,7 @@ def longest_closed_stretch(hours: "OperatingHours | None") -> timedelta:
     if hours is None:
         return timedelta(0)
     monday = datetime(2026, 1, 5, tzinfo=CDMX)  # any Monday: the rule repeats weekly; two weeks are walked
-    longest, moment = timedelta(0), monday       # so a stretch cut by the start is seen whole the next week
+    longest, moment = timedelta(0), monday  # so a stretch cut by the start is seen whole the next week
     while moment < monday + timedelta(days=14):
         window = hours.current_window(moment)
         if window:

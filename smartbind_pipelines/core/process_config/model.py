@@ -249,9 +249,7 @@ def validate_changes(changes: Mapping[str, Any], *, stored: bool = False) -> dic
             raise ConfigValidationError(name, "is read-only and cannot be changed")
         validator = _FIELD_VALIDATORS.get(name)
         if validator is None:
-            raise ConfigValidationError(
-                str(name), f"unknown field; editable fields are: {', '.join(EDITABLE_FIELDS)}"
-            )
+            raise ConfigValidationError(str(name), f"unknown field; editable fields are: {', '.join(EDITABLE_FIELDS)}")
         normalised[name] = validator(value)
         if name == "fields_mapping" and not stored:
             check_warehouse_ids(normalised[name])

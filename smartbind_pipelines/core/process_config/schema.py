@@ -56,9 +56,7 @@ def _v2_timestamps_and_audit(conn: sqlite3.Connection) -> None:
         )
         """
     )
-    conn.execute(
-        "CREATE INDEX IF NOT EXISTS process_config_audit_job ON process_config_audit (job_id, id)"
-    )
+    conn.execute("CREATE INDEX IF NOT EXISTS process_config_audit_job ON process_config_audit (job_id, id)")
 
 
 def _v3_seeded_processes(conn: sqlite3.Connection) -> None:

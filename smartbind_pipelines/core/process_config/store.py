@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from smartbind_pipelines.core.cdmx import iso_cdmx
 from smartbind_pipelines.core.process_config.defaults import default_processes
+from smartbind_pipelines.core.process_config.file import ConfigFile
 from smartbind_pipelines.core.process_config.model import (
     EDITABLE_FIELDS,
     ConfigValidationError,
@@ -28,8 +29,14 @@ from smartbind_pipelines.core.process_config.model import (
     validate_changes,
     validate_new_process,
 )
-from smartbind_pipelines.core.process_config.file import ConfigFile
-from smartbind_pipelines.core.process_config.rows import COLUMNS, SELECT, audit, decode_value, encode, normalise_timestamp
+from smartbind_pipelines.core.process_config.rows import (
+    COLUMNS,
+    SELECT,
+    audit,
+    decode_value,
+    encode,
+    normalise_timestamp,
+)
 from smartbind_pipelines.core.process_config.schema import SCHEMA_VERSION, migrate, schema_version
 
 logger = logging.getLogger(__name__)
@@ -52,8 +59,13 @@ class ProcessConfigStore(ConfigFile):
     file and the problem.
     """
 
-    def __init__(self, db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *,
-                 busy_timeout: float | None = None):
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        env: Mapping[str, str] | None = None,
+        *,
+        busy_timeout: float | None = None,
+    ):
         self.db_path = Path(db_path)
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.busy_timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
@@ -110,9 +122,7 @@ class ProcessConfigStore(ConfigFile):
 
     # -- writing ------------------------------------------------------------------------------
 
-    def update(
-        self, job_id: str, changes: Mapping[str, Any], *, via: str, actor: str | None = None
-    ) -> ProcessConfig:
+    def update(self, job_id: str, changes: Mapping[str, Any], *, via: str, actor: str | None = None) -> ProcessConfig:
         """Apply a partial update; all fields are validated before anything is written.
 
         Raises UnknownProcessError (field ``job_id``) or ConfigValidationError naming the field.
@@ -136,12 +146,15 @@ class ProcessConfigStore(ConfigFile):
                 (*(encode(name, value) for name, value in effective.items()), now, job_id),
             )
             audit(
-                conn, job_id, now, via, actor,
-                old={name: getattr(stored, name) for name in effective}, new=effective,
+                conn,
+                job_id,
+                now,
+                via,
+                actor,
+                old={name: getattr(stored, name) for name in effective},
+                new=effective,
             )
-        logger.info(
-            "ProcessConfig %s changed via %s by %s: %s", job_id, via, actor or "unknown", ", ".join(effective)
-        )
+        logger.info("ProcessConfig %s changed via %s by %s: %s", job_id, via, actor or "unknown", ", ".join(effective))
         return self._effective(replace(updated, updated_at=now))
 
     def ensure_process(self, defaults: ProcessConfig | Mapping[str, Any]) -> ProcessConfig | None:
@@ -156,8 +169,9 @@ class ProcessConfigStore(ConfigFile):
             self._insert_if_absent(conn, config)
         return self.get(config.job_id)
 
-    def restore(self, defaults: ProcessConfig | Mapping[str, Any], *, via: str,
-                actor: str | None = None) -> ProcessConfig:
+    def restore(
+        self, defaults: ProcessConfig | Mapping[str, Any], *, via: str, actor: str | None = None
+    ) -> ProcessConfig:
         """Re-create a deleted process from its defaults, paused (``is_active`` false) so nothing runs until
         an operator resumes it. An existing row is left as it is."""
         values = defaults.to_dict() if isinstance(defaults, ProcessConfig) else dict(defaults)
@@ -209,12 +223,12 @@ class ProcessConfigStore(ConfigFile):
     def _insert(self, conn: sqlite3.Connection, config: ProcessConfig, *, via: str, actor: str | None) -> None:
         now = iso_cdmx()
         cursor = conn.execute(
-            f"INSERT OR IGNORE INTO process_configs ({', '.join(COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+            f"INSERT OR IGNORE INTO process_configs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
             (config.job_id, *(encode(name, getattr(config, name)) for name in EDITABLE_FIELDS), now, now),
         )
-        conn.execute("INSERT OR IGNORE INTO process_config_seeded (job_id, seeded_at) VALUES (?, ?)",
-                     (config.job_id, now))
+        conn.execute(
+            "INSERT OR IGNORE INTO process_config_seeded (job_id, seeded_at) VALUES (?, ?)", (config.job_id, now)
+        )
         if cursor.rowcount:
             audit(conn, config.job_id, now, via, actor, old={}, new=config.editable_values())
 

@@ -28,8 +28,23 @@ from smartbind_pipelines.core.processes.registry import (
 )
 
 __all__ = [
-    "BUILT_IN", "DECLARATIONS_DIR_ENV", "INVENTORY", "INVOICES", "INVOICE_FROM_SHEET", "RESERVED_JOB_IDS",
-    "SHEET_ID_ENV", "DeclarationError", "DeclaredColumn", "Process", "ProcessDeclaration",
-    "all_processes", "built_in_process", "declaration_from_dict", "declared_processes", "get_process",
-    "load_declarations", "process_mapping", "processes_and_problems",
+    "BUILT_IN",
+    "DECLARATIONS_DIR_ENV",
+    "INVENTORY",
+    "INVOICES",
+    "INVOICE_FROM_SHEET",
+    "RESERVED_JOB_IDS",
+    "SHEET_ID_ENV",
+    "DeclarationError",
+    "DeclaredColumn",
+    "Process",
+    "ProcessDeclaration",
+    "all_processes",
+    "built_in_process",
+    "declaration_from_dict",
+    "declared_processes",
+    "get_process",
+    "load_declarations",
+    "process_mapping",
+    "processes_and_problems",
 ]

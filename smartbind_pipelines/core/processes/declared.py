@@ -83,8 +83,11 @@ class ProcessDeclaration:
         for text_field in ("name", "sheet_name"):
             if not isinstance(getattr(self, text_field), str) or not getattr(self, text_field).strip():
                 raise DeclarationError(where, text_field, "must not be empty")
-        if isinstance(self.interval_minutes, bool) or not isinstance(self.interval_minutes, int) \
-                or not 1 <= self.interval_minutes <= 1440:
+        if (
+            isinstance(self.interval_minutes, bool)
+            or not isinstance(self.interval_minutes, int)
+            or not 1 <= self.interval_minutes <= 1440
+        ):
             raise DeclarationError(where, "interval_minutes", f"must be 1..1440, not {self.interval_minutes!r}")
         if not self.columns:
             raise DeclarationError(where, "columns", "at least one column is needed")
@@ -94,8 +97,11 @@ class ProcessDeclaration:
             if not column.title.strip() or not column.source.strip():
                 raise DeclarationError(where, "columns", "every column needs a title and a source field")
         if self.columns[0].kind != "text":
-            raise DeclarationError(where, "columns", f"the first column {self.columns[0].title!r} is the sheet's "
-                                                     "primary column and must be text")
+            raise DeclarationError(
+                where,
+                "columns",
+                f"the first column {self.columns[0].title!r} is the sheet's primary column and must be text",
+            )
         try:
             self.mapping  # noqa: B018 - validates titles and key
         except ValueError as exc:

@@ -21,13 +21,26 @@ def declaration_from_dict(data: Mapping[str, Any], where: str = "?") -> ProcessD
     """A declaration from plain data (a parsed TOML file); raises DeclarationError naming the field."""
     if not isinstance(data, Mapping):
         raise DeclarationError(where, "(file)", "must be a table of settings")
-    known = {"job_id", "name", "endpoint", "key", "columns", "sheet_name", "sheet_id_env", "description",
-             "filter", "interval_minutes"}
+    known = {
+        "job_id",
+        "name",
+        "endpoint",
+        "key",
+        "columns",
+        "sheet_name",
+        "sheet_id_env",
+        "description",
+        "filter",
+        "interval_minutes",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise DeclarationError(where, unknown[0], f"unknown setting (known: {', '.join(sorted(known))})")
-    missing = [name for name in ("job_id", "name", "endpoint", "key", "columns", "sheet_name", "sheet_id_env")
-               if name not in data]
+    missing = [
+        name
+        for name in ("job_id", "name", "endpoint", "key", "columns", "sheet_name", "sheet_id_env")
+        if name not in data
+    ]
     if missing:
         raise DeclarationError(where, missing[0], "is required")
     key = data["key"]
@@ -36,15 +49,31 @@ def declaration_from_dict(data: Mapping[str, Any], where: str = "?") -> ProcessD
         raise DeclarationError(where, "key", "must be a column title or a list of them")
     columns = []
     for index, column in enumerate(data["columns"] if isinstance(data["columns"], list) else [None]):
-        if not isinstance(column, Mapping) or not {"title", "source"} <= set(column) \
-                or set(column) - {"title", "source", "kind", "decimals"}:
+        if (
+            not isinstance(column, Mapping)
+            or not {"title", "source"} <= set(column)
+            or set(column) - {"title", "source", "kind", "decimals"}
+        ):
             raise DeclarationError(where, f"columns[{index}]", "needs title and source (kind, decimals optional)")
-        columns.append(DeclaredColumn(str(column["title"]), str(column["source"]), str(column.get("kind", "text")),
-                                      int(column.get("decimals", 2))))
+        columns.append(
+            DeclaredColumn(
+                str(column["title"]),
+                str(column["source"]),
+                str(column.get("kind", "text")),
+                int(column.get("decimals", 2)),
+            )
+        )
     return ProcessDeclaration(
-        job_id=data["job_id"], name=data["name"], endpoint=data["endpoint"], key=tuple(key), columns=tuple(columns),
-        sheet_name=data["sheet_name"], sheet_id_env=data["sheet_id_env"], description=data.get("description", ""),
-        filter=data.get("filter") or None, interval_minutes=data.get("interval_minutes", 60),
+        job_id=data["job_id"],
+        name=data["name"],
+        endpoint=data["endpoint"],
+        key=tuple(key),
+        columns=tuple(columns),
+        sheet_name=data["sheet_name"],
+        sheet_id_env=data["sheet_id_env"],
+        description=data.get("description", ""),
+        filter=data.get("filter") or None,
+        interval_minutes=data.get("interval_minutes", 60),
     )
 
 

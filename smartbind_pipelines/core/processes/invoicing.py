@@ -55,8 +55,10 @@ def seed_overrides(env: Mapping[str, str]) -> dict[str, Any]:
 INVOICE_FROM_SHEET = Process(
     job_id="invoice_from_sheet",
     name="Facturación desde Smartsheet",
-    description=("Crea en Bind ERP una factura (CFDI) por cada fila de la hoja marcada \"Facturar\", una sola "
-                 "vez, y escribe en la fila el UUID, el folio y la fecha, o el error."),
+    description=(
+        'Crea en Bind ERP una factura (CFDI) por cada fila de la hoja marcada "Facturar", una sola '
+        "vez, y escribe en la fila el UUID, el folio y la fecha, o el error."
+    ),
     direction="push",
     mapping=REQUEST_MAPPING,
     sheet_name="Facturación",

@@ -18,8 +18,10 @@ class MissingColumnError(SheetSyncError):
         self.sheet = sheet
         self.missing = list(missing)
         names = ", ".join(repr(title) for title in self.missing)
-        super().__init__(f"sheet {sheet} has no column {names}: restore or rename the column, "
-                         f"or create the sheet again with `smartbind sheets create`")
+        super().__init__(
+            f"sheet {sheet} has no column {names}: restore or rename the column, "
+            f"or create the sheet again with `smartbind sheets create`"
+        )
 
 
 class SheetCapacityError(SheetSyncError):
@@ -35,9 +37,11 @@ class SheetIndexError(SheetSyncError):
         self.read = read
         self.total = total
         label = f"{name!r} ({sheet})" if name else sheet
-        super().__init__(f"sheet {label}: read {read:,} of its {total:,} rows, even page by page; nothing was "
-                         f"written (planning on a partial key index would add the missing rows again). "
-                         f"The next run reads it again.")
+        super().__init__(
+            f"sheet {label}: read {read:,} of its {total:,} rows, even page by page; nothing was "
+            f"written (planning on a partial key index would add the missing rows again). "
+            f"The next run reads it again."
+        )
 
 
 class SheetUnsettledError(SheetSyncError):
@@ -52,7 +56,8 @@ class SheetUnsettledError(SheetSyncError):
             f"sheet {sheet} did not settle: after {reason}, its version changed {changes} time(s) in "
             f"{bounds.max_wait_seconds:g} s and was never still for {bounds.quiet_seconds:g} s; nothing was "
             f"sent again (a batch still being saved would land twice). The next run waits for the sheet to "
-            f"settle and adds only the rows still missing.")
+            f"settle and adds only the rows still missing."
+        )
 
 
 class MassRetireError(SheetSyncError):
@@ -60,8 +65,15 @@ class MassRetireError(SheetSyncError):
     sheet's rows: nothing was written. An answer from the source that lost most of its rows (an empty
     page read as "no stock") must not wipe a sheet; an operator who knows it is real says so."""
 
-    def __init__(self, sheet: str, would_retire: int, sheet_rows: int, max_share: float, action: str,
-                 override: str = "allow_mass_retire=True"):
+    def __init__(
+        self,
+        sheet: str,
+        would_retire: int,
+        sheet_rows: int,
+        max_share: float,
+        action: str,
+        override: str = "allow_mass_retire=True",
+    ):
         self.sheet = sheet
         self.would_retire = would_retire
         self.sheet_rows = sheet_rows
@@ -70,7 +82,8 @@ class MassRetireError(SheetSyncError):
         super().__init__(
             f"sheet {sheet}: this run would {verb} {would_retire:,} of its {sheet_rows:,} rows "
             f"({would_retire / sheet_rows:.0%}), more than the {max_share:.0%} one run may retire; nothing was "
-            f"written. If the source really lost those rows, launch the run again with {override}.")
+            f"written. If the source really lost those rows, launch the run again with {override}."
+        )
 
 
 class SheetApiError(SheetSyncError):

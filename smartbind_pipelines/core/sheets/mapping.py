@@ -182,8 +182,11 @@ def cell_value(value: Any, column: ColumnSpec) -> str | int | float | bool:
         number = _number(value)
         if number is None:
             # the Bind client reads integers of over 1,000 digits as Decimal, so str() here is bounded
-            shown = f"an integer of {len(str(abs(value)))} digits" \
-                if isinstance(value, int) and not isinstance(value, bool) else repr(str(value)[:60])
+            shown = (
+                f"an integer of {len(str(abs(value)))} digits"
+                if isinstance(value, int) and not isinstance(value, bool)
+                else repr(str(value)[:60])
+            )
             raise ValueError(f"column {column.title!r}: {shown} is not a number")
         rounded = round(number, column.decimals)
         return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded

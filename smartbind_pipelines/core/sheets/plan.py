@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smartbind_pipelines.core.sheets.mapping import (
-    ColumnSpec, SheetMapping, StalePolicy, cell_value, comparable,
+    ColumnSpec,
+    SheetMapping,
+    StalePolicy,
+    cell_value,
+    comparable,
 )
 
 
@@ -60,8 +64,9 @@ def _spec(mapping: SheetMapping, title: str) -> ColumnSpec:
 
 def _typed_row(record: dict[str, Any], mapping: SheetMapping) -> dict[str, Any]:
     """The record's mapped cells as SDK values; raises ValueError naming a value that cannot be typed."""
-    return {column.title: cell_value(record[column.title], column)
-            for column in mapping.columns if column.title in record}
+    return {
+        column.title: cell_value(record[column.title], column) for column in mapping.columns if column.title in record
+    }
 
 
 def _index(existing: Sequence[ExistingRow], mapping: SheetMapping):
@@ -101,8 +106,7 @@ def _in_scope(row: ExistingRow, stale: StalePolicy, mapping: SheetMapping) -> bo
     return True
 
 
-def _retire(rows: list[ExistingRow], key: tuple, stale: StalePolicy, mapping: SheetMapping,
-            plan: UpsertPlan) -> None:
+def _retire(rows: list[ExistingRow], key: tuple, stale: StalePolicy, mapping: SheetMapping, plan: UpsertPlan) -> None:
     for row in rows:  # every copy of a stale key: none may keep showing stale figures
         if stale.action == "delete":
             plan.deletes.append(row.row_id)
@@ -117,16 +121,27 @@ def _retire(rows: list[ExistingRow], key: tuple, stale: StalePolicy, mapping: Sh
             plan.updates.append(RowUpdate(row.row_id, key, changes, before, stale=True))
 
 
-def plan_upsert(records: Sequence[dict[str, Any]], existing: Sequence[ExistingRow], mapping: SheetMapping,
-                *, stale: StalePolicy | None = None) -> UpsertPlan:
+def plan_upsert(
+    records: Sequence[dict[str, Any]],
+    existing: Sequence[ExistingRow],
+    mapping: SheetMapping,
+    *,
+    stale: StalePolicy | None = None,
+) -> UpsertPlan:
     """Decide adds, updates (changed cells only), unchanged rows and, with ``stale``, retirements.
 
     Pure: no I/O. Values are normalised before comparing (see ``mapping.comparable``), so a record
     equal to its row up to Smartsheet's storage produces no write at all.
     """
     first, all_rows, duplicates, without_key = _index(existing, mapping)
-    plan = UpsertPlan(adds=[], updates=[], unchanged=0, duplicate_sheet_keys=duplicates,
-                      duplicate_source_keys=[], rows_without_key=without_key)
+    plan = UpsertPlan(
+        adds=[],
+        updates=[],
+        unchanged=0,
+        duplicate_sheet_keys=duplicates,
+        duplicate_source_keys=[],
+        rows_without_key=without_key,
+    )
     seen: set[tuple] = set()
     for position, record in enumerate(records):
         key = mapping.key_of(record)
@@ -162,11 +177,11 @@ def plan_upsert(records: Sequence[dict[str, Any]], existing: Sequence[ExistingRo
     return plan
 
 
-def columns_to_read(mapping: SheetMapping, records: Sequence[dict[str, Any]],
-                    stale: StalePolicy | None = None) -> tuple[str, ...]:
+def columns_to_read(
+    mapping: SheetMapping, records: Sequence[dict[str, Any]], stale: StalePolicy | None = None
+) -> tuple[str, ...]:
     """The key columns plus the columns the plan compares: only these are read from the sheet."""
     carried = {title for record in records for title, value in record.items() if title in mapping.titles}
     compared = [column.title for column in mapping.columns if column.title in carried]
     extra = stale.titles() if stale is not None else ()
     return tuple(dict.fromkeys([*mapping.key, *compared, *extra]))
-

@@ -54,8 +54,10 @@ class SettleBounds:
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
                 raise ValueError(f"settle bound {name} must be a number of seconds >= 0, not {value!r}")
         if self.max_wait_seconds < self.quiet_seconds:
-            raise ValueError(f"settle bound max_wait_seconds ({self.max_wait_seconds}) must be at least "
-                             f"quiet_seconds ({self.quiet_seconds})")
+            raise ValueError(
+                f"settle bound max_wait_seconds ({self.max_wait_seconds}) must be at least "
+                f"quiet_seconds ({self.quiet_seconds})"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "SettleBounds":
@@ -64,8 +66,12 @@ class SettleBounds:
         Raises ValueError naming the variable when a value is not a number of seconds."""
         env = os.environ if env is None else env
         values = {}
-        for field, name in (("quiet_seconds", QUIET_ENV), ("max_wait_seconds", MAX_WAIT_ENV),
-                            ("poll_seconds", POLL_ENV), ("journal_horizon_seconds", HORIZON_ENV)):
+        for field, name in (
+            ("quiet_seconds", QUIET_ENV),
+            ("max_wait_seconds", MAX_WAIT_ENV),
+            ("poll_seconds", POLL_ENV),
+            ("journal_horizon_seconds", HORIZON_ENV),
+        ):
             raw = (env.get(name) or "").strip()
             if not raw:
                 continue
@@ -79,9 +85,15 @@ class SettleBounds:
             raise ValueError(f"{exc} (SMARTBIND_SHEET_SETTLE_* / {HORIZON_ENV})") from None
 
 
-def wait_until_settled(read_version: Callable[[], int | None], sheet: str, bounds: SettleBounds, *,
-                       reason: str, sleep: Callable[[float], None] = time.sleep,
-                       clock: Callable[[], float] = time.monotonic) -> int | None:
+def wait_until_settled(
+    read_version: Callable[[], int | None],
+    sheet: str,
+    bounds: SettleBounds,
+    *,
+    reason: str,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int | None:
     """Read the version until it has not moved for ``bounds.quiet_seconds``; return it.
 
     Raises ``SheetUnsettledError`` when it is still moving after ``bounds.max_wait_seconds``."""
@@ -96,8 +108,17 @@ def wait_until_settled(read_version: Callable[[], int | None], sheet: str, bound
             return version
         if now - started >= bounds.max_wait_seconds:
             raise SheetUnsettledError(sheet, reason, changes, bounds)
-        sleep(max(0.0, min(bounds.poll_seconds, bounds.quiet_seconds - (now - quiet_since),
-                           bounds.max_wait_seconds - (now - started))) or 0.001)
+        sleep(
+            max(
+                0.0,
+                min(
+                    bounds.poll_seconds,
+                    bounds.quiet_seconds - (now - quiet_since),
+                    bounds.max_wait_seconds - (now - started),
+                ),
+            )
+            or 0.001
+        )
         current = read_version()
         if current != version:
             version, quiet_since, changes = current, clock(), changes + 1
@@ -122,9 +143,11 @@ class WriteJournal:
         self._clock = clock
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS in_flight (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                       "sheet_id INTEGER NOT NULL, rows INTEGER NOT NULL, sent_at REAL NOT NULL, "
-                       "owner TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS in_flight (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "sheet_id INTEGER NOT NULL, rows INTEGER NOT NULL, sent_at REAL NOT NULL, "
+                "owner TEXT NOT NULL)"
+            )
 
     @classmethod
     def beside(cls, db_path: str | os.PathLike) -> "WriteJournal":
@@ -143,8 +166,10 @@ class WriteJournal:
         """Note an add batch about to be sent; returns the entry to clear once its answer is known."""
         owner = f"{socket.gethostname()}:{os.getpid()}"
         with self._connect() as db:
-            cursor = db.execute("INSERT INTO in_flight (sheet_id, rows, sent_at, owner) VALUES (?, ?, ?, ?)",
-                                (int(sheet_id), int(rows), self._clock(), owner))
+            cursor = db.execute(
+                "INSERT INTO in_flight (sheet_id, rows, sent_at, owner) VALUES (?, ?, ?, ?)",
+                (int(sheet_id), int(rows), self._clock(), owner),
+            )
             return int(cursor.lastrowid)
 
     def clear(self, *entry_ids: int) -> None:
@@ -157,6 +182,8 @@ class WriteJournal:
         cutoff = self._clock() - horizon_seconds
         with self._connect() as db:
             db.execute("DELETE FROM in_flight WHERE sheet_id = ? AND sent_at < ?", (int(sheet_id), cutoff))
-            found = db.execute("SELECT id, sheet_id, rows, sent_at, owner FROM in_flight WHERE sheet_id = ? "
-                               "ORDER BY id", (int(sheet_id),)).fetchall()
+            found = db.execute(
+                "SELECT id, sheet_id, rows, sent_at, owner FROM in_flight WHERE sheet_id = ? ORDER BY id",
+                (int(sheet_id),),
+            ).fetchall()
         return [InFlight(*row) for row in found]

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smartbind_pipelines.core.sheets.errors import (
-    MassRetireError, MissingColumnError, SheetCapacityError, SheetSyncError, SheetTransportError,
+    MassRetireError,
+    MissingColumnError,
+    SheetCapacityError,
+    SheetSyncError,
+    SheetTransportError,
 )
 from smartbind_pipelines.core.sheets.gateway import MAX_BATCH, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.mapping import SheetMapping, StalePolicy
@@ -30,8 +34,11 @@ MAX_CELLS = 500_000  # Smartsheet hard limit: rows x columns
 WARN_RATIO = 0.8
 MAX_REPLANS = 3  # lost add answers tolerated in one sync before giving up
 MAX_RETIRE_SHARE = 0.5  # one run retires at most this share of a sheet's rows unless allowed
-COMPATIBLE_TYPES = {"text": {"TEXT_NUMBER", "PICKLIST"}, "number": {"TEXT_NUMBER"},
-                    "date": {"DATE", "ABSTRACT_DATETIME"}}
+COMPATIBLE_TYPES = {
+    "text": {"TEXT_NUMBER", "PICKLIST"},
+    "number": {"TEXT_NUMBER"},
+    "date": {"DATE", "ABSTRACT_DATETIME"},
+}
 
 
 @dataclass
@@ -69,8 +76,10 @@ def column_type_problems(mapping: SheetMapping, columns: dict[str, dict]) -> lis
     for column in mapping.columns:
         found = columns.get(column.title)
         if found and found.get("type") and found["type"] not in COMPATIBLE_TYPES[column.kind]:
-            problems.append(f"column {column.title!r} is {found['type']}, expected "
-                            f"{' or '.join(sorted(COMPATIBLE_TYPES[column.kind]))}")
+            problems.append(
+                f"column {column.title!r} is {found['type']}, expected "
+                f"{' or '.join(sorted(COMPATIBLE_TYPES[column.kind]))}"
+            )
     return problems
 
 
@@ -83,12 +92,16 @@ def _check_capacity(info: SheetInfo, plan: UpsertPlan, warnings: list[str]) -> s
     cells_after = rows_after * max(info.column_count, 1)
     where = f"sheet {info.name!r} ({info.sheet_id})"
     if rows_after > MAX_ROWS or cells_after > MAX_CELLS:
-        return (f"{where} would hold {rows_after:,} rows / {cells_after:,} cells after adding "
-                f"{len(plan.adds):,} rows, over Smartsheet's limit of {MAX_ROWS:,} rows / {MAX_CELLS:,} "
-                f"cells; nothing was written. Archive old rows or point the process at a new sheet.")
+        return (
+            f"{where} would hold {rows_after:,} rows / {cells_after:,} cells after adding "
+            f"{len(plan.adds):,} rows, over Smartsheet's limit of {MAX_ROWS:,} rows / {MAX_CELLS:,} "
+            f"cells; nothing was written. Archive old rows or point the process at a new sheet."
+        )
     if rows_after >= WARN_RATIO * MAX_ROWS or cells_after >= WARN_RATIO * MAX_CELLS:
-        warnings.append(f"{where} is at {rows_after:,} rows / {cells_after:,} cells after this sync, "
-                        f"over {WARN_RATIO:.0%} of Smartsheet's limit ({MAX_ROWS:,} rows / {MAX_CELLS:,} cells)")
+        warnings.append(
+            f"{where} is at {rows_after:,} rows / {cells_after:,} cells after this sync, "
+            f"over {WARN_RATIO:.0%} of Smartsheet's limit ({MAX_ROWS:,} rows / {MAX_CELLS:,} cells)"
+        )
     return None
 
 
@@ -97,43 +110,75 @@ def retired_rows(plan: UpsertPlan) -> int:
     return len(plan.deletes) + sum(1 for update in plan.updates if update.stale)
 
 
-def _check_retire_share(info: SheetInfo, plan: UpsertPlan, stale: StalePolicy, max_share: float,
-                        override_hint: str) -> MassRetireError | None:
+def _check_retire_share(
+    info: SheetInfo, plan: UpsertPlan, stale: StalePolicy, max_share: float, override_hint: str
+) -> MassRetireError | None:
     retiring, rows = retired_rows(plan), info.total_row_count
     if retiring and rows and retiring > max_share * rows:
-        return MassRetireError(f"{info.name!r} ({info.sheet_id})" if info.name else str(info.sheet_id),
-                               retiring, rows, max_share, stale.action, override_hint)
+        return MassRetireError(
+            f"{info.name!r} ({info.sheet_id})" if info.name else str(info.sheet_id),
+            retiring,
+            rows,
+            max_share,
+            stale.action,
+            override_hint,
+        )
     return None
 
 
 def _plan_warnings(plan: UpsertPlan, mapping: SheetMapping) -> list[str]:
     notes = []
     for key, row_ids in plan.duplicate_sheet_keys.items():
-        notes.append(f"key {_key_text(key)} is on {len(row_ids)} rows {row_ids}; only row {row_ids[0]} is kept up to date")
+        notes.append(
+            f"key {_key_text(key)} is on {len(row_ids)} rows {row_ids}; only row {row_ids[0]} is kept up to date"
+        )
     if plan.rows_without_key:
-        notes.append(f"{len(plan.rows_without_key)} sheet row(s) have an empty {'/'.join(mapping.key)}: "
-                     f"left untouched {plan.rows_without_key[:20]}")
+        notes.append(
+            f"{len(plan.rows_without_key)} sheet row(s) have an empty {'/'.join(mapping.key)}: "
+            f"left untouched {plan.rows_without_key[:20]}"
+        )
     for key in plan.duplicate_source_keys:
         notes.append(f"key {_key_text(key)} came more than once in this sync; the first record was used")
     return notes
 
 
 def _update_changes(updates: Sequence[RowUpdate]) -> list[dict]:
-    return [{"key": _key_text(update.key), "row_id": update.row_id, "column": title,
-             "before": update.before.get(title), "after": after, "stale": update.stale}
-            for update in updates for title, after in update.changes.items()]
+    return [
+        {
+            "key": _key_text(update.key),
+            "row_id": update.row_id,
+            "column": title,
+            "before": update.before.get(title),
+            "after": after,
+            "stale": update.stale,
+        }
+        for update in updates
+        for title, after in update.changes.items()
+    ]
 
 
 def _delete_changes(row_ids: Sequence[int]) -> list[dict]:
-    return [{"key": None, "row_id": row_id, "column": None, "before": None, "after": None, "deleted": True}
-            for row_id in row_ids]
+    return [
+        {"key": None, "row_id": row_id, "column": None, "before": None, "after": None, "deleted": True}
+        for row_id in row_ids
+    ]
 
 
-def upsert_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[str, Any]], mapping: SheetMapping,
-               *, stale: StalePolicy | None = None, dry_run: bool = False,
-               batch_size: int = MAX_BATCH, settle: SettleBounds | None = None,
-               journal: WriteJournal | None = None, max_retire_share: float = MAX_RETIRE_SHARE,
-               allow_mass_retire: bool = False, override_hint: str = "allow_mass_retire=True") -> UpsertResult:
+def upsert_sheet(
+    gateway: SheetGateway,
+    sheet_id: int,
+    records: Sequence[dict[str, Any]],
+    mapping: SheetMapping,
+    *,
+    stale: StalePolicy | None = None,
+    dry_run: bool = False,
+    batch_size: int = MAX_BATCH,
+    settle: SettleBounds | None = None,
+    journal: WriteJournal | None = None,
+    max_retire_share: float = MAX_RETIRE_SHARE,
+    allow_mass_retire: bool = False,
+    override_hint: str = "allow_mass_retire=True",
+) -> UpsertResult:
     """Upsert ``records`` (cells by column title) into ``sheet_id``, keyed on ``mapping.key``.
 
     Raises MissingColumnError or SheetCapacityError before writing anything; SheetApiError /
@@ -166,16 +211,29 @@ def upsert_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[st
 
     warnings = [*early_warnings, *column_type_problems(mapping, columns), *_plan_warnings(plan, mapping)]
     failed = [RowFailure(key, None, message) for key, message in plan.invalid_records]
-    failed += [RowFailure((), None, f"record #{position} has an empty key ({'/'.join(mapping.key)})")
-               for position in plan.records_without_key]
+    failed += [
+        RowFailure((), None, f"record #{position} has an empty key ({'/'.join(mapping.key)})")
+        for position in plan.records_without_key
+    ]
     refusal = _check_capacity(info, plan, warnings)
     mass_retire = None
     if stale is not None and not allow_mass_retire:
         mass_retire = _check_retire_share(info, plan, stale, max_retire_share, override_hint)
-    result = UpsertResult(inserted=0, updated=0, unchanged=plan.unchanged, deleted=0, failed=failed,
-                          duplicate_sheet_keys=plan.duplicate_sheet_keys, rows_without_key=plan.rows_without_key,
-                          warnings=warnings, changes=[], requests=collections.Counter(), plan=plan,
-                          dry_run=dry_run, sheet=info)
+    result = UpsertResult(
+        inserted=0,
+        updated=0,
+        unchanged=plan.unchanged,
+        deleted=0,
+        failed=failed,
+        duplicate_sheet_keys=plan.duplicate_sheet_keys,
+        rows_without_key=plan.rows_without_key,
+        warnings=warnings,
+        changes=[],
+        requests=collections.Counter(),
+        plan=plan,
+        dry_run=dry_run,
+        sheet=info,
+    )
     if dry_run:
         if refusal:
             warnings.append(refusal)
@@ -188,8 +246,7 @@ def upsert_sheet(gateway: SheetGateway, sheet_id: int, records: Sequence[dict[st
         raise mass_retire
     else:
         try:
-            _write(gateway, sheet_id, plan, mapping, columns, batch_size, result,
-                   _Settling(settle, journal))
+            _write(gateway, sheet_id, plan, mapping, columns, batch_size, result, _Settling(settle, journal))
         except SheetSyncError as exc:
             result.requests = gateway.request_counts - counts_before
             exc.partial_result = result
@@ -206,8 +263,9 @@ class _Settling:
     journal: WriteJournal | None
 
 
-def _settle_earlier_batches(gateway: SheetGateway, sheet_id: int, bounds: SettleBounds,
-                            journal: WriteJournal | None, dry_run: bool) -> list[str]:
+def _settle_earlier_batches(
+    gateway: SheetGateway, sheet_id: int, bounds: SettleBounds, journal: WriteJournal | None, dry_run: bool
+) -> list[str]:
     """Wait for add batches an earlier run left in flight (no answer recorded) before reading the index."""
     if journal is None:
         return []
@@ -215,8 +273,10 @@ def _settle_earlier_batches(gateway: SheetGateway, sheet_id: int, bounds: Settle
     if not pending:
         return []
     rows = sum(entry.rows for entry in pending)
-    what = (f"{len(pending)} add batch(es) of {rows} row(s) sent by an earlier run "
-            f"({', '.join(sorted({entry.owner for entry in pending}))}) with no answer recorded")
+    what = (
+        f"{len(pending)} add batch(es) of {rows} row(s) sent by an earlier run "
+        f"({', '.join(sorted({entry.owner for entry in pending}))}) with no answer recorded"
+    )
     if dry_run:
         return [f"{what}: they may still be landing, so this plan may count them as adds"]
     log.warning("sheet %s: %s; waiting for the sheet to settle before planning", sheet_id, what)
@@ -225,12 +285,20 @@ def _settle_earlier_batches(gateway: SheetGateway, sheet_id: int, bounds: Settle
     return [f"{what}: waited for the sheet to settle before planning"]
 
 
-def _write(gateway: SheetGateway, sheet_id: int, plan: UpsertPlan, mapping: SheetMapping,
-           columns: dict[str, dict], batch_size: int, result: UpsertResult, settling: _Settling) -> None:
+def _write(
+    gateway: SheetGateway,
+    sheet_id: int,
+    plan: UpsertPlan,
+    mapping: SheetMapping,
+    columns: dict[str, dict],
+    batch_size: int,
+    result: UpsertResult,
+    settling: _Settling,
+) -> None:
     _add(gateway, sheet_id, plan.adds, mapping, columns, batch_size, result, settling)
 
     for start in range(0, len(plan.updates), batch_size):
-        batch = plan.updates[start:start + batch_size]
+        batch = plan.updates[start : start + batch_size]
         outcome = gateway.update_rows(sheet_id, [(update.row_id, update.changes) for update in batch], columns)
         failed_at = set()
         for index, code, message in outcome.failures:
@@ -245,8 +313,16 @@ def _write(gateway: SheetGateway, sheet_id: int, plan: UpsertPlan, mapping: Shee
         result.changes += _delete_changes(plan.deletes)
 
 
-def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mapping: SheetMapping,
-         columns: dict[str, dict], batch_size: int, result: UpsertResult, settling: _Settling) -> None:
+def _add(
+    gateway: SheetGateway,
+    sheet_id: int,
+    adds: list[dict[str, Any]],
+    mapping: SheetMapping,
+    columns: dict[str, dict],
+    batch_size: int,
+    result: UpsertResult,
+    settling: _Settling,
+) -> None:
     remaining = list(adds)
     lost_answers = 0
     journal = settling.journal
@@ -261,10 +337,15 @@ def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mappi
                 raise  # the journal entry stays: the next run waits for this batch before planning
             # The POST may have been applied, or may still be being saved: nothing is sent again until
             # the sheet has settled; only then do absent keys mean "not applied".
-            result.warnings.append(f"{exc}; waiting for the sheet to settle, then re-reading the key index "
-                                   f"before adding again")
-            wait_until_settled(lambda: gateway.sheet_version(sheet_id), str(sheet_id), settling.bounds,
-                               reason=f"a lost answer to an add of {len(batch)} row(s)")
+            result.warnings.append(
+                f"{exc}; waiting for the sheet to settle, then re-reading the key index before adding again"
+            )
+            wait_until_settled(
+                lambda: gateway.sheet_version(sheet_id),
+                str(sheet_id),
+                settling.bounds,
+                reason=f"a lost answer to an add of {len(batch)} row(s)",
+            )
             existing, _ = gateway.read_rows(sheet_id, mapping.key, columns=columns)
             if journal:
                 journal.clear(entry)
@@ -285,4 +366,4 @@ def _add(gateway: SheetGateway, sheet_id: int, adds: list[dict[str, Any]], mappi
             result.failed.append(RowFailure(mapping.key_of(batch[index]) or (), code, message))
         result.inserted += len(batch) - len(outcome.failures)
         result.added_row_ids += [outcome.row_ids[index] for index in sorted(outcome.row_ids)]
-        remaining = remaining[len(batch):]
+        remaining = remaining[len(batch) :]

@@ -17,7 +17,14 @@ import dagster as dg
 from smartbind_pipelines.core.batch import SourceBatch
 from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.processes import ProcessDeclaration
-from smartbind_pipelines.defs.pull.builder import MATCHES_BIND, NO_DUPLICATES, CheckSpec, PullHooks, Step, build_pull_defs
+from smartbind_pipelines.defs.pull.builder import (
+    MATCHES_BIND,
+    NO_DUPLICATES,
+    CheckSpec,
+    PullHooks,
+    Step,
+    build_pull_defs,
+)
 from smartbind_pipelines.defs.pull.sensor import build_sync_sensor
 
 
@@ -35,8 +42,9 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
             raise dg.Failure(description=f"Bind ERP request failed: {exc}") from exc
         finally:
             client.close()
-        batch = dataclasses.replace(declaration.batch(rows), run_id=step.context.run.run_id,
-                                    requests=dict(client.request_counts))
+        batch = dataclasses.replace(
+            declaration.batch(rows), run_id=step.context.run.run_id, requests=dict(client.request_counts)
+        )
         step.context.log.info("read %d rows from Bind %s; %d skipped", batch.fetched, where, len(batch.skipped))
         return batch, {"endpoint": where}
 
@@ -46,15 +54,23 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
             f"The '{declaration.sheet_name}' sheet (ProcessConfig {declaration.job_id}), kept in step with "
             f"{process.source_asset} by {key}: new rows added, changed cells updated, nothing else touched."
         ),
-        job_description=(f"{declaration.name}: reads Bind {where} and upserts it by {key} into the "
-                         f"'{declaration.sheet_name}' sheet. Declared in core/processes or {declaration.job_id}.toml; "
-                         f"started by {process.sensor_name}."),
+        job_description=(
+            f"{declaration.name}: reads Bind {where} and upserts it by {key} into the "
+            f"'{declaration.sheet_name}' sheet. Declared in core/processes or {declaration.job_id}.toml; "
+            f"started by {process.sensor_name}."
+        ),
         read=read,
-        checks=(CheckSpec(NO_DUPLICATES, f"No {key} appears on more than one row."),
-                CheckSpec(MATCHES_BIND, "Every row read from Bind in this run is in the sheet with the same values.",
-                          compares_source=True)),
+        checks=(
+            CheckSpec(NO_DUPLICATES, f"No {key} appears on more than one row."),
+            CheckSpec(
+                MATCHES_BIND,
+                "Every row read from Bind in this run is in the sheet with the same values.",
+                compares_source=True,
+            ),
+        ),
         sensor=lambda built, job: build_sync_sensor(
-            built, job, read_config=lambda store: declaration.effective_config(store, os.environ)),
+            built, job, read_config=lambda store: declaration.effective_config(store, os.environ)
+        ),
     )
 
 

@@ -87,10 +87,17 @@ def write_stock(step: Step) -> dg.MaterializeResult:
         rekey = apply_rekey(gateway, target.sheet_id, renames, dry_run=config.dry_run)
     except (MissingColumnError, SheetSyncError) as exc:
         raise dg.Failure(description=f"sheet {target.label}: moving a renamed warehouse's rows: {exc}") from exc
-    result = write_sheet(gateway, target, batch.records, process.mapping, stale=policy,
-                         dry_run=config.dry_run, next_run="The next run compares again and finishes the job.",
-                         allow_mass_retire=config.allow_mass_retire,
-                         override_hint=f"allow_mass_retire: true in {process.sheet_asset}'s run config (launchpad)")
+    result = write_sheet(
+        gateway,
+        target,
+        batch.records,
+        process.mapping,
+        stale=policy,
+        dry_run=config.dry_run,
+        next_run="The next run compares again and finishes the job.",
+        allow_mass_retire=config.allow_mass_retire,
+        override_hint=f"allow_mass_retire: true in {process.sheet_asset}'s run config (launchpad)",
+    )
 
     plan = result.plan
     stale_rows = {change["row_id"] for change in result.changes if change.get("stale")}
@@ -118,12 +125,17 @@ def write_stock(step: Step) -> dg.MaterializeResult:
     for warning in result.warnings:
         context.log.warning(warning)
     if renames:
-        context.log.info("renamed warehouse(s) %s: %d row(s) moved to the new name, %d old copies deleted",
-                         renames, len(rekey.updates), len(rekey.deletes))
+        context.log.info(
+            "renamed warehouse(s) %s: %d row(s) moved to the new name, %d old copies deleted",
+            renames,
+            len(rekey.updates),
+            len(rekey.deletes),
+        )
     if result.failed or rekey.failed:
         raise refused_rows_failure("inventory row(s)", target, result, metadata, also_refused=rekey.failed)
     if not config.dry_run:
         # What the sheet now shows per warehouse id: the next run recognises a renamed warehouse by it.
-        metadata[WAREHOUSE_NAMES] = dg.MetadataValue.json(record_warehouse_names(
-            store, process.job_id, warehouse_names(batch.warehouses), run_id=context.run.run_id))
+        metadata[WAREHOUSE_NAMES] = dg.MetadataValue.json(
+            record_warehouse_names(store, process.job_id, warehouse_names(batch.warehouses), run_id=context.run.run_id)
+        )
     return dg.MaterializeResult(metadata=metadata)

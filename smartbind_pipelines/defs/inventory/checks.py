@@ -17,16 +17,22 @@ from smartbind_pipelines.defs.pull.checks import duplicate_keys, duplicates_resu
 TOTALS_MATCH = "sheet_stock_matches_bind"
 CHECKS = (
     CheckSpec(NO_DUPLICATES, "No ID Producto + Almacén appears on more than one row of the inventory sheet."),
-    CheckSpec(TOTALS_MATCH, "For each synced warehouse, the sheet's total Existencias equals the stock read from Bind.",
-              compares_source=True),
+    CheckSpec(
+        TOTALS_MATCH,
+        "For each synced warehouse, the sheet's total Existencias equals the stock read from Bind.",
+        compares_source=True,
+    ),
 )
 
 
 def total_mismatches(bind_totals: Mapping[str, float], sheet_rows: list[Mapping]) -> dict[str, str]:
     """Warehouse -> "sheet X, Bind Y" for each synced warehouse whose sheet total differs (pure)."""
     sheet = stock_totals((cells.get(WAREHOUSE), cells.get(STOCK)) for cells in sheet_rows)
-    return {name: f"sheet {sheet.get(name, 0.0):g}, Bind {expected:g}"
-            for name, expected in bind_totals.items() if abs(sheet.get(name, 0.0) - expected) > 0.005}
+    return {
+        name: f"sheet {sheet.get(name, 0.0):g}, Bind {expected:g}"
+        for name, expected in bind_totals.items()
+        if abs(sheet.get(name, 0.0) - expected) > 0.005
+    }
 
 
 def check_stock(step: Step, written: dict) -> Iterator[dg.AssetCheckResult]:
@@ -42,8 +48,14 @@ def check_stock(step: Step, written: dict) -> Iterator[dg.AssetCheckResult]:
         check_name=TOTALS_MATCH,
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=("stock differs: " + "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
-                     if problems else None),
-        metadata={"sheet_id": str(sheet_id), "bind_stock_by_warehouse": dg.MetadataValue.json(expected),
-                  "mismatched_warehouses": len(problems)},
+        description=(
+            "stock differs: " + "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+            if problems
+            else None
+        ),
+        metadata={
+            "sheet_id": str(sheet_id),
+            "bind_stock_by_warehouse": dg.MetadataValue.json(expected),
+            "mismatched_warehouses": len(problems),
+        },
     )

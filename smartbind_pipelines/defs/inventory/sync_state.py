@@ -20,8 +20,9 @@ from smartbind_pipelines.core.sync_state import FROM_HISTORY, FROM_RUN, StoredSt
 STATE_SCAN = 20  # recent materializations considered when migrating the names from the run history
 
 
-def load_warehouse_names(instance: dg.DagsterInstance, store: SyncStateStore, job_id: str,
-                         sheet_asset: dg.AssetKey) -> tuple[dict[str, str], str]:
+def load_warehouse_names(
+    instance: dg.DagsterInstance, store: SyncStateStore, job_id: str, sheet_asset: dg.AssetKey
+) -> tuple[dict[str, str], str]:
     """Warehouse id -> name as the last writing run left the sheet, and where it came from: the store, or
     (once, when the store has none for the process) the run history, which is then written to the store."""
     stored = store.get(job_id)
@@ -31,18 +32,27 @@ def load_warehouse_names(instance: dg.DagsterInstance, store: SyncStateStore, jo
     names = names_from_history(r.asset_materialization.metadata for r in records if r.asset_materialization)
     if names is None:
         return {}, "none recorded yet"
-    migrated = store.update(job_id, lambda current: _with_names(current, names, origin=FROM_HISTORY, run_id=""),
-                            now=now_cdmx())
+    migrated = store.update(
+        job_id, lambda current: _with_names(current, names, origin=FROM_HISTORY, run_id=""), now=now_cdmx()
+    )
     return dict(migrated.warehouse_names or {}), FROM_HISTORY
 
 
-def record_warehouse_names(store: SyncStateStore, job_id: str, names: Mapping[str, str], *,
-                           run_id: str) -> dict[str, str]:
+def record_warehouse_names(
+    store: SyncStateStore, job_id: str, names: Mapping[str, str], *, run_id: str
+) -> dict[str, str]:
     """Merge ``names`` (the warehouses this run wrote) into the stored ones in one transaction; returns the
     names now stored (a warehouse no longer synced keeps its last name)."""
-    written = store.update(job_id, lambda current: _with_names(
-        current, {**dict((current.warehouse_names if current else None) or {}), **names}, origin=FROM_RUN,
-        run_id=run_id), now=now_cdmx())
+    written = store.update(
+        job_id,
+        lambda current: _with_names(
+            current,
+            {**dict((current.warehouse_names if current else None) or {}), **names},
+            origin=FROM_RUN,
+            run_id=run_id,
+        ),
+        now=now_cdmx(),
+    )
     return dict(written.warehouse_names or {})
 
 

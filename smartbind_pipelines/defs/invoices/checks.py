@@ -27,8 +27,11 @@ NO_DUPLICATES = "no_duplicate_uuid_in_sheet"
 MATCHES_BIND = "fetched_invoices_match_sheet"
 CHECKS = (
     CheckSpec(NO_DUPLICATES, "No UUID appears on more than one row of the invoices sheet."),
-    CheckSpec(MATCHES_BIND, "Every invoice fetched from Bind in this run is in the sheet with the same Total and Estado.",
-              compares_source=True),
+    CheckSpec(
+        MATCHES_BIND,
+        "Every invoice fetched from Bind in this run is in the sheet with the same Total and Estado.",
+        compares_source=True,
+    ),
 )
 COMPARED = ("Total", "Estado")
 CHECKED_ROWS_BY_ID = 500  # more written rows than this: the checks read the whole sheet (fewer requests)
@@ -40,9 +43,18 @@ def written_rows_metadata(result) -> dict[str, Any]:
     """The row ids a sync added or updated, for the checks (only up to ``CHECKED_ROWS_BY_ID``)."""
     if result.dry_run:
         return {}
-    ids = list(dict.fromkeys([*result.added_row_ids,
-                              *(change["row_id"] for change in result.changes
-                                if change.get("row_id") is not None and not change.get("deleted"))]))
+    ids = list(
+        dict.fromkeys(
+            [
+                *result.added_row_ids,
+                *(
+                    change["row_id"]
+                    for change in result.changes
+                    if change.get("row_id") is not None and not change.get("deleted")
+                ),
+            ]
+        )
+    )
     if len(ids) > CHECKED_ROWS_BY_ID:
         return {}
     duplicates = sorted(" / ".join(map(str, key)) for key in result.duplicate_sheet_keys)
@@ -60,19 +72,33 @@ def check_invoices(step: Step, written: dict[str, Any]) -> Iterator[dg.AssetChec
         return
     rows, _ = gateway.read_rows(sheet_id, ("UUID", *COMPARED))
     cells = [row.cells for row in rows]
-    yield duplicates_result(NO_DUPLICATES, sheet_id, duplicate_keys(step.process.mapping, cells), rows=len(rows),
-                            key_name="uuid", label="UUIDs", rows_read=len(rows))
+    yield duplicates_result(
+        NO_DUPLICATES,
+        sheet_id,
+        duplicate_keys(step.process.mapping, cells),
+        rows=len(rows),
+        key_name="uuid",
+        label="UUIDs",
+        rows_read=len(rows),
+    )
     yield _matches(step, sheet_id, records, cells)
 
 
 def _matches(step: Step, sheet_id: int, records: list[dict[str, Any]], cells: list) -> dg.AssetCheckResult:
     problems = mismatches(step.process.mapping, records, cells, COMPARED)
-    return mismatches_result(MATCHES_BIND, sheet_id, problems, checked=len(records),
-                             what="fetched invoice(s) differ in the sheet", checked_name="invoices_checked")
+    return mismatches_result(
+        MATCHES_BIND,
+        sheet_id,
+        problems,
+        checked=len(records),
+        what="fetched invoice(s) differ in the sheet",
+        checked_name="invoices_checked",
+    )
 
 
-def _check_written(step: Step, sheet_id: int, row_ids: list[int], written: dict[str, Any],
-                   gateway) -> Iterator[dg.AssetCheckResult]:
+def _check_written(
+    step: Step, sheet_id: int, row_ids: list[int], written: dict[str, Any], gateway
+) -> Iterator[dg.AssetCheckResult]:
     """The checks on the rows this run wrote, read back by id (nothing read when nothing was written)."""
     mapping = step.process.mapping
     rows = gateway.read_rows_by_id(sheet_id, row_ids, ("UUID", *COMPARED)) if row_ids else []
@@ -83,8 +109,9 @@ def _check_written(step: Step, sheet_id: int, row_ids: list[int], written: dict[
     if already or duplicates:
         seen = list(written.get(DUPLICATES_SEEN) or [])
         more = f" and {already - len(seen)} more" if already > len(seen) else ""
-        description = (f"UUIDs on more than one row when the sync read the sheet: {', '.join(seen)}{more}"
-                       if already else "")
+        description = (
+            f"UUIDs on more than one row when the sync read the sheet: {', '.join(seen)}{more}" if already else ""
+        )
         if duplicates:
             description += ("; " if description else "") + f"written twice: {listed(sorted(duplicates))}"
     yield dg.AssetCheckResult(
@@ -92,8 +119,12 @@ def _check_written(step: Step, sheet_id: int, row_ids: list[int], written: dict[
         passed=not (already or duplicates),
         severity=dg.AssetCheckSeverity.WARN,
         description=description,
-        metadata={"sheet_id": str(sheet_id), "rows_read": len(rows), "rows_written": len(row_ids),
-                  "duplicate_uuids": already + len(duplicates)},
+        metadata={
+            "sheet_id": str(sheet_id),
+            "rows_read": len(rows),
+            "rows_written": len(row_ids),
+            "duplicate_uuids": already + len(duplicates),
+        },
     )
     wrote = {mapping.key_of(row) for row in cells}
     checked = [record for record in step.batch.records if mapping.key_of(record) in wrote]
@@ -101,7 +132,9 @@ def _check_written(step: Step, sheet_id: int, row_ids: list[int], written: dict[
     result = _matches(step, sheet_id, checked, cells)
     if missing:
         result = dg.AssetCheckResult(
-            check_name=MATCHES_BIND, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            check_name=MATCHES_BIND,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
             description=f"{missing} row(s) this run wrote are no longer in the sheet; {result.description or ''}",
             metadata={"sheet_id": str(sheet_id), "invoices_checked": len(checked), "mismatched": missing},
         )

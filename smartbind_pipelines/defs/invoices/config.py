@@ -8,7 +8,6 @@ import dagster as dg
 from pydantic import Field
 
 from smartbind_pipelines.core.invoices import DEFAULT_STATUS_LABELS
-
 from smartbind_pipelines.core.invoices.followed import (
     BACKDATE_HOURS,
     DRAFT_FILTER,
@@ -19,7 +18,6 @@ from smartbind_pipelines.core.invoices.followed import (
 )
 from smartbind_pipelines.core.invoices.window import SyncWindow, parse_window_bound, plan_window
 from smartbind_pipelines.core.processes import INVOICES
-
 
 RECONCILE_DAYS_DEFAULT = 35
 

@@ -86,8 +86,11 @@ def read_invoices(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
     # followed until stamped or deleted, however old (drafts outside what is written are still followed)
     pending = drafts_to_follow([*invoices, *(followed_rows if snapshot else [])])
     if difference is not None and not difference.quiet:
-        context.log.info("followed set (open invoices since %s, drafts, recent): %s", to_cdmx(snapshot.open_since)
-                         .date().isoformat(), difference.describe())
+        context.log.info(
+            "followed set (open invoices since %s, drafts, recent): %s",
+            to_cdmx(snapshot.open_since).date().isoformat(),
+            difference.describe(),
+        )
     returned = bind_ids(refreshed) | seen
     remembered = followable(state.pending_draft_ids)  # in the followed set's query, or re-read by id
     stamped = [bind_id for bind_id in remembered if bind_id in returned and bind_id not in pending]
@@ -95,8 +98,11 @@ def read_invoices(step: Step) -> tuple[SourceBatch, dict[str, Any]]:
     if stamped:
         context.log.info("%d draft(s) followed since an earlier run are now stamped", len(stamped))
     if gone:
-        context.log.info("%d followed draft(s) are no longer in Bind (deleted), no longer followed: %s",
-                         len(gone), ", ".join(gone[:20]))
+        context.log.info(
+            "%d followed draft(s) are no longer in Bind (deleted), no longer followed: %s",
+            len(gone),
+            ", ".join(gone[:20]),
+        )
 
     batch = dataclasses.replace(
         batch,

@@ -25,11 +25,11 @@ from smartbind_pipelines.core.bind_client import BindApiError
 from smartbind_pipelines.core.cdmx import parse_bind_datetime, to_cdmx
 from smartbind_pipelines.core.invoices.followed import compare
 from smartbind_pipelines.core.processes import Process
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import BindResource, ClockResource
 from smartbind_pipelines.defs.asset_keys import sheet_key
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.pull.report import request_metadata
 from smartbind_pipelines.defs.pull.sensor import evaluate_cadence, sync_run_request
+from smartbind_pipelines.defs.resources import BindResource, ClockResource
 
 from .sync_state import load_sync_state, state_store
 
@@ -60,15 +60,24 @@ def build_invoices_sensor(process: Process, job) -> dg.SensorDefinition:
             "hours, not yet due, or a run is still queued or running."
         ),
     )
-    def sync_invoices_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
-                             clock: ClockResource, bind: BindResource):
+    def sync_invoices_sensor(
+        context: dg.SensorEvaluationContext,
+        process_config: ProcessConfigResource,
+        clock: ClockResource,
+        bind: BindResource,
+    ):
         return _look(context, process, process_config, clock, bind)
 
     return sync_invoices_sensor
 
 
-def _look(context: dg.SensorEvaluationContext, process: Process, process_config: ProcessConfigResource,
-          clock: ClockResource, bind: BindResource):
+def _look(
+    context: dg.SensorEvaluationContext,
+    process: Process,
+    process_config: ProcessConfigResource,
+    clock: ClockResource,
+    bind: BindResource,
+):
     outcome = evaluate_cadence(context, process, lambda store: store.get(process.job_id), process_config, clock)
     if isinstance(outcome, dg.SkipReason):
         return outcome
@@ -79,13 +88,15 @@ def _look(context: dg.SensorEvaluationContext, process: Process, process_config:
     if looked is not None and to_cdmx(now) < to_cdmx(looked) + interval:
         return dg.SkipReason(
             f"{process.job_id} not due: Bind last looked at {_hhmm(looked)} (nothing had changed), every "
-            f"{config.interval_minutes} min, next look at {_hhmm(looked + interval)} (Mexico City)")
+            f"{config.interval_minutes} min, next look at {_hhmm(looked + interval)} (Mexico City)"
+        )
 
     state, _ = load_sync_state(context.instance, state_store(process_config), process.job_id, sheet_key(process))
     cursor = json.dumps({"looked_at": to_cdmx(now).isoformat()})
     if state.followed is None:
-        context.log.info("%s; nothing to compare Bind with yet (no regular run recorded its followed set)",
-                         decision.reason)
+        context.log.info(
+            "%s; nothing to compare Bind with yet (no regular run recorded its followed set)", decision.reason
+        )
         return sync_run_request(config, change="no followed set yet")
     if state.refused_ids:
         context.log.info("%s; %d refused invoice(s) to retry", decision.reason, len(state.refused_ids))
@@ -105,8 +116,10 @@ def _look(context: dg.SensorEvaluationContext, process: Process, process_config:
     requests = request_metadata("bind", client.request_counts)["bind_requests"]
     difference = compare(followed, rows)
     since = _hhmm(followed.read_at)
-    looked_at = (f"{len(rows)} invoices followed (dated from {_hhmm(followed.recent_since)}, open since "
-                 f"{to_cdmx(followed.open_since).date().isoformat()}, drafts); {requests} Bind request(s)")
+    looked_at = (
+        f"{len(rows)} invoices followed (dated from {_hhmm(followed.recent_since)}, open since "
+        f"{to_cdmx(followed.open_since).date().isoformat()}, drafts); {requests} Bind request(s)"
+    )
     if not difference.quiet:
         reason = f"Bind changed since the run that read it at {since}: {difference.describe()}; {looked_at}"
         context.log.info(reason)

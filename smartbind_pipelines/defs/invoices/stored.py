@@ -9,7 +9,6 @@ from __future__ import annotations
 from smartbind_pipelines.core.processes import INVOICES
 from smartbind_pipelines.defs.pull.stored import RunScopedIOManager
 
-
 READS_IO_MANAGER = "invoice_reads_io_manager"  # the resource key bind_invoices stores its output with
 NEXT_RUN = "the watermark did not move, so the regular sync reads this window again."
 

@@ -56,8 +56,9 @@ def read_sync_state(instance: dg.DagsterInstance, sheet_asset: dg.AssetKey) -> S
     )
 
 
-def load_sync_state(instance: dg.DagsterInstance, store: SyncStateStore, job_id: str,
-                    sheet_asset: dg.AssetKey) -> tuple[SyncState, str]:
+def load_sync_state(
+    instance: dg.DagsterInstance, store: SyncStateStore, job_id: str, sheet_asset: dg.AssetKey
+) -> tuple[SyncState, str]:
     """The process's state and where it came from: the store, or (once, when the store has no row for the
     process) the run history, which is then written to the store."""
     stored = store.get(job_id)
@@ -71,12 +72,21 @@ def load_sync_state(instance: dg.DagsterInstance, store: SyncStateStore, job_id:
     return (from_stored(stored), FROM_HISTORY) if stored is not None else (state, FROM_HISTORY)
 
 
-def record_sync_state(instance: dg.DagsterInstance, store: SyncStateStore, job_id: str, sheet_asset: dg.AssetKey,
-                      change: Callable[[SyncState], SyncState], *, run_id: str) -> SyncState:
+def record_sync_state(
+    instance: dg.DagsterInstance,
+    store: SyncStateStore,
+    job_id: str,
+    sheet_asset: dg.AssetKey,
+    change: Callable[[SyncState], SyncState],
+    *,
+    run_id: str,
+) -> SyncState:
     """Replace the stored state with ``change(current state)`` in one transaction; returns what was written."""
     if store.get(job_id) is None:
         load_sync_state(instance, store, job_id, sheet_asset)  # the state a run history still holds comes first
     written = store.update(
-        job_id, lambda current: to_stored(change(from_stored(current) if current else SyncState()), run_id=run_id),
-        now=now_cdmx())
+        job_id,
+        lambda current: to_stored(change(from_stored(current) if current else SyncState()), run_id=run_id),
+        now=now_cdmx(),
+    )
     return from_stored(written)

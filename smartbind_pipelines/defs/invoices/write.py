@@ -31,12 +31,22 @@ def write_invoices(step: Step) -> Iterator[dg.MaterializeResult]:
     context, config, read, process = step.context, step.config, step.batch, step.process
     process_config = step.resources.process_config
     if read.run_id != context.run.run_id:  # the I/O manager refused it if another run had read Bind since
-        context.log.info("re-execution: writing the Bind read of run %s (window %s to %s)", read.run_id,
-                         to_cdmx(read.window.start).isoformat(), to_cdmx(read.window.end).isoformat())
+        context.log.info(
+            "re-execution: writing the Bind read of run %s (window %s to %s)",
+            read.run_id,
+            to_cdmx(read.window.start).isoformat(),
+            to_cdmx(read.window.end).isoformat(),
+        )
     target = resolve_sheet(process_config, process)
 
-    result = write_sheet(step.resources.smartsheet.gateway(), target, read.records, process.mapping, dry_run=config.dry_run,
-                         next_run="The watermark did not move; the next run repeats the window.")
+    result = write_sheet(
+        step.resources.smartsheet.gateway(),
+        target,
+        read.records,
+        process.mapping,
+        dry_run=config.dry_run,
+        next_run="The watermark did not move; the next run repeats the window.",
+    )
     refused_ids = _refused_bind_ids(read, result.failed)
     metadata = {
         **write_metadata(target, result, process.mapping, started=step.started, key_name="uuid"),
@@ -48,8 +58,11 @@ def write_invoices(step: Step) -> Iterator[dg.MaterializeResult]:
         "bind_requests": sum(read.requests.values()),
         "bind_read_run_id": read.run_id,
         # where the read started; the state this run leaves follows below (state_metadata)
-        "watermark_before": (to_cdmx(read.state_before.watermark).isoformat()
-                             if read.state_before and read.state_before.watermark else ""),
+        "watermark_before": (
+            to_cdmx(read.state_before.watermark).isoformat()
+            if read.state_before and read.state_before.watermark
+            else ""
+        ),
         **written_rows_metadata(result),
     }
     for warning in result.warnings:
@@ -69,21 +82,32 @@ def write_invoices(step: Step) -> Iterator[dg.MaterializeResult]:
         # Merged with the state current at write time (a re-execution keeps what later runs recorded), in one
         # transaction of sync_state.db; the same values go on the materialization for the UI.
         def after_this_run(previous):
-            return next_state(previous, read.window, read.drafts_to_follow, read.looked_at_ids, refused_ids or (),
-                              read.followed)
+            return next_state(
+                previous, read.window, read.drafts_to_follow, read.looked_at_ids, refused_ids or (), read.followed
+            )
 
         try:
-            state = record_sync_state(context.instance, state_store(process_config), process.job_id,
-                                      sheet_key(process), after_this_run, run_id=context.run.run_id)
+            state = record_sync_state(
+                context.instance,
+                state_store(process_config),
+                process.job_id,
+                sheet_key(process),
+                after_this_run,
+                run_id=context.run.run_id,
+            )
         except (SyncStateError, OSError, sqlite3.Error) as exc:
             raise dg.Failure(
                 description=f"the rows were written but the sync state could not be recorded: {exc}. The next run "
-                "reads this window again (the writes are idempotent).") from exc
+                "reads this window again (the writes are idempotent)."
+            ) from exc
         metadata.update(state_metadata(state))
     yield dg.MaterializeResult(metadata=metadata)
     if result.failed:
         raise refused_rows_failure(
-            "invoice(s)", target, result, metadata,
+            "invoice(s)",
+            target,
+            result,
+            metadata,
             "; the watermark moved on and every later run re-reads and retries the refused ones until the "
             "sheet accepts them",
         )

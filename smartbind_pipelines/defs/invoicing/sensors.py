@@ -43,28 +43,41 @@ def _cursor(text: str | None) -> dict:
     job=invoice_from_sheet,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(f"Polls the invoicing sheet (rowsModifiedSince, from its cursor) and starts {PROCESS.job_id} when "
-                 "rows are marked Facturar (or left Facturando). Skips, saying why, while the process is paused, has "
-                 "no sheet, a run is queued or running, the per-day cap is reached, or nothing waits."),
+    description=(
+        f"Polls the invoicing sheet (rowsModifiedSince, from its cursor) and starts {PROCESS.job_id} when "
+        "rows are marked Facturar (or left Facturando). Skips, saying why, while the process is paused, has "
+        "no sheet, a run is queued or running, the per-day cap is reached, or nothing waits."
+    ),
 )
-def invoice_from_sheet_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
-                              smartsheet: SmartsheetResource, clock: ClockResource):
+def invoice_from_sheet_sensor(
+    context: dg.SensorEvaluationContext,
+    process_config: ProcessConfigResource,
+    smartsheet: SmartsheetResource,
+    clock: ClockResource,
+):
     try:
         config = PROCESS.effective_config(process_config.store(), os.environ)
     except ProcessConfigUnavailable as exc:
         return dg.SkipReason(f"{PROCESS.job_id}: {exc}")
     if config is None:
-        return dg.SkipReason(f"{PROCESS.job_id}: no ProcessConfig row (deleted); `smartbind config restore {PROCESS.job_id}`")
+        return dg.SkipReason(
+            f"{PROCESS.job_id}: no ProcessConfig row (deleted); `smartbind config restore {PROCESS.job_id}`"
+        )
     if not config.is_active:
         if not config.smartsheet_sheet_id:
-            return dg.SkipReason(f"{PROCESS.job_id} is paused and has no sheet yet: `smartbind sheets create {PROCESS.job_id}`, "
-                                 f"fill in its settings, then `smartbind config set {PROCESS.job_id} --active`")
+            return dg.SkipReason(
+                f"{PROCESS.job_id} is paused and has no sheet yet: `smartbind sheets create {PROCESS.job_id}`, "
+                f"fill in its settings, then `smartbind config set {PROCESS.job_id} --active`"
+            )
         return dg.SkipReason(f"{PROCESS.job_id} is paused (is_active false)")
     if config.sheet_id_int is None:
         return dg.SkipReason(f"{PROCESS.job_id} has no sheet: `smartbind sheets create {PROCESS.job_id}`")
     in_flight = context.instance.get_run_records(
-        filters=dg.RunsFilter(tags={"process": PROCESS.job_id},
-                              statuses=[dg.DagsterRunStatus(status) for status in IN_FLIGHT_STATUSES]), limit=1)
+        filters=dg.RunsFilter(
+            tags={"process": PROCESS.job_id}, statuses=[dg.DagsterRunStatus(status) for status in IN_FLIGHT_STATUSES]
+        ),
+        limit=1,
+    )
     if in_flight:
         return dg.SkipReason(f"{PROCESS.job_id}: run {in_flight[0].dagster_run.run_id} is still queued or running")
 
@@ -89,10 +102,13 @@ def invoice_from_sheet_sensor(context: dg.SensorEvaluationContext, process_confi
         settings = settings_from_mapping(config.fields_mapping)
         today = InvoiceLedger(ledger_path(process_config.db_path)).count_on(started.date().isoformat())
         if today >= settings.per_day_cap and all(estado(r.cells) == C.FACTURAR for r in rows if r.row_id in waiting):
-            return dg.SkipReason(f"{PROCESS.job_id}: per-day cap of {settings.per_day_cap} invoices reached; "
-                                 f"{len(waiting)} row(s) wait until tomorrow")
+            return dg.SkipReason(
+                f"{PROCESS.job_id}: per-day cap of {settings.per_day_cap} invoices reached; "
+                f"{len(waiting)} row(s) wait until tomorrow"
+            )
     except InvoicingSettingsError as exc:
         return dg.SkipReason(f"{PROCESS.job_id}: {exc}")
     context.log.info(f"{len(waiting)} row(s) waiting: starting {PROCESS.job_id}")
-    return dg.RunRequest(tags={"smartsheet_sheet_id": config.smartsheet_sheet_id, "trigger": "sensor",
-                               "waiting_rows": str(len(waiting))})
+    return dg.RunRequest(
+        tags={"smartsheet_sheet_id": config.smartsheet_sheet_id, "trigger": "sensor", "waiting_rows": str(len(waiting))}
+    )

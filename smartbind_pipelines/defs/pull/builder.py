@@ -99,11 +99,17 @@ class PullDefs:
     sensor: dg.SensorDefinition
     resources: Mapping[str, Any]
 
-    def definitions(self, *, jobs: Iterable = (), schedules: Iterable = (),
-                    resources: Optional[Mapping[str, Any]] = None) -> dg.Definitions:
-        return dg.Definitions(assets=[self.source_asset, self.sheet_asset], asset_checks=[self.checks],
-                              jobs=[self.job, *jobs], sensors=[self.sensor], schedules=list(schedules),
-                              resources={**self.resources, **(resources or {})})
+    def definitions(
+        self, *, jobs: Iterable = (), schedules: Iterable = (), resources: Optional[Mapping[str, Any]] = None
+    ) -> dg.Definitions:
+        return dg.Definitions(
+            assets=[self.source_asset, self.sheet_asset],
+            asset_checks=[self.checks],
+            jobs=[self.job, *jobs],
+            sensors=[self.sensor],
+            schedules=list(schedules),
+            resources={**self.resources, **(resources or {})},
+        )
 
 
 def write_records(step: Step, hooks: PullHooks) -> dg.MaterializeResult:
@@ -111,8 +117,14 @@ def write_records(step: Step, hooks: PullHooks) -> dg.MaterializeResult:
     every other row was written."""
     batch, mapping = step.batch, step.process.mapping
     target = resolve_sheet(step.resources.process_config, step.process)
-    result = write_sheet(step.resources.smartsheet.gateway(), target, batch.records, mapping,
-                         dry_run=step.config.dry_run, next_run=hooks.next_run)
+    result = write_sheet(
+        step.resources.smartsheet.gateway(),
+        target,
+        batch.records,
+        mapping,
+        dry_run=step.config.dry_run,
+        next_run=hooks.next_run,
+    )
     metadata: dict[str, Any] = {
         **write_metadata(target, result, mapping, started=step.started),
         "fetched": batch.fetched,
@@ -157,20 +169,32 @@ def build_pull_defs(process: Process, hooks: PullHooks) -> PullDefs:
 
     def read(context: dg.AssetExecutionContext, config) -> dg.Output:
         batch, shown = hooks.read(Step(process, context, config))
-        pruned = prune_reads(context.instance, step_key=process.source_asset, keep_run_id=context.run.run_id,
-                             legacy_paths=(process.source_asset,))
+        pruned = prune_reads(
+            context.instance,
+            step_key=process.source_asset,
+            keep_run_id=context.run.run_id,
+            legacy_paths=(process.source_asset,),
+        )
         if pruned:
             context.log.info("deleted the stored Bind reads of %d earlier run(s): %s", len(pruned), ", ".join(pruned))
         return dg.Output(batch, metadata={**shown, **source_metadata(batch, process, hooks)})
 
-    source_args = dict(name=process.source_asset, group_name=process.group, kinds={"bind"}, owners=[process.owner],
-                       io_manager_key=io_manager_key,  # stored per run: a re-execution writes its own run's read
-                       required_resource_keys=set(hooks.read_resources), description=hooks.source_description)
+    source_args = dict(
+        name=process.source_asset,
+        group_name=process.group,
+        kinds={"bind"},
+        owners=[process.owner],
+        io_manager_key=io_manager_key,  # stored per run: a re-execution writes its own run's read
+        required_resource_keys=set(hooks.read_resources),
+        description=hooks.source_description,
+    )
     if hooks.read_config is None:
+
         @dg.asset(**source_args)
         def source_asset(context: dg.AssetExecutionContext) -> dg.Output[SourceBatch]:
             return read(context, None)
     else:
+
         @dg.asset(**source_args)
         def source_asset(context: dg.AssetExecutionContext, config: hooks.read_config) -> dg.Output[SourceBatch]:
             return read(context, config)
@@ -185,8 +209,9 @@ def build_pull_defs(process: Process, hooks: PullHooks) -> PullDefs:
         required_resource_keys={"smartsheet", "process_config"},
         description=hooks.sheet_description,
     )
-    def sheet_asset(context: dg.AssetExecutionContext, config: hooks.write_config,
-                    batch: SourceBatch) -> Iterator[dg.MaterializeResult]:
+    def sheet_asset(
+        context: dg.AssetExecutionContext, config: hooks.write_config, batch: SourceBatch
+    ) -> Iterator[dg.MaterializeResult]:
         step = Step(process, context, config, batch)
         written = hooks.write(step) if hooks.write else write_records(step, hooks)
         # A write hook returns its result, or yields it and then fails (the invoices record the state of a
@@ -198,9 +223,15 @@ def build_pull_defs(process: Process, hooks: PullHooks) -> PullDefs:
 
     @dg.multi_asset_check(
         name=f"{process.group}_sheet_checks",
-        specs=[dg.AssetCheckSpec(spec.name, asset=sheet_key(process), description=spec.description,
-                                 additional_deps=[source_key(process)] if spec.compares_source else None)
-               for spec in hooks.checks],
+        specs=[
+            dg.AssetCheckSpec(
+                spec.name,
+                asset=sheet_key(process),
+                description=spec.description,
+                additional_deps=[source_key(process)] if spec.compares_source else None,
+            )
+            for spec in hooks.checks
+        ],
         ins={"batch": dg.AssetIn(source_key(process))},
         required_resource_keys={"smartsheet"},
     )

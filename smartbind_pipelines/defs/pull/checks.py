@@ -28,14 +28,18 @@ def key_text(key: Sequence[Any]) -> str:
 
 
 def duplicate_keys(mapping: SheetMapping, sheet_rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """"<key>" -> rows, for the keys present on more than one row (pure); rows without a key are left out."""
+    """ "<key>" -> rows, for the keys present on more than one row (pure); rows without a key are left out."""
     counts = Counter(mapping.key_of(cells) for cells in sheet_rows)
     return {key_text(key): n for key, n in counts.items() if key is not None and n > 1}
 
 
-def mismatches(mapping: SheetMapping, records: Iterable[Mapping[str, Any]], sheet_rows: Iterable[Mapping[str, Any]],
-               compared: Sequence[str] | None = None) -> dict[str, str]:
-    """"<key>" -> what differs, for records missing from the sheet or different in it (pure).
+def mismatches(
+    mapping: SheetMapping,
+    records: Iterable[Mapping[str, Any]],
+    sheet_rows: Iterable[Mapping[str, Any]],
+    compared: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """ "<key>" -> what differs, for records missing from the sheet or different in it (pure).
 
     ``compared`` names the columns compared (every column of the mapping by default). The first sheet row
     with a key is the one compared, as the upsert updates only that one."""
@@ -53,16 +57,26 @@ def mismatches(mapping: SheetMapping, records: Iterable[Mapping[str, Any]], shee
         if row is None:
             problems[shown] = "missing from the sheet"
             continue
-        diffs = [f"{column.title} sheet={row.get(column.title)!r} bind={record.get(column.title)!r}"
-                 for column in columns
-                 if comparable(row.get(column.title), column) != comparable(record.get(column.title), column)]
+        diffs = [
+            f"{column.title} sheet={row.get(column.title)!r} bind={record.get(column.title)!r}"
+            for column in columns
+            if comparable(row.get(column.title), column) != comparable(record.get(column.title), column)
+        ]
         if diffs:
             problems[shown] = "; ".join(diffs)
     return problems
 
 
-def duplicates_result(check_name: str, sheet_id: int, duplicates: Mapping[str, int], *, rows: int,
-                      key_name: str = "key", label: str = "keys", **metadata: Any) -> dg.AssetCheckResult:
+def duplicates_result(
+    check_name: str,
+    sheet_id: int,
+    duplicates: Mapping[str, int],
+    *,
+    rows: int,
+    key_name: str = "key",
+    label: str = "keys",
+    **metadata: Any,
+) -> dg.AssetCheckResult:
     """The duplicate-key check: a warning (duplicates already in a sheet are reported, never multiplied)."""
     return dg.AssetCheckResult(
         check_name=check_name,
@@ -73,14 +87,24 @@ def duplicates_result(check_name: str, sheet_id: int, duplicates: Mapping[str, i
     )
 
 
-def mismatches_result(check_name: str, sheet_id: int, problems: Mapping[str, str], *, checked: int,
-                      what: str = "row(s) differ", checked_name: str = "rows_checked") -> dg.AssetCheckResult:
+def mismatches_result(
+    check_name: str,
+    sheet_id: int,
+    problems: Mapping[str, str],
+    *,
+    checked: int,
+    what: str = "row(s) differ",
+    checked_name: str = "rows_checked",
+) -> dg.AssetCheckResult:
     """The comparison check: an error, naming each key that is missing or different and why."""
     return dg.AssetCheckResult(
         check_name=check_name,
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=(f"{len(problems)} {what}: " + listed([f"{key} ({why})" for key, why in sorted(problems.items())])
-                     if problems else None),
+        description=(
+            f"{len(problems)} {what}: " + listed([f"{key} ({why})" for key, why in sorted(problems.items())])
+            if problems
+            else None
+        ),
         metadata={"sheet_id": str(sheet_id), checked_name: checked, "mismatched": len(problems)},
     )

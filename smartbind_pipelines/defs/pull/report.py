@@ -61,8 +61,14 @@ def change_table(plan: UpsertPlan, key_titles: Sequence[str], *, limit: int = CH
 
 
 # The Spanish header of each field a process names a skipped row with (SourceBatch.skipped).
-SKIPPED_HEADERS = {"key": "clave", "bind_id": "Bind ID", "number": "folio", "warehouse": "almacén",
-                   "product_id": "ProductID", "code": "código"}
+SKIPPED_HEADERS = {
+    "key": "clave",
+    "bind_id": "Bind ID",
+    "number": "folio",
+    "warehouse": "almacén",
+    "product_id": "ProductID",
+    "code": "código",
+}
 
 
 def skipped_table(skipped: Iterable[Mapping[str, Any]], *, limit: int = SKIPPED_SHOWN) -> dg.MetadataValue:
@@ -73,7 +79,9 @@ def skipped_table(skipped: Iterable[Mapping[str, Any]], *, limit: int = SKIPPED_
     fields = [name for name in dict.fromkeys(name for item in skipped for name in item) if name != "reason"]
     headers = [SKIPPED_HEADERS.get(name, name) for name in fields] + ["motivo"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(item.get(name)) for name in [*fields, "reason"]) + " |" for item in skipped[:limit]]
+    lines += [
+        "| " + " | ".join(cell(item.get(name)) for name in [*fields, "reason"]) + " |" for item in skipped[:limit]
+    ]
     if len(skipped) > limit:
         lines.append(f"\n… and {len(skipped) - limit} more.")
     return dg.MetadataValue.md("\n".join(lines))

@@ -13,11 +13,11 @@ import dagster as dg
 from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES, RunSummary, decide_sync
 from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore, ProcessConfigUnavailable
 from smartbind_pipelines.core.processes import Process
-from smartbind_pipelines.defs.process_config import ProcessConfigResource
-from smartbind_pipelines.defs.resources import ClockResource
 
 # Dry runs write nothing, so they do not reset the cadence (smartbind sync --dry-run sets the tag).
 from smartbind_pipelines.core.run_tags import DRY_RUN_TAG
+from smartbind_pipelines.defs.process_config import ProcessConfigResource
+from smartbind_pipelines.defs.resources import ClockResource
 
 
 def _summary(record: dg.RunRecord) -> RunSummary:
@@ -44,8 +44,13 @@ def recent_runs(instance: dg.DagsterInstance, process: Process) -> tuple[RunSumm
 ConfigReader = Callable[[ProcessConfigStore], Optional[ProcessConfig]]
 
 
-def evaluate_cadence(context: dg.SensorEvaluationContext, process: Process, read: ConfigReader,
-                     process_config: ProcessConfigResource, clock: ClockResource):
+def evaluate_cadence(
+    context: dg.SensorEvaluationContext,
+    process: Process,
+    read: ConfigReader,
+    process_config: ProcessConfigResource,
+    clock: ClockResource,
+):
     """The cadence rules of every sync sensor: a SkipReason, or ``(config, decision)`` when a run is due.
 
     Shared by ``build_sync_sensor`` and sensors that look at the source before asking for a run (the
@@ -88,8 +93,9 @@ def sync_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
     )
 
 
-def build_sync_sensor(process: Process, job, *, read_config: Optional[ConfigReader] = None,
-                      description: Optional[str] = None) -> dg.SensorDefinition:
+def build_sync_sensor(
+    process: Process, job, *, read_config: Optional[ConfigReader] = None, description: Optional[str] = None
+) -> dg.SensorDefinition:
     """``<job_id>_sensor``: starts ``job`` every ``interval_minutes`` of ProcessConfig, saying why it skips."""
     read = read_config or (lambda store: store.get(process.job_id))
 
@@ -98,14 +104,14 @@ def build_sync_sensor(process: Process, job, *, read_config: Optional[ConfigRead
         job=job,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=description or (
+        description=description
+        or (
             f"Starts {process.job_id} every interval_minutes set in ProcessConfig (read at every tick). Skips, "
             "saying why, while the process is paused, has no sheet, is outside its operating hours, is not yet "
             "due, a run is still queued or running, or the ProcessConfig file cannot be read."
         ),
     )
-    def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource,
-                     clock: ClockResource):
+    def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource, clock: ClockResource):
         outcome = evaluate_cadence(context, process, read, process_config, clock)
         if isinstance(outcome, dg.SkipReason):
             return outcome

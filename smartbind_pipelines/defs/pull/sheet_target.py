@@ -36,9 +36,11 @@ def resolve_sheet(process_config: ProcessConfigResource, process: Process) -> Sh
     job_id = process.job_id
     config = process.effective_config(process_config.store(), os.environ)
     if config is None:
-        raise dg.Failure(description=f"{job_id}: its ProcessConfig row was deleted; "
-                                     f"`smartbind config restore {job_id}` re-creates it (paused)",
-                         allow_retries=False)
+        raise dg.Failure(
+            description=f"{job_id}: its ProcessConfig row was deleted; "
+            f"`smartbind config restore {job_id}` re-creates it (paused)",
+            allow_retries=False,
+        )
     if config.sheet_id_int is None:
         raise dg.Failure(
             description=(
@@ -47,5 +49,8 @@ def resolve_sheet(process_config: ProcessConfigResource, process: Process) -> Sh
             ),
             allow_retries=False,
         )
-    return SheetTarget(config.sheet_id_int, config.smartsheet_sheet_name, journal_path=str(
-        Path(process_config.db_path).resolve().parent / JOURNAL_FILE))
+    return SheetTarget(
+        config.sheet_id_int,
+        config.smartsheet_sheet_name,
+        journal_path=str(Path(process_config.db_path).resolve().parent / JOURNAL_FILE),
+    )

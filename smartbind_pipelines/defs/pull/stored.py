@@ -163,8 +163,9 @@ def delete_used_read(instance: dg.DagsterInstance, run: dg.DagsterRun, step_key:
         delete_read(instance, run_id, step_key)
 
 
-def prune_reads(instance: dg.DagsterInstance, *, step_key: str, keep_run_id: str,
-                legacy_paths: tuple[str, ...] = ()) -> list[str]:
+def prune_reads(
+    instance: dg.DagsterInstance, *, step_key: str, keep_run_id: str, legacy_paths: tuple[str, ...] = ()
+) -> list[str]:
     """Delete the stored reads of ``step_key`` no run can use any more (see the module docstring), and every
     read past the retention; the run ids whose reads were deleted."""
     root = reads_root(instance)
@@ -174,9 +175,7 @@ def prune_reads(instance: dg.DagsterInstance, *, step_key: str, keep_run_id: str
             path.unlink(missing_ok=True)
     if not root.is_dir():
         return []
-    in_flight = instance.get_runs(
-        filters=dg.RunsFilter(statuses=[s for s in dg.DagsterRunStatus if s not in FINISHED])
-    )
+    in_flight = instance.get_runs(filters=dg.RunsFilter(statuses=[s for s in dg.DagsterRunStatus if s not in FINISHED]))
     needed = {keep_run_id}
     for run in in_flight:
         needed |= {run.run_id, run.parent_run_id, run.root_run_id} - {None}
@@ -202,8 +201,10 @@ def superseded_by(instance: dg.DagsterInstance, source_key: dg.AssetKey, read_ru
     run's storage id with the index's could miss a newer read.
     """
     records = instance.get_records_for_run(read_run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    if not any(r.event_log_entry.asset_materialization
-               and r.event_log_entry.asset_materialization.asset_key == source_key for r in records):
+    if not any(
+        r.event_log_entry.asset_materialization and r.event_log_entry.asset_materialization.asset_key == source_key
+        for r in records
+    ):
         return None
     [newest] = instance.fetch_materializations(source_key, limit=1).records or [None]
     return newest.run_id if newest is not None and newest.run_id != read_run_id else None

@@ -26,9 +26,18 @@ from smartbind_pipelines.defs.pull.report import change_table, failure_summary, 
 from smartbind_pipelines.defs.pull.sheet_target import SheetTarget
 
 
-def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]], mapping: SheetMapping, *,
-                stale: StalePolicy | None = None, dry_run: bool = False, next_run: str,
-                allow_mass_retire: bool = False, override_hint: str = "allow_mass_retire: true") -> UpsertResult:
+def write_sheet(
+    gateway,
+    target: SheetTarget,
+    records: Sequence[dict[str, Any]],
+    mapping: SheetMapping,
+    *,
+    stale: StalePolicy | None = None,
+    dry_run: bool = False,
+    next_run: str,
+    allow_mass_retire: bool = False,
+    override_hint: str = "allow_mass_retire: true",
+) -> UpsertResult:
     """``upsert_sheet``, with its refusals turned into run failures an operator can act on.
 
     ``next_run`` says what the next run does about a request Smartsheet kept refusing. Add batches in
@@ -45,9 +54,18 @@ def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]],
         raise dg.Failure(description=f"invalid settle bounds: {exc}", allow_retries=False) from exc
     journal = WriteJournal(target.journal_path) if target.journal_path else None
     try:
-        return upsert_sheet(gateway, target.sheet_id, records, mapping, stale=stale, dry_run=dry_run,
-                          settle=settle, journal=journal, allow_mass_retire=allow_mass_retire,
-                          override_hint=override_hint)
+        return upsert_sheet(
+            gateway,
+            target.sheet_id,
+            records,
+            mapping,
+            stale=stale,
+            dry_run=dry_run,
+            settle=settle,
+            journal=journal,
+            allow_mass_retire=allow_mass_retire,
+            override_hint=override_hint,
+        )
     except (MissingColumnError, SheetCapacityError) as exc:
         # Nothing was written; retrying cannot help until someone fixes the sheet.
         raise dg.Failure(
@@ -57,8 +75,12 @@ def write_sheet(gateway, target: SheetTarget, records: Sequence[dict[str, Any]],
         # Nothing was written; the same source answer would fail the same way, so no automatic retry.
         raise dg.Failure(
             description=str(exc),
-            metadata={**target.metadata(), "would_retire": exc.would_retire, "sheet_rows": exc.sheet_rows,
-                      "max_retire_share": exc.max_share},
+            metadata={
+                **target.metadata(),
+                "would_retire": exc.would_retire,
+                "sheet_rows": exc.sheet_rows,
+                "max_retire_share": exc.max_share,
+            },
             allow_retries=False,
         ) from exc
     except (SheetUnsettledError, SheetIndexError) as exc:
@@ -86,14 +108,18 @@ def _written(partial: UpsertResult | None) -> str:
     return written
 
 
-def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapping, *, started: float,
-                   key_name: str = "key") -> dict[str, Any]:
+def write_metadata(
+    target: SheetTarget, result: UpsertResult, mapping: SheetMapping, *, started: float, key_name: str = "key"
+) -> dict[str, Any]:
     """The counts every sheet asset shows; ``key_name`` names the key in two of them (e.g. "uuid")."""
     return {
         **target.metadata(),
         "sheet_name": result.sheet.name if result.sheet and result.sheet.name else target.sheet_name,
-        **({"sheet_url": dg.MetadataValue.url(result.sheet.permalink)}
-           if result.sheet and result.sheet.permalink else {}),  # Smartsheet's permalink; the sandbox's page
+        **(
+            {"sheet_url": dg.MetadataValue.url(result.sheet.permalink)}
+            if result.sheet and result.sheet.permalink
+            else {}
+        ),  # Smartsheet's permalink; the sandbox's page
         "dry_run": result.dry_run,
         "inserted": result.inserted,
         "updated": result.updated,
@@ -110,16 +136,21 @@ def write_metadata(target: SheetTarget, result: UpsertResult, mapping: SheetMapp
     }
 
 
-def refused_rows_failure(what: str, target: SheetTarget, result: UpsertResult, metadata: dict[str, Any],
-                         note: str = "", also_refused: Sequence[str] = ()) -> dg.Failure:
+def refused_rows_failure(
+    what: str,
+    target: SheetTarget,
+    result: UpsertResult,
+    metadata: dict[str, Any],
+    note: str = "",
+    also_refused: Sequence[str] = (),
+) -> dg.Failure:
     """The failure of a run in which Smartsheet refused some rows after every other row was written;
     ``also_refused`` names refusals of a step before the upsert (the inventory's renamed-warehouse moves)."""
     refused = len(result.failed) + len(also_refused)
     named = failure_summary(result.failed) if result.failed else "; ".join(also_refused[:20])
     return dg.Failure(
         description=(
-            f"{refused} {what} could not be written to sheet {target.label}; every other row was "
-            f"written{note}: {named}"
+            f"{refused} {what} could not be written to sheet {target.label}; every other row was written{note}: {named}"
         ),
         metadata=metadata,
     )

@@ -22,8 +22,19 @@ from smartbind_pipelines.sandbox.bind.new_invoice import bind_new_invoice, model
 from smartbind_pipelines.sandbox.bind.odata import ODataError
 from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, parse_options, query_pairs
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, LOCATION, MODEL_NAMESPACE, PRICE_LIST, PRODUCT,
-    SERVICE, WAREHOUSE, is_guid, json_text)
+    CLIENT_LIST_ITEM,
+    CURRENCY,
+    INVENTORY,
+    INVOICE_LIST_ITEM,
+    LOCATION,
+    MODEL_NAMESPACE,
+    PRICE_LIST,
+    PRODUCT,
+    SERVICE,
+    WAREHOUSE,
+    is_guid,
+    json_text,
+)
 from smartbind_pipelines.sandbox.bind.state import BindState
 from smartbind_pipelines.sandbox.bind.state.admin_input import UnknownRecord
 from smartbind_pipelines.sandbox.bind.state.sales import SaleRefused
@@ -45,8 +56,7 @@ _LISTS = {
     "services": ("Services", SERVICE, "services"),
 }
 _SINGLES = {"invoices", "products", "clients"}  # routes that also take /{id}
-_CONTROLLERS = {**{key: spec[0] for key, spec in _LISTS.items()}, "userprofile": "UserProfile",
-                "series": "Series"}
+_CONTROLLERS = {**{key: spec[0] for key, spec in _LISTS.items()}, "userprofile": "UserProfile", "series": "Series"}
 _JSON_TYPES = ("application/json", "text/json")
 
 
@@ -59,8 +69,11 @@ class BindErrors:
     """ErrorFlavor: Bind sits behind Azure API Management, so throttling and outages use APIM bodies."""
 
     def rate_limited(self, retry_after: int) -> Response:
-        return _json({"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {retry_after} seconds."},
-                     429, {"Retry-After": str(retry_after)})
+        return _json(
+            {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {retry_after} seconds."},
+            429,
+            {"Retry-After": str(retry_after)},
+        )
 
     def server_error(self) -> Response:
         return _json({"Message": "An error has occurred."}, 500)
@@ -83,16 +96,22 @@ def _not_found(request: Request, controller: str | None) -> Response:
 
 def _binding_error(parameter: str, controller: str, signature: str) -> Response:
     """Web API's answer when a non-nullable Guid parameter cannot be bound."""
-    return _json({"Message": "The request is invalid.", "MessageDetail": (
-        f"The parameters dictionary contains a null entry for parameter '{parameter}' of non-nullable type "
-        f"'System.Guid' for method '{signature}' in '{MODEL_NAMESPACE.rsplit('.', 1)[0]}.Controllers."
-        f"{controller}Controller'. An optional parameter must be a reference type, a nullable type, or be "
-        "declared as an optional parameter.")}, 400)
+    return _json(
+        {
+            "Message": "The request is invalid.",
+            "MessageDetail": (
+                f"The parameters dictionary contains a null entry for parameter '{parameter}' of non-nullable type "
+                f"'System.Guid' for method '{signature}' in '{MODEL_NAMESPACE.rsplit('.', 1)[0]}.Controllers."
+                f"{controller}Controller'. An optional parameter must be a reference type, a nullable type, or be "
+                "declared as an optional parameter."
+            ),
+        },
+        400,
+    )
 
 
 class BindApi:
-    def __init__(self, state: BindState, tokens: frozenset[str], *, count_with_top: bool,
-                 accept_api_key_header: bool):
+    def __init__(self, state: BindState, tokens: frozenset[str], *, count_with_top: bool, accept_api_key_header: bool):
         self.state = state
         self.tokens = tokens
         self.count_with_top = count_with_top
@@ -120,8 +139,7 @@ class BindApi:
             return _not_found(request, controller)  # Web API finds no action without the required parameter
         allowed = "POST" if resource == "invoices" and key is None and request.method == "POST" else "GET"
         if request.method != allowed:
-            return _json({"Message": f"The requested resource does not support http method '{request.method}'."},
-                         405)
+            return _json({"Message": f"The requested resource does not support http method '{request.method}'."}, 405)
         if not self._authorized(request):
             return _json(UNAUTHORIZED, 401)
         if allowed == "POST":
@@ -131,14 +149,22 @@ class BindApi:
         if resource == "series":
             doc_type = next((v for k, v in pairs if k.lower() == "doctype"), None)
             if doc_type is not None and not doc_type.strip().lstrip("-").isdigit():
-                return _json({"Message": "The request is invalid.", "MessageDetail": (
-                    f"The value '{doc_type}' is not valid for parameter 'docType' of type 'System.Int32'.")}, 400)
+                return _json(
+                    {
+                        "Message": "The request is invalid.",
+                        "MessageDetail": (
+                            f"The value '{doc_type}' is not valid for parameter 'docType' of type 'System.Int32'."
+                        ),
+                    },
+                    400,
+                )
             return _json(self.state.series(int(doc_type) if doc_type is not None else None))
         if key is not None:
             return self._single(request, resource, key)
         if resource == "inventory" and not is_guid(warehouse):
-            return _binding_error("warehouseID", controller,
-                                  "InventorytPage Get(System.Guid, System.Web.Http.OData.ODataQueryOptions)")
+            return _binding_error(
+                "warehouseID", controller, "InventorytPage Get(System.Guid, System.Web.Http.OData.ODataQueryOptions)"
+            )
         _, entity, route = _LISTS[resource]
         try:
             options = parse_options(pairs, entity)
@@ -160,8 +186,13 @@ class BindApi:
         bind, 400 ``{"Message"}`` for a business refusal, else 200 and the new id as a JSON string."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in _JSON_TYPES:
-            return _json({"Message": f"The request entity's media type '{media or 'application/octet-stream'}' is "
-                                     "not supported for this resource."}, 415)
+            return _json(
+                {
+                    "Message": f"The request entity's media type '{media or 'application/octet-stream'}' is "
+                    "not supported for this resource."
+                },
+                415,
+            )
         raw = await request.body()
         new, errors = bind_new_invoice(raw, self.state.invoicing.strict_required)
         if errors:
@@ -175,11 +206,15 @@ class BindApi:
     def _single(self, request: Request, resource: str, key: str) -> Response:
         """``GET /api/{resource}/{id}``; a sale is also found by its folio, so only its id is not a Guid."""
         if resource != "invoices" and not is_guid(key):
-            controller, model = {"clients": ("Clients", "ClientDetails"),
-                                 "products": ("Products", "ProductDetails")}[resource]
+            controller, model = {"clients": ("Clients", "ClientDetails"), "products": ("Products", "ProductDetails")}[
+                resource
+            ]
             return _binding_error("id", controller, f"{model} Get(System.Guid)")
-        lookup = {"clients": self.state.client_details, "invoices": self.state.invoice_details,
-                  "products": self.state.product_details}[resource]
+        lookup = {
+            "clients": self.state.client_details,
+            "invoices": self.state.invoice_details,
+            "products": self.state.product_details,
+        }[resource]
         details = lookup(key)
         if details is None:  # [G] Bind's not-found bodies for a client, sale or product are not documented
             return _json({"Message": f"The {resource[:-1]} '{key}' was not found."}, 404)
@@ -188,14 +223,22 @@ class BindApi:
 
 def _user_profile() -> dict:
     """[G] values; the keys are S1's UserProfile."""
-    return {"CompanyID": "e8f9a0b1-c2d3-4e5f-8a6b-7c8d9e0f1a2b", "CompanyName": "Materiales del Centro S.A. de C.V.",
-            "CompanyNumber": 48213, "Email": "ana.hernandez@materialesdelcentro.com.mx",
-            "Name": demo.SELLER["Name"], "RFC": "MCE150312KU4", "Roles": ["Administrador"],
-            "UserID": demo.SELLER["ID"], "Username": "ana.hernandez",
-            "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()]}
+    return {
+        "CompanyID": "e8f9a0b1-c2d3-4e5f-8a6b-7c8d9e0f1a2b",
+        "CompanyName": "Materiales del Centro S.A. de C.V.",
+        "CompanyNumber": 48213,
+        "Email": "ana.hernandez@materialesdelcentro.com.mx",
+        "Name": demo.SELLER["Name"],
+        "RFC": "MCE150312KU4",
+        "Roles": ["Administrador"],
+        "UserID": demo.SELLER["ID"],
+        "Username": "ana.hernandez",
+        "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()],
+    }
 
 
 # --- admin ----------------------------------------------------------------------------------------
+
 
 def _admin_routes(state: BindState) -> list[tuple[str, tuple[str, ...], Callable[..., object]]]:
     """(method, path segments after /_sandbox with '*' for an id, handler(body, *ids))."""
@@ -258,15 +301,15 @@ async def sandbox_admin(state: BindState, request: Request) -> Response:
     return JSONResponse({"error": f"no sandbox route {request.method} {request.url.path}"}, status_code=404)
 
 
-def create_bind_app(state: BindState, tokens, *, count_with_top: bool = False,
-                    accept_api_key_header: bool = False) -> FaultMiddleware:
+def create_bind_app(
+    state: BindState, tokens, *, count_with_top: bool = False, accept_api_key_header: bool = False
+) -> FaultMiddleware:
     """The Bind ERP emulator as an ASGI app (fault injection, rate limit and request log included).
 
     ``count_with_top`` [G]: report ``count`` as min(total, $top) when ``$top`` is sent.
     ``accept_api_key_header`` [G]: also accept the key in an ``apiKey`` header (2018 swagger).
     """
-    api = BindApi(state, frozenset(tokens), count_with_top=count_with_top,
-                  accept_api_key_header=accept_api_key_header)
+    api = BindApi(state, frozenset(tokens), count_with_top=count_with_top, accept_api_key_header=accept_api_key_header)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app = Starlette(routes=[Route("/{path:path}", api.handle, methods=methods)])
     return FaultMiddleware(app, BindErrors())

@@ -43,12 +43,13 @@ class Collection:
         pending, self._pending = self._pending, {}
         encode = self.entity.encode
         if len(pending) > self._MERGE_LIMIT:
-            encoded = {record_id: text for (record, text) in self._rows
-                       if (record_id := record["ID"]) not in pending}
+            encoded = {record_id: text for (record, text) in self._rows if (record_id := record["ID"]) not in pending}
             order = sorted(self.records, key=self._key)
             self._keys = [self._sort_keys[record_id] for record_id in order]
-            self._rows = [(self.records[record_id], encoded.get(record_id) or encode(self.records[record_id]))
-                          for record_id in order]
+            self._rows = [
+                (self.records[record_id], encoded.get(record_id) or encode(self.records[record_id]))
+                for record_id in order
+            ]
             return self._rows
         keys, rows = list(self._keys), list(self._rows)
         for record_id, record in pending.items():

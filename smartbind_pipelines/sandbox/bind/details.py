@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines.sandbox.bind.schema import (
-    INVOICE_DETAILS, INVOICE_DETAILS_PRODUCT, INVOICE_DETAILS_SERVICE, PRODUCT_DETAILS, money)
+    INVOICE_DETAILS,
+    INVOICE_DETAILS_PRODUCT,
+    INVOICE_DETAILS_SERVICE,
+    PRODUCT_DETAILS,
+    money,
+)
 
 if TYPE_CHECKING:
     from smartbind_pipelines.sandbox.bind.state import BindState
@@ -22,16 +27,25 @@ def invoice_details(state: "BindState", record: dict) -> dict:
     warehouse = state.warehouses.records.get(record["WarehouseID"]) or {}
     currency = state.currencies.records.get(record["CurrencyID"]) or {}
     details = {
-        **record, "Series": record["Serie"], "PaymentTerms": record.get("_payment_terms", 30),
+        **record,
+        "Series": record["Serie"],
+        "PaymentTerms": record.get("_payment_terms", 30),
         "Status": state.status_text.get(record["Status"], str(record["Status"])),
-        "StatusCode": record["Status"], "ClientPhoneNumber": client.get("Phone"),
-        "ClientContact": client.get("_contact"), "CreatedByID": demo.SELLER["ID"],
-        "CreatedByName": demo.SELLER["Name"], "CreationDate": record["Date"],
-        "ApplicationDate": record["Date"], "PriceListName": demo.PRICE_LISTS.get(record["PriceListID"]),
-        "LocationName": demo.LOCATIONS.get(record["LocationID"]), "WarehouseName": warehouse.get("Name"),
+        "StatusCode": record["Status"],
+        "ClientPhoneNumber": client.get("Phone"),
+        "ClientContact": client.get("_contact"),
+        "CreatedByID": demo.SELLER["ID"],
+        "CreatedByName": demo.SELLER["Name"],
+        "CreationDate": record["Date"],
+        "ApplicationDate": record["Date"],
+        "PriceListName": demo.PRICE_LISTS.get(record["PriceListID"]),
+        "LocationName": demo.LOCATIONS.get(record["LocationID"]),
+        "WarehouseName": warehouse.get("Name"),
         "CFDIPaymentMethod": record.get("_cfdi_method", "PPD"),
-        "CFDIPaymentTerm": record.get("_cfdi_term", "99"), "CFDIAccountNumber": None,
-        "CurrencyName": currency.get("Name"), "FiscalID": record["UUID"],
+        "CFDIPaymentTerm": record.get("_cfdi_term", "99"),
+        "CFDIAccountNumber": None,
+        "CurrencyName": currency.get("Name"),
+        "FiscalID": record["UUID"],
         "Address": client.get("_address"),
     }
     wire = INVOICE_DETAILS.wire(details)
@@ -41,10 +55,25 @@ def invoice_details(state: "BindState", record: dict) -> dict:
         wire["Services"] = [INVOICE_DETAILS_SERVICE.wire(line) for line in record["_service_lines"]]
         return wire
     # without product lines (added or re-priced through the admin API) one service line carries the Subtotal
-    wire["Services"] = [] if lines else [INVOICE_DETAILS_SERVICE.wire({
-        "ID": record["ID"], "IndexNumber": 1, "ServiceID": None, "Name": "Venta de mercancía",
-        "Code": "VENTA", "Qty": 1.0, "Price": record["Subtotal"], "VATRate": record["VATRate"],
-        "Discount": record["Discount"]})]
+    wire["Services"] = (
+        []
+        if lines
+        else [
+            INVOICE_DETAILS_SERVICE.wire(
+                {
+                    "ID": record["ID"],
+                    "IndexNumber": 1,
+                    "ServiceID": None,
+                    "Name": "Venta de mercancía",
+                    "Code": "VENTA",
+                    "Qty": 1.0,
+                    "Price": record["Subtotal"],
+                    "VATRate": record["VATRate"],
+                    "Discount": record["Discount"],
+                }
+            )
+        ]
+    )
     return wire
 
 
@@ -53,13 +82,28 @@ def product_details(state: "BindState", product: dict) -> dict:
     wire = PRODUCT_DETAILS.wire({**product, **names})
     price = product.get("_price", product["Cost"])
     cost = product["Cost"]
-    wire["Prices"] = {"Items": [
-        {"Name": name, "Margin": money((price * factor / cost - 1) * 100) if cost else 0.0,
-         "Price": money(price * factor), "CurrencyCode": product["CurrencyCode"], "Type": 0}
-        for factor, name in zip((1.0, 0.9), demo.PRICE_LISTS.values())]}
+    wire["Prices"] = {
+        "Items": [
+            {
+                "Name": name,
+                "Margin": money((price * factor / cost - 1) * 100) if cost else 0.0,
+                "Price": money(price * factor),
+                "CurrencyCode": product["CurrencyCode"],
+                "Type": 0,
+            }
+            for factor, name in zip((1.0, 0.9), demo.PRICE_LISTS.values())
+        ]
+    }
     wire["Inventories"] = [
-        {"WarehouseName": warehouse["Name"], "Min": entry["min"], "Max": entry["max"],
-         "Location": entry["location"], "Visible": entry["visible"], "Inventory": entry["qty"]}
-        for warehouse, entry in state.stock_by_warehouse(product["ID"])]
+        {
+            "WarehouseName": warehouse["Name"],
+            "Min": entry["min"],
+            "Max": entry["max"],
+            "Location": entry["location"],
+            "Visible": entry["visible"],
+            "Inventory": entry["qty"],
+        }
+        for warehouse, entry in state.stock_by_warehouse(product["ID"])
+    ]
     wire["AlternativeUnits"] = []
     return wire

@@ -25,7 +25,9 @@ def _page(title: str, body: str, refresh_seconds: int | None, status: int = 200)
     refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
     return HTMLResponse(
         f'<!doctype html><html lang="es"><head><meta charset="utf-8">{refresh}<title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body>{body}</body></html>", status_code=status)
+        f"<style>{STYLE}</style></head><body>{body}</body></html>",
+        status_code=status,
+    )
 
 
 def _money(value) -> str:
@@ -36,36 +38,46 @@ def invoices_page(state, events: Iterable[tuple[str, str]], refresh_seconds: int
     invoices = sorted(state.list_invoices(), key=lambda i: (i["Date"] or "", i["Number"]), reverse=True)
     status_text = state.status_text
     played = list(events)[::-1]
-    event_rows = "".join(f'<tr><td class="date">{html.escape(at)}</td><td>{html.escape(text)}</td></tr>'
-                         for at, text in played[:200])
+    event_rows = "".join(
+        f'<tr><td class="date">{html.escape(at)}</td><td>{html.escape(text)}</td></tr>' for at, text in played[:200]
+    )
     rows = []
     for invoice in invoices[:MAX_INVOICES_SHOWN]:
         rows.append(
             f'<tr data-invoice-id="{html.escape(invoice["ID"])}"><td class="num">{invoice["Number"]}</td>'
             f'<td>{html.escape(invoice.get("Serie") or "")}</td><td class="date">{html.escape(str(invoice["Date"]))}</td>'
-            f'<td>{html.escape(invoice.get("ClientName") or "")}</td><td>{html.escape(invoice.get("RFC") or "")}</td>'
+            f"<td>{html.escape(invoice.get('ClientName') or '')}</td><td>{html.escape(invoice.get('RFC') or '')}</td>"
             f'<td class="num">{_money(invoice.get("Total"))}</td><td class="num">{_money(invoice.get("Payments"))}</td>'
-            f'<td>{html.escape(status_text.get(invoice.get("Status"), str(invoice.get("Status"))))}</td>'
-            f'<td>{html.escape(invoice.get("UUID") or "sin timbrar")}</td></tr>')
-    more = (f'<p class="meta">Showing the newest {MAX_INVOICES_SHOWN} of {len(invoices)} invoices.</p>'
-            if len(invoices) > MAX_INVOICES_SHOWN else "")
+            f"<td>{html.escape(status_text.get(invoice.get('Status'), str(invoice.get('Status'))))}</td>"
+            f"<td>{html.escape(invoice.get('UUID') or 'sin timbrar')}</td></tr>"
+        )
+    more = (
+        f'<p class="meta">Showing the newest {MAX_INVOICES_SHOWN} of {len(invoices)} invoices.</p>'
+        if len(invoices) > MAX_INVOICES_SHOWN
+        else ""
+    )
     body = (
         "<h1>Bind ERP emulator</h1>"
         f'<p class="meta"><span id="invoice-count">{len(invoices)}</span> invoices · '
         f"{len(played)} business events played · reloads every {refresh_seconds} s</p>"
         "<h2>Business events (newest first)</h2>"
-        + (f'<table id="events"><thead><tr><th>When (Mexico City)</th><th>Event</th></tr></thead>'
-           f"<tbody>{event_rows}</tbody></table>" if played else
-           '<p class="meta" id="events">None yet (make dev plays one every SANDBOX_ACTIVITY_SECONDS).</p>')
+        + (
+            f'<table id="events"><thead><tr><th>When (Mexico City)</th><th>Event</th></tr></thead>'
+            f"<tbody>{event_rows}</tbody></table>"
+            if played
+            else '<p class="meta" id="events">None yet (make dev plays one every SANDBOX_ACTIVITY_SECONDS).</p>'
+        )
         + "<h2>Invoices (newest first)</h2>"
         '<table id="invoices"><thead><tr><th>Folio</th><th>Serie</th><th>Fecha</th><th>Cliente</th><th>RFC</th>'
         f"<th>Total</th><th>Pagado</th><th>Estatus</th><th>UUID</th></tr></thead><tbody>{''.join(rows)}</tbody>"
-        f"</table>{more}")
+        f"</table>{more}"
+    )
     return _page("Bind ERP emulator", body, refresh_seconds)
 
 
-def with_bind_pages(app, state, events: Callable[[], Iterable[tuple[str, str]]] = lambda: (), *,
-                    refresh_seconds: int = 5):
+def with_bind_pages(
+    app, state, events: Callable[[], Iterable[tuple[str, str]]] = lambda: (), *, refresh_seconds: int = 5
+):
     """``app`` with the HTML page under /_sandbox/view in front of it (GET only; the rest goes to ``app``)."""
 
     def serve(path: str) -> Response:
@@ -77,8 +89,11 @@ def with_bind_pages(app, state, events: Callable[[], Iterable[tuple[str, str]]] 
         return _page("Not found", f"<h1>No sandbox page {html.escape(path)}</h1>", None, 404)
 
     async def wrapped(scope, receive, send):
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and (
-                scope["path"] == VIEW or scope["path"].startswith(VIEW + "/")):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and (scope["path"] == VIEW or scope["path"].startswith(VIEW + "/"))
+        ):
             response = await run_in_threadpool(serve, scope["path"])
             await response(scope, receive, send)
             return

@@ -9,8 +9,33 @@ import math
 from dataclasses import dataclass, fields
 
 # [G] AW's CFDI_USE_MAP (bind-invoicing.md §2.4): the index Bind takes in CFDIUse -> the SAT c_UsoCFDI code.
-DEFAULT_CFDI_USES = ("G01", "G02", "G03", "I01", "I02", "I03", "I04", "I05", "I06", "I07", "I08", "D01", "D02",
-                     "D03", "D04", "D05", "D06", "D07", "D08", "D09", "D10", "P01", "S01", "CP01", "CN01")
+DEFAULT_CFDI_USES = (
+    "G01",
+    "G02",
+    "G03",
+    "I01",
+    "I02",
+    "I03",
+    "I04",
+    "I05",
+    "I06",
+    "I07",
+    "I08",
+    "D01",
+    "D02",
+    "D03",
+    "D04",
+    "D05",
+    "D06",
+    "D07",
+    "D08",
+    "D09",
+    "D10",
+    "P01",
+    "S01",
+    "CP01",
+    "CN01",
+)
 
 STAMPING_MODES = ("sync", "deferred", "fail")
 
@@ -76,4 +101,3 @@ class InvoicingSettings:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["cfdi_uses"] = list(self.cfdi_uses)
         return out
-

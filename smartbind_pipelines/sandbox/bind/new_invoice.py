@@ -20,12 +20,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from smartbind_pipelines.sandbox.bind.schema import (
-    BOOL, DATETIME, DOUBLE, GUID, INT32, INT64, STRING, is_guid, to_naive_cdmx)
+    BOOL,
+    DATETIME,
+    DOUBLE,
+    GUID,
+    INT32,
+    INT64,
+    STRING,
+    is_guid,
+    to_naive_cdmx,
+)
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 
 # --- the NewInvoice model (B1) ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Model:
@@ -35,34 +45,101 @@ class Model:
     nullable: frozenset = field(default_factory=frozenset)  # value-type fields that take null [G]
 
 
-NEW_INVOICE_PRODUCT = Model("NewInvoiceProduct", {
-    "ID": GUID, "Price": DOUBLE, "Qty": DOUBLE, "VAT": DOUBLE, "IndexNumber": INT32, "IEPS": DOUBLE,
-    "IEPSType": INT32, "Comments": STRING, "VATExempt": BOOL, "RequireLot": BOOL,
-    "SelectedImports": ("list", GUID), "OrderItemID": GUID}, ("ID", "Price", "Qty"), frozenset({"OrderItemID"}))
+NEW_INVOICE_PRODUCT = Model(
+    "NewInvoiceProduct",
+    {
+        "ID": GUID,
+        "Price": DOUBLE,
+        "Qty": DOUBLE,
+        "VAT": DOUBLE,
+        "IndexNumber": INT32,
+        "IEPS": DOUBLE,
+        "IEPSType": INT32,
+        "Comments": STRING,
+        "VATExempt": BOOL,
+        "RequireLot": BOOL,
+        "SelectedImports": ("list", GUID),
+        "OrderItemID": GUID,
+    },
+    ("ID", "Price", "Qty"),
+    frozenset({"OrderItemID"}),
+)
 
-NEW_INVOICE_SERVICE = Model("NewInvoiceService", {
-    "ID": GUID, "Title": STRING, "Price": DOUBLE, "Qty": DOUBLE, "VAT": DOUBLE, "Comments": STRING,
-    "VATExempt": BOOL, "IndexNumber": INT32, "VariableConcept": BOOL, "OrderItemID": GUID},
-    ("ID", "Title", "Price", "Qty"), frozenset({"OrderItemID"}))
+NEW_INVOICE_SERVICE = Model(
+    "NewInvoiceService",
+    {
+        "ID": GUID,
+        "Title": STRING,
+        "Price": DOUBLE,
+        "Qty": DOUBLE,
+        "VAT": DOUBLE,
+        "Comments": STRING,
+        "VATExempt": BOOL,
+        "IndexNumber": INT32,
+        "VariableConcept": BOOL,
+        "OrderItemID": GUID,
+    },
+    ("ID", "Title", "Price", "Qty"),
+    frozenset({"OrderItemID"}),
+)
 
-NEW_INVOICE_PAYMENT = Model("NewInvoicePayment", {
-    "PaymentMethod": INT32, "AccountID": GUID, "Amount": DOUBLE, "Reference": STRING, "ExchangeRate": DOUBLE,
-    "ExchangeRateAccount": DOUBLE}, ("PaymentMethod", "AccountID", "Amount", "Reference"))
+NEW_INVOICE_PAYMENT = Model(
+    "NewInvoicePayment",
+    {
+        "PaymentMethod": INT32,
+        "AccountID": GUID,
+        "Amount": DOUBLE,
+        "Reference": STRING,
+        "ExchangeRate": DOUBLE,
+        "ExchangeRateAccount": DOUBLE,
+    },
+    ("PaymentMethod", "AccountID", "Amount", "Reference"),
+)
 
-NEW_INVOICE = Model("NewInvoice", {
-    "ClientID": GUID, "CurrencyID": GUID, "LocationID": GUID, "WarehouseID": GUID, "PriceListID": GUID,
-    "CFDIUse": INT32, "InvoiceDate": DATETIME, "ExchangeRate": DOUBLE, "VATRate": DOUBLE, "ISRRetRate": DOUBLE,
-    "VATRetRate": DOUBLE, "DiscountType": INT32, "DiscountAmount": DOUBLE, "Comments": STRING,
-    "PurchaseOrder": STRING, "CreditDays": INT32, "IsFiscalInvoice": BOOL, "ShowIEPS": BOOL, "Serie": STRING,
-    "Number": INT64, "Account": STRING, "Emails": ("list", STRING), "Reference": STRING, "PaymentTerm": INT32,
-    "Payments": ("list", NEW_INVOICE_PAYMENT), "Products": ("list", NEW_INVOICE_PRODUCT),
-    "Services": ("list", NEW_INVOICE_SERVICE)},
-    ("CurrencyID", "ClientID", "LocationID", "WarehouseID", "CFDIUse", "InvoiceDate", "PriceListID"))
+NEW_INVOICE = Model(
+    "NewInvoice",
+    {
+        "ClientID": GUID,
+        "CurrencyID": GUID,
+        "LocationID": GUID,
+        "WarehouseID": GUID,
+        "PriceListID": GUID,
+        "CFDIUse": INT32,
+        "InvoiceDate": DATETIME,
+        "ExchangeRate": DOUBLE,
+        "VATRate": DOUBLE,
+        "ISRRetRate": DOUBLE,
+        "VATRetRate": DOUBLE,
+        "DiscountType": INT32,
+        "DiscountAmount": DOUBLE,
+        "Comments": STRING,
+        "PurchaseOrder": STRING,
+        "CreditDays": INT32,
+        "IsFiscalInvoice": BOOL,
+        "ShowIEPS": BOOL,
+        "Serie": STRING,
+        "Number": INT64,
+        "Account": STRING,
+        "Emails": ("list", STRING),
+        "Reference": STRING,
+        "PaymentTerm": INT32,
+        "Payments": ("list", NEW_INVOICE_PAYMENT),
+        "Products": ("list", NEW_INVOICE_PRODUCT),
+        "Services": ("list", NEW_INVOICE_SERVICE),
+    },
+    ("CurrencyID", "ClientID", "LocationID", "WarehouseID", "CFDIUse", "InvoiceDate", "PriceListID"),
+)
 
-_CLR = {GUID: "System.Guid", INT32: "System.Int32", INT64: "System.Int64", DOUBLE: "System.Double",
-        BOOL: "System.Boolean", DATETIME: "System.DateTime", STRING: "System.String"}
-_DEFAULTS = {GUID: ZERO_GUID, INT32: 0, INT64: 0, DOUBLE: 0.0, BOOL: False, DATETIME: datetime(1, 1, 1),
-             STRING: None}
+_CLR = {
+    GUID: "System.Guid",
+    INT32: "System.Int32",
+    INT64: "System.Int64",
+    DOUBLE: "System.Double",
+    BOOL: "System.Boolean",
+    DATETIME: "System.DateTime",
+    STRING: "System.String",
+}
+_DEFAULTS = {GUID: ZERO_GUID, INT32: 0, INT64: 0, DOUBLE: 0.0, BOOL: False, DATETIME: datetime(1, 1, 1), STRING: None}
 PARAMETER = "newInvoice"  # the action's parameter name (B2): the ModelState key prefix
 
 
@@ -86,7 +163,9 @@ def _scalar(value, edm: str, path: str):
     """One JSON value converted as Json.NET would; raises _Invalid with its message."""
     if isinstance(value, (dict, list)):
         if edm == STRING:
-            raise _Invalid(f"Unexpected character encountered while parsing value: {'{' if isinstance(value, dict) else '['}. Path '{path}'.")
+            raise _Invalid(
+                f"Unexpected character encountered while parsing value: {'{' if isinstance(value, dict) else '['}. Path '{path}'."
+            )
         raise _Invalid(f"Cannot deserialize the current JSON {_kind(value)} into type '{_CLR[edm]}'. Path '{path}'.")
     if value is None:
         if edm == STRING:
@@ -132,8 +211,9 @@ def _scalar(value, edm: str, path: str):
         raise _Invalid(f"Could not convert string to boolean: {value}. Path '{path}'.")
     if edm == DATETIME:
         if not isinstance(value, str):
-            raise _Invalid(f"Unexpected token parsing date. Expected String, got {type(value).__name__}. "
-                           f"Path '{path}'.")
+            raise _Invalid(
+                f"Unexpected token parsing date. Expected String, got {type(value).__name__}. Path '{path}'."
+            )
         try:
             return to_naive_cdmx(value) if _has_offset(value) else datetime.fromisoformat(value.strip())
         except ValueError:
@@ -171,9 +251,11 @@ def _bind(model: Model, raw: dict, path: str, errors: dict, strict_required: boo
                     bound[name] = None
                     continue
                 if not isinstance(value, list):
-                    raise _Invalid(f"Cannot deserialize the current JSON {_kind(value)} into type "
-                                   f"'List`1[{spec[1].name if isinstance(spec[1], Model) else _CLR[spec[1]]}]' "
-                                   f"because the type requires a JSON array. Path '{here}'.")
+                    raise _Invalid(
+                        f"Cannot deserialize the current JSON {_kind(value)} into type "
+                        f"'List`1[{spec[1].name if isinstance(spec[1], Model) else _CLR[spec[1]]}]' "
+                        f"because the type requires a JSON array. Path '{here}'."
+                    )
                 items = []
                 for index, item in enumerate(value):
                     item_path = f"{here}[{index}]"
@@ -181,7 +263,8 @@ def _bind(model: Model, raw: dict, path: str, errors: dict, strict_required: boo
                         if not isinstance(item, dict):
                             errors.setdefault(f"{PARAMETER}.{item_path}", []).append(
                                 f"Cannot deserialize the current JSON {_kind(item)} into type "
-                                f"'{spec[1].name}'. Path '{item_path}'.")
+                                f"'{spec[1].name}'. Path '{item_path}'."
+                            )
                             continue
                         items.append(_bind(spec[1], item, item_path, errors, strict_required))
                     else:
@@ -221,13 +304,20 @@ def bind_new_invoice(raw_body: bytes, strict_required: bool = True) -> tuple[dic
         body = json.loads(text)
     except ValueError as exc:
         line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        return None, {PARAMETER: [f"Unexpected character encountered while parsing value. Path '', line {line}, "
-                                  f"position {column}."]}
+        return None, {
+            PARAMETER: [
+                f"Unexpected character encountered while parsing value. Path '', line {line}, position {column}."
+            ]
+        }
     if body is None:
         return None, {PARAMETER: [f"The {PARAMETER} field is required."]}
     if not isinstance(body, dict):
-        return None, {PARAMETER: [f"Cannot deserialize the current JSON {_kind(body)} into type 'NewInvoice' "
-                                  "because the type requires a JSON object. Path ''."]}
+        return None, {
+            PARAMETER: [
+                f"Cannot deserialize the current JSON {_kind(body)} into type 'NewInvoice' "
+                "because the type requires a JSON object. Path ''."
+            ]
+        }
     bound = _bind(NEW_INVOICE, body, "", errors, strict_required)
     return (None if errors else bound), errors
 

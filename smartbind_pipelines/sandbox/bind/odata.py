@@ -20,10 +20,26 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from smartbind_pipelines.sandbox.bind.schema import (
-    BOOL, DATETIME, DOUBLE, GUID, INT32, INT64, STRING, Entity, is_guid, sqlguid_key)
+    BOOL,
+    DATETIME,
+    DOUBLE,
+    GUID,
+    INT32,
+    INT64,
+    STRING,
+    Entity,
+    is_guid,
+    sqlguid_key,
+)
 
 DECIMAL, SINGLE, DATETIMEOFFSET, TIME, BINARY, NULL = (
-    "Edm.Decimal", "Edm.Single", "Edm.DateTimeOffset", "Edm.Time", "Edm.Binary", "<null>")
+    "Edm.Decimal",
+    "Edm.Single",
+    "Edm.DateTimeOffset",
+    "Edm.Time",
+    "Edm.Binary",
+    "<null>",
+)
 NUMERIC = frozenset({INT32, INT64, DOUBLE, DECIMAL, SINGLE})
 INT_MAX, LONG_MAX = 2**31 - 1, 2**63 - 1
 
@@ -67,14 +83,17 @@ def _literal(edm: str, value) -> Node:
     return Node(edm, _const(value), const=True, value=value)
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<typed>(?i:datetimeoffset|datetime|guid|time|binary|x)'(?:[^']|'')*')
   | (?P<string>'(?:[^']|'')*')
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[mMdDfFlL](?![A-Za-z0-9_]))?)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[(),/-])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -99,9 +118,12 @@ def _const(value) -> Callable[[dict], Any]:
 # --- operators -------------------------------------------------------------------------------------
 
 _COMPARISONS = {
-    "eq": ("Equal", operator.eq), "ne": ("NotEqual", operator.ne),
-    "gt": ("GreaterThan", operator.gt), "ge": ("GreaterThanOrEqual", operator.ge),
-    "lt": ("LessThan", operator.lt), "le": ("LessThanOrEqual", operator.le),
+    "eq": ("Equal", operator.eq),
+    "ne": ("NotEqual", operator.ne),
+    "gt": ("GreaterThan", operator.gt),
+    "ge": ("GreaterThanOrEqual", operator.ge),
+    "lt": ("LessThan", operator.lt),
+    "le": ("LessThanOrEqual", operator.le),
 }
 
 
@@ -119,14 +141,19 @@ def _modulo(a, b):
 
 
 _ARITHMETIC = {
-    "add": ("Add", operator.add), "sub": ("Subtract", operator.sub), "mul": ("Multiply", operator.mul),
-    "div": ("Divide", _divide), "mod": ("Modulo", _modulo),
+    "add": ("Add", operator.add),
+    "sub": ("Subtract", operator.sub),
+    "mul": ("Multiply", operator.mul),
+    "div": ("Divide", _divide),
+    "mod": ("Modulo", _modulo),
 }
 
 
 def _incompatible(kind: str, left: Node, right: Node) -> ODataError:
-    return ODataError("A binary operator with incompatible types was detected. Found operand types "
-                      f"'{left.edm}' and '{right.edm}' for operator kind '{kind}'.")
+    return ODataError(
+        "A binary operator with incompatible types was detected. Found operand types "
+        f"'{left.edm}' and '{right.edm}' for operator kind '{kind}'."
+    )
 
 
 def _comparable(a: str, b: str) -> bool:
@@ -227,8 +254,9 @@ def _logical(word: str, left: Node, right: Node) -> Node:
 
 # --- functions (OData v3 names; case-sensitive like ODataLib) ---------------------------------------
 
+
 def _substring(s, start, length=None):
-    return s[start:] if length is None else s[start:start + length]
+    return s[start:] if length is None else s[start : start + length]
 
 
 _FUNCTIONS: dict[str, list[tuple[tuple[str, ...], str, Callable]]] = {
@@ -282,14 +310,18 @@ def _caller(impl: Callable, fns: list[Callable[[dict], Any]]) -> Callable[[dict]
 def _call(name: str, args: list[Node]) -> Node:
     signatures = _FUNCTIONS.get(name)
     if signatures is None:
-        raise ODataError(f"An unknown function with name '{name}' was found. This may also be a key lookup "
-                         "on a navigation property, which is not allowed.")
+        raise ODataError(
+            f"An unknown function with name '{name}' was found. This may also be a key lookup "
+            "on a navigation property, which is not allowed."
+        )
     for params, result, impl in signatures:
         if len(params) == len(args) and all(_accepts(p, a.edm) for p, a in zip(params, args)):
             return Node(result, _caller(impl, [a.fn for a in args]))
     considered = "; ".join(f"{name}({', '.join(p)})" for p, _, _ in signatures)
-    raise ODataError(f"No function signature for the function with name '{name}' matches the specified "
-                     f"arguments. The function signatures considered are: {considered}.")
+    raise ODataError(
+        f"No function signature for the function with name '{name}' matches the specified "
+        f"arguments. The function signatures considered are: {considered}."
+    )
 
 
 # --- literals -------------------------------------------------------------------------------------
@@ -311,8 +343,9 @@ def _typed_literal(token: Token, text: str) -> Node:
             raise bad(DATETIME)
         y, mo, d, h, mi, s, frac = match.groups()
         try:
-            value = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0),
-                             int((frac or "0").ljust(6, "0")[:6]))
+            value = datetime(
+                int(y), int(mo), int(d), int(h), int(mi), int(s or 0), int((frac or "0").ljust(6, "0")[:6])
+            )
         except ValueError:
             raise bad(DATETIME) from None
         return _literal(DATETIME, value)
@@ -349,6 +382,7 @@ def _number_literal(token: Token, text: str) -> Node:
 
 
 # --- parser ---------------------------------------------------------------------------------------
+
 
 class _Parser:
     def __init__(self, text: str, entity: Entity):
@@ -434,14 +468,18 @@ class _Parser:
             fn = operand.fn
             if word == "not":
                 if operand.edm not in (BOOL, NULL):
-                    raise ODataError(f"A unary operator with an incompatible type was detected. Found operand "
-                                     f"type '{operand.edm}' for operator kind 'Not'.")
+                    raise ODataError(
+                        f"A unary operator with an incompatible type was detected. Found operand "
+                        f"type '{operand.edm}' for operator kind 'Not'."
+                    )
                 if operand.strict:
                     return Node(BOOL, lambda row: not fn(row), strict=True)
                 return Node(BOOL, lambda row: None if (v := fn(row)) is None else not v)
             if operand.edm not in NUMERIC:
-                raise ODataError(f"A unary operator with an incompatible type was detected. Found operand "
-                                 f"type '{operand.edm}' for operator kind 'Negate'.")
+                raise ODataError(
+                    f"A unary operator with an incompatible type was detected. Found operand "
+                    f"type '{operand.edm}' for operator kind 'Negate'."
+                )
             return Node(operand.edm, lambda row: None if (v := fn(row)) is None else -v)
         return self.primary()
 

@@ -43,8 +43,10 @@ def query_pairs(raw_query: str) -> list[tuple[str, str]]:
 
 def _non_negative(name: str, value: str) -> int:
     if not _NON_NEGATIVE.match(value) or int(value) > _INT32_MAX:
-        raise ODataError(f"Invalid value '{value}' for {name} query option found. "
-                         f"The {name} query option requires a non-negative integer value.")
+        raise ODataError(
+            f"Invalid value '{value}' for {name} query option found. "
+            f"The {name} query option requires a non-negative integer value."
+        )
     return int(value)
 
 
@@ -57,21 +59,23 @@ def parse_options(pairs: Sequence[tuple[str, str]], entity: Entity) -> QueryOpti
         if key not in QUERY_OPTIONS:
             raise ODataError(f"The query parameter '{key}' is not supported.")
         if key in options:
-            raise ODataError(f"Query option '{key}' was specified more than once, but it must be specified at "
-                             "most once.")
+            raise ODataError(
+                f"Query option '{key}' was specified more than once, but it must be specified at most once."
+            )
         if not value.strip():
             raise ODataError(f"The value for OData query '{key}' cannot be empty.")
         options[key] = value
     inlinecount = options.get("$inlinecount")
     if inlinecount is not None and inlinecount not in ("allpages", "none"):
-        raise ODataError(f"Invalid value '{inlinecount}' for $inlinecount query option found. "
-                         "Valid values are 'allpages' and 'none'.")
+        raise ODataError(
+            f"Invalid value '{inlinecount}' for $inlinecount query option found. "
+            "Valid values are 'allpages' and 'none'."
+        )
     top = _non_negative("$top", options["$top"]) if "$top" in options else None
     skip = _non_negative("$skip", options["$skip"]) if "$skip" in options else 0
     predicate = compile_filter(options["$filter"], entity) if "$filter" in options else None
     orderby = tuple(compile_orderby(options["$orderby"], entity)) if "$orderby" in options else ()
-    return QueryOptions(tuple(pairs), predicate, orderby, top, skip,
-                        (options.get("$filter"), options.get("$orderby")))
+    return QueryOptions(tuple(pairs), predicate, orderby, top, skip, (options.get("$filter"), options.get("$orderby")))
 
 
 def next_link(base: str, pairs: Sequence[tuple[str, str]], skip: int) -> str:
@@ -138,12 +142,19 @@ class SelectionCache:
 def page_body(selected: Sequence[Row], options: QueryOptions, base: str, *, count_with_top: bool = False) -> str:
     """The ``{value, nextLink, count}`` JSON text of one request, from the filtered and ordered rows."""
     count = len(selected)
-    window = selected[options.skip:]
+    window = selected[options.skip :]
     if options.top is not None:
-        window = window[:options.top]
+        window = window[: options.top]
         if count_with_top:  # [G] one sample suggests count = min(total, $top)
             count = min(count, options.top)
     page = window[:PAGE_SIZE]
     link = next_link(base, options.pairs, options.skip) if len(window) > PAGE_SIZE else None
-    return ('{"value":[' + ",".join(encoded for _, encoded in page) + '],"nextLink":' + json_text(link)
-            + ',"count":' + str(count) + "}")
+    return (
+        '{"value":['
+        + ",".join(encoded for _, encoded in page)
+        + '],"nextLink":'
+        + json_text(link)
+        + ',"count":'
+        + str(count)
+        + "}"
+    )

@@ -18,7 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from smartbind_pipelines.core.cdmx import format_bind_datetime, to_cdmx
 
 GUID, STRING, DATETIME, INT32, INT64, DOUBLE, BOOL = (
-    "Edm.Guid", "Edm.String", "Edm.DateTime", "Edm.Int32", "Edm.Int64", "Edm.Double", "Edm.Boolean")
+    "Edm.Guid",
+    "Edm.String",
+    "Edm.DateTime",
+    "Edm.Int32",
+    "Edm.Int64",
+    "Edm.Double",
+    "Edm.Boolean",
+)
 
 # [G] Bind's CLR namespace is not public; it only shows in 400 messages ("… on type '<ns>.<Type>'").
 MODEL_NAMESPACE = "BindERP.API.Models"
@@ -55,49 +62,72 @@ def _entity(name: str, spec: str) -> Entity:
     return Entity(name, tuple((part.split(":")[0], codes[part.split(":")[1]]) for part in spec.split()))
 
 
-INVOICE_LIST_ITEM = _entity("InvoiceListItem", """
+INVOICE_LIST_ITEM = _entity(
+    "InvoiceListItem",
+    """
     ID:G Serie:S Date:D Number:L UUID:G ExpirationDate:D ClientID:G ClientName:S RFC:S Cost:F Subtotal:F
     Discount:F VAT:F IEPS:F ISRRet:F VATRet:F Total:F Payments:F CreditNotes:F CurrencyID:G LocationID:G
     WarehouseID:G PriceListID:G CFDIUse:I ExchangeRate:F VATRetRate:F Comments:S VATRate:F PurchaseOrder:S
-    IsFiscalInvoice:B ShowIEPS:B Status:I""")
+    IsFiscalInvoice:B ShowIEPS:B Status:I""",
+)
 
-INVOICE_DETAILS = _entity("InvoiceDetails", """
+INVOICE_DETAILS = _entity(
+    "InvoiceDetails",
+    """
     ID:G UUID:G Series:S Number:L ClientID:G ClientName:S PaymentTerms:I Status:S StatusCode:I
     ClientPhoneNumber:S ClientContact:S RFC:S CreatedByID:G CreatedByName:S CreationDate:D ApplicationDate:D
     PriceListID:G PriceListName:S LocationID:G LocationName:S WarehouseID:G WarehouseName:S
     CFDIPaymentMethod:S CFDIPaymentTerm:S CFDIAccountNumber:S CurrencyName:S ExchangeRate:F PurchaseOrder:S
     FiscalID:G Address:S Comments:S Subtotal:F Discount:F VAT:F IEPS:F VATRet:F ISRRet:F Payments:F
-    CreditNotes:F""")
+    CreditNotes:F""",
+)
 
-INVOICE_DETAILS_PRODUCT = _entity("InvoiceDetailsProduct", """
+INVOICE_DETAILS_PRODUCT = _entity(
+    "InvoiceDetailsProduct",
+    """
     ID:G ProductID:G Name:S IndexNumber:I Code:S Unit:S UnitMultiplier:F Qty:F Price:F VATRate:F IEPSRate:F
-    Discount:F Comments:S LotInfo:S""")
+    Discount:F Comments:S LotInfo:S""",
+)
 
-INVOICE_DETAILS_SERVICE = _entity("InvoiceDetailsService", """
-    ID:G IndexNumber:I ServiceID:G Name:S Code:S Qty:F Price:F VATRate:F Discount:F""")
+INVOICE_DETAILS_SERVICE = _entity(
+    "InvoiceDetailsService",
+    """
+    ID:G IndexNumber:I ServiceID:G Name:S Code:S Qty:F Price:F VATRate:F Discount:F""",
+)
 
-PRODUCT = _entity("Product", """
+PRODUCT = _entity(
+    "Product",
+    """
     ID:G Code:S Title:S Description:S CreationDate:D Cost:F SKU:S Comments:S CostType:I CostTypeText:S
     Category1ID:G Category2ID:G Category3ID:G CurrentInventory:F ChargeVAT:B Number:I PricingType:I
     ImageUrl:S PricingTypeText:S Unit:S CurrencyID:G CurrencyCode:S PurchaseType:I PurchaseTypeText:S
-    IEPSRate:F Type:I TypeText:S ProductionAuto:B Volume:F Weight:F""")
+    IEPSRate:F Type:I TypeText:S ProductionAuto:B Volume:F Weight:F""",
+)
 
 # ProductDetails = Product minus the *Text fields, then the nested parts appended by the state. [G] order
-PRODUCT_DETAILS = Entity("ProductDetails", tuple(
-    (name, edm) for name, edm in PRODUCT.fields if not name.endswith("Text")
-) + (("Category1", STRING), ("Category2", STRING), ("Category3", STRING)))
+PRODUCT_DETAILS = Entity(
+    "ProductDetails",
+    tuple((name, edm) for name, edm in PRODUCT.fields if not name.endswith("Text"))
+    + (("Category1", STRING), ("Category2", STRING), ("Category3", STRING)),
+)
 
-INVENTORY = _entity("Inventory", """
+INVENTORY = _entity(
+    "Inventory",
+    """
     Balance:F ClientOrdered:F CurrentInventory:F ID:G Location:S ProvidedOrdered:F SKU:S Title:S Value:F
-    Code:S ProductID:G Visible:B""")
+    Code:S ProductID:G Visible:B""",
+)
 
 WAREHOUSE = _entity("Warehouse", "ID:G Name:S LocationID:G AvailableInOtherLoc:B")
 
 CURRENCY = _entity("Currency", "ID:G Name:S Code:S ExchangeRate:F")
 
-CLIENT_LIST_ITEM = _entity("ClientListItem", """
+CLIENT_LIST_ITEM = _entity(
+    "ClientListItem",
+    """
     ID:G Number:I ClientName:S LegalName:S RFC:S Email:S Phone:S NextContactDate:D LocationID:G
-    RegimenFiscal:S""")
+    RegimenFiscal:S""",
+)
 
 
 # Catalogs for creating a sale (bind-invoicing.md §2, §9.3). [G] field sets beyond ID/Name for locations and
@@ -106,17 +136,24 @@ LOCATION = _entity("Location", "ID:G Name:S")
 
 PRICE_LIST = _entity("PriceList", "ID:G Name:S")
 
-SERVICE = _entity("Service", """
+SERVICE = _entity(
+    "Service",
+    """
     ID:G Code:S Title:S Description:S CreationDate:D Category1ID:G Category2ID:G Category3ID:G ChargeVAT:B
-    PricingType:I PricingTypeText:S Unit:S CurrencyID:G CurrencyCode:S VariableConcept:B SATCode:I SATUnit:I""")
+    PricingType:I PricingTypeText:S Unit:S CurrencyID:G CurrencyCode:S VariableConcept:B SATCode:I SATUnit:I""",
+)
 
 # ClientDetails keeps Bind's misspelt Loctaion/LoctaionID (bind-invoicing.md §3, [C]); types of the text
 # fields [G].
-CLIENT_DETAILS = _entity("ClientDetails", """
+CLIENT_DETAILS = _entity(
+    "ClientDetails",
+    """
     ID:G RFC:S LegalName:S CommercialName:S CreditDays:I CreditAmount:F PaymentMethod:S CreationDate:D Status:S
     SalesContact:S CreditContact:S Loctaion:S LoctaionID:G Comments:S PriceList:S PriceListID:G
     PaymentTermType:S Email:S Telephones:S Number:I AccountNumber:S DefaultDiscount:F ClientSource:S Account:S
-    City:S State:S""")
+    City:S State:S""",
+)
+
 
 def to_wire(value, edm: str):
     if value is None:
@@ -134,6 +171,7 @@ def json_text(value) -> str:
 
 
 # --- value helpers shared by the state, the demo data and the OData layer -------------------------
+
 
 def is_guid(text) -> bool:
     return isinstance(text, str) and bool(_GUID_TEXT.match(text))

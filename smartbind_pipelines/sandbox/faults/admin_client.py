@@ -18,15 +18,12 @@ class SandboxAdmin:
         self._timeout = timeout
 
     def _call(self, method: str, path: str, payload=None):
-        response = self._session.request(method, f"{self.root}/_sandbox/{path}", json=payload,
-                                         timeout=self._timeout)
+        response = self._session.request(method, f"{self.root}/_sandbox/{path}", json=payload, timeout=self._timeout)
         response.raise_for_status()
         return response.json()
 
-    def inject(self, kind: str, path: str = "", *, method: str | None = None, count: int = 1,
-               **options) -> list[dict]:
-        return self._call("POST", "faults", {"kind": kind, "path": path, "method": method,
-                                             "count": count, **options})
+    def inject(self, kind: str, path: str = "", *, method: str | None = None, count: int = 1, **options) -> list[dict]:
+        return self._call("POST", "faults", {"kind": kind, "path": path, "method": method, "count": count, **options})
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")

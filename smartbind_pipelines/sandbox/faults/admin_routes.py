@@ -32,8 +32,7 @@ async def admin_response(control: SandboxControl, request: Request, path: str) -
             try:
                 payload = await request.json()
                 items = payload if isinstance(payload, list) else [payload]
-                added = [control.add_fault(Fault(**{k: v for k, v in item.items() if k != "id"}))
-                         for item in items]
+                added = [control.add_fault(Fault(**{k: v for k, v in item.items() if k != "id"})) for item in items]
             except (TypeError, ValueError, re.error) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
             return JSONResponse([asdict(f) for f in added])

@@ -13,12 +13,18 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-FAULT_KINDS = ("rate_limit", "server_error", "unavailable", "drop", "drop_after", "latency", "custom",
-               "endless_next_link")
-
-_ID_SEGMENT = re.compile(
-    r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+FAULT_KINDS = (
+    "rate_limit",
+    "server_error",
+    "unavailable",
+    "drop",
+    "drop_after",
+    "latency",
+    "custom",
+    "endless_next_link",
 )
+
+_ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 
 
 def route_template(path: str) -> str:
@@ -119,14 +125,23 @@ class SandboxControl:
                     return fault
         return None
 
-    def record(self, method: str, path: str, status: int | str, fault: Fault | None,
-               started: float | None = None) -> None:
+    def record(
+        self, method: str, path: str, status: int | str, fault: Fault | None, started: float | None = None
+    ) -> None:
         endpoint = f"{method} {route_template(path)}"
         with self._lock:
             self.counts[endpoint] += 1
             # "started" (when the request arrived) and "at" (when it was answered) show overlapping requests
-            self.log.append({"at": time.time(), "started": started, "endpoint": endpoint, "path": path,
-                             "status": status, "fault": fault.kind if fault else None})
+            self.log.append(
+                {
+                    "at": time.time(),
+                    "started": started,
+                    "endpoint": endpoint,
+                    "path": path,
+                    "status": status,
+                    "fault": fault.kind if fault else None,
+                }
+            )
 
     def next_serial(self) -> int:
         """A number never handed out before (fault ids share the counter)."""
@@ -136,8 +151,7 @@ class SandboxControl:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"total": sum(self.counts.values()), "counts": dict(self.counts),
-                    "log": list(self.log)[-200:]}
+            return {"total": sum(self.counts.values()), "counts": dict(self.counts), "log": list(self.log)[-200:]}
 
     def reset_log(self) -> None:
         with self._lock:

@@ -95,6 +95,7 @@ class FaultMiddleware:
             control.record(method, path, "dropped", fault)
             await _start_then_drop(send)
         if kind == "drop_after":
+
             async def swallow(message):  # the work is done; the answer never arrives
                 return None
 
@@ -159,8 +160,12 @@ async def _endless_next_link(app, scope, receive, send, control: SandboxControl,
 
 
 async def _start_then_drop(send) -> None:
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
+        }
+    )
     await send({"type": "http.response.body", "body": b'{"value": [', "more_body": True})
     raise SandboxDroppedConnection("sandbox fault: connection dropped")
-

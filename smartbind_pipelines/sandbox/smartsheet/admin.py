@@ -58,26 +58,32 @@ class SandboxRoutes:
         state = self.state
         if path == "/_sandbox/sheets" and method == "POST":
             if not isinstance(payload, dict):
-                raise ValueError("expected {\"name\", \"columns\", \"id\"?, \"folderId\"?, \"workspaceId\"?}")
+                raise ValueError('expected {"name", "columns", "id"?, "folderId"?, "workspaceId"?}')
             container = None
             if payload.get("folderId") is not None:
                 container = ("folder", payload["folderId"])
             elif payload.get("workspaceId") is not None:
                 container = ("workspace", payload["workspaceId"])
-            return json_response(state.create_sheet(payload.get("name"), payload.get("columns"),
-                                                    payload.get("id"), container=container))
+            return json_response(
+                state.create_sheet(payload.get("name"), payload.get("columns"), payload.get("id"), container=container)
+            )
         if path == "/_sandbox/sheets" and method == "GET":
-            return json_response([{**summary, "totalRowCount": len(state.sheet(summary["id"]).rows)}
-                                  for summary in state.list_sheets(with_version=True)])
+            return json_response(
+                [
+                    {**summary, "totalRowCount": len(state.sheet(summary["id"]).rows)}
+                    for summary in state.list_sheets(with_version=True)
+                ]
+            )
         if match := _SHEET_ROWS.match(path):
             if method == "GET":
                 return json_response(state.rows_as_dicts(int(match.group(1))))
         if match := _SHEET_ROW.match(path):
             if method == "PATCH":
                 if not isinstance(payload, dict) or set(payload) != {"modifiedAt"}:
-                    raise ValueError("expected {\"modifiedAt\": \"YYYY-MM-DDTHH:MM:SSZ\"}")
-                return json_response(state.set_row_modified_at(int(match.group(1)), int(match.group(2)),
-                                                               payload["modifiedAt"]))
+                    raise ValueError('expected {"modifiedAt": "YYYY-MM-DDTHH:MM:SSZ"}')
+                return json_response(
+                    state.set_row_modified_at(int(match.group(1)), int(match.group(2)), payload["modifiedAt"])
+                )
         if match := _ROW_COMMENTS.match(path):
             if method == "GET":
                 return json_response(state.row_comments(int(match.group(1)), int(match.group(2))))
@@ -99,14 +105,15 @@ class SandboxRoutes:
             return json_response({"idle": state.deliveries.idle(), "attempts": state.deliveries.log()})
         if path == "/_sandbox/webhooks/pause" and method == "PUT":
             if not isinstance(payload, dict) or not isinstance(payload.get("paused"), bool):
-                raise ValueError("expected {\"paused\": true|false}")
+                raise ValueError('expected {"paused": true|false}')
             state.deliveries.pause(payload["paused"])
             return json_response({"paused": payload["paused"]})
         if (match := _WEBHOOK_STATUS.match(path)) and method == "PUT":
             if not isinstance(payload, dict) or not isinstance(payload.get("status"), str):
-                raise ValueError("expected {\"status\": \"DISABLED_ADMINISTRATIVE\", \"details\"?}")
-            return json_response(state.set_webhook_status(int(match.group(1)), payload["status"],
-                                                          payload.get("details")))
+                raise ValueError('expected {"status": "DISABLED_ADMINISTRATIVE", "details"?}')
+            return json_response(
+                state.set_webhook_status(int(match.group(1)), payload["status"], payload.get("details"))
+            )
         if path == "/_sandbox/config":
             if method == "PUT":
                 if not isinstance(payload, dict):
@@ -116,7 +123,7 @@ class SandboxRoutes:
                 return json_response(state.configure())
         if path in ("/_sandbox/workspaces", "/_sandbox/folders") and method == "POST":
             if not isinstance(payload, dict):
-                raise ValueError("expected {\"name\", \"id\"?}")
+                raise ValueError('expected {"name", "id"?}')
             kind = "workspace" if path.endswith("workspaces") else "folder"
             return json_response(state.create_container(kind, payload.get("name"), payload.get("id")))
         if path == "/_sandbox/reset" and method == "POST":

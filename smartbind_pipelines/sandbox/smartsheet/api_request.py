@@ -84,15 +84,25 @@ def index_result(items: list, query: Query) -> dict:
         return {"pageNumber": 1, "totalPages": 1 if total else 0, "totalCount": total, "data": items}
     size = query.integer("pageSize", minimum=1) or 100
     page = query.integer("page", minimum=1) or 1
-    return {"pageNumber": page, "pageSize": size, "totalPages": math.ceil(total / size), "totalCount": total,
-            "data": items[(page - 1) * size: page * size]}
+    return {
+        "pageNumber": page,
+        "pageSize": size,
+        "totalPages": math.ceil(total / size),
+        "totalCount": total,
+        "data": items[(page - 1) * size : page * size],
+    }
 
 
 def read_sheet_query(query: Query) -> SheetQuery:
     exclude = set(query.words("exclude"))
     return SheetQuery(
-        column_ids=query.ids("columnIds"), row_ids=query.ids("rowIds"), row_numbers=query.ids("rowNumbers"),
-        page=query.integer("page", minimum=1), page_size=query.integer("pageSize", minimum=1),
-        exclude_nonexistent="nonexistentCells" in exclude, include=frozenset(query.words("include")),
-        level=query.integer("level") or 0, rows_modified_since=query.timestamp("rowsModifiedSince"),
+        column_ids=query.ids("columnIds"),
+        row_ids=query.ids("rowIds"),
+        row_numbers=query.ids("rowNumbers"),
+        page=query.integer("page", minimum=1),
+        page_size=query.integer("pageSize", minimum=1),
+        exclude_nonexistent="nonexistentCells" in exclude,
+        include=frozenset(query.words("include")),
+        level=query.integer("level") or 0,
+        rows_modified_since=query.timestamp("rowsModifiedSince"),
     )

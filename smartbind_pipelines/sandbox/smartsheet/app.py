@@ -17,9 +17,18 @@ from starlette.responses import Response
 from smartbind_pipelines.sandbox.faults import FaultMiddleware, SandboxControl
 from smartbind_pipelines.sandbox.smartsheet import admin
 from smartbind_pipelines.sandbox.smartsheet.api_request import Query, index_result, json_body, read_sheet_query
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, SmartsheetErrorFlavor, current_path,
-                                                           json_response, method_not_supported, missing_parameter,
-                                                           not_found, parse_error, token_invalid, token_required)
+from smartbind_pipelines.sandbox.smartsheet.errors import (
+    SmartsheetError,
+    SmartsheetErrorFlavor,
+    current_path,
+    json_response,
+    method_not_supported,
+    missing_parameter,
+    not_found,
+    parse_error,
+    token_invalid,
+    token_required,
+)
 from smartbind_pipelines.sandbox.smartsheet.state import SmartsheetState
 
 log = logging.getLogger(__name__)
@@ -39,30 +48,48 @@ class SmartsheetApi:
         self.tokens = set(tokens) if tokens is not None else None
         self.routes: list[tuple[re.Pattern, dict[str, Handler]]] = [
             (re.compile(r"^/2\.0/sheets$"), {"GET": self.list_sheets, "POST": self.create_sheet}),
-            (re.compile(r"^/2\.0/(?P<kind>folders|workspaces)/(?P<container_id>\d+)/sheets$"),
-             {"POST": self.create_sheet}),
+            (
+                re.compile(r"^/2\.0/(?P<kind>folders|workspaces)/(?P<container_id>\d+)/sheets$"),
+                {"POST": self.create_sheet},
+            ),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)$"), {"GET": self.get_sheet, "DELETE": self.delete_sheet}),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/version$"), {"GET": self.get_version}),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/columns$"), {"GET": self.list_columns}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/columns/(?P<column_id>\d+)$"),
-             {"GET": self.get_column, "PUT": self.update_column, "DELETE": self.delete_column}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows$"),
-             {"POST": self.add_rows, "PUT": self.update_rows, "DELETE": self.delete_rows}),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/columns/(?P<column_id>\d+)$"),
+                {"GET": self.get_column, "PUT": self.update_column, "DELETE": self.delete_column},
+            ),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows$"),
+                {"POST": self.add_rows, "PUT": self.update_rows, "DELETE": self.delete_rows},
+            ),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)$"), {"GET": self.get_row}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)/discussions$"),
-             {"GET": self.list_discussions, "POST": self.create_discussion}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions$"),
-             {"GET": self.list_discussions, "POST": self.create_discussion}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)$"),
-             {"GET": self.get_discussion}),
-            (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)/comments$"),
-             {"POST": self.add_comment}),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/rows/(?P<row_id>\d+)/discussions$"),
+                {"GET": self.list_discussions, "POST": self.create_discussion},
+            ),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions$"),
+                {"GET": self.list_discussions, "POST": self.create_discussion},
+            ),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)$"),
+                {"GET": self.get_discussion},
+            ),
+            (
+                re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/discussions/(?P<discussion_id>\d+)/comments$"),
+                {"POST": self.add_comment},
+            ),
             (re.compile(r"^/2\.0/sheets/(?P<sheet_id>\d+)/comments/(?P<comment_id>\d+)$"), {"GET": self.get_comment}),
             (re.compile(r"^/2\.0/webhooks$"), {"GET": self.list_webhooks, "POST": self.create_webhook}),
-            (re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)$"),
-             {"GET": self.get_webhook, "PUT": self.update_webhook, "DELETE": self.delete_webhook}),
-            (re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)/(?i:resetsharedsecret)$"),
-             {"POST": self.reset_shared_secret}),
+            (
+                re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)$"),
+                {"GET": self.get_webhook, "PUT": self.update_webhook, "DELETE": self.delete_webhook},
+            ),
+            (
+                re.compile(r"^/2\.0/webhooks/(?P<webhook_id>\d+)/(?i:resetsharedsecret)$"),
+                {"POST": self.reset_shared_secret},
+            ),
         ]
 
     def authorize(self, request: Request) -> None:
@@ -101,16 +128,18 @@ class SmartsheetApi:
         sheets = await run_in_threadpool(self.state.list_sheets, with_version)
         return json_response(index_result(sheets, query))
 
-    async def create_sheet(self, request: Request, query: Query, kind: str | None = None,
-                           container_id: int | None = None) -> Response:
+    async def create_sheet(
+        self, request: Request, query: Query, kind: str | None = None, container_id: int | None = None
+    ) -> Response:
         body = await json_body(request)
         if not isinstance(body, dict):
             raise parse_error("the sheet must be a JSON object.")
         if body.get("fromId") is not None:
             raise SmartsheetError(400, 9999, "Smartsheet emulator: creating a sheet fromId is not emulated.")
         container = (kind[:-1], container_id) if kind else None
-        created = await run_in_threadpool(lambda: self.state.create_sheet(body.get("name"), body.get("columns"),
-                                                                          container=container))
+        created = await run_in_threadpool(
+            lambda: self.state.create_sheet(body.get("name"), body.get("columns"), container=container)
+        )
         return json_response({"message": "SUCCESS", "resultCode": 0, "result": created})
 
     async def get_sheet(self, request: Request, query: Query, sheet_id: int) -> Response:
@@ -168,17 +197,18 @@ class SmartsheetApi:
         exclude = "nonexistentCells" in query.words("exclude")
         return json_response(await run_in_threadpool(self.state.get_row, sheet_id, row_id, include, exclude))
 
-
     # -- discussions and comments (smartsheet-events.md §7) -------------------------------------------
 
-    async def list_discussions(self, request: Request, query: Query, sheet_id: int,
-                               row_id: int | None = None) -> Response:
+    async def list_discussions(
+        self, request: Request, query: Query, sheet_id: int, row_id: int | None = None
+    ) -> Response:
         with_comments = "comments" in query.words("include")
         items = await run_in_threadpool(self.state.list_discussions, sheet_id, row_id, with_comments)
         return json_response(index_result(items, query))
 
-    async def create_discussion(self, request: Request, query: Query, sheet_id: int,
-                                row_id: int | None = None) -> Response:
+    async def create_discussion(
+        self, request: Request, query: Query, sheet_id: int, row_id: int | None = None
+    ) -> Response:
         self.state.sheet(sheet_id)
         body = await json_body(request)
         return json_response(await run_in_threadpool(self.state.create_discussion, sheet_id, body, row_id))
@@ -193,7 +223,6 @@ class SmartsheetApi:
 
     async def get_comment(self, request: Request, query: Query, sheet_id: int, comment_id: int) -> Response:
         return json_response(await run_in_threadpool(self.state.get_comment, sheet_id, comment_id))
-
 
     # -- webhooks (smartsheet-events.md §1-§3) -------------------------------------------------------
 

@@ -15,8 +15,19 @@ from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError
 MAX_CELL_CHARS = 4000
 MAX_SAFE_NUMBER = 9007199254740992  # ±2**53, the documented numeric cell range
 
-CREATABLE_TYPES = frozenset({"TEXT_NUMBER", "DATE", "CHECKBOX", "PICKLIST", "CONTACT_LIST",
-                             "MULTI_PICKLIST", "MULTI_CONTACT_LIST", "DATETIME", "PREDECESSOR"})
+CREATABLE_TYPES = frozenset(
+    {
+        "TEXT_NUMBER",
+        "DATE",
+        "CHECKBOX",
+        "PICKLIST",
+        "CONTACT_LIST",
+        "MULTI_PICKLIST",
+        "MULTI_CONTACT_LIST",
+        "DATETIME",
+        "PREDECESSOR",
+    }
+)
 OPTION_TYPES = frozenset({"PICKLIST", "MULTI_PICKLIST"})
 SYSTEM_COLUMN_TYPES = frozenset({"AUTO_NUMBER", "CREATED_BY", "CREATED_DATE", "MODIFIED_BY", "MODIFIED_DATE"})
 # Only these carry a displayValue (CHECKBOX and DATE never do).
@@ -24,8 +35,20 @@ DISPLAYED_TYPES = frozenset({"TEXT_NUMBER", "PICKLIST", "CONTACT_LIST", "MULTI_P
 
 # Cell attributes a client may send on add/update; the read-only ones come back from GET and must not
 # be re-sent (issue #106 of the SDK: clients re-sending fetched rows).
-CELL_WRITABLE = frozenset({"columnId", "value", "strict", "formula", "hyperlink", "format",
-                           "overrideValidation", "image", "linkInFromCell", "objectValue"})
+CELL_WRITABLE = frozenset(
+    {
+        "columnId",
+        "value",
+        "strict",
+        "formula",
+        "hyperlink",
+        "format",
+        "overrideValidation",
+        "image",
+        "linkInFromCell",
+        "objectValue",
+    }
+)
 CELL_READ_ONLY = frozenset({"displayValue", "columnType", "conditionalFormat", "linksOutToCells"})
 CELL_NOT_EMULATED = ("formula", "hyperlink", "image", "linkInFromCell", "objectValue")
 
@@ -54,8 +77,7 @@ class Column:
             shown_type = "TEXT_NUMBER"
         # Column "version" is the type level: 2 = MULTI_PICKLIST, 1 = MULTI_CONTACT_LIST, else 0.
         level_of_type = {"MULTI_PICKLIST": 2, "MULTI_CONTACT_LIST": 1}.get(self.type, 0)
-        body: dict = {"id": self.id, "version": level_of_type, "index": index, "title": self.title,
-                      "type": shown_type}
+        body: dict = {"id": self.id, "version": level_of_type, "index": index, "title": self.title, "type": shown_type}
         if self.primary:
             body["primary"] = True
         if self.options is not None:
@@ -78,15 +100,15 @@ def _is_number(value) -> bool:
 def _strict_violation(column: Column, value) -> SmartsheetError:
     shown = "true" if value is True else "false" if value is False else value
     return SmartsheetError(
-        400, 1042,
+        400,
+        1042,
         f"The value for cell in column {column.id}, {shown}, did not conform to the strict requirements "
         f"for type {column.type}.",
     )
 
 
 def _number_out_of_range() -> SmartsheetError:
-    return SmartsheetError(400, 1148, f"Numeric cell values must be between -{MAX_SAFE_NUMBER} and "
-                                      f"{MAX_SAFE_NUMBER}.")
+    return SmartsheetError(400, 1148, f"Numeric cell values must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}.")
 
 
 def _valid_iso_date(text: str) -> bool:
@@ -137,11 +159,13 @@ def cell_value(column: Column, cell: dict):
     Raises ``SmartsheetError`` with the code the real API uses. Call only after the attribute checks.
     """
     if column.system_column_type is not None:
-        raise SmartsheetError(400, 1046, "Cells containing system values cannot be inserted or updated "
-                                         "through the API, columnId : " f"{column.id}.")
+        raise SmartsheetError(
+            400,
+            1046,
+            f"Cells containing system values cannot be inserted or updated through the API, columnId : {column.id}.",
+        )
     if "value" not in cell:
-        raise SmartsheetError(400, 1012, "Required object attribute(s) are missing from your request: "
-                                         "cell.value.")
+        raise SmartsheetError(400, 1012, "Required object attribute(s) are missing from your request: cell.value.")
     value = cell["value"]
     if value is not None and not isinstance(value, (str, int, float, bool)):
         raise SmartsheetError(400, 1038, "Invalid Cell value. Must be numeric or a string.")

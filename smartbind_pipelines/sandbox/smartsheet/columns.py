@@ -5,9 +5,25 @@ from __future__ import annotations
 from smartbind_pipelines.sandbox.smartsheet.cells import CREATABLE_TYPES, OPTION_TYPES, SYSTEM_COLUMN_TYPES, Column
 from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError, missing_attribute, not_emulated
 
-_COLUMN_SPEC_KEYS = frozenset({"title", "type", "primary", "options", "symbol", "width", "systemColumnType",
-                               "description", "format", "hidden", "locked", "validation", "autoNumberFormat",
-                               "tags", "contactOptions"})
+_COLUMN_SPEC_KEYS = frozenset(
+    {
+        "title",
+        "type",
+        "primary",
+        "options",
+        "symbol",
+        "width",
+        "systemColumnType",
+        "description",
+        "format",
+        "hidden",
+        "locked",
+        "validation",
+        "autoNumberFormat",
+        "tags",
+        "contactOptions",
+    }
+)
 
 
 def _titles_clash(a: str, b: str) -> bool:
@@ -17,23 +33,30 @@ def _titles_clash(a: str, b: str) -> bool:
 
 def _check_column_spec(spec) -> None:
     if not isinstance(spec, dict):
-        raise SmartsheetError(400, 1008, "Unable to parse request. The following error occurred: "
-                                         "each column must be a JSON object.")
+        raise SmartsheetError(
+            400, 1008, "Unable to parse request. The following error occurred: each column must be a JSON object."
+        )
     title = spec.get("title")
     if not isinstance(title, str) or not title.strip():
         raise missing_attribute("column.title")
     if "type" not in spec:
         raise missing_attribute("column.type")
     if spec["type"] not in CREATABLE_TYPES:
-        raise SmartsheetError(400, 1031, f"The value {spec['type']} is not valid for column.type. "
-                                         f"Allowed: {', '.join(sorted(CREATABLE_TYPES))}.")
+        raise SmartsheetError(
+            400,
+            1031,
+            f"The value {spec['type']} is not valid for column.type. Allowed: {', '.join(sorted(CREATABLE_TYPES))}.",
+        )
     options = spec.get("options")
     if options is not None:
         if spec["type"] not in OPTION_TYPES:
             raise SmartsheetError(400, 1060, f"Column options are not allowed for column type {spec['type']}.")
         if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
-            raise SmartsheetError(400, 1008, "Unable to parse request. The following error occurred: "
-                                             "column.options must be a list of strings.")
+            raise SmartsheetError(
+                400,
+                1008,
+                "Unable to parse request. The following error occurred: column.options must be a list of strings.",
+            )
         if spec.get("symbol") is not None:
             raise SmartsheetError(400, 1059, "Column options may not be specified together with a symbol.")
     system = spec.get("systemColumnType")
@@ -60,32 +83,50 @@ def validate_new_columns(columns) -> None:
 
 
 def build_column(column_id: int, spec: dict) -> Column:
-    extra = {k: v for k, v in spec.items() if k in _COLUMN_SPEC_KEYS and k not in
-             {"title", "type", "primary", "options", "symbol", "width", "systemColumnType", "description"}}
-    return Column(id=column_id, title=spec["title"], type=spec["type"], primary=spec.get("primary") is True,
-                  options=list(spec["options"]) if spec.get("options") is not None else None,
-                  symbol=spec.get("symbol"), system_column_type=spec.get("systemColumnType"),
-                  description=spec.get("description"), width=int(spec.get("width") or 150), extra=extra)
+    extra = {
+        k: v
+        for k, v in spec.items()
+        if k in _COLUMN_SPEC_KEYS
+        and k not in {"title", "type", "primary", "options", "symbol", "width", "systemColumnType", "description"}
+    }
+    return Column(
+        id=column_id,
+        title=spec["title"],
+        type=spec["type"],
+        primary=spec.get("primary") is True,
+        options=list(spec["options"]) if spec.get("options") is not None else None,
+        symbol=spec.get("symbol"),
+        system_column_type=spec.get("systemColumnType"),
+        description=spec.get("description"),
+        width=int(spec.get("width") or 150),
+        extra=extra,
+    )
 
 
-_UPDATABLE = frozenset({"title", "index", "type", "options", "symbol", "width", "description", "format",
-                        "hidden", "locked", "validation"})
+_UPDATABLE = frozenset(
+    {"title", "index", "type", "options", "symbol", "width", "description", "format", "hidden", "locked", "validation"}
+)
 _READ_ONLY_ON_UPDATE = frozenset({"id", "version", "primary", "systemColumnType", "sheetId"})
 
 
 def apply_column_update(columns: list[Column], column: Column, spec) -> None:
     """PUT /sheets/{id}/columns/{cid}: validate the change fully, then apply it to ``columns`` in place."""
     if not isinstance(spec, dict):
-        raise SmartsheetError(400, 1008, "Unable to parse request. The following error occurred: "
-                                         "the column must be a JSON object.")
+        raise SmartsheetError(
+            400, 1008, "Unable to parse request. The following error occurred: the column must be a JSON object."
+        )
     refused = sorted(k for k in spec if k in _READ_ONLY_ON_UPDATE)
     if refused:
-        raise SmartsheetError(400, 1032, "The attribute(s) " + ", ".join(f"column.{k}" for k in refused)
-                              + " are not allowed for this operation.")
+        raise SmartsheetError(
+            400,
+            1032,
+            "The attribute(s) " + ", ".join(f"column.{k}" for k in refused) + " are not allowed for this operation.",
+        )
     unknown = sorted(k for k in spec if k not in _UPDATABLE)
     if unknown:
-        raise SmartsheetError(400, 1008, "Unable to parse request. The following error occurred: "
-                                         f'Unrecognized field "{unknown[0]}".')
+        raise SmartsheetError(
+            400, 1008, f'Unable to parse request. The following error occurred: Unrecognized field "{unknown[0]}".'
+        )
     if "title" in spec:
         title = spec["title"]
         if not isinstance(title, str) or not title.strip():

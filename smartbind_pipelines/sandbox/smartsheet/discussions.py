@@ -9,17 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, missing_attribute, not_found,
-                                                           parse_error)
+from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError, missing_attribute, not_found, parse_error
 from smartbind_pipelines.sandbox.smartsheet.sheet import SANDBOX_USER_EMAIL, Sheet, utc_stamp
 
 SANDBOX_USER = {"name": "Sandbox User", "email": SANDBOX_USER_EMAIL}
 TITLE_CHARS = 100
 # [G] the real maximum comment length is not documented; the emulator refuses longer texts.
 MAX_TEXT_CHARS = 4000
-_DISCUSSION_KEYS = {"comment", "title", "comments", "id", "parentId", "parentType", "commentCount",
-                    "accessLevel", "readOnly", "lastCommentedAt", "lastCommentedUser", "createdBy",
-                    "commentAttachments"}
+_DISCUSSION_KEYS = {
+    "comment",
+    "title",
+    "comments",
+    "id",
+    "parentId",
+    "parentType",
+    "commentCount",
+    "accessLevel",
+    "readOnly",
+    "lastCommentedAt",
+    "lastCommentedUser",
+    "createdBy",
+    "commentAttachments",
+}
 _COMMENT_KEYS = {"text", "id", "discussionId", "createdBy", "createdAt", "modifiedAt", "attachments"}
 
 
@@ -31,8 +42,14 @@ class Comment:
     created_at: str
 
     def render(self) -> dict:
-        return {"id": self.id, "discussionId": self.discussion_id, "text": self.text,
-                "createdBy": dict(SANDBOX_USER), "createdAt": self.created_at, "modifiedAt": self.created_at}
+        return {
+            "id": self.id,
+            "discussionId": self.discussion_id,
+            "text": self.text,
+            "createdBy": dict(SANDBOX_USER),
+            "createdAt": self.created_at,
+            "modifiedAt": self.created_at,
+        }
 
 
 @dataclass
@@ -45,10 +62,18 @@ class Discussion:
 
     def render(self, with_comments: bool = True) -> dict:
         last = self.comments[-1]
-        body = {"id": self.id, "title": self.title, "commentCount": len(self.comments), "accessLevel": "OWNER",
-                "parentType": self.parent_type, "parentId": self.parent_id, "readOnly": False,
-                "lastCommentedAt": last.created_at, "lastCommentedUser": dict(SANDBOX_USER),
-                "createdBy": dict(SANDBOX_USER)}
+        body = {
+            "id": self.id,
+            "title": self.title,
+            "commentCount": len(self.comments),
+            "accessLevel": "OWNER",
+            "parentType": self.parent_type,
+            "parentId": self.parent_id,
+            "readOnly": False,
+            "lastCommentedAt": last.created_at,
+            "lastCommentedUser": dict(SANDBOX_USER),
+            "createdBy": dict(SANDBOX_USER),
+        }
         if with_comments:
             body["comments"] = [comment.render() for comment in self.comments]
         return body
@@ -63,8 +88,11 @@ def _text(body, where: str) -> str:
     if not isinstance(text, str):
         raise parse_error('Field "text" was of unexpected type.')
     if len(text) > MAX_TEXT_CHARS:
-        raise SmartsheetError(400, 1041, f"The value for {where} must be {MAX_TEXT_CHARS} characters in length or "
-                                         f"less, but was {len(text)}.")
+        raise SmartsheetError(
+            400,
+            1041,
+            f"The value for {where} must be {MAX_TEXT_CHARS} characters in length or less, but was {len(text)}.",
+        )
     return text
 
 
@@ -88,8 +116,9 @@ def create_discussion(sheet: Sheet, new_id, body, row_id: int | None, *, touch_r
         if row is None:
             raise not_found()
     now = utc_stamp()
-    discussion = Discussion(new_id(), "ROW" if row is not None else "SHEET",
-                            row.id if row is not None else sheet.id, text[:TITLE_CHARS])  # a client title: ignored [G]
+    discussion = Discussion(
+        new_id(), "ROW" if row is not None else "SHEET", row.id if row is not None else sheet.id, text[:TITLE_CHARS]
+    )  # a client title: ignored [G]
     discussion.comments.append(Comment(new_id(), discussion.id, text, now))
     sheet.discussions = [*sheet.discussions, discussion]
     if row is not None and touch_row:

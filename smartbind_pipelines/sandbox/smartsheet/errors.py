@@ -61,6 +61,7 @@ class SmartsheetError(Exception):
 
 # Constructors named after what went wrong; messages follow the documented error table.
 
+
 def token_required() -> SmartsheetError:
     return SmartsheetError(401, 1001, "An Access Token is required.")
 
@@ -108,11 +109,16 @@ def not_emulated(what: str) -> SmartsheetError:
 
 def server_error_4004(sheet_id: int | None) -> SmartsheetError:
     if sheet_id is None:
-        return SmartsheetError(500, 4004, "An unexpected error has occurred. Please retry your request. "
-                                          "If you encounter this error repeatedly, please contact api@smartsheet.com "
-                                          "for assistance.")
+        return SmartsheetError(
+            500,
+            4004,
+            "An unexpected error has occurred. Please retry your request. "
+            "If you encounter this error repeatedly, please contact api@smartsheet.com "
+            "for assistance.",
+        )
     return SmartsheetError(
-        500, 4004,
+        500,
+        4004,
         f"Request failed because sheetId {sheet_id} is currently being updated by another request that uses "
         "the same access token. Please retry your request once the previous request has completed.",
     )
@@ -129,5 +135,6 @@ class SmartsheetErrorFlavor:
         return server_error_4004(int(match.group(1)) if match else None).response()
 
     def unavailable(self) -> Response:
-        return SmartsheetError(503, 4001, "Smartsheet.com is currently offline for system maintenance. "
-                                          "Please check back again shortly.").response()
+        return SmartsheetError(
+            503, 4001, "Smartsheet.com is currently offline for system maintenance. Please check back again shortly."
+        ).response()

@@ -38,7 +38,9 @@ def page(title: str, body: str, refresh_seconds: int | None, status: int = 200) 
     refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
     return HTMLResponse(
         f'<!doctype html><html lang="es"><head><meta charset="utf-8">{refresh}<title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body>{body}</body></html>", status_code=status)
+        f"<style>{STYLE}</style></head><body>{body}</body></html>",
+        status_code=status,
+    )
 
 
 def cell_html(column: dict, cell: dict | None) -> str:
@@ -50,25 +52,35 @@ def cell_html(column: dict, cell: dict | None) -> str:
         return f'<td class="check" data-value="{str(bool(value)).lower()}">{"✔" if value else "☐"}</td>'
     if value is None or value == "":
         return '<td class="empty"></td>'
-    css = "num" if isinstance(value, (int, float)) and not isinstance(value, bool) else (
-        "date" if kind in ("DATE", "DATETIME", "ABSTRACT_DATETIME") else "text")
+    css = (
+        "num"
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else ("date" if kind in ("DATE", "DATETIME", "ABSTRACT_DATETIME") else "text")
+    )
     return f'<td class="{css}">{html.escape(str(shown if shown is not None else value))}</td>'
 
 
 def sheet_table(sheet: dict, *, limit: int = MAX_ROWS_SHOWN) -> str:
     columns = sheet["columns"]
     head = "".join(
-        f'<th{" class=primary" if column.get("primary") else ""}>{html.escape(column["title"])}'
-        f'<br><small>{html.escape(str(column.get("type", "")))}</small></th>' for column in columns)
+        f"<th{' class=primary' if column.get('primary') else ''}>{html.escape(column['title'])}"
+        f"<br><small>{html.escape(str(column.get('type', '')))}</small></th>"
+        for column in columns
+    )
     rows = []
     for row in sheet["rows"][:limit]:
         by_column = {cell["columnId"]: cell for cell in row.get("cells", [])}
         cells = "".join(cell_html(column, by_column.get(column["id"])) for column in columns)
         rows.append(f'<tr data-row-id="{row["id"]}"><td class="num">{row["rowNumber"]}</td>{cells}</tr>')
-    more = (f'<p class="meta">Showing the first {limit} of {sheet["totalRowCount"]} rows.</p>'
-            if sheet["totalRowCount"] > limit else "")
-    return (f'<table id="sheet" data-sheet-id="{sheet["id"]}" data-rows="{sheet["totalRowCount"]}">'
-            f'<thead><tr><th>#</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}')
+    more = (
+        f'<p class="meta">Showing the first {limit} of {sheet["totalRowCount"]} rows.</p>'
+        if sheet["totalRowCount"] > limit
+        else ""
+    )
+    return (
+        f'<table id="sheet" data-sheet-id="{sheet["id"]}" data-rows="{sheet["totalRowCount"]}">'
+        f"<thead><tr><th>#</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    )
 
 
 class SheetPages:
@@ -89,28 +101,38 @@ class SheetPages:
         items = []
         for summary in self.state.list_sheets(with_version=True):
             rows = len(self.state.sheet(summary["id"]).rows)
-            items.append(f'<tr><td><a href="{SHEETS}/{summary["id"]}">{html.escape(summary["name"])}</a></td>'
-                         f'<td class="num">{summary["id"]}</td><td class="num">{rows}</td>'
-                         f'<td class="num">{summary["version"]}</td><td class="date">{summary["modifiedAt"]}</td></tr>')
-        body = ("<h1>Smartsheet emulator: sheets</h1>"
-                f'<p class="meta">{len(items)} sheets; this page reloads every {self.refresh_seconds} s.</p>'
-                '<table id="sheets"><thead><tr><th>Sheet</th><th>Id</th><th>Rows</th><th>Version</th>'
-                f'<th>Modified (UTC)</th></tr></thead><tbody>{"".join(items)}</tbody></table>')
+            items.append(
+                f'<tr><td><a href="{SHEETS}/{summary["id"]}">{html.escape(summary["name"])}</a></td>'
+                f'<td class="num">{summary["id"]}</td><td class="num">{rows}</td>'
+                f'<td class="num">{summary["version"]}</td><td class="date">{summary["modifiedAt"]}</td></tr>'
+            )
+        body = (
+            "<h1>Smartsheet emulator: sheets</h1>"
+            f'<p class="meta">{len(items)} sheets; this page reloads every {self.refresh_seconds} s.</p>'
+            '<table id="sheets"><thead><tr><th>Sheet</th><th>Id</th><th>Rows</th><th>Version</th>'
+            f"<th>Modified (UTC)</th></tr></thead><tbody>{''.join(items)}</tbody></table>"
+        )
         return page("Sandbox sheets", body, self.refresh_seconds)
 
     def sheet(self, key: str) -> Response:
         sheet_id = self.find(key)
         if sheet_id is None:
-            return page("Sheet not found", f'<h1>No sheet {html.escape(key)}</h1><p><a href="{SHEETS}">All sheets</a></p>',
-                        None, 404)
+            return page(
+                "Sheet not found",
+                f'<h1>No sheet {html.escape(key)}</h1><p><a href="{SHEETS}">All sheets</a></p>',
+                None,
+                404,
+            )
         try:
             sheet: dict[str, Any] = self.state.get_sheet(sheet_id)
         except SmartsheetError:  # deleted since it was found
             return page("Sheet not found", f"<h1>No sheet {sheet_id}</h1>", None, 404)
-        body = (f'<p><a href="{SHEETS}">All sheets</a></p><h1>{html.escape(sheet["name"])}</h1>'
-                f'<p class="meta">Sheet {sheet["id"]} · <span id="row-count">{sheet["totalRowCount"]}</span> rows · '
-                f'version {sheet["version"]} · modified {sheet["modifiedAt"]} (UTC) · '
-                f"reloads every {self.refresh_seconds} s</p>{sheet_table(sheet)}")
+        body = (
+            f'<p><a href="{SHEETS}">All sheets</a></p><h1>{html.escape(sheet["name"])}</h1>'
+            f'<p class="meta">Sheet {sheet["id"]} · <span id="row-count">{sheet["totalRowCount"]}</span> rows · '
+            f"version {sheet['version']} · modified {sheet['modifiedAt']} (UTC) · "
+            f"reloads every {self.refresh_seconds} s</p>{sheet_table(sheet)}"
+        )
         return page(sheet["name"], body, self.refresh_seconds)
 
     def __call__(self, path: str) -> Response:
@@ -128,8 +150,11 @@ def with_sheet_pages(app, state, *, refresh_seconds: int = 5):
     pages = SheetPages(state, refresh_seconds)
 
     async def wrapped(scope, receive, send):
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and (
-                scope["path"] == VIEW or scope["path"].startswith(VIEW + "/")):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and (scope["path"] == VIEW or scope["path"].startswith(VIEW + "/"))
+        ):
             request = Request(scope, receive)
             response = await run_in_threadpool(pages, request.url.path)
             await response(scope, receive, send)

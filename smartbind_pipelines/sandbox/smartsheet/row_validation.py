@@ -8,21 +8,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smartbind_pipelines.sandbox.smartsheet.cells import (CELL_NOT_EMULATED, CELL_READ_ONLY, CELL_WRITABLE,
-                                                          Column, cell_value)
-from smartbind_pipelines.sandbox.smartsheet.errors import (SmartsheetError, attributes_not_allowed,
-                                                           missing_attribute, not_emulated, parse_error)
+from smartbind_pipelines.sandbox.smartsheet.cells import (
+    CELL_NOT_EMULATED,
+    CELL_READ_ONLY,
+    CELL_WRITABLE,
+    Column,
+    cell_value,
+)
+from smartbind_pipelines.sandbox.smartsheet.errors import (
+    SmartsheetError,
+    attributes_not_allowed,
+    missing_attribute,
+    not_emulated,
+    parse_error,
+)
 from smartbind_pipelines.sandbox.smartsheet.sheet import Sheet
 
 LOCATION_KEYS = ("toTop", "toBottom", "parentId", "siblingId", "above")
 ROW_WRITABLE_ON_ADD = frozenset({"cells", "expanded", "format", "locked", *LOCATION_KEYS})
 ROW_WRITABLE_ON_UPDATE = ROW_WRITABLE_ON_ADD | {"id"}
 # Everything else the SDK's Row model can serialise: read-only, refused with 1032 when sent back.
-_ROW_MODEL_KEYS = frozenset({"accessLevel", "attachments", "cells", "columns", "conditionalFormat", "createdAt",
-                             "createdBy", "discussions", "expanded", "filteredOut", "format", "id",
-                             "inCriticalPath", "indent", "locked", "lockedForUser", "modifiedAt", "modifiedBy",
-                             "outdent", "permalink", "proof", "rowNumber", "sheetId", "version",
-                             *LOCATION_KEYS})
+_ROW_MODEL_KEYS = frozenset(
+    {
+        "accessLevel",
+        "attachments",
+        "cells",
+        "columns",
+        "conditionalFormat",
+        "createdAt",
+        "createdBy",
+        "discussions",
+        "expanded",
+        "filteredOut",
+        "format",
+        "id",
+        "inCriticalPath",
+        "indent",
+        "locked",
+        "lockedForUser",
+        "modifiedAt",
+        "modifiedBy",
+        "outdent",
+        "permalink",
+        "proof",
+        "rowNumber",
+        "sheetId",
+        "version",
+        *LOCATION_KEYS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -59,23 +93,39 @@ def as_row_list(body) -> list:
 
 def check_batch_size(count: int, limits: Limits) -> None:
     if count > limits.max_rows_per_request and limits.reject_oversized_batches:
-        raise SmartsheetError(400, 1160, "Invalid bulk request. See detail for more information.",
-                              {"message": f"A request may add or update at most {limits.max_rows_per_request} "
-                                          f"rows; this one has {count}.",
-                               "maxRowsPerRequest": limits.max_rows_per_request, "rowCount": count})
+        raise SmartsheetError(
+            400,
+            1160,
+            "Invalid bulk request. See detail for more information.",
+            {
+                "message": f"A request may add or update at most {limits.max_rows_per_request} "
+                f"rows; this one has {count}.",
+                "maxRowsPerRequest": limits.max_rows_per_request,
+                "rowCount": count,
+            },
+        )
 
 
 def _location_key(row) -> tuple:
     if not isinstance(row, dict):
         return ()
-    return (row.get("toTop") is True, row.get("toBottom") is True, row.get("parentId"), row.get("siblingId"),
-            row.get("above") is True)
+    return (
+        row.get("toTop") is True,
+        row.get("toBottom") is True,
+        row.get("parentId"),
+        row.get("siblingId"),
+        row.get("above") is True,
+    )
 
 
 def check_same_location(rows: list) -> None:
     if len({_location_key(row) for row in rows}) > 1:
-        raise SmartsheetError(400, 1123, "Specifying multiple row locations is not yet supported. Each row must "
-                                         "use the same row location attribute and parent.")
+        raise SmartsheetError(
+            400,
+            1123,
+            "Specifying multiple row locations is not yet supported. Each row must "
+            "use the same row location attribute and parent.",
+        )
 
 
 def check_row_attributes(row, writable: frozenset[str]) -> None:
@@ -106,8 +156,13 @@ def _row_ref(row: dict, key: str) -> int | None:
 
 
 def read_location(sheet: Sheet, row: dict, moving_row: int | None = None) -> Location:
-    location = Location(_flag(row, "toTop"), _flag(row, "toBottom"), _row_ref(row, "parentId"),
-                        _row_ref(row, "siblingId"), _flag(row, "above"))
+    location = Location(
+        _flag(row, "toTop"),
+        _flag(row, "toBottom"),
+        _row_ref(row, "parentId"),
+        _row_ref(row, "siblingId"),
+        _flag(row, "above"),
+    )
     invalid = SmartsheetError(400, 1062, "Invalid row location.")
     if location.to_top and location.to_bottom:
         raise invalid
@@ -151,8 +206,7 @@ def cell_values(columns: dict[int, Column], row: dict) -> dict[int, object]:
         if column is None:
             raise SmartsheetError(400, 1036, f"The columnId {column_id} is invalid.")
         if column_id in values:
-            raise SmartsheetError(400, 1037, f"The columnId {column_id} is included more than once in a "
-                                             "single row.")
+            raise SmartsheetError(400, 1037, f"The columnId {column_id} is included more than once in a single row.")
         for key in CELL_NOT_EMULATED:
             if cell.get(key) is not None:
                 raise not_emulated(f"cell.{key}")
@@ -163,9 +217,17 @@ def cell_values(columns: dict[int, Column], row: dict) -> dict[int, object]:
 def check_capacity(sheet: Sheet, added: int, limits: Limits) -> None:
     total = len(sheet.rows) + added
     if total > limits.max_rows:
-        raise SmartsheetError(400, 1061, f"Max count exceeded for field rows: a sheet may hold at most "
-                                         f"{limits.max_rows} rows; this request would make {total}.")
+        raise SmartsheetError(
+            400,
+            1061,
+            f"Max count exceeded for field rows: a sheet may hold at most "
+            f"{limits.max_rows} rows; this request would make {total}.",
+        )
     cells = total * len(sheet.columns)
     if cells > limits.max_cells:
-        raise SmartsheetError(400, 1061, f"Max count exceeded for field cells: a sheet may hold at most "
-                                         f"{limits.max_cells} cells; this request would make {cells}.")
+        raise SmartsheetError(
+            400,
+            1061,
+            f"Max count exceeded for field cells: a sheet may hold at most "
+            f"{limits.max_cells} cells; this request would make {cells}.",
+        )

@@ -7,11 +7,19 @@ leaves the sheet exactly as it was. Callers hold the sheet's locks and pass the 
 from __future__ import annotations
 
 from smartbind_pipelines.sandbox.smartsheet.errors import SmartsheetError, missing_attribute, not_found, parse_error
-from smartbind_pipelines.sandbox.smartsheet.row_validation import (ROW_WRITABLE_ON_ADD, ROW_WRITABLE_ON_UPDATE,
-                                                                   Limits, Location, as_row_list, cell_values,
-                                                                   check_batch_size, check_capacity,
-                                                                   check_row_attributes, check_same_location,
-                                                                   read_location)
+from smartbind_pipelines.sandbox.smartsheet.row_validation import (
+    ROW_WRITABLE_ON_ADD,
+    ROW_WRITABLE_ON_UPDATE,
+    Limits,
+    Location,
+    as_row_list,
+    cell_values,
+    check_batch_size,
+    check_capacity,
+    check_row_attributes,
+    check_same_location,
+    read_location,
+)
 from smartbind_pipelines.sandbox.smartsheet.sheet import Row, Sheet, utc_stamp
 
 
@@ -33,8 +41,12 @@ class _Outcome:
         self.failed.append(item)
 
     def envelope(self, result: list[dict], version: int) -> dict:
-        body = {"message": "PARTIAL_SUCCESS" if self.failed else "SUCCESS",
-                "resultCode": 3 if self.failed else 0, "result": result, "version": version}
+        body = {
+            "message": "PARTIAL_SUCCESS" if self.failed else "SUCCESS",
+            "resultCode": 3 if self.failed else 0,
+            "result": result,
+            "version": version,
+        }
         if self.failed:
             body["failedItems"] = self.failed
         return body
@@ -77,9 +89,16 @@ def add_rows(sheet: Sheet, body, *, partial: bool, limits: Limits, new_id) -> di
     auto_columns = [c.id for c in sheet.columns if c.system_column_type == "AUTO_NUMBER"]
     created = []
     for row_json, values, _ in accepted:
-        row = Row(id=new_id(), cells=values, created_at=now, modified_at=now, parent_id=parent_id,
-                  expanded=row_json.get("expanded", True) is not False, locked=row_json.get("locked"),
-                  format=row_json.get("format"))
+        row = Row(
+            id=new_id(),
+            cells=values,
+            created_at=now,
+            modified_at=now,
+            parent_id=parent_id,
+            expanded=row_json.get("expanded", True) is not False,
+            locked=row_json.get("locked"),
+            format=row_json.get("format"),
+        )
         for column_id in auto_columns:
             row.auto_numbers[column_id] = sheet.next_auto_number
         if auto_columns:
@@ -142,8 +161,8 @@ def _move_rows(sheet: Sheet, moving: list[Row], location: Location) -> None:
         if row.id in taken:
             continue  # already moving along with an ancestor
         start = sheet.rows.index(row)
-        block = sheet.rows[start:sheet.block_end(start)]
-        del sheet.rows[start:start + len(block)]
+        block = sheet.rows[start : sheet.block_end(start)]
+        del sheet.rows[start : start + len(block)]
         taken.update(r.id for r in block)
         blocks.append(block)
     position, parent_id = _insert_position(sheet, location)

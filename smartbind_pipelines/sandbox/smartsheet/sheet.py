@@ -50,8 +50,9 @@ class SheetQuery:
 class Sheet:
     discussions: list | tuple = ()  # a sheet pickled before discussions existed has none
 
-    def __init__(self, sheet_id: int, name: str, columns: list[Column], permalink: str,
-                 container_id: int | None = None):
+    def __init__(
+        self, sheet_id: int, name: str, columns: list[Column], permalink: str, container_id: int | None = None
+    ):
         self.id = sheet_id
         self.name = name
         self.columns = columns
@@ -108,7 +109,7 @@ class Sheet:
 
     def descendants(self, row_id: int) -> list[int]:
         position = self.rows.index(self.rows_by_id[row_id])
-        return [row.id for row in self.rows[position + 1:self.block_end(position)]]
+        return [row.id for row in self.rows[position + 1 : self.block_end(position)]]
 
     # -- views ---------------------------------------------------------------------------------------
 
@@ -116,12 +117,22 @@ class Sheet:
         system = column.system_column_type
         if system is None:
             return row.cells.get(column.id, _NEVER_SET)
-        return {"CREATED_DATE": row.created_at, "MODIFIED_DATE": row.modified_at,
-                "CREATED_BY": SANDBOX_USER_EMAIL, "MODIFIED_BY": SANDBOX_USER_EMAIL,
-                "AUTO_NUMBER": row.auto_numbers.get(column.id, _NEVER_SET)}.get(system, _NEVER_SET)
+        return {
+            "CREATED_DATE": row.created_at,
+            "MODIFIED_DATE": row.modified_at,
+            "CREATED_BY": SANDBOX_USER_EMAIL,
+            "MODIFIED_BY": SANDBOX_USER_EMAIL,
+            "AUTO_NUMBER": row.auto_numbers.get(column.id, _NEVER_SET),
+        }.get(system, _NEVER_SET)
 
-    def render_row(self, row: Row, columns: list[Column] | None = None, *, exclude_nonexistent: bool = False,
-                   include: frozenset[str] = frozenset()) -> dict:
+    def render_row(
+        self,
+        row: Row,
+        columns: list[Column] | None = None,
+        *,
+        exclude_nonexistent: bool = False,
+        include: frozenset[str] = frozenset(),
+    ) -> dict:
         numbers, siblings = self.layout()
         body: dict = {"id": row.id, "sheetId": self.id, "rowNumber": numbers[row.id]}
         if row.id in siblings:
@@ -149,13 +160,20 @@ class Sheet:
             cells.append(cell)
         body["cells"] = cells
         if "discussions" in include:
-            body["discussions"] = [d.render() for d in self.discussions
-                                   if d.parent_type == "ROW" and d.parent_id == row.id]
+            body["discussions"] = [
+                d.render() for d in self.discussions if d.parent_type == "ROW" and d.parent_id == row.id
+            ]
         return body
 
     def summary(self, with_version: bool = False) -> dict:
-        body = {"id": self.id, "name": self.name, "accessLevel": "OWNER", "permalink": self.permalink,
-                "createdAt": self.created_at, "modifiedAt": self.modified_at}
+        body = {
+            "id": self.id,
+            "name": self.name,
+            "accessLevel": "OWNER",
+            "permalink": self.permalink,
+            "createdAt": self.created_at,
+            "modifiedAt": self.modified_at,
+        }
         if with_version:
             body["version"] = self.version
         return body
@@ -184,18 +202,29 @@ class Sheet:
                 rows = [row for row in rows if row.modified_at >= since]
         if query.page is not None or query.page_size is not None:
             size, page = query.page_size or 100, query.page or 1
-            rows = rows[(page - 1) * size: page * size]
+            rows = rows[(page - 1) * size : page * size]
         if query.row_cap is not None:
-            rows = rows[:query.row_cap]
+            rows = rows[: query.row_cap]
         level_columns = [column.render(self.columns.index(column), query.level) for column in columns]
         body = {
-            "id": self.id, "name": self.name, "version": self.version, "totalRowCount": len(self.rows),
-            "accessLevel": "OWNER", "effectiveAttachmentOptions": [], "ganttEnabled": False,
-            "dependenciesEnabled": False, "resourceManagementEnabled": False, "cellImageUploadEnabled": True,
-            "permalink": self.permalink, "createdAt": self.created_at, "modifiedAt": self.modified_at,
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "totalRowCount": len(self.rows),
+            "accessLevel": "OWNER",
+            "effectiveAttachmentOptions": [],
+            "ganttEnabled": False,
+            "dependenciesEnabled": False,
+            "resourceManagementEnabled": False,
+            "cellImageUploadEnabled": True,
+            "permalink": self.permalink,
+            "createdAt": self.created_at,
+            "modifiedAt": self.modified_at,
             "columns": level_columns,
-            "rows": [self.render_row(row, columns, exclude_nonexistent=query.exclude_nonexistent,
-                                     include=query.include) for row in rows],
+            "rows": [
+                self.render_row(row, columns, exclude_nonexistent=query.exclude_nonexistent, include=query.include)
+                for row in rows
+            ],
         }
         if "discussions" in query.include:  # sheet-level threads at the top, row threads on their rows
             body["discussions"] = [d.render() for d in self.discussions if d.parent_type == "SHEET"]
@@ -208,4 +237,3 @@ class Sheet:
             value = self._cell_value(column, row)
             values[column.title] = None if value is _NEVER_SET else value
         return values
-

@@ -25,7 +25,7 @@ from smartbind_pipelines.sandbox.smartsheet.state_sheets import SheetOperations
 from smartbind_pipelines.sandbox.smartsheet.state_webhooks import WebhookRegistry
 
 MAX_ID = 2**53 - 1  # IDs must survive a trip through a JavaScript double
-_MIN_ID = 10**15    # real IDs are 16-digit numbers
+_MIN_ID = 10**15  # real IDs are 16-digit numbers
 
 
 @dataclass
@@ -53,8 +53,7 @@ class SandboxConfig:
     webhook_sign_verification: bool = False  # verification requests carry Smartsheet-Hmac-SHA256 too
 
     def limits(self) -> Limits:
-        return Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows,
-                              self.max_cells)
+        return Limits(self.max_rows_per_request, self.reject_oversized_batches, self.max_rows, self.max_cells)
 
 
 class IdAllocator:

@@ -19,8 +19,9 @@ from smartbind_pipelines.sandbox.smartsheet.errors import not_found
 class RowOperations:
     """Row and discussion operations of ``SmartsheetState``; every method is thread-safe."""
 
-    def get_row(self, sheet_id: int, row_id: int, include: frozenset[str] = frozenset(),
-                exclude_nonexistent: bool = False) -> dict:
+    def get_row(
+        self, sheet_id: int, row_id: int, include: frozenset[str] = frozenset(), exclude_nonexistent: bool = False
+    ) -> dict:
         sheet = self.sheet(sheet_id)
         with sheet.data_lock:
             row = sheet.rows_by_id.get(row_id)
@@ -37,12 +38,17 @@ class RowOperations:
     def add_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            result = row_ops.add_rows(sheet, body, partial=allow_partial_success, limits=self.config.limits(),
-                                      new_id=self.new_id)
+            result = row_ops.add_rows(
+                sheet, body, partial=allow_partial_success, limits=self.config.limits(), new_id=self.new_id
+            )
             if result["result"] and self._watched(sheet_id):
                 added = [sheet.rows_by_id[row["id"]] for row in result["result"]]
-                self._emit(sheet_id, webhook_events.events_for_add(
-                    added, lambda row: [cid for cid, value in row.cells.items() if value not in (None, "")]))
+                self._emit(
+                    sheet_id,
+                    webhook_events.events_for_add(
+                        added, lambda row: [cid for cid, value in row.cells.items() if value not in (None, "")]
+                    ),
+                )
             return result
 
     def update_rows(self, sheet_id: int, body, allow_partial_success: bool = False) -> dict:
@@ -88,18 +94,22 @@ class RowOperations:
         """POST /sheets/{id}/rows/{rowId}/discussions, or /sheets/{id}/discussions when ``row_id`` is None."""
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            result = discussion_ops.create_discussion(sheet, self.new_id, body, row_id,
-                                                      touch_row=self.config.discussion_touches_row)
+            result = discussion_ops.create_discussion(
+                sheet, self.new_id, body, row_id, touch_row=self.config.discussion_touches_row
+            )
             if self._watched(sheet_id):
                 discussion = result["result"]
-                self._emit(sheet_id, webhook_events.events_for_discussion(discussion["id"], discussion["comments"][0]["id"]))
+                self._emit(
+                    sheet_id, webhook_events.events_for_discussion(discussion["id"], discussion["comments"][0]["id"])
+                )
             return result
 
     def add_comment(self, sheet_id: int, discussion_id: int, body) -> dict:
         sheet = self.sheet(sheet_id)
         with self._writing(sheet):
-            result = discussion_ops.add_comment(sheet, self.new_id, discussion_id, body,
-                                                touch_row=self.config.discussion_touches_row)
+            result = discussion_ops.add_comment(
+                sheet, self.new_id, discussion_id, body, touch_row=self.config.discussion_touches_row
+            )
             if self._watched(sheet_id):
                 self._emit(sheet_id, webhook_events.events_for_discussion(None, result["result"]["id"]))
             return result

@@ -18,8 +18,9 @@ from smartbind_pipelines.sandbox.smartsheet.sheet import Sheet, SheetQuery
 class SheetOperations:
     """Sheet and column operations of ``SmartsheetState``; every method is thread-safe."""
 
-    def create_sheet(self, name: str, columns: list[dict], sheet_id: int | None = None, *,
-                     container: tuple[str, int] | None = None) -> dict:
+    def create_sheet(
+        self, name: str, columns: list[dict], sheet_id: int | None = None, *, container: tuple[str, int] | None = None
+    ) -> dict:
         """Create a sheet as POST /sheets does (same validation) and return the API's ``result`` object.
 
         ``container`` is ``("folder"|"workspace", id)``; an unknown one gives 404/1006.
@@ -38,16 +39,22 @@ class SheetOperations:
                 try:
                     self.new_id.claim(sheet_id)
                 except ValueError as exc:
-                    raise SmartsheetError(400, 1018, f"The value {sheet_id} was not valid for the parameter "
-                                                     f"sheet.id: {exc}.") from None
+                    raise SmartsheetError(
+                        400, 1018, f"The value {sheet_id} was not valid for the parameter sheet.id: {exc}."
+                    ) from None
             else:
                 sheet_id = self.new_id()
             built = [build_column(self.new_id(), spec) for spec in columns]
             permalink = f"{self.permalink_base}{secrets.token_urlsafe(30)[:40]}"
             sheet = Sheet(sheet_id, name, built, permalink, container_id)
             self.sheets[sheet_id] = sheet
-        return {"id": sheet.id, "name": sheet.name, "accessLevel": "OWNER", "permalink": sheet.permalink,
-                "columns": sheet.render_columns()}
+        return {
+            "id": sheet.id,
+            "name": sheet.name,
+            "accessLevel": "OWNER",
+            "permalink": sheet.permalink,
+            "columns": sheet.render_columns(),
+        }
 
     def sheet(self, sheet_id: int) -> Sheet:
         with self._registry_lock:
@@ -76,8 +83,9 @@ class SheetOperations:
                 known = {column.id for column in sheet.columns}
                 for column_id in query.column_ids:
                     if column_id not in known:
-                        raise SmartsheetError(400, 1018, f"The value {column_id} was not valid for the "
-                                                         "parameter columnIds.")
+                        raise SmartsheetError(
+                            400, 1018, f"The value {column_id} was not valid for the parameter columnIds."
+                        )
             return sheet.render(self._cut_read(query))
 
     def _cut_read(self, query: SheetQuery) -> SheetQuery:
@@ -116,8 +124,12 @@ class SheetOperations:
                 raise not_found()
             apply_column_update(sheet.columns, column, spec)
             sheet.changed()
-            return {"message": "SUCCESS", "resultCode": 0,
-                    "result": column.render(sheet.columns.index(column)), "version": sheet.version}
+            return {
+                "message": "SUCCESS",
+                "resultCode": 0,
+                "result": column.render(sheet.columns.index(column)),
+                "version": sheet.version,
+            }
 
     def rename_column(self, sheet_id: int, column_id: int, title: str) -> dict:
         return self.update_column(sheet_id, column_id, {"title": title})["result"]
@@ -130,8 +142,12 @@ class SheetOperations:
             if column is None:
                 raise not_found()
             if column.primary:
-                raise SmartsheetError(400, 1032, "The attribute(s) column.primary are not allowed for this "
-                                                 "operation: the primary column cannot be deleted.")
+                raise SmartsheetError(
+                    400,
+                    1032,
+                    "The attribute(s) column.primary are not allowed for this "
+                    "operation: the primary column cannot be deleted.",
+                )
             sheet.columns.remove(column)
             for row in sheet.rows:
                 row.cells.pop(column_id, None)

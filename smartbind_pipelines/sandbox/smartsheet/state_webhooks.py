@@ -66,7 +66,7 @@ class WebhookRegistry:
             if hook is None:
                 raise not_found()
             if "events" in body and body["events"] != ["*.*"]:
-                raise SmartsheetError(400, 1018, "The value for webhook.events must be [\"*.*\"] for a sheet webhook.")
+                raise SmartsheetError(400, 1018, 'The value for webhook.events must be ["*.*"] for a sheet webhook.')
             if "callbackUrl" in body:
                 hooks.check_url(body["callbackUrl"], self.config.webhook_require_https)
             for key in ("name", "callbackUrl"):  # other keys are ignored [G]
@@ -76,14 +76,20 @@ class WebhookRegistry:
             enable = body.get("enabled")
             if enable is True and hook["status"] in hooks.TERMINAL:
                 code = 1153 if hook["status"] == "DISABLED_APP_REVOKED" else 1154
-                raise SmartsheetError(403, code, "The webhook cannot be enabled." if code == 1153 else
-                                      "This webhook was disabled by Smartsheet support; contact support.")
+                raise SmartsheetError(
+                    403,
+                    code,
+                    "The webhook cannot be enabled."
+                    if code == 1153
+                    else "This webhook was disabled by Smartsheet support; contact support.",
+                )
             if enable is False:
                 hook.update(enabled=False, status="DISABLED_BY_OWNER")
             snapshot = dict(hook)
         if enable is True and not (snapshot["enabled"] and snapshot["status"] == "ENABLED"):
-            ok, what = hooks.verify(snapshot, self.config.webhook_callback_timeout_ms / 1000,
-                                    self.config.webhook_sign_verification)
+            ok, what = hooks.verify(
+                snapshot, self.config.webhook_callback_timeout_ms / 1000, self.config.webhook_sign_verification
+            )
             self.deliveries.record(webhookId=hook_id, kind="verification", status=what, retry=0)
             with self._registry_lock:
                 hook = self.webhooks.get(hook_id)
@@ -132,8 +138,11 @@ class WebhookRegistry:
             chosen: dict[tuple, dict] = {}
             for hook in self.webhooks.values():  # creation order
                 if hook["enabled"] and hook["scopeObjectId"] == sheet_id:
-                    key = (hook["_token"], hook["callbackUrl"],
-                           tuple(sorted((hook.get("subscope") or {}).get("columnIds") or [])))
+                    key = (
+                        hook["_token"],
+                        hook["callbackUrl"],
+                        tuple(sorted((hook.get("subscope") or {}).get("columnIds") or [])),
+                    )
                     chosen.setdefault(key, hook)
             targets = list(chosen.values())
         for hook in targets:

@@ -19,12 +19,17 @@ class FastBackoff(AbstractUserCalcBackoff):
         return self.delay if previous_attempts < self.max_attempts else -1
 
 
-def sdk_client(api_base: str, token: str, *, max_attempts: int = 4, delay: float = 0.01,
-               raise_errors: bool = True) -> smartsheet.Smartsheet:
+def sdk_client(
+    api_base: str, token: str, *, max_attempts: int = 4, delay: float = 0.01, raise_errors: bool = True
+) -> smartsheet.Smartsheet:
     """An unmodified SDK client pointed at ``api_base`` (ending in ``/2.0``) with a fast backoff."""
     # The SDK logs every non-2xx response at ERROR; tests provoke many on purpose.
     logging.getLogger("smartsheet.smartsheet").setLevel(logging.CRITICAL)
-    client = smartsheet.Smartsheet(access_token=token, api_base=api_base,
-                                   max_retry_time=FastBackoff(max_attempts, delay), user_agent="smartbind-tests")
+    client = smartsheet.Smartsheet(
+        access_token=token,
+        api_base=api_base,
+        max_retry_time=FastBackoff(max_attempts, delay),
+        user_agent="smartbind-tests",
+    )
     client.errors_as_exceptions(raise_errors)
     return client

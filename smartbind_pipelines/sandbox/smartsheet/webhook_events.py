@@ -32,8 +32,10 @@ def events_for_update(changed: dict[int, list[int]]) -> list[dict]:
     events = [{"objectType": "sheet", "eventType": "updated"}]
     for row_id, column_ids in changed.items():
         events.append({"objectType": "row", "eventType": "updated", "id": row_id})
-        events.extend({"objectType": "cell", "eventType": "updated", "rowId": row_id, "columnId": column_id}
-                      for column_id in column_ids)
+        events.extend(
+            {"objectType": "cell", "eventType": "updated", "rowId": row_id, "columnId": column_id}
+            for column_id in column_ids
+        )
     return _stamped(events, event_stamp())
 
 
@@ -65,6 +67,10 @@ def for_subscope(hook: dict, events: list[dict]) -> list[dict]:
         return events
     cells = [e for e in events if e["objectType"] == "cell" and e["columnId"] in columns]
     rows = {e["rowId"] for e in cells}
-    return [e for e in events
-            if e in cells or (e["objectType"] == "row" and e["eventType"] == "updated" and e.get("id") in rows)
-            or (e["objectType"] == "row" and e["eventType"] == "deleted")]
+    return [
+        e
+        for e in events
+        if e in cells
+        or (e["objectType"] == "row" and e["eventType"] == "updated" and e.get("id") in rows)
+        or (e["objectType"] == "row" and e["eventType"] == "deleted")
+    ]

@@ -60,16 +60,16 @@ def validate_create(body, sheet_exists, require_https: bool) -> None:
     if body["scope"] != "sheet":
         raise SmartsheetError(400, 1018, f"The value {body['scope']} was not valid for the parameter webhook.scope.")
     if body["events"] != ["*.*"]:
-        raise SmartsheetError(400, 1018, "The value for webhook.events must be [\"*.*\"] for a sheet webhook.")
+        raise SmartsheetError(400, 1018, 'The value for webhook.events must be ["*.*"] for a sheet webhook.')
     if body["version"] != 1:
-        raise SmartsheetError(400, 1018, f"The value {body['version']} was not valid for the parameter "
-                                         "webhook.version.")
+        raise SmartsheetError(
+            400, 1018, f"The value {body['version']} was not valid for the parameter webhook.version."
+        )
     check_url(body["callbackUrl"], require_https)
     if not isinstance(body["scopeObjectId"], int) or not sheet_exists(body["scopeObjectId"]):
         raise SmartsheetError(404, 1151, "Scope object not found.")  # [G] 404 (the docs also say 400)
     subscope = body.get("subscope")
-    if subscope is not None and (not isinstance(subscope, dict)
-                                 or not isinstance(subscope.get("columnIds", []), list)):
+    if subscope is not None and (not isinstance(subscope, dict) or not isinstance(subscope.get("columnIds", []), list)):
         raise parse_error('Field "subscope" was of unexpected type.')
 
 
@@ -77,18 +77,30 @@ def check_url(url, require_https: bool) -> None:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise SmartsheetError(400, 1018, f"The value {url} was not valid for the parameter webhook.callbackUrl.")
     if require_https and not url.startswith("https://"):
-        raise SmartsheetError(400, 1152, "Only URLs with a protocol of 'https' are supported for attribute "
-                                         "'callbackUrl'.")
+        raise SmartsheetError(
+            400, 1152, "Only URLs with a protocol of 'https' are supported for attribute 'callbackUrl'."
+        )
 
 
 def new_hook(hook_id: int, body: dict, token: str) -> dict:
     now = utc_stamp()
-    hook = {"id": hook_id, "name": body["name"], "callbackUrl": body["callbackUrl"], "scope": "sheet", "scopeObjectId": body["scopeObjectId"],
-            "events": ["*.*"], "version": 1, "enabled": False, "status": "NEW_NOT_VERIFIED",
-            "sharedSecret": new_shared_secret(),
-            "createdAt": now, "modifiedAt": now,
-            "stats": {"lastCallbackAttempt": None, "lastCallbackAttemptRetryCount": 0, "lastSuccessfulCallback": None},
-            "_token": token, "_since_verify": 0}
+    hook = {
+        "id": hook_id,
+        "name": body["name"],
+        "callbackUrl": body["callbackUrl"],
+        "scope": "sheet",
+        "scopeObjectId": body["scopeObjectId"],
+        "events": ["*.*"],
+        "version": 1,
+        "enabled": False,
+        "status": "NEW_NOT_VERIFIED",
+        "sharedSecret": new_shared_secret(),
+        "createdAt": now,
+        "modifiedAt": now,
+        "stats": {"lastCallbackAttempt": None, "lastCallbackAttemptRetryCount": 0, "lastSuccessfulCallback": None},
+        "_token": token,
+        "_since_verify": 0,
+    }
     columns = (body.get("subscope") or {}).get("columnIds") or []
     if columns:
         hook["subscope"] = {"columnIds": [int(c) for c in columns]}
@@ -123,6 +135,7 @@ def verify(hook: dict, timeout_s: float, sign: bool) -> tuple[bool, str]:
 
 # --- delivery ---------------------------------------------------------------------------------------
 
+
 class Deliveries:
     """Queued events per webhook, the worker that delivers them, and the attempt log (test surface)."""
 
@@ -146,8 +159,9 @@ class Deliveries:
             if self._first_at is None:
                 self._first_at = time.monotonic()
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, args=(state,), daemon=True,
-                                                 name="smartsheet-webhooks")
+                self._thread = threading.Thread(
+                    target=self._run, args=(state,), daemon=True, name="smartsheet-webhooks"
+                )
                 self._thread.start()
             self._cond.notify_all()
 
@@ -205,9 +219,17 @@ class Deliveries:
                 state.set_webhook_status(hook_id, "DISABLED_VERIFICATION_FAILED", what)
                 return
             state.note_webhook(hook_id, verified=True)
-        body = json.dumps({"nonce": str(uuid.uuid4()), "timestamp": event_stamp(), "webhookId": hook_id,
-                           "scope": "sheet", "scopeObjectId": hook["scopeObjectId"], "events": events},
-                          separators=(",", ":")).encode("utf-8")
+        body = json.dumps(
+            {
+                "nonce": str(uuid.uuid4()),
+                "timestamp": event_stamp(),
+                "webhookId": hook_id,
+                "scope": "sheet",
+                "scopeObjectId": hook["scopeObjectId"],
+                "events": events,
+            },
+            separators=(",", ":"),
+        ).encode("utf-8")
         delays = [config.webhook_first_retry_ms / 1000 * 2**n for n in range(EARLY_RETRIES)]
         delays += [config.webhook_late_retry_ms / 1000] * LATE_RETRIES
         import requests
@@ -216,24 +238,36 @@ class Deliveries:
             hook = state.webhook_record(hook_id)
             if hook is None or not hook["enabled"]:
                 return
-            headers = {"Content-Type": "application/json", "Smartsheet-Hook-Id": str(hook_id),
-                       "Smartsheet-Hmac-SHA256": signature(hook["sharedSecret"], body)}
+            headers = {
+                "Content-Type": "application/json",
+                "Smartsheet-Hook-Id": str(hook_id),
+                "Smartsheet-Hmac-SHA256": signature(hook["sharedSecret"], body),
+            }
             try:
-                answer = requests.post(hook["callbackUrl"], data=body, headers=headers,
-                                       timeout=config.webhook_callback_timeout_ms / 1000)
+                answer = requests.post(
+                    hook["callbackUrl"], data=body, headers=headers, timeout=config.webhook_callback_timeout_ms / 1000
+                )
                 status = answer.status_code
             except requests.RequestException:
                 status = None
-            self.record(webhookId=hook_id, kind="callback", status=status if status is not None else "timeout",
-                         retry=attempt, events=len(events), body=body.decode("utf-8"))
+            self.record(
+                webhookId=hook_id,
+                kind="callback",
+                status=status if status is not None else "timeout",
+                retry=attempt,
+                events=len(events),
+                body=body.decode("utf-8"),
+            )
             state.note_webhook(hook_id, attempt=attempt, delivered=status == 200)
             if status == 200:
                 return
             if not retriable(status):
-                state.set_webhook_status(hook_id, "DISABLED_CALLBACK_FAILED",
-                                         f"The callback answered HTTP {status}, which is not retried.")
+                state.set_webhook_status(
+                    hook_id, "DISABLED_CALLBACK_FAILED", f"The callback answered HTTP {status}, which is not retried."
+                )
                 return
             if attempt < len(delays):
                 time.sleep(delays[attempt])
-        state.set_webhook_status(hook_id, "DISABLED_CALLBACK_FAILED",
-                                 f"The callback failed {len(delays) + 1} times; retries exhausted.")
+        state.set_webhook_status(
+            hook_id, "DISABLED_CALLBACK_FAILED", f"The callback failed {len(delays) + 1} times; retries exhausted."
+        )

@@ -7,7 +7,6 @@ import pytest
 from smartbind_pipelines.core.bind_client import BindApiError, BindClient
 from smartbind_pipelines_tests.core.bind_client.support import INVOICES
 
-
 NOT_A_PAGE = {
     "empty 200": {"status": 200},
     "204": {"status": 204},

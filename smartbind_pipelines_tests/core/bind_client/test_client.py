@@ -34,12 +34,14 @@ def test_quotes_in_values_are_escaped_not_injected(bind_emulator, client):
     bind_emulator.state.add_invoice(ClientName="Comercial O'Brien")
     found = client.invoices(extra_filter=f"ClientName eq {string_literal('Comercial O' + chr(39) + 'Brien')}")
     assert [invoice["ClientName"] for invoice in found] == ["Comercial O'Brien"]
-    injected = client.invoices(extra_filter=f"ClientName eq {string_literal('x' + chr(39) + ' or 1 eq 1 or ClientName eq ' + chr(39) + 'y')}")
+    injected = client.invoices(
+        extra_filter=f"ClientName eq {string_literal('x' + chr(39) + ' or 1 eq 1 or ClientName eq ' + chr(39) + 'y')}"
+    )
     assert injected == []
 
 
 def test_invoices_by_ids_in_chunks(bind_emulator, client):
-    wanted = [invoice["ID"] for invoice in client.invoices()[:GUID_CHUNK + 5]]
+    wanted = [invoice["ID"] for invoice in client.invoices()[: GUID_CHUNK + 5]]
     client.request_counts.clear()
     found = client.invoices_by_ids([value.upper() for value in wanted])
     assert sorted(invoice["ID"] for invoice in found) == sorted(wanted)

@@ -44,7 +44,7 @@ def test_the_key_is_in_no_error_message_or_log(bind_emulator, sleeps, caplog):
 
 
 def _fragments(token: str, size: int = 6) -> set[str]:
-    return {token[i:i + size] for i in range(len(token) - size + 1)}
+    return {token[i : i + size] for i in range(len(token) - size + 1)}
 
 
 @pytest.mark.parametrize("shape", ["text", "Message", "MessageDetail"])

@@ -68,8 +68,13 @@ def test_counts_that_change_between_pages_are_read_again(bind_emulator, sleeps):
     # One page at a time: the queued faults name pages by the order they are asked for, which K > 1 shuffles.
     bind_emulator.admin.inject("latency", INVOICES, count=1, latency_ms=0)
     rows = bind_emulator.state.list_invoices()[100:200]
-    bind_emulator.admin.inject("custom", INVOICES, count=1, status=200,
-                               body={"value": rows, "nextLink": f"{bind_emulator.url}/Invoices?$skip=200", "count": 251})
+    bind_emulator.admin.inject(
+        "custom",
+        INVOICES,
+        count=1,
+        status=200,
+        body={"value": rows, "nextLink": f"{bind_emulator.url}/Invoices?$skip=200", "count": 251},
+    )
     with BindClient(bind_emulator.url, bind_emulator.token, timeout=(2, 5), sleep=sleeps, page_workers=1) as client:
         assert len(client.invoices()) == 250
         assert client.request_counts["GET /Invoices"] == 3 + 3

@@ -56,8 +56,10 @@ def _sequential(emulator) -> list[dict]:
 
 def _max_overlap(log: list[dict]) -> int:
     """The most requests the emulator was handling at the same moment, from its own log."""
-    events = sorted([(entry["started"], 1) for entry in log] + [(entry["at"], -1) for entry in log],
-                    key=lambda event: (event[0], event[1]))
+    events = sorted(
+        [(entry["started"], 1) for entry in log] + [(entry["at"], -1) for entry in log],
+        key=lambda event: (event[0], event[1]),
+    )
     current = peak = 0
     for _, step in events:
         current += step
@@ -84,7 +86,9 @@ def test_k4_reads_the_same_rows_in_the_same_order_with_pages_in_flight_together(
         rows = bind.invoices()
         counts = dict(bind.request_counts)
     assert [row["ID"] for row in rows] == [row["ID"] for row in expected]  # order kept, nothing repeated
-    assert counts == {"GET /Invoices": 13} and bind_1250.admin.counts() == {"GET /api/Invoices": 13}  # ceil(1250 / 100): no extra request
+    assert counts == {"GET /Invoices": 13} and bind_1250.admin.counts() == {
+        "GET /api/Invoices": 13
+    }  # ceil(1250 / 100): no extra request
     log = bind_1250.admin.requests()["log"]
     assert 2 <= _max_overlap(log) <= 4  # pages were in flight together, never more than K
     assert _page_threads() == []  # no worker outlives the read
@@ -163,8 +167,11 @@ def test_a_next_link_that_is_not_skip_paging_is_followed_one_by_one(bind_1250):
     the read follows nextLink page after page, as before."""
     bind_1250.admin.set_latency(30)
     first = _sequential(bind_1250)[:100]
-    odd = {"value": first, "nextLink": f"{bind_1250.url}/Invoices?$orderby=Date%20asc&sandboxPage=2&$skip=100",
-           "count": N + 250}
+    odd = {
+        "value": first,
+        "nextLink": f"{bind_1250.url}/Invoices?$orderby=Date%20asc&sandboxPage=2&$skip=100",
+        "count": N + 250,
+    }
     bind_1250.admin.inject("custom", INVOICES, count=1, status=200, body=odd)
     with BindClient(bind_1250.url, bind_1250.token) as bind:
         rows = bind.invoices()

@@ -67,10 +67,14 @@ def test_404_and_400_are_not_retried(bind_emulator, client, sleeps):
 
 def test_a_foreign_next_link_is_followed_on_our_own_host():
     bind = BindClient("https://api.bind.com.mx/api", "k")
-    assert bind._same_origin("https://evil.example/api/Invoices?$skip=100") == \
-        "https://api.bind.com.mx/api/Invoices?$skip=100"
-    assert bind._same_origin("https://api.bind.com.mx/api/Clients?$skip=200") == \
-        "https://api.bind.com.mx/api/Clients?$skip=200"
+    assert (
+        bind._same_origin("https://evil.example/api/Invoices?$skip=100")
+        == "https://api.bind.com.mx/api/Invoices?$skip=100"
+    )
+    assert (
+        bind._same_origin("https://api.bind.com.mx/api/Clients?$skip=200")
+        == "https://api.bind.com.mx/api/Clients?$skip=200"
+    )
 
 
 def test_backoff_grows_exponentially_with_jitter_and_is_capped():

@@ -13,5 +13,9 @@ def row(product, qty, code="C-1", title="Tornillo"):
 
 
 def existing(*cells):
-    return [ExistingRow(index + 1, {"ID Producto": p, "Almacén": w, "Existencias": q, "Código": "C-1",
-                                    "Nombre": "Tornillo"}) for index, (p, w, q) in enumerate(cells)]
+    return [
+        ExistingRow(
+            index + 1, {"ID Producto": p, "Almacén": w, "Existencias": q, "Código": "C-1", "Nombre": "Tornillo"}
+        )
+        for index, (p, w, q) in enumerate(cells)
+    ]

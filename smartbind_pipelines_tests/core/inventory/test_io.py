@@ -17,13 +17,16 @@ from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_s
 
 @pytest.fixture
 def gateway(smartsheet_emulator):
-    return SheetGateway.connect(smartsheet_emulator.token, smartsheet_emulator.url,
-                                max_retry_time=FixedBackoff(0.01), retry_delay=0.01)
+    return SheetGateway.connect(
+        smartsheet_emulator.token, smartsheet_emulator.url, max_retry_time=FixedBackoff(0.01), retry_delay=0.01
+    )
 
 
 def inventory_sheet(smartsheet_emulator):
-    columns = [{"title": c.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
-               for i, c in enumerate(INVENTORY_MAPPING.columns)]
+    columns = [
+        {"title": c.title, "type": "TEXT_NUMBER", **({"primary": True} if i == 0 else {})}
+        for i, c in enumerate(INVENTORY_MAPPING.columns)
+    ]
     return smartsheet_emulator.state.create_sheet("Inventario Bind", columns)["id"]
 
 
@@ -62,8 +65,7 @@ def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emula
     sheet_id = inventory_sheet(smartsheet_emulator)
     with BindClient(empty_bind_emulator.url, empty_bind_emulator.token) as client:
         batch = read_inventory(client, [first])
-        result = upsert_sheet(gateway, sheet_id, batch.records, INVENTORY_MAPPING,
-                            stale=stale_policy("zero", ["x"]))
+        result = upsert_sheet(gateway, sheet_id, batch.records, INVENTORY_MAPPING, stale=stale_policy("zero", ["x"]))
         assert result.inserted == len(batch.records) > 0
         before = warehouse_names(batch.warehouses)
 
@@ -72,8 +74,9 @@ def test_sync_then_rename_moves_rows_and_a_rerun_writes_nothing(empty_bind_emula
     renames = renamed_warehouses(before, renamed.warehouses)
     rekey = apply_rekey(gateway, sheet_id, renames)
     assert len(rekey.updates) == len(batch.records) and not rekey.deletes and not rekey.failed
-    again = upsert_sheet(gateway, sheet_id, renamed.records, INVENTORY_MAPPING,
-                       stale=stale_policy("zero", ["Almacén Central CDMX"]))
+    again = upsert_sheet(
+        gateway, sheet_id, renamed.records, INVENTORY_MAPPING, stale=stale_policy("zero", ["Almacén Central CDMX"])
+    )
     assert (again.inserted, again.updated, again.writes) == (0, 0, 0)
     names = {cells["Almacén"] for cells in (r["cells"] for r in smartsheet_emulator.state.rows_as_dicts(sheet_id))}
     assert names == {"Almacén Central CDMX"}

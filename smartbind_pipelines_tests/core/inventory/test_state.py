@@ -8,8 +8,11 @@ from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES, names_from
 
 
 def test_the_newest_materialization_that_recorded_names_wins():
-    newest_first = [{"inserted": 0}, {WAREHOUSE_NAMES: dg.MetadataValue.json({"1": "Norte"})},
-                    {WAREHOUSE_NAMES: {"1": "General", "2": "Sur"}}]
+    newest_first = [
+        {"inserted": 0},
+        {WAREHOUSE_NAMES: dg.MetadataValue.json({"1": "Norte"})},
+        {WAREHOUSE_NAMES: {"1": "General", "2": "Sur"}},
+    ]
     assert names_from_history(newest_first) == {"1": "Norte"}
 
 

@@ -53,7 +53,9 @@ def test_a_stamped_row_in_the_set_is_not_taken_for_a_draft():
 def test_the_filter_names_null_and_all_zero_uuids_and_the_horizon():
     assert unstamped_filter() == f"(UUID eq null or UUID eq guid'{NIL_UUID}')"
     since = datetime(2026, 1, 2, 3, 4, 5, tzinfo=CDMX)
-    assert "UUID eq null" in unstamped_filter(since) and "Date ge datetime'2026-01-02T03:04:05'" in unstamped_filter(since)
+    assert "UUID eq null" in unstamped_filter(since) and "Date ge datetime'2026-01-02T03:04:05'" in unstamped_filter(
+        since
+    )
 
 
 # -- against the emulator ------------------------------------------------------------------------------
@@ -145,8 +147,13 @@ def test_nothing_followed_costs_nothing(drafts):
 
 def test_a_refused_filter_fails_the_read_naming_it(drafts):
     emulator, ids = drafts
-    emulator.admin.inject("custom", r"/api/Invoices$", count=1, status=400,
-                          body={"Message": "The query specified in the URI is not valid."})
+    emulator.admin.inject(
+        "custom",
+        r"/api/Invoices$",
+        count=1,
+        status=400,
+        body={"Message": "The query specified in the URI is not valid."},
+    )
     with _client(emulator) as bind, pytest.raises(BindApiError) as caught:
         follow_drafts(bind, ids)
     assert caught.value.status == 400 and caught.value.endpoint == "GET /Invoices"

@@ -3,15 +3,25 @@
 import pytest
 
 from smartbind_pipelines.core.invoices import (
-    DEFAULT_STATUS_LABELS, INVOICE_MAPPING, invoice_batch, parse_invoice_date,
+    DEFAULT_STATUS_LABELS,
+    INVOICE_MAPPING,
+    invoice_batch,
+    parse_invoice_date,
 )
 
 
 def bind_invoice(n, **fields):
     base = {
-        "ID": f"00000000-0000-4000-8000-{n:012d}", "Serie": "A", "Date": "2026-01-19T19:34:15.903",
-        "Number": 1000 + n, "UUID": f"65491c47-0000-4000-8000-{n:012d}", "ClientName": "CLIENTE DEMO",
-        "RFC": "XAXX010101000", "Total": 433097.6, "Status": 0, "Payments": 0.0,
+        "ID": f"00000000-0000-4000-8000-{n:012d}",
+        "Serie": "A",
+        "Date": "2026-01-19T19:34:15.903",
+        "Number": 1000 + n,
+        "UUID": f"65491c47-0000-4000-8000-{n:012d}",
+        "ClientName": "CLIENTE DEMO",
+        "RFC": "XAXX010101000",
+        "Total": 433097.6,
+        "Status": 0,
+        "Payments": 0.0,
     }
     return {**base, **fields}
 
@@ -23,9 +33,15 @@ def one(batch):
 
 def test_a_normal_invoice_maps_to_the_seven_columns():
     batch = invoice_batch([bind_invoice(1)])
-    assert one(batch) == {"UUID": "65491c47-0000-4000-8000-000000000001", "Folio": "A-1001", "Fecha": "2026-01-19",
-                          "RFC Cliente": "XAXX010101000", "Nombre Cliente": "CLIENTE DEMO", "Total": 433097.6,
-                          "Estado": "Vigente"}
+    assert one(batch) == {
+        "UUID": "65491c47-0000-4000-8000-000000000001",
+        "Folio": "A-1001",
+        "Fecha": "2026-01-19",
+        "RFC Cliente": "XAXX010101000",
+        "Nombre Cliente": "CLIENTE DEMO",
+        "Total": 433097.6,
+        "Estado": "Vigente",
+    }
     assert batch.bind_ids == {"65491c47-0000-4000-8000-000000000001": "00000000-0000-4000-8000-000000000001"}
     assert batch.fetched == 1
     assert INVOICE_MAPPING.titles == tuple(batch.records[0])
@@ -52,8 +68,13 @@ def test_unknown_status_is_written_visibly_and_noted(status):
 def test_drafts_without_uuid_are_skipped_and_counted(uuid):
     batch = invoice_batch([bind_invoice(1, UUID=uuid), bind_invoice(2)])
     assert len(batch.records) == 1
-    assert batch.skipped == [{"bind_id": "00000000-0000-4000-8000-000000000001", "number": 1001,
-                              "reason": "no UUID: an unstamped draft (not yet timbrada)"}]
+    assert batch.skipped == [
+        {
+            "bind_id": "00000000-0000-4000-8000-000000000001",
+            "number": 1001,
+            "reason": "no UUID: an unstamped draft (not yet timbrada)",
+        }
+    ]
 
 
 def test_malformed_uuid_is_skipped():
@@ -62,8 +83,10 @@ def test_malformed_uuid_is_skipped():
 
 
 def test_uuid_is_lowercased_so_the_key_is_stable():
-    assert one(invoice_batch([bind_invoice(1, UUID="65491C47-0000-4000-8000-0000000000AB")]))["UUID"] == \
-        "65491c47-0000-4000-8000-0000000000ab"
+    assert (
+        one(invoice_batch([bind_invoice(1, UUID="65491C47-0000-4000-8000-0000000000AB")]))["UUID"]
+        == "65491c47-0000-4000-8000-0000000000ab"
+    )
 
 
 @pytest.mark.parametrize("total", ["abc", None, "NaN", float("inf"), True, [1]])
@@ -90,12 +113,15 @@ def test_dates_with_an_offset_are_converted_to_the_mexico_city_day():
     assert one(invoice_batch([bind_invoice(1, Date="2026-03-10T03:00:00+00:00")]))["Fecha"] == "2026-03-09"
 
 
-@pytest.mark.parametrize("text, day", [
-    ("2026-01-19", "2026-01-19"),
-    ("19/01/2026", "2026-01-19"),
-    ("19/01/2026 23:59", "2026-01-19"),
-    ("/Date(1768888800000)/", "2026-01-20"),  # 2026-01-20T06:00Z = 00:00 in Mexico City
-])
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("2026-01-19", "2026-01-19"),
+        ("19/01/2026", "2026-01-19"),
+        ("19/01/2026 23:59", "2026-01-19"),
+        ("/Date(1768888800000)/", "2026-01-20"),  # 2026-01-20T06:00Z = 00:00 in Mexico City
+    ],
+)
 def test_other_date_formats(text, day):
     assert parse_invoice_date(text).date().isoformat() == day
 
@@ -126,10 +152,17 @@ def test_duplicate_uuid_in_one_batch_keeps_the_first():
     assert batch.skipped[0]["bind_id"] == "00000000-0000-4000-8000-000000000002"
 
 
-@pytest.mark.parametrize("serie, number, folio", [
-    ("A", 123, "A-123"), ("F-", 123, "F-123"), ("AWAFAC -", 20260159, "AWAFAC -20260159"),
-    ("", 123, "123"), (None, 123, "123"), (" B ", 5, "B-5"),
-])
+@pytest.mark.parametrize(
+    "serie, number, folio",
+    [
+        ("A", 123, "A-123"),
+        ("F-", 123, "F-123"),
+        ("AWAFAC -", 20260159, "AWAFAC -20260159"),
+        ("", 123, "123"),
+        (None, 123, "123"),
+        (" B ", 5, "B-5"),
+    ],
+)
 def test_folio_from_serie_and_number(serie, number, folio):
     assert one(invoice_batch([bind_invoice(1, Serie=serie, Number=number)]))["Folio"] == folio
 
@@ -140,8 +173,14 @@ def test_missing_number_keeps_the_serie_and_is_noted():
 
 
 def test_bad_records_never_lose_the_rest():
-    raw = [bind_invoice(1, UUID=None), "garbage", bind_invoice(2, Total="x"), bind_invoice(3, Date="nope"),
-           bind_invoice(4, ClientName=None, Status=9), bind_invoice(5)]
+    raw = [
+        bind_invoice(1, UUID=None),
+        "garbage",
+        bind_invoice(2, Total="x"),
+        bind_invoice(3, Date="nope"),
+        bind_invoice(4, ClientName=None, Status=9),
+        bind_invoice(5),
+    ]
     batch = invoice_batch(raw)
     assert len(batch.skipped) == 4
     assert [r["UUID"][-1] for r in batch.records] == ["4", "5"]

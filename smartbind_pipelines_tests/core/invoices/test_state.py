@@ -35,8 +35,12 @@ def test_incremental_advances_backfill_and_reconcile_keep_the_mark():
 def test_drafts_another_run_started_following_are_kept_by_a_run_that_did_not_look_at_them():
     # A re-execution writes a read older than the current state: it drops only the drafts it looked at.
     current = SyncState(T, ("looked-at-and-stamped", "found-later-by-another-run"))
-    state = next_state(current, SyncWindow(T - timedelta(hours=1), T - timedelta(minutes=30), "incremental"),
-                       ["still-a-draft"], ["looked-at-and-stamped", "still-a-draft"])
+    state = next_state(
+        current,
+        SyncWindow(T - timedelta(hours=1), T - timedelta(minutes=30), "incremental"),
+        ["still-a-draft"],
+        ["looked-at-and-stamped", "still-a-draft"],
+    )
     assert state == SyncState(T, ("found-later-by-another-run", "still-a-draft"))
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from smartbind_pipelines.core.processes import SHEET_ID_ENV
 
+
 @pytest.fixture(autouse=True)
 def _no_sheet_id_environment(monkeypatch):
     """Tests decide the fallback environment themselves; the worker's own must not leak in."""

@@ -27,23 +27,40 @@ NIGHT = OperatingHours.parse("22:00-06:00 mon-fri")
 # -- the rule -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("moment, inside", [
-    (at(0, "07:59"), False), (at(0, "08:00"), True), (at(0, "12:00"), True),
-    (at(0, "19:59"), True), (at(0, "20:00"), False), (at(0, "23:30"), False),
-    (at(4, "19:59"), True),   # Friday
-    (at(5, "12:00"), False), (at(6, "12:00"), False),  # the weekend
-])
+@pytest.mark.parametrize(
+    "moment, inside",
+    [
+        (at(0, "07:59"), False),
+        (at(0, "08:00"), True),
+        (at(0, "12:00"), True),
+        (at(0, "19:59"), True),
+        (at(0, "20:00"), False),
+        (at(0, "23:30"), False),
+        (at(4, "19:59"), True),  # Friday
+        (at(5, "12:00"), False),
+        (at(6, "12:00"), False),  # the weekend
+    ],
+)
 def test_a_daytime_window_starts_inclusive_and_ends_exclusive_on_its_weekdays(moment, inside):
     assert OFFICE.is_open(moment) is inside
 
 
-@pytest.mark.parametrize("moment, inside", [
-    (at(0, "21:59"), False), (at(0, "22:00"), True), (at(0, "23:59"), True),
-    (at(1, "00:00"), True), (at(1, "03:00"), True), (at(1, "05:59"), True), (at(1, "06:00"), False),
-    (at(4, "23:00"), True), (at(5, "03:00"), True),   # Friday's window runs into Saturday morning
-    (at(5, "22:30"), False),                           # no Saturday window
-    (at(0, "03:00"), False),                           # Monday 03:00 belongs to Sunday's window: not chosen
-])
+@pytest.mark.parametrize(
+    "moment, inside",
+    [
+        (at(0, "21:59"), False),
+        (at(0, "22:00"), True),
+        (at(0, "23:59"), True),
+        (at(1, "00:00"), True),
+        (at(1, "03:00"), True),
+        (at(1, "05:59"), True),
+        (at(1, "06:00"), False),
+        (at(4, "23:00"), True),
+        (at(5, "03:00"), True),  # Friday's window runs into Saturday morning
+        (at(5, "22:30"), False),  # no Saturday window
+        (at(0, "03:00"), False),  # Monday 03:00 belongs to Sunday's window: not chosen
+    ],
+)
 def test_a_window_crossing_midnight_belongs_to_the_day_it_opens(moment, inside):
     assert NIGHT.is_open(moment) is inside
     assert NIGHT.crosses_midnight and not OFFICE.crosses_midnight
@@ -89,22 +106,25 @@ def test_normalised_form_and_descriptions():
     assert OperatingHours.parse("always") is None
 
 
-@pytest.mark.parametrize("value, words", [
-    ("08:00-08:00", "both 08:00"),
-    ("25:00-06:00", "not a time of day"),
-    ("08:00-24:01", "not a time of day"),
-    ("24:00-06:00", "not a time of day"),
-    ("8-20", "HH:MM"),
-    ("08:00-20:00 mon-fry", "'fry' is not a weekday"),
-    ("", "must not be empty"),
-    ({"start": "08:00"}, "end is required"),
-    ({"start": "08:00", "end": "20:00", "day": "mon"}, "unknown key 'day'"),
-    ({"start": 8, "end": "20:00"}, "start must be a time HH:MM"),
-    ({"start": "08:00", "end": "20:00", "days": []}, "at least one weekday"),
-    ({"start": "08:00", "end": "20:00", "days": 5}, "days must be a list"),
-    (["08:00", "20:00"], "must be an object"),
-    (8, "must be an object"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("08:00-08:00", "both 08:00"),
+        ("25:00-06:00", "not a time of day"),
+        ("08:00-24:01", "not a time of day"),
+        ("24:00-06:00", "not a time of day"),
+        ("8-20", "HH:MM"),
+        ("08:00-20:00 mon-fry", "'fry' is not a weekday"),
+        ("", "must not be empty"),
+        ({"start": "08:00"}, "end is required"),
+        ({"start": "08:00", "end": "20:00", "day": "mon"}, "unknown key 'day'"),
+        ({"start": 8, "end": "20:00"}, "start must be a time HH:MM"),
+        ({"start": "08:00", "end": "20:00", "days": []}, "at least one weekday"),
+        ({"start": "08:00", "end": "20:00", "days": 5}, "days must be a list"),
+        (["08:00", "20:00"], "must be an object"),
+        (8, "must be an object"),
+    ],
+)
 def test_bad_hours_are_refused_saying_which_part(value, words):
     with pytest.raises(HoursError, match=words):
         OperatingHours.parse(value)
@@ -117,7 +137,14 @@ def test_null_and_always_mean_no_window():
     assert validate_changes({"operating_hours": None}) == {"operating_hours": None}
     assert validate_changes({"operating_hours": "always"}) == {"operating_hours": None}
     assert validate_changes({"operating_hours": "22:00-06:00"})["operating_hours"]["days"] == [
-        "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
 
 
 # -- the sensor's decision --------------------------------------------------------------------------------
@@ -125,8 +152,17 @@ def test_null_and_always_mean_no_window():
 
 def decide(now: datetime, hours: OperatingHours | None, last_run_at: datetime | None = None, in_flight=()):
     last = RunSummary("abcdef12-run", "sync_inventory", "SUCCESS", last_run_at) if last_run_at else None
-    return decide_sync("sync_inventory", found=True, is_active=True, sheet_id="1", interval_minutes=60,
-                       now=now, last_run=last, in_flight=list(in_flight), operating_hours=hours)
+    return decide_sync(
+        "sync_inventory",
+        found=True,
+        is_active=True,
+        sheet_id="1",
+        interval_minutes=60,
+        now=now,
+        last_run=last,
+        in_flight=list(in_flight),
+        operating_hours=hours,
+    )
 
 
 def test_outside_the_window_the_sensor_skips_naming_the_window_and_the_next_opening():
@@ -157,20 +193,32 @@ def test_no_hours_means_day_and_night():
 
 
 def test_paused_wins_over_hours_and_hours_win_over_a_run_in_flight():
-    paused = decide_sync("sync_inventory", found=True, is_active=False, sheet_id="1", interval_minutes=60,
-                         now=at(0, "21:00"), last_run=None, in_flight=[], operating_hours=OFFICE)
+    paused = decide_sync(
+        "sync_inventory",
+        found=True,
+        is_active=False,
+        sheet_id="1",
+        interval_minutes=60,
+        now=at(0, "21:00"),
+        last_run=None,
+        in_flight=[],
+        operating_hours=OFFICE,
+    )
     assert "paused" in paused.reason
     busy = RunSummary("run-in-flight", "sync_inventory", "STARTED", at(0, "19:59"))
     assert "outside operating hours" in decide(at(0, "21:00"), OFFICE, in_flight=[busy]).reason
 
 
-@pytest.mark.parametrize("text, closed", [
-    ("08:00-20:00 mon-fri", timedelta(hours=60)),            # Fri 20:00 -> Mon 08:00
-    ("08:00-20:00", timedelta(hours=12)),                    # every night
-    ("22:00-06:00 mon-fri", timedelta(hours=64)),            # Sat 06:00 -> Mon 22:00
-    ("00:00-24:00", timedelta(0)),                           # always open
-    ("09:00-10:00 wed", timedelta(days=7) - timedelta(hours=1)),
-])
+@pytest.mark.parametrize(
+    "text, closed",
+    [
+        ("08:00-20:00 mon-fri", timedelta(hours=60)),  # Fri 20:00 -> Mon 08:00
+        ("08:00-20:00", timedelta(hours=12)),  # every night
+        ("22:00-06:00 mon-fri", timedelta(hours=64)),  # Sat 06:00 -> Mon 22:00
+        ("00:00-24:00", timedelta(0)),  # always open
+        ("09:00-10:00 wed", timedelta(days=7) - timedelta(hours=1)),
+    ],
+)
 def test_the_longest_closed_stretch_of_a_week(text, closed):
     assert longest_closed_stretch(OperatingHours.parse(text)) == closed
 

@@ -30,8 +30,10 @@ def test_every_bad_value_is_refused_naming_its_field(field, changes):
         ({"name": "  Facturas CDMX "}, {"name": "Facturas CDMX"}),
         ({"is_active": False}, {"is_active": False}),
         ({"sync_direction": "bidirectional"}, {"sync_direction": "bidirectional"}),
-        ({"source_system": "smartsheet", "target_system": "bind"},
-         {"source_system": "smartsheet", "target_system": "bind"}),
+        (
+            {"source_system": "smartsheet", "target_system": "bind"},
+            {"source_system": "smartsheet", "target_system": "bind"},
+        ),
         ({"fields_mapping": {"warehouse_ids": [WH_A, WH_B]}}, {"fields_mapping": {"warehouse_ids": [WH_A, WH_B]}}),
     ],
 )

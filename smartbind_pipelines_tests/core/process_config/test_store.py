@@ -26,13 +26,33 @@ def test_first_use_creates_the_file_and_seeds_the_seed_processes(db_path):
     assert db_path.exists()
     invoices, inventory = store.get("sync_invoices"), store.get("sync_inventory")
     assert (invoices.name, invoices.interval_minutes, invoices.smartsheet_sheet_id) == (
-        "Sincronización de Facturas", 2, "4956740131966852")
+        "Sincronización de Facturas",
+        2,
+        "4956740131966852",
+    )
     assert (invoices.source_system, invoices.target_system, invoices.sync_direction, invoices.is_active) == (
-        "bind", "smartsheet", "pull", True)
+        "bind",
+        "smartsheet",
+        "pull",
+        True,
+    )
     assert invoices.fields_mapping["smartsheet_columns"] == [
-        "UUID", "Folio", "Fecha", "RFC Cliente", "Nombre Cliente", "Total", "Estado"]
+        "UUID",
+        "Folio",
+        "Fecha",
+        "RFC Cliente",
+        "Nombre Cliente",
+        "Total",
+        "Estado",
+    ]
     assert (inventory.interval_minutes, inventory.smartsheet_sheet_id, inventory.sheet_id_int) == (60, "", None)
-    assert inventory.fields_mapping["smartsheet_columns"] == ["ID Producto", "Código", "Nombre", "Existencias", "Almacén"]
+    assert inventory.fields_mapping["smartsheet_columns"] == [
+        "ID Producto",
+        "Código",
+        "Nombre",
+        "Existencias",
+        "Almacén",
+    ]
     assert invoices.created_at.endswith(("-06:00", "-05:00"))
     # invoice_from_sheet (issue 17) ships paused: a push process an operator activates
     assert [c.job_id for c in store.list()] == ["invoice_from_sheet", "sync_inventory", "sync_invoices"]
@@ -91,10 +111,13 @@ def test_unknown_job_is_refused(db_path):
 
 def test_restart_keeps_changes(db_path):
     ProcessConfigStore(db_path, env={}).update(
-        "sync_inventory", {"smartsheet_sheet_id": "346190987087748", "interval_minutes": 30}, via="api")
+        "sync_inventory", {"smartsheet_sheet_id": "346190987087748", "interval_minutes": 30}, via="api"
+    )
     # A fresh OS process, as after a restart of the API or the code location.
-    script = "import sys, json; from smartbind_pipelines.core.process_config import ProcessConfigStore as S; " \
-             "print(json.dumps(S(sys.argv[1], env={}).get('sync_inventory').to_dict()))"
+    script = (
+        "import sys, json; from smartbind_pipelines.core.process_config import ProcessConfigStore as S; "
+        "print(json.dumps(S(sys.argv[1], env={}).get('sync_inventory').to_dict()))"
+    )
     out = subprocess.run([sys.executable, "-c", script, str(db_path)], capture_output=True, text=True, check=True)
     reread = json.loads(out.stdout)
     assert (reread["smartsheet_sheet_id"], reread["interval_minutes"]) == ("346190987087748", 30)
@@ -107,7 +130,9 @@ def test_seeding_never_overwrites_operator_changes(db_path):
     reopened = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "999"})
     assert snapshot(db_path) == before
     assert (reopened.get("sync_invoices").name, reopened.get("sync_invoices").smartsheet_sheet_id) == (
-        "Facturas (operador)", "123")
+        "Facturas (operador)",
+        "123",
+    )
     # ensure_process on an existing job is a no-op as well.
     reopened.ensure_process({"job_id": "sync_invoices", "name": "Otro", "interval_minutes": 99})
     assert snapshot(db_path) == before
@@ -148,7 +173,6 @@ class TestEnvironmentFallback:
         store.update("sync_inventory", {"smartsheet_sheet_id": ""}, via="cli")
         assert store.get("sync_inventory").smartsheet_sheet_id == "777"
 
-
     def test_environment_at_first_start_is_seeded(self, db_path):
         store = ProcessConfigStore(db_path, env={"SMARTSHEET_INVOICES_SHEET_ID": "31337"})
         assert snapshot(db_path)[0][4] == "31337"
@@ -181,7 +205,9 @@ class TestDeletedRows:
         assert [c.job_id for c in reopened.list()] == ["invoice_from_sheet", "sync_inventory"]
         assert reopened.deleted("sync_invoices") and not reopened.deleted("sync_inventory")
         with sqlite3.connect(db_path) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM process_configs WHERE job_id = 'sync_invoices'").fetchone() == (0,)
+            assert conn.execute("SELECT COUNT(*) FROM process_configs WHERE job_id = 'sync_invoices'").fetchone() == (
+                0,
+            )
         conn.close()
 
     def test_restore_brings_it_back_paused_with_an_audit_entry(self, db_path):
@@ -236,16 +262,27 @@ class TestMigration:
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as conn:
             conn.execute(self.SEED_V1.rstrip(")") + extra_columns + ")")
-            columns = "job_id, name, description, smartsheet_sheet_id, smartsheet_sheet_name, interval_minutes, " \
-                      "is_active, source_system, target_system, sync_direction, fields_mapping"
+            columns = (
+                "job_id, name, description, smartsheet_sheet_id, smartsheet_sheet_name, interval_minutes, "
+                "is_active, source_system, target_system, sync_direction, fields_mapping"
+            )
             conn.execute(
                 f"INSERT INTO process_configs ({columns}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                ("sync_invoices", "Facturas Awalab", "desc", "111", "Hoja Awalab", 7, 0, "bind", "smartsheet",
-                 "pull", json.dumps({"bind_fields": ["UUID"], "smartsheet_columns": ["UUID"]})),
+                (
+                    "sync_invoices",
+                    "Facturas Awalab",
+                    "desc",
+                    "111",
+                    "Hoja Awalab",
+                    7,
+                    0,
+                    "bind",
+                    "smartsheet",
+                    "pull",
+                    json.dumps({"bind_fields": ["UUID"], "smartsheet_columns": ["UUID"]}),
+                ),
             )
-            conn.execute(
-                "INSERT INTO process_configs (job_id, name) VALUES ('sync_catalog_clients', 'Clientes')"
-            )
+            conn.execute("INSERT INTO process_configs (job_id, name) VALUES ('sync_catalog_clients', 'Clientes')")
             if extra_values:
                 conn.execute(*extra_values)
         conn.close()
@@ -255,7 +292,11 @@ class TestMigration:
         store = ProcessConfigStore(db_path, env={})
         invoices = store.get("sync_invoices")
         assert (invoices.name, invoices.smartsheet_sheet_id, invoices.interval_minutes, invoices.is_active) == (
-            "Facturas Awalab", "111", 7, False)
+            "Facturas Awalab",
+            "111",
+            7,
+            False,
+        )
         assert invoices.fields_mapping == {"bind_fields": ["UUID"], "smartsheet_columns": ["UUID"]}
         assert invoices.created_at and invoices.updated_at  # new columns, filled
         legacy = store.get("sync_catalog_clients")  # NULL fields read as defaults
@@ -273,14 +314,17 @@ class TestMigration:
         self._write_v1(
             db_path,
             extra_columns=", company_id VARCHAR(50), created_at DATETIME, updated_at DATETIME",
-            extra_values=("UPDATE process_configs SET company_id = 'awalab', created_at = '2026-01-18 11:38:21.395587'",),
+            extra_values=(
+                "UPDATE process_configs SET company_id = 'awalab', created_at = '2026-01-18 11:38:21.395587'",
+            ),
         )
         store = ProcessConfigStore(db_path, env={})
         assert store.get("sync_invoices").created_at == "2026-01-18T11:38:21.395587-06:00"
         store.update("sync_invoices", {"interval_minutes": 3}, via="api")
         with sqlite3.connect(db_path) as conn:
             assert conn.execute("SELECT company_id FROM process_configs WHERE job_id='sync_invoices'").fetchone() == (
-                "awalab",)
+                "awalab",
+            )
         conn.close()
 
     def test_a_file_from_a_newer_release_is_refused(self, db_path):
@@ -315,8 +359,11 @@ def test_two_processes_updating_at_once_lose_nothing(db_path):
     audit_before = audit_count(store.db_path)
     start_at = time.time() + 1.0
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), field, str(rounds), str(start_at)],
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db_path), field, str(rounds), str(start_at)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for field in ("interval_minutes", "smartsheet_sheet_id")
     ]
     reads = []
@@ -368,12 +415,15 @@ class TestOperatingHoursSchema4:
             "INSERT INTO process_configs (job_id, name, smartsheet_sheet_id, interval_minutes, is_active, "
             "source_system, target_system, sync_direction, fields_mapping, created_at, updated_at) "
             "VALUES ('sync_inventory', 'Inventario', '346190987087748', 15, 1, 'bind', 'smartsheet', 'pull', '{}', "
-            "'2026-11-01T10:00:00-06:00', '2026-11-02T10:00:00-06:00')")
+            "'2026-11-01T10:00:00-06:00', '2026-11-02T10:00:00-06:00')"
+        )
         conn.execute("INSERT INTO process_config_seeded VALUES ('sync_inventory', '2026-11-01T10:00:00-06:00')")
         conn.execute("INSERT INTO process_config_seeded VALUES ('sync_invoices', '2026-11-01T10:00:00-06:00')")
-        conn.execute("INSERT INTO process_config_audit (job_id, changed_at, via, actor, old_values, new_values) "
-                     "VALUES ('sync_inventory', '2026-11-02T10:00:00-06:00', 'cli', 'ana', "
-                     "'{\"interval_minutes\": 60}', '{\"interval_minutes\": 15}')")
+        conn.execute(
+            "INSERT INTO process_config_audit (job_id, changed_at, via, actor, old_values, new_values) "
+            "VALUES ('sync_inventory', '2026-11-02T10:00:00-06:00', 'cli', 'ana', "
+            "'{\"interval_minutes\": 60}', '{\"interval_minutes\": 15}')"
+        )
         conn.close()
 
     def test_a_schema_3_file_is_migrated_keeping_rows_audit_and_deletions(self, db_path):
@@ -385,7 +435,10 @@ class TestOperatingHoursSchema4:
         conn.close()
         inventory = store.get("sync_inventory")
         assert (inventory.smartsheet_sheet_id, inventory.interval_minutes, inventory.operating_hours) == (
-            "346190987087748", 15, None)  # NULL: no window, as before the upgrade
+            "346190987087748",
+            15,
+            None,
+        )  # NULL: no window, as before the upgrade
         assert inventory.updated_at == "2026-11-02T10:00:00-06:00"  # migrating is not an edit
         assert store.get("sync_invoices") is None  # still deleted
         assert [entry["actor"] for entry in store.history("sync_inventory")] == ["ana"]
@@ -397,20 +450,24 @@ class TestOperatingHoursSchema4:
 
     def test_a_legacy_files_hour_columns_are_left_alone_not_adopted(self, db_path):
         TestMigration()._write_v1(
-            db_path, extra_columns=", operating_start_hour INTEGER, operating_end_hour INTEGER",
-            extra_values=("UPDATE process_configs SET operating_start_hour = 7, operating_end_hour = 20",))
+            db_path,
+            extra_columns=", operating_start_hour INTEGER, operating_end_hour INTEGER",
+            extra_values=("UPDATE process_configs SET operating_start_hour = 7, operating_end_hour = 20",),
+        )
         store = ProcessConfigStore(db_path, env={})
         assert store.get("sync_invoices").operating_hours is None
         with sqlite3.connect(db_path) as conn:
-            assert conn.execute("SELECT operating_start_hour, operating_end_hour FROM process_configs "
-                                "WHERE job_id = 'sync_invoices'").fetchone() == (7, 20)
+            assert conn.execute(
+                "SELECT operating_start_hour, operating_end_hour FROM process_configs WHERE job_id = 'sync_invoices'"
+            ).fetchone() == (7, 20)
         conn.close()
 
     def test_an_unreadable_stored_value_reads_as_no_window_with_a_warning(self, db_path, caplog):
         store = ProcessConfigStore(db_path, env={})
         with sqlite3.connect(db_path) as conn:
-            conn.execute("UPDATE process_configs SET operating_hours = '{\"start\": \"31:00\"' "
-                         "WHERE job_id = 'sync_invoices'")
+            conn.execute(
+                "UPDATE process_configs SET operating_hours = '{\"start\": \"31:00\"' WHERE job_id = 'sync_invoices'"
+            )
         conn.close()
         assert store.get("sync_invoices").operating_hours is None
         assert "ignoring stored operating_hours of sync_invoices" in caplog.text

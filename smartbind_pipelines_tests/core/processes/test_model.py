@@ -12,10 +12,29 @@ from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.process_config.defaults import default_processes
 from smartbind_pipelines.core.processes import INVENTORY, INVOICE_FROM_SHEET, INVOICES, get_process
 
-INVOICING_COLUMNS = ["RFC", "Razon Social", "Concepto", "Descripcion", "Cantidad", "Precio Unitario",
-                     "Clave SAT Producto", "Clave SAT Unidad", "Código Producto", "Metodo Pago", "Forma Pago",
-                     "Uso CFDI", "Regimen Fiscal", "Codigo Postal", "Estado", "UUID", "Folio Fiscal",
-                     "Fecha Facturacion", "Resultado", "ID Bind", "Reclamo"]
+INVOICING_COLUMNS = [
+    "RFC",
+    "Razon Social",
+    "Concepto",
+    "Descripcion",
+    "Cantidad",
+    "Precio Unitario",
+    "Clave SAT Producto",
+    "Clave SAT Unidad",
+    "Código Producto",
+    "Metodo Pago",
+    "Forma Pago",
+    "Uso CFDI",
+    "Regimen Fiscal",
+    "Codigo Postal",
+    "Estado",
+    "UUID",
+    "Folio Fiscal",
+    "Fecha Facturacion",
+    "Resultado",
+    "ID Bind",
+    "Reclamo",
+]
 
 
 def expected_rows(invoices_sheet="4956740131966852", inventory_sheet="", invoicing_sheet=""):
@@ -64,8 +83,10 @@ def expected_rows(invoices_sheet="4956740131966852", inventory_sheet="", invoici
         {
             "job_id": "invoice_from_sheet",
             "name": "Facturación desde Smartsheet",
-            "description": ("Crea en Bind ERP una factura (CFDI) por cada fila de la hoja marcada \"Facturar\", una "
-                            "sola vez, y escribe en la fila el UUID, el folio y la fecha, o el error."),
+            "description": (
+                'Crea en Bind ERP una factura (CFDI) por cada fila de la hoja marcada "Facturar", una '
+                "sola vez, y escribe en la fila el UUID, el folio y la fecha, o el error."
+            ),
             "smartsheet_sheet_id": invoicing_sheet,
             "smartsheet_sheet_name": "Facturación",
             "interval_minutes": 1,
@@ -80,21 +101,41 @@ def expected_rows(invoices_sheet="4956740131966852", inventory_sheet="", invoici
 
 def expected_declared_row(job_id, sheet_id=""):
     if job_id == "sync_clients":
-        name, description, endpoint, sheet = ("Sincronización de Clientes", "Copia el catálogo de clientes de Bind "
-                                              "ERP a la hoja Clientes, por ID.", "Clients", "Clientes")
+        name, description, endpoint, sheet = (
+            "Sincronización de Clientes",
+            "Copia el catálogo de clientes de Bind ERP a la hoja Clientes, por ID.",
+            "Clients",
+            "Clientes",
+        )
         fields = ["ID", "Number", "ClientName", "LegalName", "RFC", "Email", "Phone"]
         columns = ["ID", "Número", "Nombre", "Razón Social", "RFC", "Correo", "Teléfono"]
     else:
-        name, description, endpoint, sheet = ("Sincronización de Productos", "Copia el catálogo de productos de "
-                                              "Bind ERP a la hoja Productos, por ID.", "Products", "Productos")
+        name, description, endpoint, sheet = (
+            "Sincronización de Productos",
+            "Copia el catálogo de productos de Bind ERP a la hoja Productos, por ID.",
+            "Products",
+            "Productos",
+        )
         fields = ["ID", "Code", "Title", "SKU", "Cost", "CurrentInventory"]
         columns = ["ID", "Código", "Nombre", "SKU", "Costo", "Existencias"]
     return {
-        "job_id": job_id, "name": name, "description": description, "smartsheet_sheet_id": sheet_id,
-        "smartsheet_sheet_name": sheet, "interval_minutes": 60, "is_active": bool(sheet_id),
-        "source_system": "bind", "target_system": "smartsheet", "sync_direction": "pull",
-        "fields_mapping": {"bind_endpoint": endpoint, "bind_fields": fields, "smartsheet_columns": columns,
-                           "key_columns": ["ID"], "declared": True},
+        "job_id": job_id,
+        "name": name,
+        "description": description,
+        "smartsheet_sheet_id": sheet_id,
+        "smartsheet_sheet_name": sheet,
+        "interval_minutes": 60,
+        "is_active": bool(sheet_id),
+        "source_system": "bind",
+        "target_system": "smartsheet",
+        "sync_direction": "pull",
+        "fields_mapping": {
+            "bind_endpoint": endpoint,
+            "bind_fields": fields,
+            "smartsheet_columns": columns,
+            "key_columns": ["ID"],
+            "declared": True,
+        },
     }
 
 
@@ -104,8 +145,11 @@ def test_the_built_in_rows_are_the_ones_smartbind_always_seeded():
 
 
 def test_the_environment_supplies_sheet_ids_and_garbage_is_ignored():
-    env = {"SMARTSHEET_INVOICES_SHEET_ID": "111", "SMARTSHEET_INVENTORY_SHEET_ID": " 222 ",
-           "SMARTSHEET_INVOICING_SHEET_ID": "333"}
+    env = {
+        "SMARTSHEET_INVOICES_SHEET_ID": "111",
+        "SMARTSHEET_INVENTORY_SHEET_ID": " 222 ",
+        "SMARTSHEET_INVOICING_SHEET_ID": "333",
+    }
     assert default_processes(env) == expected_rows("111", "222", "333")
     assert default_processes({"SMARTSHEET_INVOICES_SHEET_ID": "12ab"}) == expected_rows()
 
@@ -119,12 +163,18 @@ def test_a_declared_row_is_seeded_active_only_with_a_sheet(job_id):
 
 
 def test_the_invoicing_seed_variable_changes_only_what_it_may():
-    seed = ('{"is_active": true, "interval_minutes": 5, "fields_mapping": {"bind_ids": {"a": 1}}, '
-            '"job_id": "other", "smartsheet_sheet_name": 7}')
+    seed = (
+        '{"is_active": true, "interval_minutes": 5, "fields_mapping": {"bind_ids": {"a": 1}}, '
+        '"job_id": "other", "smartsheet_sheet_name": 7}'
+    )
     row = INVOICE_FROM_SHEET.default_row({"SMARTBIND_INVOICING_SEED": seed})
     expected = expected_rows()[2]
-    assert row == {**expected, "is_active": True, "interval_minutes": 5,
-                   "fields_mapping": {"smartsheet_columns": INVOICING_COLUMNS, "bind_ids": {"a": 1}}}
+    assert row == {
+        **expected,
+        "is_active": True,
+        "interval_minutes": 5,
+        "fields_mapping": {"smartsheet_columns": INVOICING_COLUMNS, "bind_ids": {"a": 1}},
+    }
     assert INVOICE_FROM_SHEET.default_row({"SMARTBIND_INVOICING_SEED": "{not json"}) == expected
 
 
@@ -145,10 +195,18 @@ def test_effective_config_seeds_once_keeps_a_deleted_row_deleted_and_falls_back_
 
 def test_the_names_every_layer_uses():
     assert (INVOICES.sensor_name, INVOICES.pool, INVOICES.run_tags) == (
-        "sync_invoices_sensor", "smartsheet_sync_invoices", {"process": "sync_invoices", "owner": "team:operaciones"})
+        "sync_invoices_sensor",
+        "smartsheet_sync_invoices",
+        {"process": "sync_invoices", "owner": "team:operaciones"},
+    )
     assert (INVOICE_FROM_SHEET.source_asset, INVOICE_FROM_SHEET.bind_asset, INVOICE_FROM_SHEET.sheet_asset) == (
-        "invoice_requests", "bind_sheet_invoices", "invoice_request_results")
+        "invoice_requests",
+        "bind_sheet_invoices",
+        "invoice_request_results",
+    )
     assert (INVOICE_FROM_SHEET.report_asset, INVOICE_FROM_SHEET.dry_run_step) == (
-        "bind_sheet_invoices", "invoice_from_sheet_rows")
+        "bind_sheet_invoices",
+        "invoice_from_sheet_rows",
+    )
     assert (INVENTORY.report_asset, INVENTORY.dry_run_step) == ("smartsheet_inventory", "smartsheet_inventory")
     assert [p.windowed for p in (INVOICES, INVENTORY, INVOICE_FROM_SHEET)] == [True, False, False]

@@ -16,8 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[3] / "smartbind_pipelines"
 DEFINITIONS = {PACKAGE / "core" / "processes" / f"{name}.py" for name in ("invoices", "inventory", "invoicing")}
 # (module, name) -> why the literal stays.
 EXCEPTIONS = {
-    ("core/inventory/mapping.py", "sync_inventory"):
-        "core/processes/inventory.py imports this module: importing the registry here would be a cycle",
+    (
+        "core/inventory/mapping.py",
+        "sync_inventory",
+    ): "core/processes/inventory.py imports this module: importing the registry here would be a cycle",
     ("defs/process_config.py", "sync_invoices"): "help text listing examples of job ids",
     ("defs/process_config.py", "sync_inventory"): "help text listing examples of job ids",
     ("defs/process_config.py", "sync_clients"): "help text listing examples of job ids",
@@ -28,8 +30,15 @@ EXCEPTIONS = {
 def registry_names() -> set[str]:
     names = set()
     for process in all_processes({}):
-        names |= {process.job_id, process.sensor_name, process.source_asset, process.sheet_asset,
-                  process.bind_asset, process.write_step, process.reconcile_job}
+        names |= {
+            process.job_id,
+            process.sensor_name,
+            process.source_asset,
+            process.sheet_asset,
+            process.bind_asset,
+            process.write_step,
+            process.reconcile_job,
+        }
     return names - {""}
 
 
@@ -70,7 +79,10 @@ def test_the_scan_sees_a_repeated_literal(tmp_path):
     """The scan itself: a string naming a process is found, the same name in a docstring is not."""
     source = '"""sync_invoices in a docstring."""\nLINK = "/jobs/sync_invoices"\n'
     tree = ast.parse(source)
-    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-               and id(node) not in _docstrings(tree)]
+    strings = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in _docstrings(tree)
+    ]
     assert [node.value for node in strings] == ["/jobs/sync_invoices"]
     assert "sync_invoices" in registry_names() and "smartsheet_invoices" in registry_names()

@@ -10,22 +10,33 @@ from smartbind_pipelines.core.processes import (
     processes_and_problems,
 )
 
-CURRENCIES = '''job_id = "sync_currencies"\nname = "Monedas"\nendpoint = "Currencies"
+CURRENCIES = """job_id = "sync_currencies"\nname = "Monedas"\nendpoint = "Currencies"
 key = "Code"\nsheet_name = "Monedas"\nsheet_id_env = "SMARTSHEET_CURRENCIES_SHEET_ID"
-columns = [{title = "Code", source = "Code"}]\n'''
+columns = [{title = "Code", source = "Code"}]\n"""
 
 
 def test_the_shipped_processes_load_with_no_problem():
     processes, problems = processes_and_problems({})
     assert problems == []
     assert [p.job_id for p in processes] == [
-        "sync_invoices", "sync_inventory", "invoice_from_sheet", "sync_clients", "sync_products"]
+        "sync_invoices",
+        "sync_inventory",
+        "invoice_from_sheet",
+        "sync_clients",
+        "sync_products",
+    ]
     assert [(p.job_id, p.direction) for p in BUILT_IN] == [
-        ("sync_invoices", "pull"), ("sync_inventory", "pull"), ("invoice_from_sheet", "push")]
+        ("sync_invoices", "pull"),
+        ("sync_inventory", "pull"),
+        ("invoice_from_sheet", "push"),
+    ]
     assert SHEET_ID_ENV == {
-        "sync_invoices": "SMARTSHEET_INVOICES_SHEET_ID", "sync_inventory": "SMARTSHEET_INVENTORY_SHEET_ID",
-        "invoice_from_sheet": "SMARTSHEET_INVOICING_SHEET_ID", "sync_clients": "SMARTSHEET_CLIENTS_SHEET_ID",
-        "sync_products": "SMARTSHEET_PRODUCTS_SHEET_ID"}
+        "sync_invoices": "SMARTSHEET_INVOICES_SHEET_ID",
+        "sync_inventory": "SMARTSHEET_INVENTORY_SHEET_ID",
+        "invoice_from_sheet": "SMARTSHEET_INVOICING_SHEET_ID",
+        "sync_clients": "SMARTSHEET_CLIENTS_SHEET_ID",
+        "sync_products": "SMARTSHEET_PRODUCTS_SHEET_ID",
+    }
 
 
 def test_every_process_has_its_own_job_id_sheet_variable_assets_pool_and_sensor(tmp_path):

@@ -53,10 +53,17 @@ class DeclaredSync(ProcessSync):
 
 
 @pytest.fixture
-def declared_sync(bind_emulator, smartsheet_emulator, process_config, instance
-                  ) -> Callable[..., DeclaredSync]:
+def declared_sync(bind_emulator, smartsheet_emulator, process_config, instance) -> Callable[..., DeclaredSync]:
     """``declared_sync(declaration, declarations=())``: the harness of one declared process."""
+
     def make(declaration: ProcessDeclaration, declarations=()) -> DeclaredSync:
-        return DeclaredSync(bind_emulator, smartsheet_emulator, process_config, instance,
-                            declaration=declaration, declarations=tuple(declarations))
+        return DeclaredSync(
+            bind_emulator,
+            smartsheet_emulator,
+            process_config,
+            instance,
+            declaration=declaration,
+            declarations=tuple(declarations),
+        )
+
     return make

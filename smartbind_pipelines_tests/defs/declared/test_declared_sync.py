@@ -35,8 +35,6 @@ decimals = 4
 """
 
 
-
-
 def test_clients_sync_by_id_then_a_rerun_writes_nothing_then_a_new_client_is_one_add(declared_sync):
     sync = declared_sync(CLIENTS)
     state = sync.bind.state
@@ -53,7 +51,9 @@ def test_clients_sync_by_id_then_a_rerun_writes_nothing_then_a_new_client_is_one
 
     sync.smartsheet.admin.reset_requests()
     again = sync.run()
-    assert again.success and sync.writes() == 0 and materialized(again, "smartsheet_clients")["unchanged"] == len(clients)
+    assert (
+        again.success and sync.writes() == 0 and materialized(again, "smartsheet_clients")["unchanged"] == len(clients)
+    )
 
     new = state.add_client(ClientName="Ferretería O'Brien", LegalName="Ferretería O'Brien SA de CV")
     sync.smartsheet.admin.reset_requests()
@@ -111,7 +111,9 @@ def test_a_process_added_by_a_declaration_file_alone_syncs(declared_sync, tmp_pa
 
 
 def test_a_broken_declaration_file_is_left_out_and_named_while_the_others_load(tmp_path, monkeypatch):
-    (tmp_path / "bad.toml").write_text(CURRENCIES_TOML.replace('endpoint = "Currencies"', 'endpoint = "Currencies?$top=1"'))
+    (tmp_path / "bad.toml").write_text(
+        CURRENCIES_TOML.replace('endpoint = "Currencies"', 'endpoint = "Currencies?$top=1"')
+    )
     monkeypatch.setenv("SMARTBIND_PROCESSES_DIR", str(tmp_path))
     declarations, problems = declared_processes()
     assert [d.job_id for d in declarations] == ["sync_clients", "sync_products"]
@@ -123,7 +125,8 @@ def tick(instance, process_config, declaration):
     definitions = declared.build_all([declaration])
     [sensor] = definitions.sensors
     with dg.build_sensor_context(
-            instance=instance, resources={"process_config": process_config, "clock": ClockResource()}) as context:
+        instance=instance, resources={"process_config": process_config, "clock": ClockResource()}
+    ) as context:
         return sensor(context)
 
 

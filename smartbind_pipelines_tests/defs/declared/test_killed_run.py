@@ -58,15 +58,28 @@ def test_a_declared_run_started_after_a_killed_one_waits_for_its_batch_in_flight
     clients = {client["ID"] for client, _ in sync.bind.state.rows("clients")}
     sync.smartsheet.admin.put("config", {"write_delay_ms": SLOW_SAVE_MS, "write_delay_count": 1})
 
-    args = {"job_id": CLIENTS.job_id, "bind_url": sync.bind.url, "bind_token": sync.bind.token,
-            "url": sync.smartsheet.url, "token": sync.smartsheet.token, "db": sync.process_config.db_path}
-    run_a = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, json.dumps(args)], cwd=REPOSITORY,
-                             env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    args = {
+        "job_id": CLIENTS.job_id,
+        "bind_url": sync.bind.url,
+        "bind_token": sync.bind.token,
+        "url": sync.smartsheet.url,
+        "token": sync.smartsheet.token,
+        "db": sync.process_config.db_path,
+    }
+    run_a = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, json.dumps(args)],
+        cwd=REPOSITORY,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     lock = sync.smartsheet.state.sheet(sheet).write_lock
     deadline = time.monotonic() + 120
     while not lock.locked() and run_a.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert lock.locked(), f"run A never reached its add: {run_a.stderr.read().decode()[-2000:] if run_a.poll() is not None else ''}"
+    assert lock.locked(), (
+        f"run A never reached its add: {run_a.stderr.read().decode()[-2000:] if run_a.poll() is not None else ''}"
+    )
     run_a.kill()
     run_a.wait()
     run_a.stderr.close()

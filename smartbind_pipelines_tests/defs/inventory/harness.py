@@ -32,12 +32,17 @@ class InventorySync(ProcessSync):
         self.process_config.store().update("sync_inventory", {"fields_mapping": {"warehouse_ids": ids}}, via="test")
 
     def resources(self, now: datetime | None = None) -> dict[str, Any]:
-        return {**super().resources(now), RESOURCE_KEY: InventorySettings(fallback_warehouse_id=self.fallback_warehouse)}
+        return {
+            **super().resources(now),
+            RESOURCE_KEY: InventorySettings(fallback_warehouse_id=self.fallback_warehouse),
+        }
 
-    def run(self, *, stale_rows: str = "zero", dry_run: bool = False,
-            include_zero_stock: bool = False) -> dg.ExecuteInProcessResult:
-        return self.execute(source={"include_zero_stock": include_zero_stock},
-                            sheet={"stale_rows": stale_rows, "dry_run": dry_run})
+    def run(
+        self, *, stale_rows: str = "zero", dry_run: bool = False, include_zero_stock: bool = False
+    ) -> dg.ExecuteInProcessResult:
+        return self.execute(
+            source={"include_zero_stock": include_zero_stock}, sheet={"stale_rows": stale_rows, "dry_run": dry_run}
+        )
 
     def by_key(self) -> dict[tuple, dict]:
         return {(cells["ID Producto"], cells["Almacén"]): cells for cells in self.rows()}

@@ -117,8 +117,13 @@ def test_the_sheet_asset_materialized_alone_refuses_instead_of_loading_another_r
     assert sync.run().success  # a read exists from an earlier run
     sync.bind.state.set_stock(warehouse, product, 8)
     definitions = sync.definitions()
-    alone = dg.materialize([*definitions.assets], selection=[INVENTORY.sheet_asset],
-                           resources=definitions.resources, instance=sync.instance, raise_on_error=False)
+    alone = dg.materialize(
+        [*definitions.assets],
+        selection=[INVENTORY.sheet_asset],
+        resources=definitions.resources,
+        instance=sync.instance,
+        raise_on_error=False,
+    )
     assert not alone.success
     [failed_step] = [event for event in alone.all_events if event.is_step_failure]
     description = failed_step.step_failure_data.user_failure_data.description
@@ -131,10 +136,15 @@ def test_a_read_stored_by_an_older_version_is_refused_with_what_to_do(stock):
     # SourceBatch); its stored read names a class that no longer exists.
     sync, _, _ = stock
     failed = fail_at_the_sheet_step(sync)
-    [stored] = [path for path in Path(sync.instance.storage_directory()).rglob("*")
-                if path.is_file() and failed.run_id in str(path) and INVENTORY.source_asset in str(path)]
-    stored.write_bytes(b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x1dsmartbind_pipelines.core.gone"
-                       b"\x94\x8c\x0eInventoryBatch\x94\x93\x94)\x81\x94.")
+    [stored] = [
+        path
+        for path in Path(sync.instance.storage_directory()).rglob("*")
+        if path.is_file() and failed.run_id in str(path) and INVENTORY.source_asset in str(path)
+    ]
+    stored.write_bytes(
+        b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x1dsmartbind_pipelines.core.gone"
+        b"\x94\x8c\x0eInventoryBatch\x94\x93\x94)\x81\x94."
+    )
 
     again = run(sync, reexecute=failed.run_id)
     assert again.status == dg.DagsterRunStatus.FAILURE

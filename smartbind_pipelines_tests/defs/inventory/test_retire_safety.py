@@ -8,8 +8,11 @@ from .test_sync_inventory import bind_stock, failure_text, materialized, writes
 
 def run(sync, **write_config):
     run_config = {"ops": {"smartsheet_inventory": {"config": write_config}}}
-    return sync.definitions().resolve_job_def("sync_inventory").execute_in_process(
-        run_config=run_config, instance=sync.instance, raise_on_error=False)
+    return (
+        sync.definitions()
+        .resolve_job_def("sync_inventory")
+        .execute_in_process(run_config=run_config, instance=sync.instance, raise_on_error=False)
+    )
 
 
 def failure_metadata(result) -> dict:

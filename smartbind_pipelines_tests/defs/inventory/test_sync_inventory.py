@@ -69,7 +69,9 @@ def test_three_warehouses_of_1000_products_then_changes_then_a_rerun_writes_noth
     sync.smartsheet.admin.reset_requests()
     third = sync.run()
     assert third.success and writes(sync) == 0
-    assert materialized(third)["smartsheet_writes"] == 0 and materialized(third)["unchanged"] == len(rows) - 1  # + the row at 0
+    assert (
+        materialized(third)["smartsheet_writes"] == 0 and materialized(third)["unchanged"] == len(rows) - 1
+    )  # + the row at 0
 
 
 def test_rows_of_unsynced_warehouses_are_never_touched_and_delete_removes_stale_rows(inventory_sync):
@@ -124,9 +126,17 @@ def test_checks_fail_when_the_sheet_disagrees_with_bind(inventory_sync):
     assert sync.run().success
     # someone pastes a copy of a row and edits the stock by hand: a duplicate key and a wrong total
     first = sync.rows()[0]
-    sync.smartsheet.state.add_rows(sync.sheet_id, [{"cells": [
-        {"columnId": column["id"], "value": first[column["title"]]}
-        for column in sync.smartsheet.state.list_columns(sync.sheet_id)]}])
+    sync.smartsheet.state.add_rows(
+        sync.sheet_id,
+        [
+            {
+                "cells": [
+                    {"columnId": column["id"], "value": first[column["title"]]}
+                    for column in sync.smartsheet.state.list_columns(sync.sheet_id)
+                ]
+            }
+        ],
+    )
 
     result = sync.run(dry_run=False)
     evaluations = checks(result)
@@ -145,7 +155,9 @@ def test_a_dry_run_writes_nothing_and_an_unknown_warehouse_fails_naming_it(inven
     sync.use_warehouses(["cccccccc-0000-4000-8000-00000000000c"])
     failed = sync.run()
     assert not failed.success
-    assert "cccccccc-0000-4000-8000-00000000000c" in failure_text(failed) and "not found in Bind" in failure_text(failed)
+    assert "cccccccc-0000-4000-8000-00000000000c" in failure_text(failed) and "not found in Bind" in failure_text(
+        failed
+    )
 
 
 def test_no_warehouse_anywhere_fails_saying_what_to_set(inventory_sync):
@@ -162,8 +174,9 @@ def test_the_sensor_runs_on_the_seed_cadence_and_skips_while_paused(instance, pr
 
     def tick(minutes=0):
         clock = ClockResource(frozen_at=(now_cdmx() + timedelta(minutes=minutes)).isoformat())
-        with dg.build_sensor_context(instance=instance,
-                                     resources={"process_config": process_config, "clock": clock}) as context:
+        with dg.build_sensor_context(
+            instance=instance, resources={"process_config": process_config, "clock": clock}
+        ) as context:
             return sync_inventory_sensor(context)
 
     assert sync_inventory_sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -173,11 +186,21 @@ def test_the_sensor_runs_on_the_seed_cadence_and_skips_while_paused(instance, pr
     store.update("sync_inventory", {"smartsheet_sheet_id": "4242"}, via="test")
     request = tick()
     assert isinstance(request, dg.RunRequest) and request.tags == {
-        "smartsheet_sheet_id": "4242", "interval_minutes": "60", "trigger": "sensor"}
+        "smartsheet_sheet_id": "4242",
+        "interval_minutes": "60",
+        "trigger": "sensor",
+    }
 
     import uuid
-    instance.add_run(dg.DagsterRun(job_name="sync_inventory", run_id=str(uuid.uuid4()),
-                                   status=dg.DagsterRunStatus.SUCCESS, tags={"process": "sync_inventory"}))
+
+    instance.add_run(
+        dg.DagsterRun(
+            job_name="sync_inventory",
+            run_id=str(uuid.uuid4()),
+            status=dg.DagsterRunStatus.SUCCESS,
+            tags={"process": "sync_inventory"},
+        )
+    )
     assert "not due" in tick(30).skip_message and isinstance(tick(61), dg.RunRequest)
     store.update("sync_inventory", {"is_active": False}, via="test")
     assert "paused in ProcessConfig" in tick(61).skip_message

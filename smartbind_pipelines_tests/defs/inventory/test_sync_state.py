@@ -12,8 +12,8 @@ import dagster as dg
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-from smartbind_pipelines.core.sync_state import FROM_HISTORY, FROM_RUN, read_stored, state_path
 from smartbind_pipelines.core.processes import INVENTORY
+from smartbind_pipelines.core.sync_state import FROM_HISTORY, FROM_RUN, read_stored, state_path
 from smartbind_pipelines_tests.defs import support
 
 NEW_NAME = "Almacén Central CDMX"
@@ -88,8 +88,9 @@ def test_a_dry_run_records_no_names_and_config_show_has_them(inventory_sync):
     assert inventory_sync.run(dry_run=True).success
     assert stored(inventory_sync).warehouse_names == {central: old}
 
-    shown = CliRunner().invoke(main, ["config", "--db-path", inventory_sync.process_config.db_path, "show",
-                                      INVENTORY.job_id])
+    shown = CliRunner().invoke(
+        main, ["config", "--db-path", inventory_sync.process_config.db_path, "show", INVENTORY.job_id]
+    )
     assert shown.exit_code == 0, shown.output
     state = json.loads(shown.output)["sync_state"]
     assert state["warehouse_names"] == {central: old} and state["origin"] == FROM_RUN

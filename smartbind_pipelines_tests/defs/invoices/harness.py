@@ -11,7 +11,13 @@ import dagster as dg
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.sheets import SheetMapping
 from smartbind_pipelines.defs import invoices
-from smartbind_pipelines_tests.defs.support import ProcessSync, check_results, failure_text, mapping_columns, materialized
+from smartbind_pipelines_tests.defs.support import (
+    ProcessSync,
+    check_results,
+    failure_text,
+    mapping_columns,
+    materialized,
+)
 
 __all__ = ["InvoiceSync", "checks", "failure_text", "invoice_columns", "metadata", "stamped"]
 

@@ -23,8 +23,14 @@ NAMES = ("BIND_URL", "BIND_TOKEN", "SMARTSHEET_URL", "SMARTSHEET_TOKEN", "DB_PAT
 
 def aim(monkeypatch, sync, now: datetime) -> None:
     """Point the next run at ``sync``'s emulators and ProcessConfig file, with the clock frozen at ``now``."""
-    values = (sync.bind.url, sync.bind.token, sync.smartsheet.url, sync.smartsheet.token,
-              sync.process_config.db_path, to_cdmx(now).isoformat())
+    values = (
+        sync.bind.url,
+        sync.bind.token,
+        sync.smartsheet.url,
+        sync.smartsheet.token,
+        sync.process_config.db_path,
+        to_cdmx(now).isoformat(),
+    )
     for name, value in zip(NAMES, values):
         monkeypatch.setenv(PREFIX + name, value)
 
@@ -34,10 +40,16 @@ def sync_invoices_job() -> dg.JobDefinition:
         return dg.EnvVar(PREFIX + name)
 
     resources = {
-        "bind": BindResource(api_key=env("BIND_TOKEN"), base_url=env("BIND_URL"), max_attempts=6,
-                             backoff_base_seconds=0.001, backoff_max_seconds=0.01),
-        "smartsheet": SmartsheetResource(access_token=env("SMARTSHEET_TOKEN"), api_base=env("SMARTSHEET_URL"),
-                                         fixed_retry_delay_seconds=0.01),
+        "bind": BindResource(
+            api_key=env("BIND_TOKEN"),
+            base_url=env("BIND_URL"),
+            max_attempts=6,
+            backoff_base_seconds=0.001,
+            backoff_max_seconds=0.01,
+        ),
+        "smartsheet": SmartsheetResource(
+            access_token=env("SMARTSHEET_TOKEN"), api_base=env("SMARTSHEET_URL"), fixed_retry_delay_seconds=0.01
+        ),
         "process_config": ProcessConfigResource(db_path=env("DB_PATH")),
         "clock": ClockResource(frozen_at=env("NOW")),
     }

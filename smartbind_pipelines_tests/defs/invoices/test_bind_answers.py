@@ -64,8 +64,9 @@ def test_a_non_page_for_every_retry_fails_the_run_and_the_next_run_writes_the_in
 
 def test_one_non_page_is_retried_and_the_run_completes(empty_sync):
     invoice = add(empty_sync, T0 - timedelta(minutes=5))
-    empty_sync.bind.admin.inject("custom", INVOICES_LIST, method="GET", count=1, status=200,
-                                 body={"Message": "An error has occurred."})
+    empty_sync.bind.admin.inject(
+        "custom", INVOICES_LIST, method="GET", count=1, status=200, body={"Message": "An error has occurred."}
+    )
     result = empty_sync.run(T0)
     assert result.success, failure_text(result)
     assert empty_sync.uuids() == [invoice["UUID"]]
@@ -92,13 +93,17 @@ def served_page(rows: list[dict]) -> dict:
     return {"value": rows, "nextLink": None, "count": len(rows)}
 
 
-@pytest.mark.parametrize("total", [1e26, "1E+26", -1e30, "NaN", "Infinity", {"amount": 5}, [1], True],
-                         ids=["1e26", "'1E+26'", "-1e30", "'NaN'", "'Infinity'", "object", "array", "true"])
+@pytest.mark.parametrize(
+    "total",
+    [1e26, "1E+26", -1e30, "NaN", "Infinity", {"amount": 5}, [1], True],
+    ids=["1e26", "'1E+26'", "-1e30", "'NaN'", "'Infinity'", "object", "array", "true"],
+)
 def test_a_total_no_sheet_can_hold_skips_its_invoice_by_name_and_the_rest_is_written(empty_sync, total):
     good = [add(empty_sync, T0 - timedelta(minutes=m)) for m in (50, 40)]
     bad = dict(add(empty_sync, T0 - timedelta(minutes=30)), Total=total)
-    empty_sync.bind.admin.inject("custom", INVOICES_LIST, method="GET", count=1, status=200,
-                                 body=served_page([good[0], bad, good[1]]))
+    empty_sync.bind.admin.inject(
+        "custom", INVOICES_LIST, method="GET", count=1, status=200, body=served_page([good[0], bad, good[1]])
+    )
     result = empty_sync.run(T0)
     assert result.success, failure_text(result)
     assert sorted(empty_sync.uuids()) == sorted(invoice["UUID"] for invoice in good)

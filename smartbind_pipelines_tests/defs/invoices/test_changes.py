@@ -47,8 +47,10 @@ def test_every_kind_of_change_reaches_the_sheet_after_one_regular_run(empty_sync
     to_cancel = add(empty_sync, t0 - timedelta(days=10))
     old_draft = add(empty_sync, t0 - timedelta(days=40), draft=True)  # older than the 35-day reconcile
     recent = add(empty_sync, t0 - timedelta(minutes=30))
-    backfill = {"window_start": format_bind_datetime(t0 - timedelta(days=60))[:19],
-                "window_end": format_bind_datetime(t0)[:19]}
+    backfill = {
+        "window_start": format_bind_datetime(t0 - timedelta(days=60))[:19],
+        "window_end": format_bind_datetime(t0)[:19],
+    }
     assert empty_sync.run(t0, window=backfill).success
     assert empty_sync.run(t0 + timedelta(minutes=1)).success  # the regular sync from now on
     before = by_folio(empty_sync)
@@ -110,8 +112,11 @@ def test_a_quiet_interval_costs_one_bind_request_no_smartsheet_request_and_launc
     assert bind_reads(empty_sync) == 1
 
     # A payment on the 3-day-old invoice: the next look requests the run, naming what changed.
-    [old] = [i for i in empty_sync.bind.state.list_invoices() if i["Date"] < format_bind_datetime(t0 - timedelta(days=2))
-             and i["UUID"]]
+    [old] = [
+        i
+        for i in empty_sync.bind.state.list_invoices()
+        if i["Date"] < format_bind_datetime(t0 - timedelta(days=2)) and i["UUID"]
+    ]
     empty_sync.bind.state.pay_invoice(old["ID"])
     changed = tick(empty_sync, t0 + timedelta(minutes=2 * interval, seconds=40), cursor=quiet.cursor)
     assert isinstance(changed, dg.RunRequest)
@@ -146,5 +151,8 @@ def test_the_checks_read_only_the_rows_the_run_wrote(empty_sync):
 
 
 def sheet_reads(sync) -> int:
-    return sum(n for endpoint, n in sync.smartsheet.admin.counts().items()
-               if endpoint.startswith("GET") and endpoint.rstrip("/").endswith("sheets/{id}"))
+    return sum(
+        n
+        for endpoint, n in sync.smartsheet.admin.counts().items()
+        if endpoint.startswith("GET") and endpoint.rstrip("/").endswith("sheets/{id}")
+    )

@@ -25,7 +25,9 @@ def test_assets_form_the_lineage_bind_to_smartsheet(definitions):
     assert graph.get(source).group_name == graph.get(sheet).group_name == "invoices"
     assert graph.get(source).kinds == {"bind"} and graph.get(sheet).kinds == {"smartsheet"}
     assert {check.name for check in graph.get(sheet).check_keys} == {
-        "no_duplicate_uuid_in_sheet", "fetched_invoices_match_sheet", "freshness_check"  # defs/freshness.py
+        "no_duplicate_uuid_in_sheet",
+        "fetched_invoices_match_sheet",
+        "freshness_check",  # defs/freshness.py
     }
 
 

@@ -33,4 +33,3 @@ def test_a_draft_stamped_after_weeks_is_written_by_the_regular_sync(empty_sync):
     assert empty_sync.uuids() == [stamped["UUID"]]
     assert metadata(regular, "bind_invoices")["drafts_stamped_since"] == 1
     assert metadata(regular)["pending_draft_ids"] == []
-

@@ -13,13 +13,12 @@ import dagster as dg
 import pytest
 
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime
-from smartbind_pipelines.defs import invoices
 from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.defs import invoices
 from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.stored import READS_IO_MANAGER
-from smartbind_pipelines.defs.pull.stored import RunScopedIOManager
 from smartbind_pipelines.defs.invoices.sync_state import read_sync_state
-
+from smartbind_pipelines.defs.pull.stored import RunScopedIOManager
 from smartbind_pipelines_tests.defs.support import materialized_in, run_failure, stored_reads
 
 from . import reexecutable
@@ -47,8 +46,9 @@ def _execute(sync, window: dict | None, reexecute: str | None) -> dg.DagsterRun:
     job = dg.reconstructable(reexecutable.sync_invoices_job)
     options = dg.ReexecutionOptions.from_failure(reexecute, sync.instance) if reexecute else None
     run_config = {"ops": {INVOICES.source_asset: {"config": window}}} if window else {}
-    result = dg.execute_job(job, sync.instance, run_config=run_config or None, reexecution_options=options,
-                            raise_on_error=False)
+    result = dg.execute_job(
+        job, sync.instance, run_config=run_config or None, reexecution_options=options, raise_on_error=False
+    )
     return sync.instance.get_run_by_id(result.run_id)
 
 
@@ -57,7 +57,9 @@ def stored_runs(instance: dg.DagsterInstance) -> set[str]:
     return stored_reads(instance, INVOICES.source_asset)
 
 
-def test_a_failed_run_re_executed_from_failure_writes_its_own_read_and_moves_the_watermark_to_its_window(empty_sync, launch):
+def test_a_failed_run_re_executed_from_failure_writes_its_own_read_and_moves_the_watermark_to_its_window(
+    empty_sync, launch
+):
     mine = [add(empty_sync, T0 - timedelta(minutes=m)) for m in (9, 4)]
     empty_sync.smartsheet.admin.inject("custom", SHEET, method="GET", count=1, status=404, body=NOT_FOUND)
     failed = launch(empty_sync, T0)
@@ -81,8 +83,9 @@ def test_a_re_execution_after_another_run_read_bind_refuses_and_the_watermark_st
 
     # An unrelated backfill of February reads other invoices and writes them.
     theirs = [add(empty_sync, T0 - timedelta(days=d)) for d in (20, 19)]
-    backfill = launch(empty_sync, T0 + timedelta(minutes=10),
-                      window={"window_start": "2026-02-15", "window_end": "2026-02-25"})
+    backfill = launch(
+        empty_sync, T0 + timedelta(minutes=10), window={"window_start": "2026-02-15", "window_end": "2026-02-25"}
+    )
     assert backfill.status == dg.DagsterRunStatus.SUCCESS, run_failure(empty_sync.instance, backfill)
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in theirs)
 
@@ -124,9 +127,13 @@ def test_the_sheet_asset_materialized_alone_refuses_instead_of_writing_another_r
     add(empty_sync, T0 - timedelta(minutes=4))
     assert empty_sync.run(T0).success  # a read exists from an earlier run
     resources = {**empty_sync.resources(T0 + timedelta(minutes=5)), READS_IO_MANAGER: RunScopedIOManager()}
-    alone = dg.materialize([invoices.built.source_asset, invoices.built.sheet_asset],
-                           selection=[invoices.built.sheet_asset], resources=resources,
-                           instance=empty_sync.instance, raise_on_error=False)
+    alone = dg.materialize(
+        [invoices.built.source_asset, invoices.built.sheet_asset],
+        selection=[invoices.built.sheet_asset],
+        resources=resources,
+        instance=empty_sync.instance,
+        raise_on_error=False,
+    )
     assert not alone.success
     [failed_step] = [event for event in alone.all_events if event.is_step_failure]
     assert "no Bind read in this run" in failed_step.step_failure_data.user_failure_data.description

@@ -109,7 +109,9 @@ def test_the_run_queue_never_starts_a_second_run_of_the_process(instance_yaml):
     queued_reconcile = dg.DagsterRun(
         job_name="reconcile_invoices", run_id=str(uuid.uuid4()), tags={"process": "sync_invoices"}
     )
-    other_process = dg.DagsterRun(job_name="sync_inventory", run_id=str(uuid.uuid4()), tags={"process": "sync_inventory"})
+    other_process = dg.DagsterRun(
+        job_name="sync_inventory", run_id=str(uuid.uuid4()), tags={"process": "sync_inventory"}
+    )
     counter = TagConcurrencyLimitsCounter(limits, [running])
     assert counter.is_blocked(queued_sync) and counter.is_blocked(queued_reconcile)
     assert not counter.is_blocked(other_process)
@@ -181,8 +183,13 @@ def test_a_run_stuck_in_not_started_names_the_run_and_the_command_that_clears_it
         command = re.search(r"`(dagster run delete [^`]+)`", skip.skip_message).group(1)
         assert command == f"dagster run delete --force {stuck}"
         dagster = Path(sys.executable).parent / "dagster"
-        completed = subprocess.run([str(dagster), *command.split()[1:]], env={**os.environ, "DAGSTER_HOME": str(home)},
-                                   capture_output=True, text=True, timeout=120)
+        completed = subprocess.run(
+            [str(dagster), *command.split()[1:]],
+            env={**os.environ, "DAGSTER_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert completed.returncode == 0, completed.stdout + completed.stderr
         assert instance.get_run_by_id(stuck) is None
         assert isinstance(tick(instance, process_config, minutes_from_now=60), dg.RunRequest)

@@ -51,7 +51,11 @@ def test_smartsheet_4003_and_4004_are_retried_and_nothing_is_doubled(empty_sync)
     admin = empty_sync.smartsheet.admin
     admin.inject("rate_limit", path="/rows", method="POST", count=2, retry_after=0)  # 429 / errorCode 4003
     admin.inject(
-        "custom", path="/sheets/", method="GET", count=1, status=500,
+        "custom",
+        path="/sheets/",
+        method="GET",
+        count=1,
+        status=500,
         body={"errorCode": 4004, "message": "Request failed because sheetId is currently being updated"},
     )
     result = empty_sync.run(T0)
@@ -61,7 +65,8 @@ def test_smartsheet_4003_and_4004_are_retried_and_nothing_is_doubled(empty_sync)
 
 
 def test_a_refused_row_fails_the_run_naming_it_is_retried_every_run_and_does_not_hold_back_new_invoices(
-        empty_sync, smartsheet_emulator):
+    empty_sync, smartsheet_emulator
+):
     # An operator turned Estado into a dropdown without "Cancelada": Smartsheet refuses that one row.
     empty_sync.create_sheet(
         invoice_columns(Estado={"type": "PICKLIST", "options": ["Vigente", "Pagada"]}), name="Facturas (lista)"
@@ -84,8 +89,9 @@ def test_a_refused_row_fails_the_run_naming_it_is_retried_every_run_and_does_not
     # Hours later (the refused invoice is far behind the window) a new invoice is written; the refused one
     # is re-read by id, refused again, and named again.
     later = T0 + timedelta(hours=3)
-    new = empty_sync.bind.state.add_invoice(Date=format_bind_datetime(later - timedelta(minutes=1)),
-                                            UUID=str(uuid.uuid4()))
+    new = empty_sync.bind.state.add_invoice(
+        Date=format_bind_datetime(later - timedelta(minutes=1)), UUID=str(uuid.uuid4())
+    )
     again = empty_sync.run(later)
     assert not again.success and cancelled["UUID"] in failure_text(again)
     assert metadata(again, "bind_invoices")["window_start"] == (T0 - timedelta(minutes=10)).isoformat()
@@ -96,8 +102,9 @@ def test_a_refused_row_fails_the_run_naming_it_is_retried_every_run_and_does_not
 
     # The operator adds the option: the next run writes it and succeeds, with nothing left to retry.
     estado = [c for c in smartsheet_emulator.state.list_columns(empty_sync.sheet_id) if c["title"] == "Estado"][0]
-    smartsheet_emulator.state.update_column(empty_sync.sheet_id, estado["id"],
-                                            {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]})
+    smartsheet_emulator.state.update_column(
+        empty_sync.sheet_id, estado["id"], {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]}
+    )
     fixed = empty_sync.run(later + timedelta(hours=3))
     assert fixed.success, failure_text(fixed)
     assert metadata(fixed)["inserted"] == 1 and metadata(fixed)["refused_invoice_ids"] == []
@@ -131,8 +138,11 @@ def test_a_duplicate_uuid_already_in_the_sheet_is_reported_not_multiplied(empty_
     for _ in range(2):  # someone pasted the row twice
         empty_sync.smartsheet.state.add_rows(
             empty_sync.sheet_id,
-            [{"cells": [{"columnId": column["id"], "value": invoice["UUID"]}]}
-             for column in empty_sync.smartsheet.state.list_columns(empty_sync.sheet_id) if column["title"] == "UUID"],
+            [
+                {"cells": [{"columnId": column["id"], "value": invoice["UUID"]}]}
+                for column in empty_sync.smartsheet.state.list_columns(empty_sync.sheet_id)
+                if column["title"] == "UUID"
+            ],
         )
     result = empty_sync.run(T0)
     assert result.success

@@ -95,7 +95,10 @@ def test_the_nightly_reconcile_applies_a_late_payment_the_window_cannot_see(empt
     written = metadata(reconcile)
     assert written["mode"] == "reconcile" and written["updated"] == 1
     assert "Vigente → Pagada" in written["changes"]
-    assert metadata(reconcile, "bind_invoices")["window_start"] == (T0 + timedelta(hours=14) - timedelta(days=35)).isoformat()
+    assert (
+        metadata(reconcile, "bind_invoices")["window_start"]
+        == (T0 + timedelta(hours=14) - timedelta(days=35)).isoformat()
+    )
     # The reconcile does not move the watermark: the next regular run continues from T0 + 5 min.
     assert written["watermark"] == metadata(regular)["watermark"] == (T0 + timedelta(minutes=5)).isoformat()
 
@@ -137,7 +140,9 @@ def test_a_backfill_writes_its_range_and_leaves_the_watermark(empty_sync):
     )
     written = metadata(backfill)
     assert written["mode"] == "backfill" and written["inserted"] == 2
-    assert written["window_start"] == "2026-02-20T00:00:00-06:00" and written["window_end"] == "2026-03-01T00:00:00-06:00"
+    assert (
+        written["window_start"] == "2026-02-20T00:00:00-06:00" and written["window_end"] == "2026-03-01T00:00:00-06:00"
+    )
     assert written["watermark"] == T0.isoformat()
     assert sorted(empty_sync.uuids()) == sorted(i["UUID"] for i in [*old, recent])
 
@@ -182,4 +187,6 @@ def test_a_dry_run_writes_nothing_reports_the_plan_and_keeps_the_watermark(empty
     assert all(evaluation.passed for evaluation in checks(result).values())
     # The next real run still starts from the lookback, as if the dry run never happened.
     real = empty_sync.run(T0 + timedelta(minutes=1))
-    assert metadata(real, "bind_invoices")["window_start"] == (T0 + timedelta(minutes=1) - timedelta(hours=24)).isoformat()
+    assert (
+        metadata(real, "bind_invoices")["window_start"] == (T0 + timedelta(minutes=1) - timedelta(hours=24)).isoformat()
+    )

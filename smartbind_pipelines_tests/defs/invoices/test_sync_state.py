@@ -14,12 +14,11 @@ import dagster as dg
 from click.testing import CliRunner
 
 from smartbind_pipelines.cli import main
-
 from smartbind_pipelines.core.cdmx import CDMX, format_bind_datetime, now_cdmx
-from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
-from smartbind_pipelines.core.processes import INVOICES
-from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.core.invoices.state import SyncState, from_stored, state_from_history
+from smartbind_pipelines.core.processes import INVOICES
+from smartbind_pipelines.core.sync_state import FROM_HISTORY, SyncStateStore, read_stored, state_path
+from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.invoices.sync_state import load_sync_state, read_sync_state, state_metadata
 
 from .harness import failure_text, invoice_columns, metadata
@@ -38,11 +37,13 @@ def stored(sync):
     return read_stored(sync.process_config.db_path, INVOICES.job_id)
 
 
-def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_refused_ids(empty_sync,
-                                                                                        smartsheet_emulator):
+def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_refused_ids(
+    empty_sync, smartsheet_emulator
+):
     # Estado refuses "Cancelada": the cancelled invoice is refused and carried as a refused id.
-    empty_sync.create_sheet(invoice_columns(Estado={"type": "PICKLIST", "options": ["Vigente", "Pagada"]}),
-                            name="Facturas (lista)")
+    empty_sync.create_sheet(
+        invoice_columns(Estado={"type": "PICKLIST", "options": ["Vigente", "Pagada"]}), name="Facturas (lista)"
+    )
     good = add(empty_sync, T0 - timedelta(minutes=20))
     draft = add(empty_sync, T0 - timedelta(minutes=15), draft=True)
     cancelled = add(empty_sync, T0 - timedelta(minutes=10), Status=2)
@@ -55,13 +56,17 @@ def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_r
     # The UI still shows the same state on the materialization.
     shown = metadata(first)
     assert (shown["watermark"], shown["pending_draft_ids"], shown["refused_invoice_ids"]) == (
-        T0.isoformat(), [draft["ID"]], [cancelled["ID"]])
+        T0.isoformat(),
+        [draft["ID"]],
+        [cancelled["ID"]],
+    )
 
     # Days pass; meanwhile the draft is stamped, the operator fixes the column, a new invoice arrives.
     stamped = empty_sync.bind.state.stamp_invoice(draft["ID"])
     estado = [c for c in smartsheet_emulator.state.list_columns(empty_sync.sheet_id) if c["title"] == "Estado"][0]
-    smartsheet_emulator.state.update_column(empty_sync.sheet_id, estado["id"],
-                                            {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]})
+    smartsheet_emulator.state.update_column(
+        empty_sync.sheet_id, estado["id"], {"type": "PICKLIST", "options": ["Vigente", "Pagada", "Cancelada"]}
+    )
     new = add(empty_sync, LATER - timedelta(minutes=5))
 
     with dg.instance_for_test() as fresh:  # a new PostgreSQL: no run, no materialization
@@ -77,10 +82,17 @@ def test_a_new_dagster_instance_continues_from_the_stored_watermark_drafts_and_r
         assert sorted(empty_sync.uuids()) == sorted([good["UUID"], stamped["UUID"], cancelled["UUID"], new["UUID"]])
         written = metadata(result)
         assert (written["watermark"], written["pending_draft_ids"], written["refused_invoice_ids"]) == (
-            LATER.isoformat(), [], [])
+            LATER.isoformat(),
+            [],
+            [],
+        )
         after = stored(empty_sync)
         assert (after.watermark, after.pending_draft_ids, after.refused_ids, after.run_id) == (
-            LATER, (), (), result.run_id)
+            LATER,
+            (),
+            (),
+            result.run_id,
+        )
 
 
 def test_config_show_has_a_sync_state_section(empty_sync):

@@ -10,7 +10,15 @@ import pytest
 import requests
 
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_DETAILS, INVOICE_LIST_ITEM, PRODUCT, WAREHOUSE, sqlguid_key)
+    CLIENT_LIST_ITEM,
+    CURRENCY,
+    INVENTORY,
+    INVOICE_DETAILS,
+    INVOICE_LIST_ITEM,
+    PRODUCT,
+    WAREHOUSE,
+    sqlguid_key,
+)
 
 NAIVE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?$")
 LOWER_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -45,6 +53,7 @@ def bind_datetime(text: str) -> datetime:
 
 
 # --- paging -------------------------------------------------------------------------------------
+
 
 def test_250_invoices_through_next_link(bind_emulator):
     pages = follow(bind_emulator, "Invoices")
@@ -95,6 +104,7 @@ def test_next_link_keeps_the_filter_and_order(bind_emulator):
 
 
 # --- filters and ordering -----------------------------------------------------------------------
+
 
 def test_filter_by_date_range_with_datetime_literals(bind_emulator):
     invoices = bind_emulator.state.list_invoices()
@@ -150,9 +160,17 @@ def test_products_filter_and_paging(bind_emulator):
 
 # --- shapes -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("route, entity", [
-    ("Invoices", INVOICE_LIST_ITEM), ("Products", PRODUCT), ("Warehouses", WAREHOUSE), ("Currencies", CURRENCY),
-    ("Clients", CLIENT_LIST_ITEM)])
+
+@pytest.mark.parametrize(
+    "route, entity",
+    [
+        ("Invoices", INVOICE_LIST_ITEM),
+        ("Products", PRODUCT),
+        ("Warehouses", WAREHOUSE),
+        ("Currencies", CURRENCY),
+        ("Clients", CLIENT_LIST_ITEM),
+    ],
+)
 def test_every_field_in_contract_order_with_wire_types(bind_emulator, route, entity):
     response = call(bind_emulator, route)
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
@@ -187,7 +205,11 @@ def test_invoice_by_id_and_by_number_matches_the_list(bind_emulator):
     assert by_id == by_number
     assert list(by_id) == [name for name, _ in INVOICE_DETAILS.fields] + ["Products", "Services"]
     assert (by_id["ID"], by_id["Number"], by_id["Series"], by_id["UUID"]) == (
-        item["ID"], item["Number"], item["Serie"], item["UUID"])
+        item["ID"],
+        item["Number"],
+        item["Serie"],
+        item["UUID"],
+    )
     assert by_id["StatusCode"] == 1 and by_id["Status"] == "Pagada"
     assert by_id["CreationDate"] == item["Date"]
     for amount in ("Subtotal", "Discount", "VAT", "IEPS", "VATRet", "ISRRet", "Payments", "CreditNotes"):
@@ -217,8 +239,11 @@ def test_inventory_parameter_is_case_insensitive_and_kept_in_next_link(bind_emul
     page = ok(bind_emulator, "Inventory", {"warehouseId": warehouse})
     assert page["count"] == 120 and len(page["value"]) == 100
     assert page["nextLink"] == f"{bind_emulator.url}/Inventory?warehouseId={warehouse}&$skip=100"
-    quantities = [r["CurrentInventory"] for p in follow(bind_emulator, "Inventory", {"warehouseid": warehouse})
-                  for r in p["value"]]
+    quantities = [
+        r["CurrentInventory"]
+        for p in follow(bind_emulator, "Inventory", {"warehouseid": warehouse})
+        for r in p["value"]
+    ]
     assert 0 in quantities and len(quantities) == 120
     unknown = ok(bind_emulator, "Inventory", {"warehouseID": "11111111-2222-4333-8444-555555555555"})
     assert unknown == {"value": [], "nextLink": None, "count": 0}
@@ -236,6 +261,7 @@ def test_routes_are_case_insensitive_and_catalogs_answer(bind_emulator):
 
 # --- errors -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("token", [None, "wrong-token", ""])
 def test_401_without_a_valid_bearer_token(bind_emulator, token):
     response = call(bind_emulator, "Invoices", token=token)
@@ -245,8 +271,9 @@ def test_401_without_a_valid_bearer_token(bind_emulator, token):
 
 
 def test_401_for_another_scheme(bind_emulator):
-    response = requests.get(f"{bind_emulator.url}/Invoices", headers={"Authorization": f"Basic {bind_emulator.token}"},
-                            timeout=10)
+    response = requests.get(
+        f"{bind_emulator.url}/Invoices", headers={"Authorization": f"Basic {bind_emulator.token}"}, timeout=10
+    )
     assert response.status_code == 401 and response.json() == UNAUTHORIZED
 
 
@@ -255,33 +282,57 @@ def test_404_bodies(bind_emulator):
     assert unknown.status_code == 404
     assert unknown.json() == {
         "Message": f"No HTTP resource was found that matches the request URI '{bind_emulator.url}/Facturas'.",
-        "MessageDetail": "No type was found that matches the controller named 'Facturas'."}
+        "MessageDetail": "No type was found that matches the controller named 'Facturas'.",
+    }
     no_warehouse = call(bind_emulator, "Inventory", {"$top": 5})
     assert no_warehouse.status_code == 404
     assert no_warehouse.json()["Message"].startswith("No HTTP resource was found that matches the request URI")
-    assert no_warehouse.json()["MessageDetail"] == "No action was found on the controller 'Inventory' that matches the request."
+    assert (
+        no_warehouse.json()["MessageDetail"]
+        == "No action was found on the controller 'Inventory' that matches the request."
+    )
     for missing in ("Invoices/99999999", "Invoices/11111111-2222-4333-8444-555555555555", "Invoices/abc"):
         response = call(bind_emulator, missing)
         assert response.status_code == 404 and "Message" in response.json()
     assert call(bind_emulator, "Products/11111111-2222-4333-8444-555555555555").status_code == 404
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"$filter": "Foo eq 1"}, "The query specified in the URI is not valid. Could not find a property named 'Foo' "
-                              "on type 'BindERP.API.Models.InvoiceListItem'."),
-    ({"$orderby": "Fecha desc"}, "The query specified in the URI is not valid. Could not find a property named "
-                                 "'Fecha' on type 'BindERP.API.Models.InvoiceListItem'."),
-    ({"$top": "ten"}, "The query specified in the URI is not valid. Invalid value 'ten' for $top query option "
-                      "found. The $top query option requires a non-negative integer value."),
-    ({"$skip": "-100"}, "The query specified in the URI is not valid. Invalid value '-100' for $skip query option "
-                        "found. The $skip query option requires a non-negative integer value."),
-    ({"$select": "ID"}, "The query specified in the URI is not valid. The query parameter '$select' is not supported."),
-    ({"$filter": "WarehouseID eq '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a01'"},
-     "The query specified in the URI is not valid. A binary operator with incompatible types was detected. Found "
-     "operand types 'Edm.Guid' and 'Edm.String' for operator kind 'Equal'."),
-    ({"$filter": "Date gt datetime'2026-02-30T00:00:00'"}, None),
-    ({"$filter": "Status eq (1"}, None),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"$filter": "Foo eq 1"},
+            "The query specified in the URI is not valid. Could not find a property named 'Foo' "
+            "on type 'BindERP.API.Models.InvoiceListItem'.",
+        ),
+        (
+            {"$orderby": "Fecha desc"},
+            "The query specified in the URI is not valid. Could not find a property named "
+            "'Fecha' on type 'BindERP.API.Models.InvoiceListItem'.",
+        ),
+        (
+            {"$top": "ten"},
+            "The query specified in the URI is not valid. Invalid value 'ten' for $top query option "
+            "found. The $top query option requires a non-negative integer value.",
+        ),
+        (
+            {"$skip": "-100"},
+            "The query specified in the URI is not valid. Invalid value '-100' for $skip query option "
+            "found. The $skip query option requires a non-negative integer value.",
+        ),
+        (
+            {"$select": "ID"},
+            "The query specified in the URI is not valid. The query parameter '$select' is not supported.",
+        ),
+        (
+            {"$filter": "WarehouseID eq '0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a01'"},
+            "The query specified in the URI is not valid. A binary operator with incompatible types was detected. Found "
+            "operand types 'Edm.Guid' and 'Edm.String' for operator kind 'Equal'.",
+        ),
+        ({"$filter": "Date gt datetime'2026-02-30T00:00:00'"}, None),
+        ({"$filter": "Status eq (1"}, None),
+    ],
+)
 def test_400_bodies(bind_emulator, params, message):
     response = call(bind_emulator, "Invoices", params)
     assert response.status_code == 400
@@ -335,8 +386,9 @@ def test_configurable_guesses_count_with_top_and_api_key_header():
     from smartbind_pipelines.sandbox.bind import BindState, create_bind_app
     from smartbind_pipelines.sandbox.server import BackgroundServer
 
-    app = create_bind_app(BindState.demo(seed=3, invoices=120, products=2), tokens={"k"}, count_with_top=True,
-                          accept_api_key_header=True)
+    app = create_bind_app(
+        BindState.demo(seed=3, invoices=120, products=2), tokens={"k"}, count_with_top=True, accept_api_key_header=True
+    )
     with BackgroundServer(app) as server:
         page = requests.get(f"{server.url}/api/Invoices", params={"$top": 5}, headers={"apiKey": "k"}, timeout=10)
         assert page.status_code == 200 and page.json()["count"] == 5

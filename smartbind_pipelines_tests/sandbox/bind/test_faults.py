@@ -22,8 +22,9 @@ def test_a_204_has_no_body_and_an_empty_200_is_empty(bind_emulator):
 
 def test_a_raw_body_is_served_byte_for_byte_with_its_content_type(bind_emulator):
     raw = 'null{"value": [ünclosed'
-    bind_emulator.admin.inject("custom", "/api/Invoices$", count=1, status=200, raw=raw,
-                               content_type="text/plain; charset=utf-8")
+    bind_emulator.admin.inject(
+        "custom", "/api/Invoices$", count=1, status=200, raw=raw, content_type="text/plain; charset=utf-8"
+    )
     answer = call(bind_emulator, "Invoices")
     assert answer.status_code == 200 and answer.content == raw.encode("utf-8")
     assert answer.headers["content-type"] == "text/plain; charset=utf-8"
@@ -31,12 +32,15 @@ def test_a_raw_body_is_served_byte_for_byte_with_its_content_type(bind_emulator)
     assert call(bind_emulator, "Invoices").headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "custom", "raw": "x", "body": {"a": 1}},
-    {"kind": "custom", "raw": {"a": 1}},
-    {"kind": "custom", "status": 99},
-    {"kind": "custom", "status": True},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "custom", "raw": "x", "body": {"a": 1}},
+        {"kind": "custom", "raw": {"a": 1}},
+        {"kind": "custom", "status": 99},
+        {"kind": "custom", "status": True},
+    ],
+)
 def test_a_malformed_custom_fault_is_refused(bind_emulator, fault):
     response = requests.post(f"{bind_emulator.admin.root}/_sandbox/faults", json=fault, timeout=10)
     assert response.status_code == 400 and response.json()["error"]

@@ -20,9 +20,16 @@ def model_state(answer: requests.Response) -> dict:
 
 def test_aw_middleware_body_is_refused_with_model_state(bind_emulator):
     """The old middleware's PAC-style body (contract §7): string CFDIUse, no required GUIDs."""
-    aw = {"ClientID": demo.CLIENT_UNICO, "Date": "2026-02-03T10:15:00", "Currency": "MXN", "ExchangeRate": 1,
-          "PaymentMethod": "PUE", "PaymentForm": "03", "CFDIUse": "G03",
-          "Items": [{"Description": "x", "Quantity": 1, "UnitPrice": 10, "ProductServiceKey": "01010101"}]}
+    aw = {
+        "ClientID": demo.CLIENT_UNICO,
+        "Date": "2026-02-03T10:15:00",
+        "Currency": "MXN",
+        "ExchangeRate": 1,
+        "PaymentMethod": "PUE",
+        "PaymentForm": "03",
+        "CFDIUse": "G03",
+        "Items": [{"Description": "x", "Quantity": 1, "UnitPrice": 10, "ProductServiceKey": "01010101"}],
+    }
     before = bind_emulator.state.summary()["invoices"]
     errors = model_state(post(bind_emulator, aw))
     assert errors["newInvoice.CFDIUse"] == ["Could not convert string to integer: G03. Path 'CFDIUse'."]
@@ -32,21 +39,44 @@ def test_aw_middleware_body_is_refused_with_model_state(bind_emulator):
     assert bind_emulator.state.summary()["invoices"] == before
 
 
-@pytest.mark.parametrize("changes, key, message", [
-    ({"ClientID": "00000000-0000-0000-0000-000000000000"}, "newInvoice.ClientID", "The ClientID field is required."),
-    ({"ClientID": "FLU990101AB1"}, "newInvoice.ClientID",
-     "Error converting value \"FLU990101AB1\" to type 'System.Guid'. Path 'ClientID'."),
-    ({"InvoiceDate": "mañana"}, "newInvoice.InvoiceDate", "Could not convert string to DateTime: mañana. Path 'InvoiceDate'."),
-    ({"CFDIUse": 2.5}, "newInvoice.CFDIUse", "Input string '2.5' is not a valid integer. Path 'CFDIUse'."),
-    ({"IsFiscalInvoice": "sí"}, "newInvoice.IsFiscalInvoice",
-     "Could not convert string to boolean: sí. Path 'IsFiscalInvoice'."),
-    ({"Services": [{"ID": demo.SERVICE_MANTENIMIENTO, "Price": 1, "Qty": 1}]}, "newInvoice.Services[0].Title",
-     "The Title field is required."),
-    ({"Services": [{"ID": demo.SERVICE_MANTENIMIENTO, "Title": "x", "Price": 1, "Qty": "dos"}]},
-     "newInvoice.Services[0].Qty", "Could not convert string to double: dos. Path 'Services[0].Qty'."),
-    ({"Products": [{"Price": 1, "Qty": 1}]}, "newInvoice.Products[0].ID", "The ID field is required."),
-    ({"Services": {"ID": demo.SERVICE_MANTENIMIENTO}}, "newInvoice.Services", None),
-])
+@pytest.mark.parametrize(
+    "changes, key, message",
+    [
+        (
+            {"ClientID": "00000000-0000-0000-0000-000000000000"},
+            "newInvoice.ClientID",
+            "The ClientID field is required.",
+        ),
+        (
+            {"ClientID": "FLU990101AB1"},
+            "newInvoice.ClientID",
+            "Error converting value \"FLU990101AB1\" to type 'System.Guid'. Path 'ClientID'.",
+        ),
+        (
+            {"InvoiceDate": "mañana"},
+            "newInvoice.InvoiceDate",
+            "Could not convert string to DateTime: mañana. Path 'InvoiceDate'.",
+        ),
+        ({"CFDIUse": 2.5}, "newInvoice.CFDIUse", "Input string '2.5' is not a valid integer. Path 'CFDIUse'."),
+        (
+            {"IsFiscalInvoice": "sí"},
+            "newInvoice.IsFiscalInvoice",
+            "Could not convert string to boolean: sí. Path 'IsFiscalInvoice'.",
+        ),
+        (
+            {"Services": [{"ID": demo.SERVICE_MANTENIMIENTO, "Price": 1, "Qty": 1}]},
+            "newInvoice.Services[0].Title",
+            "The Title field is required.",
+        ),
+        (
+            {"Services": [{"ID": demo.SERVICE_MANTENIMIENTO, "Title": "x", "Price": 1, "Qty": "dos"}]},
+            "newInvoice.Services[0].Qty",
+            "Could not convert string to double: dos. Path 'Services[0].Qty'.",
+        ),
+        ({"Products": [{"Price": 1, "Qty": 1}]}, "newInvoice.Products[0].ID", "The ID field is required."),
+        ({"Services": {"ID": demo.SERVICE_MANTENIMIENTO}}, "newInvoice.Services", None),
+    ],
+)
 def test_model_state_errors_name_the_field(bind_emulator, changes, key, message):
     errors = model_state(post(bind_emulator, new_invoice(**changes)))
     assert list(errors) == [key]

@@ -19,13 +19,32 @@ MATRIZ = next(iter(demo.LOCATIONS))
 
 def new_invoice(**changes) -> dict:
     body = {
-        "ClientID": demo.CLIENT_UNICO, "CurrencyID": demo.MXN_ID, "LocationID": MATRIZ,
-        "WarehouseID": demo.WAREHOUSE_GENERAL, "PriceListID": demo.DEFAULT_PRICE_LIST, "CFDIUse": 2,
-        "InvoiceDate": "2026-02-03T10:15:00", "ExchangeRate": 1.0, "VATRate": 0.16, "IsFiscalInvoice": True,
-        "CreditDays": 30, "Serie": "FAC", "Number": 0, "PurchaseOrder": "PO-7781",
+        "ClientID": demo.CLIENT_UNICO,
+        "CurrencyID": demo.MXN_ID,
+        "LocationID": MATRIZ,
+        "WarehouseID": demo.WAREHOUSE_GENERAL,
+        "PriceListID": demo.DEFAULT_PRICE_LIST,
+        "CFDIUse": 2,
+        "InvoiceDate": "2026-02-03T10:15:00",
+        "ExchangeRate": 1.0,
+        "VATRate": 0.16,
+        "IsFiscalInvoice": True,
+        "CreditDays": 30,
+        "Serie": "FAC",
+        "Number": 0,
+        "PurchaseOrder": "PO-7781",
         "Comments": "Servicio de mantenimiento febrero [ss:1234567890123456:77123]",
-        "Services": [{"ID": demo.SERVICE_MANTENIMIENTO, "Title": "Mantenimiento preventivo", "Price": 1500.0,
-                      "Qty": 2, "VAT": 0.16, "VariableConcept": True, "IndexNumber": 0}],
+        "Services": [
+            {
+                "ID": demo.SERVICE_MANTENIMIENTO,
+                "Title": "Mantenimiento preventivo",
+                "Price": 1500.0,
+                "Qty": 2,
+                "VAT": 0.16,
+                "VariableConcept": True,
+                "IndexNumber": 0,
+            }
+        ],
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not ...}
@@ -59,7 +78,8 @@ def test_a_valid_sale_answers_its_id_as_a_json_string_and_is_listed_and_read_sta
     assert details["RFC"] == demo.RFC_UNICO and details["Subtotal"] == 3000.0 and details["VAT"] == 480.0
     assert details["Products"] == []
     assert [(s["ServiceID"], s["Name"], s["Qty"], s["Price"]) for s in details["Services"]] == [
-        (demo.SERVICE_MANTENIMIENTO, "Mantenimiento preventivo", 2.0, 1500.0)]
+        (demo.SERVICE_MANTENIMIENTO, "Mantenimiento preventivo", 2.0, 1500.0)
+    ]
 
     [row] = client.get_all("Invoices", {"$filter": f"ID eq guid'{sale_id}'"})
     assert row["UUID"] == details["UUID"] and row["Number"] == details["Number"] and row["Total"] == 3480.0
@@ -83,31 +103,47 @@ def test_the_same_body_twice_makes_two_sales(bind_emulator, client):
 
 def test_product_lines_and_json_net_binding(bind_emulator, client):
     product = next(iter(bind_emulator.state.products.records.values()))
-    body = new_invoice(Services=..., Products=[{"id": product["ID"].upper(), "price": "100.5", "QTY": 3}],
-                       clientid=demo.CLIENT_UNICO, Unknown="ignored", Items=[{"Description": "AW's key"}])
+    body = new_invoice(
+        Services=...,
+        Products=[{"id": product["ID"].upper(), "price": "100.5", "QTY": 3}],
+        clientid=demo.CLIENT_UNICO,
+        Unknown="ignored",
+        Items=[{"Description": "AW's key"}],
+    )
     del body["ClientID"]  # the lower-case key binds instead
     answer = post(bind_emulator, body)
     assert answer.status_code == 200, answer.text
     details = client.invoice(answer.json())
     [line] = details["Products"]
-    assert (line["ProductID"], line["Qty"], line["Price"], line["Code"]) == (product["ID"], 3.0, 100.5,
-                                                                             product["Code"])
+    assert (line["ProductID"], line["Qty"], line["Price"], line["Code"]) == (product["ID"], 3.0, 100.5, product["Code"])
     assert details["Subtotal"] == 301.5 and details["Services"] == []
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"ClientID": "11111111-2222-4333-8444-555555555555"}, "ClientID 11111111-2222-4333-8444-555555555555 not found"),
-    ({"CurrencyID": demo.WAREHOUSE_GENERAL}, f"CurrencyID {demo.WAREHOUSE_GENERAL} not found"),
-    ({"WarehouseID": demo.WAREHOUSE_MONTERREY},
-     f"WarehouseID {demo.WAREHOUSE_MONTERREY} does not belong to LocationID {MATRIZ}"),
-    ({"CFDIUse": 25}, "CFDIUse 25 is not valid"),
-    ({"Services": []}, "The sale has no products or services."),
-    ({"Services": [{"ID": demo.CLIENT_UNICO, "Title": "x", "Price": 1, "Qty": 1}]},
-     f"Services[0].ID {demo.CLIENT_UNICO} not found"),
-    ({"Services": [{"ID": demo.SERVICE_FLETE, "Title": "x", "Price": 1, "Qty": 0}]},
-     "Services[0].Qty must be greater than 0, not 0.0"),
-    ({"Serie": "ZZZ"}, "Serie ZZZ not found"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (
+            {"ClientID": "11111111-2222-4333-8444-555555555555"},
+            "ClientID 11111111-2222-4333-8444-555555555555 not found",
+        ),
+        ({"CurrencyID": demo.WAREHOUSE_GENERAL}, f"CurrencyID {demo.WAREHOUSE_GENERAL} not found"),
+        (
+            {"WarehouseID": demo.WAREHOUSE_MONTERREY},
+            f"WarehouseID {demo.WAREHOUSE_MONTERREY} does not belong to LocationID {MATRIZ}",
+        ),
+        ({"CFDIUse": 25}, "CFDIUse 25 is not valid"),
+        ({"Services": []}, "The sale has no products or services."),
+        (
+            {"Services": [{"ID": demo.CLIENT_UNICO, "Title": "x", "Price": 1, "Qty": 1}]},
+            f"Services[0].ID {demo.CLIENT_UNICO} not found",
+        ),
+        (
+            {"Services": [{"ID": demo.SERVICE_FLETE, "Title": "x", "Price": 1, "Qty": 0}]},
+            "Services[0].Qty must be greater than 0, not 0.0",
+        ),
+        ({"Serie": "ZZZ"}, "Serie ZZZ not found"),
+    ],
+)
 def test_business_refusals_are_400_with_a_message_and_create_nothing(bind_emulator, changes, message):
     before = bind_emulator.state.summary()["invoices"]
     answer = post(bind_emulator, new_invoice(**changes))
@@ -124,6 +160,7 @@ def test_unauthorized_and_wrong_methods(bind_emulator):
 
 
 # --- stamping modes ----------------------------------------------------------------------------
+
 
 def test_default_settings_follow_the_contract(bind_emulator):
     settings = bind_emulator.admin.get("invoicing")
@@ -188,6 +225,7 @@ def test_lenient_required_lets_value_types_through_to_the_business_checks(bind_e
 
 # --- faults on the POST ------------------------------------------------------------------------
 
+
 def test_drop_after_creates_the_sale_and_loses_the_answer(bind_emulator, client):
     bind_emulator.admin.inject("drop_after", "/api/Invoices$", method="POST")
     with pytest.raises(requests.RequestException):
@@ -211,17 +249,20 @@ def test_faults_before_the_post_create_nothing(bind_emulator, client, kind, stat
 
 
 def test_a_custom_answer_after_nothing_was_stored(bind_emulator):
-    bind_emulator.admin.inject("custom", "/api/Invoices$", method="POST", status=502, raw="<html>Bad gateway</html>",
-                               content_type="text/html")
+    bind_emulator.admin.inject(
+        "custom", "/api/Invoices$", method="POST", status=502, raw="<html>Bad gateway</html>", content_type="text/html"
+    )
     answer = post(bind_emulator, new_invoice())
     assert answer.status_code == 502 and "Bad gateway" in answer.text
 
 
 # --- client lookup and catalogs ----------------------------------------------------------------
 
+
 def test_clients_by_rfc_zero_one_or_many(client):
     assert [c["ID"] for c in client.get_all("Clients", {"$filter": f"RFC eq '{demo.RFC_UNICO}'"})] == [
-        demo.CLIENT_UNICO]
+        demo.CLIENT_UNICO
+    ]
     shared = client.get_all("Clients", {"$filter": f"RFC eq '{demo.RFC_DUPLICADO}'"})
     assert sorted(c["ID"] for c in shared) == sorted([demo.CLIENT_DUPLICADO_NORTE, demo.CLIENT_DUPLICADO_SUR])
     assert len(client.get_all("Clients", {"$filter": "RFC eq 'XAXX010101000'"})) >= 3
@@ -231,13 +272,19 @@ def test_clients_by_rfc_zero_one_or_many(client):
 
 
 def test_client_details_keep_binds_misspelt_location_keys(bind_emulator, client):
-    answer = requests.get(f"{bind_emulator.url}/Clients/{demo.CLIENT_UNICO}", timeout=10,
-                          headers={"Authorization": f"Bearer {bind_emulator.token}"})
+    answer = requests.get(
+        f"{bind_emulator.url}/Clients/{demo.CLIENT_UNICO}",
+        timeout=10,
+        headers={"Authorization": f"Bearer {bind_emulator.token}"},
+    )
     details = answer.json()
     assert details["RFC"] == demo.RFC_UNICO and details["LoctaionID"] == MATRIZ and "Loctaion" in details
     assert details["PriceListID"] == demo.DEFAULT_PRICE_LIST
-    missing = requests.get(f"{bind_emulator.url}/Clients/11111111-2222-4333-8444-555555555555", timeout=10,
-                           headers={"Authorization": f"Bearer {bind_emulator.token}"})
+    missing = requests.get(
+        f"{bind_emulator.url}/Clients/11111111-2222-4333-8444-555555555555",
+        timeout=10,
+        headers={"Authorization": f"Bearer {bind_emulator.token}"},
+    )
     assert missing.status_code == 404
 
 
@@ -253,8 +300,11 @@ def test_catalogs_needed_for_a_new_invoice(client):
 
 
 def test_admin_adds_a_service_that_a_sale_can_use(bind_emulator, client):
-    service = bind_emulator.admin.post("services", {"Code": "SRV-ASE", "Title": "Asesoría", "SATCode": "80101500",
-                                                    "SATUnit": "E48", "VariableConcept": False})
-    sale_id = post(bind_emulator, new_invoice(Services=[{"ID": service["ID"], "Title": "ignored", "Price": 10,
-                                                        "Qty": 1}])).json()
+    service = bind_emulator.admin.post(
+        "services",
+        {"Code": "SRV-ASE", "Title": "Asesoría", "SATCode": "80101500", "SATUnit": "E48", "VariableConcept": False},
+    )
+    sale_id = post(
+        bind_emulator, new_invoice(Services=[{"ID": service["ID"], "Title": "ignored", "Price": 10, "Qty": 1}])
+    ).json()
     assert client.invoice(sale_id)["Services"][0]["Name"] == "Asesoría"  # not a variable concept

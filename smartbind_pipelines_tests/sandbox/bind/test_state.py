@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from smartbind_pipelines.core.cdmx import CDMX, now_cdmx
-from smartbind_pipelines.sandbox.bind import BindState, MXN_ID, demo, schema
+from smartbind_pipelines.sandbox.bind import MXN_ID, BindState, demo, schema
 from smartbind_pipelines.sandbox.bind.query import PAGE_SIZE, page_body, parse_options, select_rows
 from smartbind_pipelines.sandbox.bind.schema import INVOICE_LIST_ITEM
 from smartbind_pipelines.sandbox.snapshot import dump_snapshot
@@ -26,8 +26,9 @@ def admin(emulator, method: str, path: str, payload=None) -> requests.Response:
 
 
 def api(emulator, path: str, params=None) -> dict:
-    response = requests.get(f"{emulator.url}/{path}", params=params, timeout=10,
-                            headers={"Authorization": f"Bearer {emulator.token}"})
+    response = requests.get(
+        f"{emulator.url}/{path}", params=params, timeout=10, headers={"Authorization": f"Bearer {emulator.token}"}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -37,6 +38,7 @@ def invoice(emulator, id_or_number) -> dict:
 
 
 # --- invoice lifecycle over the admin API --------------------------------------------------------
+
 
 def test_an_added_invoice_is_an_unstamped_draft_dated_now(empty_bind_emulator):
     before = now_cdmx().replace(tzinfo=None) - timedelta(seconds=1)
@@ -95,22 +97,36 @@ def test_admin_errors_name_the_problem(empty_bind_emulator):
 
 def test_generate_invoices_in_a_window(empty_bind_emulator):
     emulator = empty_bind_emulator
-    result = admin(emulator, "POST", "invoices/generate",
-                   {"count": 300, "start": "2026-02-01T00:00:00", "end": "2026-02-08T00:00:00"}).json()
+    result = admin(
+        emulator,
+        "POST",
+        "invoices/generate",
+        {"count": 300, "start": "2026-02-01T00:00:00", "end": "2026-02-08T00:00:00"},
+    ).json()
     assert result == {"created": 300, "first_number": 1001, "last_number": 1300}
-    page = api(emulator, "Invoices", {"$filter": "Date ge datetime'2026-02-01T00:00:00' and "
-                                                 "Date lt datetime'2026-02-08T00:00:00'", "$top": 1})
+    page = api(
+        emulator,
+        "Invoices",
+        {"$filter": "Date ge datetime'2026-02-01T00:00:00' and Date lt datetime'2026-02-08T00:00:00'", "$top": 1},
+    )
     assert page["count"] == 300
-    assert {api(emulator, "Invoices", {"$filter": f"Status eq {s}", "$top": 0})["count"] > 0 for s in (0, 1, 2)} == {True}
+    assert {api(emulator, "Invoices", {"$filter": f"Status eq {s}", "$top": 0})["count"] > 0 for s in (0, 1, 2)} == {
+        True
+    }
 
 
 # --- products, stock, warehouses, clients, reset --------------------------------------------------
 
+
 def test_products_and_stock(empty_bind_emulator):
     emulator = empty_bind_emulator
     general, monterrey, _ = emulator.state.warehouse_ids()
-    product = admin(emulator, "POST", "products", {"Code": "CEM-50", "Title": "Cemento gris 50 kg", "Cost": 190,
-                                                   "stock": {general: 10, monterrey: -3}}).json()
+    product = admin(
+        emulator,
+        "POST",
+        "products",
+        {"Code": "CEM-50", "Title": "Cemento gris 50 kg", "Cost": 190, "stock": {general: 10, monterrey: -3}},
+    ).json()
     assert product["CurrentInventory"] == 7.0 and product["Code"] == "CEM-50"
     row = admin(emulator, "PUT", "stock", {"warehouse_id": general, "product_id": product["ID"], "qty": 25.5}).json()
     assert row["CurrentInventory"] == 25.5 and row["ProductID"] == product["ID"]
@@ -136,8 +152,12 @@ def test_rename_warehouse_shows_everywhere(bind_emulator):
 
 def test_add_client_then_invoice_it(empty_bind_emulator):
     emulator = empty_bind_emulator
-    client = admin(emulator, "POST", "clients", {"ClientName": "Distribuidora Ñandú",
-                                                 "LegalName": "Distribuidora Ñandú S.A. de C.V."}).json()
+    client = admin(
+        emulator,
+        "POST",
+        "clients",
+        {"ClientName": "Distribuidora Ñandú", "LegalName": "Distribuidora Ñandú S.A. de C.V."},
+    ).json()
     assert RFC.match(client["RFC"]) and api(emulator, "Clients")["value"] == [client]
     created = admin(emulator, "POST", "invoices", {"ClientID": client["ID"]}).json()
     assert (created["ClientName"], created["RFC"]) == ("Distribuidora Ñandú S.A. de C.V.", client["RFC"])
@@ -157,8 +177,12 @@ def test_a_business_day(empty_bind_emulator):
     """Mutations between syncs show up in the next filtered read, as the pipeline will see them."""
     emulator = empty_bind_emulator
     day = "Date ge datetime'2026-05-04T00:00:00' and Date lt datetime'2026-05-05T00:00:00'"
-    ids = [admin(emulator, "POST", "invoices", {"Date": f"2026-05-04T{9 + n:02d}:00:00", "Subtotal": 100 * (n + 1)}).json()["ID"]
-           for n in range(3)]
+    ids = [
+        admin(
+            emulator, "POST", "invoices", {"Date": f"2026-05-04T{9 + n:02d}:00:00", "Subtotal": 100 * (n + 1)}
+        ).json()["ID"]
+        for n in range(3)
+    ]
     assert api(emulator, "Invoices", {"$filter": f"{day} and UUID ne null"})["count"] == 0
     admin(emulator, "POST", f"invoices/{ids[0]}/stamp")
     admin(emulator, "POST", f"invoices/{ids[1]}/stamp")
@@ -209,11 +233,19 @@ class _NamesSeen(pickle.Unpickler):
 def test_a_snapshot_names_only_the_classes_older_snapshots_name_and_loads_back():
     state = BindState.demo(seed=3, invoices=20, products=5)
     state.configure_invoicing(stamping="deferred", stamp_after_reads=1)
-    sale = state.create_sale({
-        "ClientID": demo.CLIENT_UNICO, "CurrencyID": MXN_ID, "LocationID": next(iter(demo.LOCATIONS)),
-        "WarehouseID": demo.WAREHOUSE_GENERAL, "PriceListID": demo.DEFAULT_PRICE_LIST, "CFDIUse": 2,
-        "InvoiceDate": datetime(2026, 2, 3, 10, 15), "IsFiscalInvoice": True,
-        "Services": [{"ID": demo.SERVICE_FLETE, "Title": "Flete", "Qty": 1.0, "Price": 800.0}]})
+    sale = state.create_sale(
+        {
+            "ClientID": demo.CLIENT_UNICO,
+            "CurrencyID": MXN_ID,
+            "LocationID": next(iter(demo.LOCATIONS)),
+            "WarehouseID": demo.WAREHOUSE_GENERAL,
+            "PriceListID": demo.DEFAULT_PRICE_LIST,
+            "CFDIUse": 2,
+            "InvoiceDate": datetime(2026, 2, 3, 10, 15),
+            "IsFiscalInvoice": True,
+            "Services": [{"ID": demo.SERVICE_FLETE, "Title": "Flete", "Qty": 1.0, "Price": 800.0}],
+        }
+    )
     reader = _NamesSeen(dump_snapshot({"bind": state}))
     loaded = reader.load()["bind"]
 
@@ -226,15 +258,20 @@ def test_a_snapshot_names_only_the_classes_older_snapshots_name_and_loads_back()
 
 # --- speed ----------------------------------------------------------------------------------------
 
+
 def test_20000_invoices_page_and_take_one_more():
     # How fast is measured by `make bench` (bench/micro.py), not asserted here.
     state = BindState.empty()
     state.generate_invoices(20_000, start="2026-01-01T00:00:00", end="2026-04-01T00:00:00")
     rows = state.rows("invoices")
     assert len(rows) == 20_000
-    for query in ([], [("$skip", "19900")], [("$filter", "Status eq 1")],
-                  [("$filter", "Date ge datetime'2026-02-01T00:00:00' and Date lt datetime'2026-02-02T00:00:00'")],
-                  [("$orderby", "Date desc")]):
+    for query in (
+        [],
+        [("$skip", "19900")],
+        [("$filter", "Status eq 1")],
+        [("$filter", "Date ge datetime'2026-02-01T00:00:00' and Date lt datetime'2026-02-02T00:00:00'")],
+        [("$orderby", "Date desc")],
+    ):
         options = parse_options(query, INVOICE_LIST_ITEM)
         body = page_body(select_rows(rows, options), options, "http://h/api/Invoices")
         assert body.startswith('{"value":[')

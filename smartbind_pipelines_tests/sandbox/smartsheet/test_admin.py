@@ -19,8 +19,19 @@ def test_create_sheet_with_chosen_id_and_dump_rows(smartsheet_emulator):
     assert created["id"] == SEED_INVOICES_SHEET
     client = sdk_client(smartsheet_emulator.url, smartsheet_emulator.token)
     total_id = created["columns"][1]["id"]
-    client.Sheets.add_rows(SEED_INVOICES_SHEET, [Row({"cells": [
-        Cell({"column_id": created["columns"][0]["id"], "value": "A"}), Cell({"column_id": total_id, "value": 116})]})])
+    client.Sheets.add_rows(
+        SEED_INVOICES_SHEET,
+        [
+            Row(
+                {
+                    "cells": [
+                        Cell({"column_id": created["columns"][0]["id"], "value": "A"}),
+                        Cell({"column_id": total_id, "value": 116}),
+                    ]
+                }
+            )
+        ],
+    )
     admin.reset_requests()
     rows = admin.get(f"sheets/{SEED_INVOICES_SHEET}/rows")
     assert [r["cells"] for r in rows] == [{"UUID": "A", "Total": 116}] and isinstance(rows[0]["id"], int)
@@ -67,16 +78,19 @@ def test_state_methods_for_tests():
     assert state.sheet_version(123456) == 3
     state.delete_sheet(123456)
     assert state.list_sheets() == []
-    assert SmartsheetState(seed=3).create_sheet("X", COLUMNS)["id"] == SmartsheetState(seed=3).create_sheet(
-        "X", COLUMNS)["id"]
+    assert (
+        SmartsheetState(seed=3).create_sheet("X", COLUMNS)["id"]
+        == SmartsheetState(seed=3).create_sheet("X", COLUMNS)["id"]
+    )
 
 
 def test_short_sheet_reads_keep_the_true_total(smartsheet_emulator):
     admin = smartsheet_emulator.admin
     created = admin.post("sheets", {"name": "Larga", "columns": COLUMNS})
     sheet, uuid = created["id"], created["columns"][0]["id"]
-    smartsheet_emulator.state.add_rows(sheet, [{"toBottom": True, "cells": [{"columnId": uuid, "value": f"u{n}"}]}
-                                               for n in range(250)])
+    smartsheet_emulator.state.add_rows(
+        sheet, [{"toBottom": True, "cells": [{"columnId": uuid, "value": f"u{n}"}]} for n in range(250)]
+    )
     client = sdk_client(smartsheet_emulator.url, smartsheet_emulator.token)
     admin.put("config", {"unpaged_read_rows": 100})
     unpaged = client.Passthrough.get(f"/sheets/{sheet}", {}).data
@@ -97,8 +111,12 @@ def test_a_slow_save_lands_after_the_client_gave_up(smartsheet_emulator):
     admin.put("config", {"write_delay_ms": 2000, "write_delay_count": 1})
     body = [{"toBottom": True, "cells": [{"columnId": uuid, "value": "slow"}]}]
     with pytest.raises(requests.exceptions.Timeout):
-        requests.post(f"{smartsheet_emulator.url}/sheets/{sheet}/rows", json=body, timeout=0.2,
-                      headers={"Authorization": f"Bearer {smartsheet_emulator.token}"})
+        requests.post(
+            f"{smartsheet_emulator.url}/sheets/{sheet}/rows",
+            json=body,
+            timeout=0.2,
+            headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+        )
     assert admin.get(f"sheets/{sheet}/rows") == []  # still being saved
     deadline = time.monotonic() + 10
     while not admin.get(f"sheets/{sheet}/rows") and time.monotonic() < deadline:

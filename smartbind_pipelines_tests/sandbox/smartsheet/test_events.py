@@ -41,9 +41,18 @@ def client(smartsheet_emulator):
 def sheet(smartsheet_emulator, client):
     created = smartsheet_emulator.state.create_sheet("Solicitudes de factura", COLUMNS)
     col = {c["title"]: c["id"] for c in created["columns"]}
-    rows = [Row({"to_bottom": True, "cells": [Cell({"column_id": col["RFC"], "value": f"AAA01010{n}AA1"}),
-                                              Cell({"column_id": col["Estado"], "value": "Pendiente"})]})
-            for n in range(3)]
+    rows = [
+        Row(
+            {
+                "to_bottom": True,
+                "cells": [
+                    Cell({"column_id": col["RFC"], "value": f"AAA01010{n}AA1"}),
+                    Cell({"column_id": col["Estado"], "value": "Pendiente"}),
+                ],
+            }
+        )
+        for n in range(3)
+    ]
     added = client.Sheets.add_rows(created["id"], rows).result
     return {"id": created["id"], "col": col, "rows": [row.id for row in added]}
 
@@ -54,11 +63,13 @@ def back_date_all(emulator, sheet, stamp: str = OLD) -> None:
 
 
 def set_estado(client, sheet, row_id: int, value: str):
-    return client.Sheets.update_rows(sheet["id"], [Row({"id": row_id, "cells": [
-        Cell({"column_id": sheet["col"]["Estado"], "value": value})]})])
+    return client.Sheets.update_rows(
+        sheet["id"], [Row({"id": row_id, "cells": [Cell({"column_id": sheet["col"]["Estado"], "value": value})]})]
+    )
 
 
 # --- rowsModifiedSince ----------------------------------------------------------------------------
+
 
 def test_rows_modified_since_returns_only_rows_changed_after_the_cursor(smartsheet_emulator, client, sheet):
     back_date_all(smartsheet_emulator, sheet)
@@ -77,21 +88,31 @@ def test_rows_modified_since_returns_only_rows_changed_after_the_cursor(smartshe
 def test_every_write_sets_modified_at_and_adds_count_too(smartsheet_emulator, client, sheet):
     back_date_all(smartsheet_emulator, sheet)
     cursor = "2024-06-01T00:00:00Z"
-    new = client.Sheets.add_rows(sheet["id"], [Row({"to_top": True, "cells": [
-        Cell({"column_id": sheet["col"]["RFC"], "value": "BBB010101BB1"})]})]).result[0]
+    new = client.Sheets.add_rows(
+        sheet["id"],
+        [Row({"to_top": True, "cells": [Cell({"column_id": sheet["col"]["RFC"], "value": "BBB010101BB1"})]})],
+    ).result[0]
     # an update that writes the same value again still counts as a modification
     set_estado(client, sheet, sheet["rows"][2], "Pendiente")
     ids = {row.id for row in client.Sheets.get_sheet(sheet["id"], rows_modified_since=cursor).rows}
     assert ids == {new.id, sheet["rows"][2]}
 
 
-@pytest.mark.parametrize("spelling", [
-    "2024-06-01T00:00:00Z", "2024-06-01T00:00:00+00:00", "2024-05-31T18:00:00-06:00", "2024-06-01T00:00:00",
-    "2024-06-01 00:00:00+00:00"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "2024-06-01T00:00:00Z",
+        "2024-06-01T00:00:00+00:00",
+        "2024-05-31T18:00:00-06:00",
+        "2024-06-01T00:00:00",
+        "2024-06-01 00:00:00+00:00",
+    ],
+)
 def test_rows_modified_since_spellings_are_all_the_same_instant(smartsheet_emulator, client, sheet, spelling):
     back_date_all(smartsheet_emulator, sheet, "2024-06-01T00:00:00Z")
-    smartsheet_emulator.admin._call("PATCH", f"sheets/{sheet['id']}/rows/{sheet['rows'][0]}",
-                                    {"modifiedAt": "2024-05-31T23:59:59Z"})
+    smartsheet_emulator.admin._call(
+        "PATCH", f"sheets/{sheet['id']}/rows/{sheet['rows'][0]}", {"modifiedAt": "2024-05-31T23:59:59Z"}
+    )
     got = client.Sheets.get_sheet(sheet["id"], rows_modified_since=spelling)
     assert [row.id for row in got.rows] == sheet["rows"][1:]  # inclusive boundary by default
 
@@ -112,20 +133,25 @@ def test_exclusive_boundary_is_a_switch(smartsheet_emulator, client, sheet):
 
 
 def test_a_bad_rows_modified_since_is_refused(smartsheet_emulator, sheet):
-    answer = requests.get(f"{smartsheet_emulator.url}/sheets/{sheet['id']}",
-                          params={"rowsModifiedSince": "ayer"}, timeout=10,
-                          headers={"Authorization": f"Bearer {smartsheet_emulator.token}"})
+    answer = requests.get(
+        f"{smartsheet_emulator.url}/sheets/{sheet['id']}",
+        params={"rowsModifiedSince": "ayer"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+    )
     assert answer.status_code == 400 and answer.json()["errorCode"] == 1018
 
 
 # --- discussions ----------------------------------------------------------------------------------
+
 
 def test_a_comment_on_a_row_through_the_sdk(smartsheet_emulator, client, sheet):
     row_id = sheet["rows"][0]
     version = client.Sheets.get_sheet_version(sheet["id"]).version
     text = "Error de facturación: columna RFC: cliente no encontrado en Bind"
     created = client.Discussions.create_discussion_on_row(
-        sheet["id"], row_id, Discussion({"comment": Comment({"text": text})}))
+        sheet["id"], row_id, Discussion({"comment": Comment({"text": text})})
+    )
     assert created.message == "SUCCESS" and created.version == version + 1
     discussion = created.result
     assert discussion.parent_type == "ROW" and discussion.parent_id == row_id
@@ -141,7 +167,8 @@ def test_a_comment_on_a_row_through_the_sdk(smartsheet_emulator, client, sheet):
 def test_each_create_is_a_new_thread_and_comments_can_be_added(smartsheet_emulator, client, sheet):
     row_id = sheet["rows"][0]
     first = client.Discussions.create_discussion_on_row(
-        sheet["id"], row_id, Discussion({"comment": Comment({"text": "uno"})})).result
+        sheet["id"], row_id, Discussion({"comment": Comment({"text": "uno"})})
+    ).result
     client.Discussions.create_discussion_on_row(sheet["id"], row_id, Discussion({"comment": Comment({"text": "uno"})}))
     added = client.Discussions.add_comment_to_discussion(sheet["id"], first.id, Comment({"text": "dos"})).result
     assert added.discussion_id == first.id and added.text == "dos"
@@ -169,20 +196,26 @@ def test_a_comment_does_not_touch_the_row_unless_configured(smartsheet_emulator,
     assert list(client.Sheets.get_sheet(sheet["id"], rows_modified_since=cursor).rows) == []
     smartsheet_emulator.admin.put("config", {"discussion_touches_row": True})
     client.Discussions.create_discussion_on_row(sheet["id"], sheet["rows"][0], comment)
-    assert [r.id for r in client.Sheets.get_sheet(sheet["id"], rows_modified_since=cursor).rows] == [
-        sheet["rows"][0]]
+    assert [r.id for r in client.Sheets.get_sheet(sheet["id"], rows_modified_since=cursor).rows] == [sheet["rows"][0]]
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"comment": {"text": ""}}, 400, 1012),
-    ({"comment": {}}, 400, 1012),
-    ({}, 400, 1012),
-    ({"comment": {"text": 5}}, 400, 1008),
-    ({"comment": {"text": "x", "colour": "red"}}, 400, 1008),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"comment": {"text": ""}}, 400, 1012),
+        ({"comment": {}}, 400, 1012),
+        ({}, 400, 1012),
+        ({"comment": {"text": 5}}, 400, 1008),
+        ({"comment": {"text": "x", "colour": "red"}}, 400, 1008),
+    ],
+)
 def test_bad_discussion_bodies(smartsheet_emulator, sheet, body, status, code):
-    answer = requests.post(f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows/{sheet['rows'][0]}/discussions",
-                           json=body, timeout=10, headers={"Authorization": f"Bearer {smartsheet_emulator.token}"})
+    answer = requests.post(
+        f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows/{sheet['rows'][0]}/discussions",
+        json=body,
+        timeout=10,
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+    )
     assert (answer.status_code, answer.json()["errorCode"]) == (status, code)
     assert smartsheet_emulator.state.row_comments(sheet["id"], sheet["rows"][0]) == []
 
@@ -208,15 +241,20 @@ def test_a_fault_on_the_comment_write_stores_nothing_and_drop_after_stores_it(sm
     path = f"/rows/{row_id}/discussions$"
     smartsheet_emulator.admin.inject("rate_limit", path, method="POST")
     with pytest.raises(ApiError):
-        client.Discussions.create_discussion_on_row(sheet["id"], row_id, Discussion({"comment": Comment({"text": "a"})}))
+        client.Discussions.create_discussion_on_row(
+            sheet["id"], row_id, Discussion({"comment": Comment({"text": "a"})})
+        )
     assert smartsheet_emulator.state.row_comments(sheet["id"], row_id) == []
     smartsheet_emulator.admin.inject("drop_after", path, method="POST")
     with pytest.raises(Exception):
-        client.Discussions.create_discussion_on_row(sheet["id"], row_id, Discussion({"comment": Comment({"text": "b"})}))
+        client.Discussions.create_discussion_on_row(
+            sheet["id"], row_id, Discussion({"comment": Comment({"text": "b"})})
+        )
     assert smartsheet_emulator.state.row_comments(sheet["id"], row_id) == ["b"]
 
 
 # --- webhooks -------------------------------------------------------------------------------------
+
 
 class Receiver:
     """A callback endpoint on loopback: records every request; ``answers`` scripts the next statuses."""
@@ -265,13 +303,21 @@ def receiver():
 
 @pytest.fixture
 def fast_hooks(smartsheet_emulator):
-    smartsheet_emulator.admin.put("config", {"webhook_aggregate_ms": 20, "webhook_first_retry_ms": 5,
-                                             "webhook_late_retry_ms": 5})
+    smartsheet_emulator.admin.put(
+        "config", {"webhook_aggregate_ms": 20, "webhook_first_retry_ms": 5, "webhook_late_retry_ms": 5}
+    )
 
 
 def make_hook(client, sheet, url, **extra):
-    spec = {"name": "solicitudes", "callbackUrl": url, "scope": "sheet", "scopeObjectId": sheet["id"],
-            "events": ["*.*"], "version": 1, **extra}
+    spec = {
+        "name": "solicitudes",
+        "callbackUrl": url,
+        "scope": "sheet",
+        "scopeObjectId": sheet["id"],
+        "events": ["*.*"],
+        "version": 1,
+        **extra,
+    }
     return client.Webhooks.create_webhook(Webhook(spec)).result
 
 
@@ -320,16 +366,21 @@ def test_reset_secret_signs_later_callbacks_with_the_new_one(client, sheet, rece
     hook = make_hook(client, sheet, receiver.url)
     client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
     new_secret = client.Webhooks.reset_shared_secret(hook.id).result.shared_secret
-    client.Discussions.create_discussion_on_row(sheet["id"], sheet["rows"][0], Discussion({"comment": Comment({"text": "x"})}))
+    client.Discussions.create_discussion_on_row(
+        sheet["id"], sheet["rows"][0], Discussion({"comment": Comment({"text": "x"})})
+    )
     receiver.wait_for(lambda: receiver.callbacks(), "a callback")
     callback = receiver.callbacks()[0]
-    assert callback["headers"]["smartsheet-hmac-sha256"] == hmac.new(
-        new_secret.encode(), callback["raw"], hashlib.sha256).hexdigest()
+    assert (
+        callback["headers"]["smartsheet-hmac-sha256"]
+        == hmac.new(new_secret.encode(), callback["raw"], hashlib.sha256).hexdigest()
+    )
     assert {e["objectType"] for e in callback["json"]["events"]} == {"discussion", "comment"}
 
 
-def test_retries_then_delivers_and_a_non_retriable_answer_disables(smartsheet_emulator, client, sheet, receiver,
-                                                                   fast_hooks):
+def test_retries_then_delivers_and_a_non_retriable_answer_disables(
+    smartsheet_emulator, client, sheet, receiver, fast_hooks
+):
     hook = make_hook(client, sheet, receiver.url)
     client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
     receiver.answers = [500, 429]
@@ -362,8 +413,10 @@ def test_subscope_and_duplicate_hooks(smartsheet_emulator, client, sheet, receiv
     twin = make_hook(client, sheet, receiver.url, subscope={"columnIds": [sheet["col"]["Estado"]]})
     for hook in (scoped, twin):
         client.Webhooks.update_webhook(hook.id, Webhook({"enabled": True}))
-    client.Sheets.update_rows(sheet["id"], [Row({"id": sheet["rows"][0], "cells": [
-        Cell({"column_id": sheet["col"]["Concepto"], "value": "otro"})]})])  # not a subscope column
+    client.Sheets.update_rows(
+        sheet["id"],
+        [Row({"id": sheet["rows"][0], "cells": [Cell({"column_id": sheet["col"]["Concepto"], "value": "otro"})]})],
+    )  # not a subscope column
     set_estado(client, sheet, sheet["rows"][2], "Facturar")
     receiver.wait_for(lambda: receiver.callbacks(), "a callback")
     receiver.wait_for(lambda: smartsheet_emulator.admin.get("webhooks/deliveries")["idle"], "idle")
@@ -371,15 +424,30 @@ def test_subscope_and_duplicate_hooks(smartsheet_emulator, client, sheet, receiv
     assert [c["json"]["webhookId"] for c in callbacks] == [scoped.id]  # only the oldest of identical hooks
     events = callbacks[0]["json"]["events"]
     assert {(e["objectType"], e.get("id") or e.get("rowId")) for e in events} == {
-        ("row", sheet["rows"][2]), ("cell", sheet["rows"][2])}
+        ("row", sheet["rows"][2]),
+        ("cell", sheet["rows"][2]),
+    }
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"events": ["row.updated"]}, 1018), ({"version": 2}, 1018),
-    ({"scopeObjectId": 1}, 1151), ({"callbackUrl": None}, 1012)])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"events": ["row.updated"]}, 1018),
+        ({"version": 2}, 1018),
+        ({"scopeObjectId": 1}, 1151),
+        ({"callbackUrl": None}, 1012),
+    ],
+)
 def test_create_webhook_validation(client, sheet, receiver, changes, code):
-    spec = {"name": "x", "callbackUrl": receiver.url, "scope": "sheet", "scopeObjectId": sheet["id"],
-            "events": ["*.*"], "version": 1, **changes}
+    spec = {
+        "name": "x",
+        "callbackUrl": receiver.url,
+        "scope": "sheet",
+        "scopeObjectId": sheet["id"],
+        "events": ["*.*"],
+        "version": 1,
+        **changes,
+    }
     with pytest.raises(ApiError) as raised:
         client.Webhooks.create_webhook(Webhook({k: v for k, v in spec.items() if v is not None}))
     assert raised.value.error.result.code == code

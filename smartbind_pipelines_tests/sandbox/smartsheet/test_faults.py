@@ -6,16 +6,23 @@ import threading
 
 import pytest
 import requests
-from smartsheet.exceptions import (ApiError, RateLimitExceededError, SystemMaintenanceError,
-                                   UnexpectedErrorShouldRetryError, UnexpectedRequestError)
+from smartsheet.exceptions import (
+    ApiError,
+    RateLimitExceededError,
+    SystemMaintenanceError,
+    UnexpectedErrorShouldRetryError,
+    UnexpectedRequestError,
+)
 from smartsheet.models import Cell, Row
 
 from smartbind_pipelines.sandbox.smartsheet import SmartsheetState
 from smartbind_pipelines.sandbox.smartsheet.testing import sdk_client
 
-COLUMNS = [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
-           {"title": "Total", "type": "TEXT_NUMBER"},
-           {"title": "Fecha", "type": "DATE"}]
+COLUMNS = [
+    {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
+    {"title": "Total", "type": "TEXT_NUMBER"},
+    {"title": "Fecha", "type": "DATE"},
+]
 
 
 @pytest.fixture
@@ -32,9 +39,18 @@ def client(smartsheet_emulator):
 
 def rows_for(sheet, start, count):
     col = sheet["col"]
-    return [Row({"to_bottom": True, "cells": [Cell({"column_id": col["UUID"], "value": f"U{n}"}),
-                                              Cell({"column_id": col["Total"], "value": n})]})
-            for n in range(start, start + count)]
+    return [
+        Row(
+            {
+                "to_bottom": True,
+                "cells": [
+                    Cell({"column_id": col["UUID"], "value": f"U{n}"}),
+                    Cell({"column_id": col["Total"], "value": n}),
+                ],
+            }
+        )
+        for n in range(start, start + count)
+    ]
 
 
 def post_count(emulator) -> int:
@@ -49,8 +65,12 @@ def test_rate_limit_is_retried_by_the_sdk_then_succeeds(client, sheet, smartshee
     assert len(smartsheet_emulator.state.rows_as_dicts(sheet["id"])) == 3
 
     smartsheet_emulator.admin.inject("rate_limit", r"/rows$", method="POST", retry_after=7)
-    raw = requests.post(f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows", json=[],
-                        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"}, timeout=5)
+    raw = requests.post(
+        f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows",
+        json=[],
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+        timeout=5,
+    )
     assert raw.status_code == 429 and raw.headers["Retry-After"] == "7"
     assert raw.headers["content-type"] == "application/json;charset=UTF-8"
     assert raw.json()["errorCode"] == 4003 and raw.json()["message"] == "Rate limit exceeded."
@@ -90,9 +110,12 @@ def test_unavailable_4001_is_retried(smartsheet_emulator, client, sheet):
 
 
 def test_error_4000_is_not_retried(smartsheet_emulator, client, sheet):
-    smartsheet_emulator.admin.inject("custom", r"/rows$", status=500,
-                                     body={"errorCode": 4000, "message": "An unexpected error has occurred.",
-                                           "refId": "abc123"})
+    smartsheet_emulator.admin.inject(
+        "custom",
+        r"/rows$",
+        status=500,
+        body={"errorCode": 4000, "message": "An unexpected error has occurred.", "refId": "abc123"},
+    )
     with pytest.raises(ApiError) as raised:
         client.Sheets.add_rows(sheet["id"], rows_for(sheet, 0, 1))
     assert raised.value.error.result.code == 4000
@@ -165,8 +188,9 @@ def test_save_collision_mode_refuses_overlapping_writes_with_4004(smartsheet_emu
     assert len(smartsheet_emulator.state.rows_as_dicts(sheet["id"])) == 5
 
     # Clients that wait long enough between retries both get through.
-    patient = [sdk_client(smartsheet_emulator.url, smartsheet_emulator.token, max_attempts=20, delay=0.1)
-               for _ in range(2)]
+    patient = [
+        sdk_client(smartsheet_emulator.url, smartsheet_emulator.token, max_attempts=20, delay=0.1) for _ in range(2)
+    ]
     threads = [threading.Thread(target=writer, args=(w, patient[w])) for w in range(2)]
     outcomes.clear()
     for thread in threads:
@@ -181,9 +205,14 @@ def test_adding_500_rows_three_times_keeps_all_1500():
     state = SmartsheetState()
     sheet = state.create_sheet("Facturas", COLUMNS + [{"title": f"C{n}", "type": "TEXT_NUMBER"} for n in range(5)])
     ids = [c["id"] for c in sheet["columns"]]
-    payload = [{"toBottom": True, "cells": [{"columnId": cid, "value": f"v{n}-{k}"} for k, cid in enumerate(ids)
-                                            if k != 2] + [{"columnId": ids[2], "value": "2024-05-01"}]}
-               for n in range(500)]
+    payload = [
+        {
+            "toBottom": True,
+            "cells": [{"columnId": cid, "value": f"v{n}-{k}"} for k, cid in enumerate(ids) if k != 2]
+            + [{"columnId": ids[2], "value": "2024-05-01"}],
+        }
+        for n in range(500)
+    ]
     for _ in range(3):
         state.add_rows(sheet["id"], payload)
     rows = state.rows_as_dicts(sheet["id"])
@@ -195,15 +224,22 @@ def test_key_column_read_of_20000_rows_pages_every_row_in_order(smartsheet_emula
     state = smartsheet_emulator.state
     key = sheet["col"]["UUID"]
     for start in range(0, 20000, 500):
-        state.add_rows(sheet["id"], [{"cells": [{"columnId": key, "value": f"K{n}"},
-                                                {"columnId": sheet["col"]["Total"], "value": n}]}
-                                     for n in range(start, start + 500)])
+        state.add_rows(
+            sheet["id"],
+            [
+                {"cells": [{"columnId": key, "value": f"K{n}"}, {"columnId": sheet["col"]["Total"], "value": n}]}
+                for n in range(start, start + 500)
+            ],
+        )
     # Raw HTTP, as `make bench` times it (bench/micro.py); the test checks the pages, not the clock.
     auth = {"Authorization": f"Bearer {smartsheet_emulator.token}"}
     keys = []
     for page in range(1, 6):
-        body = requests.get(f"{smartsheet_emulator.url}/sheets/{sheet['id']}?columnIds={key}&pageSize=4000"
-                            f"&page={page}", headers=auth, timeout=10).json()
+        body = requests.get(
+            f"{smartsheet_emulator.url}/sheets/{sheet['id']}?columnIds={key}&pageSize=4000&page={page}",
+            headers=auth,
+            timeout=10,
+        ).json()
         keys.extend(r["cells"][0]["value"] for r in body["rows"])
     assert keys == [f"K{n}" for n in range(20000)]
     assert body["totalRowCount"] == 20000

@@ -34,16 +34,23 @@ def sheet(smartsheet_emulator):
 
 
 def invoice_row(col, n, **overrides):
-    values = {"UUID": f"UUID-{n:05d}", "Folio": n, "Fecha": "2024-05-01", "Total": round(n * 1.16, 2),
-              "Estado": "Vigente", **overrides}
+    values = {
+        "UUID": f"UUID-{n:05d}",
+        "Folio": n,
+        "Fecha": "2024-05-01",
+        "Total": round(n * 1.16, 2),
+        "Estado": "Vigente",
+        **overrides,
+    }
     return Row({"to_bottom": True, "cells": [Cell({"column_id": col[t], "value": v}) for t, v in values.items()]})
 
 
 def add_in_batches(client, sheet, count, batch=500):
     versions = []
     for start in range(0, count, batch):
-        response = client.Sheets.add_rows(sheet["id"], [invoice_row(sheet["col"], n)
-                                                        for n in range(start, min(count, start + batch))])
+        response = client.Sheets.add_rows(
+            sheet["id"], [invoice_row(sheet["col"], n) for n in range(start, min(count, start + batch))]
+        )
         versions.append(response.version)
     return versions
 
@@ -89,8 +96,9 @@ def test_row_ids_filter_and_exclude_nonexistent_cells(client, sheet):
     added = client.Sheets.add_rows(sheet["id"], [invoice_row(sheet["col"], n) for n in range(3)]).result
     picked = client.Sheets.get_sheet(sheet["id"], row_ids=[added[2].id], exclude="nonexistentCells")
     assert [r.id for r in picked.rows] == [added[2].id] and picked.rows[0].row_number == 3
-    assert {c.column_id for c in picked.rows[0].cells} == {sheet["col"][t] for t in
-                                                         ("UUID", "Folio", "Fecha", "Total", "Estado")}
+    assert {c.column_id for c in picked.rows[0].cells} == {
+        sheet["col"][t] for t in ("UUID", "Folio", "Fecha", "Total", "Estado")
+    }
     assert picked.rows[0].sibling_id == added[1].id
     one = client.Sheets.get_row(sheet["id"], added[0].id)
     assert one.id == added[0].id and one.row_number == 1
@@ -107,19 +115,38 @@ def test_if_version_after_returns_only_the_version(client, sheet):
 def test_update_merges_cells_and_clears_with_empty_string(client, sheet, smartsheet_emulator):
     col = sheet["col"]
     added = client.Sheets.add_rows(sheet["id"], [invoice_row(col, n) for n in range(2)]).result
-    response = client.Sheets.update_rows(sheet["id"], [
-        Row({"id": added[0].id, "cells": [Cell({"column_id": col["Estado"], "value": "Pagada"}),
-                                          Cell({"column_id": col["Total"], "value": ""}),
-                                          Cell({"column_id": col["Timbrada"], "value": True})]})])
+    response = client.Sheets.update_rows(
+        sheet["id"],
+        [
+            Row(
+                {
+                    "id": added[0].id,
+                    "cells": [
+                        Cell({"column_id": col["Estado"], "value": "Pagada"}),
+                        Cell({"column_id": col["Total"], "value": ""}),
+                        Cell({"column_id": col["Timbrada"], "value": True}),
+                    ],
+                }
+            )
+        ],
+    )
     assert response.message == "SUCCESS" and response.version == 2
     assert [r.id for r in response.result] == [added[0].id]
     after = smartsheet_emulator.state.rows_as_dicts(sheet["id"])
-    assert after[0]["cells"] | {} == {"UUID": "UUID-00000", "Folio": 0, "Fecha": "2024-05-01", "Total": None,
-                                      "Estado": "Pagada", "Timbrada": True, "Contacto": None}
+    assert after[0]["cells"] | {} == {
+        "UUID": "UUID-00000",
+        "Folio": 0,
+        "Fecha": "2024-05-01",
+        "Total": None,
+        "Estado": "Pagada",
+        "Timbrada": True,
+        "Contacto": None,
+    }
     assert after[1]["cells"]["Estado"] == "Vigente"
 
-    client.Sheets.update_rows(sheet["id"], [Row({"id": added[0].id, "cells": [
-        Cell({"column_id": col["Timbrada"], "value": ""})]})])
+    client.Sheets.update_rows(
+        sheet["id"], [Row({"id": added[0].id, "cells": [Cell({"column_id": col["Timbrada"], "value": ""})]})]
+    )
     assert smartsheet_emulator.state.rows_as_dicts(sheet["id"])[0]["cells"]["Timbrada"] is False
 
 
@@ -127,10 +154,15 @@ def test_update_unknown_row_is_404_with_index_and_row_id(client, sheet, smartshe
     col = sheet["col"]
     added = client.Sheets.add_rows(sheet["id"], [invoice_row(col, 1)]).result
     # Raw HTTP: the SDK's Error drops both ``detail`` and the response (4.4.0 resets request_response).
-    response = requests.put(f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows", json=[
-        {"id": added[0].id, "cells": [{"columnId": col["Folio"], "value": 99}]},
-        {"id": 1234567890123456, "cells": [{"columnId": col["Folio"], "value": 5}]}],
-        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"}, timeout=5)
+    response = requests.put(
+        f"{smartsheet_emulator.url}/sheets/{sheet['id']}/rows",
+        json=[
+            {"id": added[0].id, "cells": [{"columnId": col["Folio"], "value": 99}]},
+            {"id": 1234567890123456, "cells": [{"columnId": col["Folio"], "value": 5}]},
+        ],
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+        timeout=5,
+    )
     body = response.json()
     assert (response.status_code, body["errorCode"], body["message"]) == (404, 1006, "Not Found")
     assert body["detail"] == {"index": 1, "rowId": 1234567890123456}
@@ -146,28 +178,34 @@ def test_refetched_rows_cannot_be_sent_back(client, sheet):
     for attribute in ("row.rowNumber", "row.createdAt", "row.modifiedAt", "row.sheetId"):
         assert attribute in error.message
 
-    shown = Row({"id": fetched.id, "cells": [Cell({"column_id": sheet["col"]["Folio"], "value": 3,
-                                                   "display_value": "3"})]})
+    shown = Row(
+        {"id": fetched.id, "cells": [Cell({"column_id": sheet["col"]["Folio"], "value": 3, "display_value": "3"})]}
+    )
     error = error_of(lambda: client.Sheets.update_rows(sheet["id"], [shown]))
     assert error.code == 1032 and "cell.displayValue" in error.message
 
 
 def test_update_requires_row_id(client, sheet):
-    error = error_of(lambda: client.Sheets.update_rows(sheet["id"], [
-        Row({"cells": [Cell({"column_id": sheet["col"]["Folio"], "value": 3})]})]))
-    assert (error.code, error.message) == (1012, "Required object attribute(s) are missing from your request: "
-                                                 "row.id.")
+    error = error_of(
+        lambda: client.Sheets.update_rows(
+            sheet["id"], [Row({"cells": [Cell({"column_id": sheet["col"]["Folio"], "value": 3})]})]
+        )
+    )
+    assert (error.code, error.message) == (1012, "Required object attribute(s) are missing from your request: row.id.")
 
 
-@pytest.mark.parametrize(("title", "value", "code"), [
-    ("Timbrada", "yes", 1042),
-    ("Timbrada", 1, 1042),
-    ("Fecha", "01/05/2024", 1042),
-    ("Fecha", "2024-02-30", 1042),
-    ("Estado", "Perdida", 1042),
-    ("Contacto", "no es correo", 1042),
-    ("Total", 2**53 + 2, 1148),
-])
+@pytest.mark.parametrize(
+    ("title", "value", "code"),
+    [
+        ("Timbrada", "yes", 1042),
+        ("Timbrada", 1, 1042),
+        ("Fecha", "01/05/2024", 1042),
+        ("Fecha", "2024-02-30", 1042),
+        ("Estado", "Perdida", 1042),
+        ("Contacto", "no es correo", 1042),
+        ("Total", 2**53 + 2, 1148),
+    ],
+)
 def test_strict_typing_errors(client, sheet, smartsheet_emulator, title, value, code):
     rows = [invoice_row(sheet["col"], 0), invoice_row(sheet["col"], 1, **{title: value})]
     error = error_of(lambda: client.Sheets.add_rows(sheet["id"], rows))
@@ -179,10 +217,20 @@ def test_strict_typing_errors(client, sheet, smartsheet_emulator, title, value, 
 
 def test_lenient_cells_parse_text(client, sheet, smartsheet_emulator):
     col = sheet["col"]
-    client.Sheets.add_rows(sheet["id"], [Row({"cells": [
-        Cell({"column_id": col["UUID"], "value": "00123", "strict": False}),
-        Cell({"column_id": col["Timbrada"], "value": "true", "strict": False}),
-        Cell({"column_id": col["Estado"], "value": "Perdida", "strict": False})]})])
+    client.Sheets.add_rows(
+        sheet["id"],
+        [
+            Row(
+                {
+                    "cells": [
+                        Cell({"column_id": col["UUID"], "value": "00123", "strict": False}),
+                        Cell({"column_id": col["Timbrada"], "value": "true", "strict": False}),
+                        Cell({"column_id": col["Estado"], "value": "Perdida", "strict": False}),
+                    ]
+                }
+            )
+        ],
+    )
     stored = smartsheet_emulator.state.rows_as_dicts(sheet["id"])[0]["cells"]
     assert stored["UUID"] == 123 and stored["Timbrada"] is True and stored["Estado"] == "Perdida"
 
@@ -193,16 +241,22 @@ def test_structural_cell_errors(sheet, smartsheet_emulator):
     auth = {"Authorization": f"Bearer {smartsheet_emulator.token}"}
 
     def post(cells):
-        return requests.post(url, json=[{"cells": [{"columnId": col["UUID"], "value": "ok"}]}, {"cells": cells}],
-                             headers=auth, timeout=5).json()
+        return requests.post(
+            url, json=[{"cells": [{"columnId": col["UUID"], "value": "ok"}]}, {"cells": cells}], headers=auth, timeout=5
+        ).json()
 
     unknown = post([{"columnId": 42, "value": "x"}])
     assert (unknown["errorCode"], unknown["message"], unknown["detail"]) == (
-        1036, "The columnId 42 is invalid.", {"index": 1})
+        1036,
+        "The columnId 42 is invalid.",
+        {"index": 1},
+    )
     assert post([{"columnId": col["Folio"], "value": 1}, {"columnId": col["Folio"], "value": 2}])["errorCode"] == 1037
     missing = post([{"columnId": col["Folio"]}])  # what the SDK sends for value=None or a date object
     assert (missing["errorCode"], missing["message"]) == (
-        1012, "Required object attribute(s) are missing from your request: cell.value.")
+        1012,
+        "Required object attribute(s) are missing from your request: cell.value.",
+    )
     assert post([{"columnId": col["Folio"], "value": [1, 2]}])["errorCode"] == 1038
     assert smartsheet_emulator.state.rows_as_dicts(sheet["id"]) == []
 
@@ -217,9 +271,13 @@ def test_partial_success_reports_failed_items(client, sheet, smartsheet_emulator
     assert isinstance(response.failed_items[0].error.ref_id, str)
 
     ids = [r.id for r in response.result]
-    updated = client.Sheets.update_rows_with_partial_success(sheet["id"], [
-        Row({"id": 1234567890123456, "cells": [Cell({"column_id": col["Folio"], "value": 1})]}),
-        Row({"id": ids[1], "cells": [Cell({"column_id": col["Estado"], "value": "Pagada"})]})])
+    updated = client.Sheets.update_rows_with_partial_success(
+        sheet["id"],
+        [
+            Row({"id": 1234567890123456, "cells": [Cell({"column_id": col["Folio"], "value": 1})]}),
+            Row({"id": ids[1], "cells": [Cell({"column_id": col["Estado"], "value": "Pagada"})]}),
+        ],
+    )
     assert updated.message == "PARTIAL_SUCCESS" and updated.version == 2
     assert [(f.index, f.row_id, f.error.code) for f in updated.failed_items] == [(0, 1234567890123456, 1006)]
 
@@ -243,8 +301,7 @@ def test_delete_rows_with_and_without_ignore(client, sheet, smartsheet_emulator)
     assert (error.status_code, error.code) == (404, 1006)
     assert len(smartsheet_emulator.state.rows_as_dicts(sheet["id"])) == 4
 
-    response = client.Sheets.delete_rows(sheet["id"], [ids[0], 1234567890123456, ids[2]],
-                                         ignore_rows_not_found=True)
+    response = client.Sheets.delete_rows(sheet["id"], [ids[0], 1234567890123456, ids[2]], ignore_rows_not_found=True)
     assert sorted(v.value for v in response.result) == sorted([ids[0], ids[2]]) and response.version == 2
     left = client.Sheets.get_sheet(sheet["id"])
     assert [(r.id, r.row_number) for r in left.rows] == [(ids[1], 1), (ids[3], 2)]
@@ -260,8 +317,9 @@ def test_version_bumps_once_per_successful_mutation(client, sheet):
     assert version() == 0
     added = client.Sheets.add_rows(sheet["id"], [invoice_row(col, n) for n in range(10)]).result
     assert version() == 1
-    client.Sheets.update_rows(sheet["id"], [Row({"id": r.id, "cells": [Cell({"column_id": col["Folio"], "value": 5})]})
-                                            for r in added])
+    client.Sheets.update_rows(
+        sheet["id"], [Row({"id": r.id, "cells": [Cell({"column_id": col["Folio"], "value": 5})]}) for r in added]
+    )
     assert version() == 2
     error_of(lambda: client.Sheets.add_rows(sheet["id"], [invoice_row(col, 1, Fecha="mañana")]))
     assert version() == 2
@@ -270,8 +328,7 @@ def test_version_bumps_once_per_successful_mutation(client, sheet):
 
 
 def test_501_rows_in_one_request_are_refused(client, sheet, smartsheet_emulator):
-    error = error_of(lambda: client.Sheets.add_rows(sheet["id"], [invoice_row(sheet["col"], n)
-                                                                    for n in range(501)]))
+    error = error_of(lambda: client.Sheets.add_rows(sheet["id"], [invoice_row(sheet["col"], n) for n in range(501)]))
     assert (error.status_code, error.code) == (400, 1160)
     assert smartsheet_emulator.state.rows_as_dicts(sheet["id"]) == []
 
@@ -285,8 +342,11 @@ def test_capacity_refusal_leaves_sheet_unchanged(client, sheet, smartsheet_emula
     before = smartsheet_emulator.state.rows_as_dicts(sheet["id"])
     error = error_of(lambda: client.Sheets.add_rows(sheet["id"], [invoice_row(sheet["col"], n) for n in range(3)]))
     assert (error.status_code, error.code) == (400, 1061)
-    partial = error_of(lambda: client.Sheets.add_rows_with_partial_success(
-        sheet["id"], [invoice_row(sheet["col"], n) for n in range(3)]))
+    partial = error_of(
+        lambda: client.Sheets.add_rows_with_partial_success(
+            sheet["id"], [invoice_row(sheet["col"], n) for n in range(3)]
+        )
+    )
     assert partial.code == 1061
     assert smartsheet_emulator.state.rows_as_dicts(sheet["id"]) == before
     assert client.Sheets.get_sheet_version(sheet["id"]).version == 1
@@ -299,14 +359,19 @@ def test_capacity_refusal_leaves_sheet_unchanged(client, sheet, smartsheet_emula
 def test_row_locations(client, sheet):
     col = sheet["col"]
     first = client.Sheets.add_rows(sheet["id"], [invoice_row(col, n) for n in range(2)]).result
-    top = client.Sheets.add_rows(sheet["id"], [Row({"to_top": True, "cells": [
-        Cell({"column_id": col["UUID"], "value": f"T{n}"})]}) for n in range(2)]).result
+    top = client.Sheets.add_rows(
+        sheet["id"],
+        [Row({"to_top": True, "cells": [Cell({"column_id": col["UUID"], "value": f"T{n}"})]}) for n in range(2)],
+    ).result
     assert [r.row_number for r in top] == [1, 2]
-    mixed = [Row({"to_top": True, "cells": [Cell({"column_id": col["UUID"], "value": "a"})]}),
-             Row({"to_bottom": True, "cells": [Cell({"column_id": col["UUID"], "value": "b"})]})]
+    mixed = [
+        Row({"to_top": True, "cells": [Cell({"column_id": col["UUID"], "value": "a"})]}),
+        Row({"to_bottom": True, "cells": [Cell({"column_id": col["UUID"], "value": "b"})]}),
+    ]
     assert error_of(lambda: client.Sheets.add_rows(sheet["id"], mixed)).code == 1123
-    child = client.Sheets.add_rows(sheet["id"], [Row({"parent_id": first[0].id, "cells": [
-        Cell({"column_id": col["UUID"], "value": "hijo"})]})]).result[0]
+    child = client.Sheets.add_rows(
+        sheet["id"], [Row({"parent_id": first[0].id, "cells": [Cell({"column_id": col["UUID"], "value": "hijo"})]})]
+    ).result[0]
     assert child.parent_id == first[0].id and child.row_number == 4
     deleted = client.Sheets.delete_rows(sheet["id"], [first[0].id])
     assert {v.value for v in deleted.result} == {first[0].id, child.id}

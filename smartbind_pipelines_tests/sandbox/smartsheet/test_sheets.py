@@ -43,8 +43,11 @@ def test_create_sheet_in_workspace_returns_result_with_columns(client, workspace
     assert [c.title for c in created.columns] == [c["title"] for c in INVOICE_COLUMNS]
     assert [c.index for c in created.columns] == [0, 1, 2, 3, 4]
     assert created.columns[0].primary is True and created.columns[1].primary is None
-    assert str(created.columns[4].type) == "PICKLIST" and list(created.columns[4].options) == ["Vigente", "Pagada",
-                                                                                         "Cancelada"]
+    assert str(created.columns[4].type) == "PICKLIST" and list(created.columns[4].options) == [
+        "Vigente",
+        "Pagada",
+        "Cancelada",
+    ]
     ids = [created.id] + [c.id for c in created.columns]
     assert len(set(ids)) == len(ids)
     assert all(isinstance(i, int) and 0 < i < 2**53 for i in ids)
@@ -70,21 +73,34 @@ def test_create_sheet_in_unknown_container_is_404(client):
     assert raised.value.error.result.status_code == 404
 
 
-@pytest.mark.parametrize(("columns", "code"), [
-    ([], 1054),
-    ([{"title": "A", "type": "TEXT_NUMBER"}], 1055),
-    ([{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "B", "type": "TEXT_NUMBER", "primary": True}],
-     1055),
-    ([{"title": "A", "type": "DATE", "primary": True}], 1057),
-    ([{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "A", "type": "DATE"}], 1133),
-    ([{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "B", "type": "DATE", "options": ["x"]}],
-     1060),
-])
+@pytest.mark.parametrize(
+    ("columns", "code"),
+    [
+        ([], 1054),
+        ([{"title": "A", "type": "TEXT_NUMBER"}], 1055),
+        (
+            [
+                {"title": "A", "type": "TEXT_NUMBER", "primary": True},
+                {"title": "B", "type": "TEXT_NUMBER", "primary": True},
+            ],
+            1055,
+        ),
+        ([{"title": "A", "type": "DATE", "primary": True}], 1057),
+        ([{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "A", "type": "DATE"}], 1133),
+        (
+            [{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "B", "type": "DATE", "options": ["x"]}],
+            1060,
+        ),
+    ],
+)
 def test_create_sheet_column_validation(smartsheet_emulator, workspace_id, columns, code):
     # Raw HTTP: the SDK drops empty lists and unknown enum values before they reach the wire.
-    response = requests.post(f"{smartsheet_emulator.url}/workspaces/{workspace_id}/sheets",
-                             json={"name": "Mala", "columns": columns},
-                             headers={"Authorization": f"Bearer {smartsheet_emulator.token}"}, timeout=5)
+    response = requests.post(
+        f"{smartsheet_emulator.url}/workspaces/{workspace_id}/sheets",
+        json={"name": "Mala", "columns": columns},
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+        timeout=5,
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json;charset=UTF-8"
     body = response.json()
@@ -93,17 +109,23 @@ def test_create_sheet_column_validation(smartsheet_emulator, workspace_id, colum
 
 
 def test_unknown_column_type_is_refused(smartsheet_emulator, workspace_id):
-    response = requests.post(f"{smartsheet_emulator.url}/workspaces/{workspace_id}/sheets",
-                             json={"name": "Mala", "columns": [{"title": "A", "type": "TEXT_NUMBER", "primary": True},
-                                                               {"title": "B", "type": "MONEY"}]},
-                             headers={"Authorization": f"Bearer {smartsheet_emulator.token}"}, timeout=5)
+    response = requests.post(
+        f"{smartsheet_emulator.url}/workspaces/{workspace_id}/sheets",
+        json={
+            "name": "Mala",
+            "columns": [{"title": "A", "type": "TEXT_NUMBER", "primary": True}, {"title": "B", "type": "MONEY"}],
+        },
+        headers={"Authorization": f"Bearer {smartsheet_emulator.token}"},
+        timeout=5,
+    )
     assert (response.status_code, response.json()["errorCode"]) == (400, 1031)
 
 
 def test_sdk_sees_validation_error_as_api_error(client, workspace_id):
     with pytest.raises(ApiError) as raised:
         client.Workspaces.create_sheet_in_workspace(
-            workspace_id, _sheet("Mala", [{"title": "A", "type": "TEXT_NUMBER"}]))
+            workspace_id, _sheet("Mala", [{"title": "A", "type": "TEXT_NUMBER"}])
+        )
     assert raised.value.error.result.code == 1055
     assert raised.value.message.startswith("1055: ")
 
@@ -127,8 +149,14 @@ def test_columns_index_result_and_paging(client, smartsheet_emulator):
 def test_user_renames_and_deletes_columns(client, smartsheet_emulator):
     sheet = smartsheet_emulator.state.create_sheet("Facturas", INVOICE_COLUMNS)
     ids = {c["title"]: c["id"] for c in sheet["columns"]}
-    client.Sheets.add_rows(sheet["id"], [smartsheet.models.Row({"cells": [
-        {"column_id": ids["UUID"], "value": "A-1"}, {"column_id": ids["Folio"], "value": 7}]})])
+    client.Sheets.add_rows(
+        sheet["id"],
+        [
+            smartsheet.models.Row(
+                {"cells": [{"column_id": ids["UUID"], "value": "A-1"}, {"column_id": ids["Folio"], "value": 7}]}
+            )
+        ],
+    )
 
     renamed = client.Sheets.update_column(sheet["id"], ids["Folio"], Column({"title": "Número"}))
     assert renamed.result.title == "Número" and renamed.version == 2

@@ -10,15 +10,20 @@ from __future__ import annotations
 import io
 import pickle
 
-from smartbind_pipelines.sandbox.snapshot import dump_snapshot
 from smartbind_pipelines.sandbox.smartsheet import SmartsheetState
+from smartbind_pipelines.sandbox.snapshot import dump_snapshot
 
 _SMARTSHEET = "smartbind_pipelines.sandbox.smartsheet"
 SNAPSHOT_NAMES = {
-    (f"{_SMARTSHEET}.state", "SmartsheetState"), (f"{_SMARTSHEET}.state", "SandboxConfig"),
-    (f"{_SMARTSHEET}.state", "IdAllocator"), (f"{_SMARTSHEET}.sheet", "Sheet"), (f"{_SMARTSHEET}.sheet", "Row"),
-    (f"{_SMARTSHEET}.cells", "Column"), (f"{_SMARTSHEET}.discussions", "Discussion"),
-    (f"{_SMARTSHEET}.discussions", "Comment"), (f"{_SMARTSHEET}.webhooks", "Deliveries"),
+    (f"{_SMARTSHEET}.state", "SmartsheetState"),
+    (f"{_SMARTSHEET}.state", "SandboxConfig"),
+    (f"{_SMARTSHEET}.state", "IdAllocator"),
+    (f"{_SMARTSHEET}.sheet", "Sheet"),
+    (f"{_SMARTSHEET}.sheet", "Row"),
+    (f"{_SMARTSHEET}.cells", "Column"),
+    (f"{_SMARTSHEET}.discussions", "Discussion"),
+    (f"{_SMARTSHEET}.discussions", "Comment"),
+    (f"{_SMARTSHEET}.webhooks", "Deliveries"),
 }
 
 
@@ -35,13 +40,27 @@ class _NamesSeen(pickle.Unpickler):
 def _state_with_everything() -> SmartsheetState:
     state = SmartsheetState()
     state.create_container("folder", "Facturación")
-    sheet = state.create_sheet("Facturas", [{"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
-                                            {"title": "Estado", "type": "PICKLIST", "options": ["Pagada"]}])
+    sheet = state.create_sheet(
+        "Facturas",
+        [
+            {"title": "UUID", "type": "TEXT_NUMBER", "primary": True},
+            {"title": "Estado", "type": "PICKLIST", "options": ["Pagada"]},
+        ],
+    )
     column_id = sheet["columns"][0]["id"]
     added = state.add_rows(sheet["id"], [{"toBottom": True, "cells": [{"columnId": column_id, "value": "u-1"}]}])
     state.create_discussion(sheet["id"], {"comment": {"text": "revisar"}}, added["result"][0]["id"])
-    state.create_webhook({"name": "facturas", "callbackUrl": "http://127.0.0.1:9/hook", "scope": "sheet",
-                          "scopeObjectId": sheet["id"], "events": ["*.*"], "version": 1}, "token")
+    state.create_webhook(
+        {
+            "name": "facturas",
+            "callbackUrl": "http://127.0.0.1:9/hook",
+            "scope": "sheet",
+            "scopeObjectId": sheet["id"],
+            "events": ["*.*"],
+            "version": 1,
+        },
+        "token",
+    )
     return state
 
 

@@ -25,16 +25,34 @@ class SheetGateway(SheetReads, SheetWrites):
     """Sheet reads and writes through the SDK, with request counts per endpoint template."""
 
     @classmethod
-    def connect(cls, access_token: str, api_base: str, *, timeout: float = 60,
-                max_retry_time: float | AbstractUserCalcBackoff = 60, transport_attempts: int = 3,
-                retry_delay: float = 1.0, sleep=time.sleep) -> "SheetGateway":
+    def connect(
+        cls,
+        access_token: str,
+        api_base: str,
+        *,
+        timeout: float = 60,
+        max_retry_time: float | AbstractUserCalcBackoff = 60,
+        transport_attempts: int = 3,
+        retry_delay: float = 1.0,
+        sleep=time.sleep,
+    ) -> "SheetGateway":
         """A gateway on a fresh SDK client. ``max_retry_time`` may be an AbstractUserCalcBackoff."""
         if not access_token:
             raise ValueError("Smartsheet access token is empty: set SMARTSHEET_ACCESS_TOKEN")
-        client = smartsheet.Smartsheet(access_token=access_token, api_base=api_base.rstrip("/"),
-                                       max_retry_time=max_retry_time, user_agent="smartbind")
-        return cls(client, api_base=api_base, timeout=timeout, transport_attempts=transport_attempts,
-                   retry_delay=retry_delay, sleep=sleep)
+        client = smartsheet.Smartsheet(
+            access_token=access_token,
+            api_base=api_base.rstrip("/"),
+            max_retry_time=max_retry_time,
+            user_agent="smartbind",
+        )
+        return cls(
+            client,
+            api_base=api_base,
+            timeout=timeout,
+            transport_attempts=transport_attempts,
+            retry_delay=retry_delay,
+            sleep=sleep,
+        )
 
     def __repr__(self) -> str:
         return f"SheetGateway({self._base_path or '/'})"

@@ -37,17 +37,22 @@ class SheetReads(SdkCalls):
 
     def sheet_columns(self, sheet_id: int) -> dict[str, dict]:
         """Column title -> {"id", "type", "primary"} (one request)."""
-        result = self._call("GET /sheets/{id}/columns", True,
-                            lambda: self._client.Sheets.get_columns(sheet_id, include_all=True))
+        result = self._call(
+            "GET /sheets/{id}/columns", True, lambda: self._client.Sheets.get_columns(sheet_id, include_all=True)
+        )
         columns = {}
         for column in result.data or []:
             kind = str(column.type_) if column.type_ is not None else None
-            columns[column.title] = {"id": column.id, "type": None if kind == "None" else kind,
-                                     "primary": bool(column.primary)}
+            columns[column.title] = {
+                "id": column.id,
+                "type": None if kind == "None" else kind,
+                "primary": bool(column.primary),
+            }
         return columns
 
-    def read_rows(self, sheet_id: int, titles: Sequence[str], *,
-                  columns: dict[str, dict] | None = None) -> tuple[list[ExistingRow], SheetInfo]:
+    def read_rows(
+        self, sheet_id: int, titles: Sequence[str], *, columns: dict[str, dict] | None = None
+    ) -> tuple[list[ExistingRow], SheetInfo]:
         """Rows with only the cells of ``titles``: one ``GET /sheets/{id}?columnIds=…`` request
         (plus one for the columns when ``columns`` is not given)."""
         columns = columns if columns is not None else self.sheet_columns(sheet_id)
@@ -61,11 +66,25 @@ class SheetReads(SdkCalls):
         total = int(sheet.get("totalRowCount") or 0)
         if len(rows) < total:  # the service paged an unpaged read: read it all again, page by page
             sheet, rows, total = self._read_paged(sheet_id, ids, first=sheet)
-        existing = [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
-                                             for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
-                    for row in rows]
-        info = SheetInfo(sheet_id, sheet.get("name"), sheet.get("version"), max(total, len(existing)), len(columns),
-                         sheet.get("permalink"))
+        existing = [
+            ExistingRow(
+                row["id"],
+                {
+                    by_id[cell["columnId"]]: cell.get("value")
+                    for cell in row.get("cells") or []
+                    if cell.get("columnId") in by_id
+                },
+            )
+            for row in rows
+        ]
+        info = SheetInfo(
+            sheet_id,
+            sheet.get("name"),
+            sheet.get("version"),
+            max(total, len(existing)),
+            len(columns),
+            sheet.get("permalink"),
+        )
         return existing, info
 
     def _read_paged(self, sheet_id: int, ids: list[int], *, first: dict) -> tuple[dict, list[dict], int]:
@@ -93,12 +112,19 @@ class SheetReads(SdkCalls):
             if len(rows) == total and len(versions) == 1 and len({row.get("id") for row in rows}) == total:
                 return head, rows, total
             got = len(rows)
-            log.warning("sheet %s: read %d of %d rows over %d page(s) (versions %s); reading again",
-                        sheet_id, got, total, page, sorted(v for v in versions if v is not None))
+            log.warning(
+                "sheet %s: read %d of %d rows over %d page(s) (versions %s); reading again",
+                sheet_id,
+                got,
+                total,
+                page,
+                sorted(v for v in versions if v is not None),
+            )
         raise SheetIndexError(str(sheet_id), name, got, total)
 
-    def rows_modified_since(self, sheet_id: int, since: datetime, titles: Sequence[str], *,
-                            columns: dict[str, dict] | None = None) -> list[ExistingRow]:
+    def rows_modified_since(
+        self, sheet_id: int, since: datetime, titles: Sequence[str], *, columns: dict[str, dict] | None = None
+    ) -> list[ExistingRow]:
         """Rows modified at or after ``since`` (``GET /sheets/{id}?rowsModifiedSince=``) with only the cells
         of ``titles``: one request (plus one for the columns when ``columns`` is not given); a read, so retried.
 
@@ -110,12 +136,21 @@ class SheetReads(SdkCalls):
         by_id = {columns[title]["id"]: title for title in titles}
         stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         answer = self._get_sheet(sheet_id, list(by_id), rowsModifiedSince=stamp)
-        return [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
-                                        for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
-                for row in answer.get("rows") or []]
+        return [
+            ExistingRow(
+                row["id"],
+                {
+                    by_id[cell["columnId"]]: cell.get("value")
+                    for cell in row.get("cells") or []
+                    if cell.get("columnId") in by_id
+                },
+            )
+            for row in answer.get("rows") or []
+        ]
 
-    def read_rows_by_id(self, sheet_id: int, row_ids: Sequence[int], titles: Sequence[str], *,
-                        columns: dict[str, dict] | None = None) -> list[ExistingRow]:
+    def read_rows_by_id(
+        self, sheet_id: int, row_ids: Sequence[int], titles: Sequence[str], *, columns: dict[str, dict] | None = None
+    ) -> list[ExistingRow]:
         """These rows only (``GET /sheets/{id}?rowIds=…``, ``ROW_IDS_PER_READ`` a request), with the cells of
         ``titles`` (plus one request for the columns when ``columns`` is not given). Ids the sheet no longer
         has are simply absent from the answer; a read, so retried."""
@@ -127,20 +162,33 @@ class SheetReads(SdkCalls):
         wanted = list(dict.fromkeys(int(row_id) for row_id in row_ids))
         rows: list[ExistingRow] = []
         for start in range(0, len(wanted), ROW_IDS_PER_READ):
-            chunk = wanted[start:start + ROW_IDS_PER_READ]
+            chunk = wanted[start : start + ROW_IDS_PER_READ]
             answer = self._get_sheet(sheet_id, list(by_id), rowIds=",".join(map(str, chunk)))
-            rows += [ExistingRow(row["id"], {by_id[cell["columnId"]]: cell.get("value")
-                                             for cell in row.get("cells") or [] if cell.get("columnId") in by_id})
-                     for row in answer.get("rows") or []]
+            rows += [
+                ExistingRow(
+                    row["id"],
+                    {
+                        by_id[cell["columnId"]]: cell.get("value")
+                        for cell in row.get("cells") or []
+                        if cell.get("columnId") in by_id
+                    },
+                )
+                for row in answer.get("rows") or []
+            ]
         return rows
 
     def _get_sheet(self, sheet_id: int, column_ids: list[int], **paging) -> dict:
         # the SDK's passthrough GET keeps its auth, retries and errors but skips building a typed
         # model per row and cell, which costs ~0.5 ms a row: 10 s of CPU for a 20,000-row key index
         query = {"columnIds": column_ids, "exclude": "nonexistentCells", **paging}
-        return self._call("GET /sheets/{id}", True,
-                          lambda: self._client.Passthrough.get(f"/sheets/{int(sheet_id)}", query)).data or {}
+        return (
+            self._call(
+                "GET /sheets/{id}", True, lambda: self._client.Passthrough.get(f"/sheets/{int(sheet_id)}", query)
+            ).data
+            or {}
+        )
 
     def sheet_version(self, sheet_id: int) -> int:
-        return self._call("GET /sheets/{id}/version", True,
-                          lambda: self._client.Sheets.get_sheet_version(sheet_id)).version
+        return self._call(
+            "GET /sheets/{id}/version", True, lambda: self._client.Sheets.get_sheet_version(sheet_id)
+        ).version

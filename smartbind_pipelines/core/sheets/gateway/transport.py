@@ -63,8 +63,16 @@ class _TimeoutAdapter(HTTPAdapter):
 class SdkCalls:
     """An SDK client set up for the gateway, and every call made through it (``_call``), counted."""
 
-    def __init__(self, client: smartsheet.Smartsheet, *, api_base: str, timeout: float = 60,
-                 transport_attempts: int = 3, retry_delay: float = 1.0, sleep=time.sleep):
+    def __init__(
+        self,
+        client: smartsheet.Smartsheet,
+        *,
+        api_base: str,
+        timeout: float = 60,
+        transport_attempts: int = 3,
+        retry_delay: float = 1.0,
+        sleep=time.sleep,
+    ):
         self._client = client
         self._base_path = urlsplit(api_base).path.rstrip("/")
         self.transport_attempts = transport_attempts
@@ -85,7 +93,7 @@ class SdkCalls:
     def _count_request(self, request) -> None:
         path = urlsplit(request.url).path
         if self._base_path and path.startswith(self._base_path):
-            path = path[len(self._base_path):]
+            path = path[len(self._base_path) :]
         template = "/".join("{id}" if _NUMERIC.match(part) else part for part in path.split("/"))
         self.request_counts[f"{request.method} {template}"] += 1
 
@@ -113,7 +121,6 @@ class SdkCalls:
             if (applied_maybe and not repeatable) or attempt == self.transport_attempts:
                 raise failure from None
             delay = self.retry_delay * 2 ** (attempt - 1)
-            log.warning("%s; attempt %d of %d, retrying in %.1f s", failure, attempt,
-                        self.transport_attempts, delay)
+            log.warning("%s; attempt %d of %d, retrying in %.1f s", failure, attempt, self.transport_attempts, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")

@@ -42,20 +42,19 @@ class SheetWrites(SdkCalls):
         outcome = BatchOutcome()
         for start, batch in _batches(rows):
             body = [_row(columns, cells, to_bottom=True) for cells in batch]
-            result = self._call("POST /sheets/{id}/rows", False,
-                                lambda: self._write("post", sheet_id, body))
+            result = self._call("POST /sheets/{id}/rows", False, lambda: self._write("post", sheet_id, body))
             _collect(result, start, outcome, len(batch))
         return outcome
 
-    def update_rows(self, sheet_id: int, updates: Sequence[tuple[int, dict[str, Any]]],
-                    columns: dict[str, dict]) -> BatchOutcome:
+    def update_rows(
+        self, sheet_id: int, updates: Sequence[tuple[int, dict[str, Any]]], columns: dict[str, dict]
+    ) -> BatchOutcome:
         """Update (row id, changed cells by title) pairs, ≤ 500 per request, serially; idempotent, so
         a lost answer is simply retried."""
         outcome = BatchOutcome()
         for start, batch in _batches(updates):
             body = [_row(columns, cells, row_id=row_id) for row_id, cells in batch]
-            result = self._call("PUT /sheets/{id}/rows", True,
-                                lambda: self._write("put", sheet_id, body))
+            result = self._call("PUT /sheets/{id}/rows", True, lambda: self._write("put", sheet_id, body))
             _collect(result, start, outcome, len(batch), [row_id for row_id, _ in batch])
         return outcome
 
@@ -64,21 +63,27 @@ class SheetWrites(SdkCalls):
         # Sheets.add_rows_with_partial_success, without building (and parsing back) a typed model
         # per row and cell, which costs ~2 ms a row. Values are already typed by cell_value.
         send = getattr(self._client.Passthrough, method)
-        return send(f"/sheets/{int(sheet_id)}/rows", JSONObject(json.dumps(body)),
-                    {"allowPartialSuccess": "true"}).data or {}
+        return (
+            send(f"/sheets/{int(sheet_id)}/rows", JSONObject(json.dumps(body)), {"allowPartialSuccess": "true"}).data
+            or {}
+        )
 
     def delete_rows(self, sheet_id: int, row_ids: Sequence[int]) -> int:
         """Delete rows (rows already gone are ignored, so a retry is safe); returns how many went."""
         deleted = 0
         for start in range(0, len(row_ids), DELETE_CHUNK):
-            chunk = list(row_ids[start:start + DELETE_CHUNK])
-            result = self._call("DELETE /sheets/{id}/rows", True, lambda: self._client.Sheets.delete_rows(
-                sheet_id, chunk, ignore_rows_not_found=True))
+            chunk = list(row_ids[start : start + DELETE_CHUNK])
+            result = self._call(
+                "DELETE /sheets/{id}/rows",
+                True,
+                lambda: self._client.Sheets.delete_rows(sheet_id, chunk, ignore_rows_not_found=True),
+            )
             deleted += len(result.result or [])
         return deleted
 
-    def create_sheet(self, name: str, mapping: SheetMapping, *, folder_id: int | None = None,
-                     workspace_id: int | None = None) -> dict:
+    def create_sheet(
+        self, name: str, mapping: SheetMapping, *, folder_id: int | None = None, workspace_id: int | None = None
+    ) -> dict:
         """Create a sheet with the mapping's columns, typed; ``columns[0]`` is primary (must be text)."""
         sheet = Sheet({"name": name, "columns": [Column(column) for column in sheet_columns(mapping)]})
         if folder_id is not None:
@@ -88,35 +93,46 @@ class SheetWrites(SdkCalls):
             call = lambda: self._client.Workspaces.create_sheet_in_workspace(workspace_id, sheet)  # noqa: E731
             label = "POST /workspaces/{id}/sheets"
         else:
+
             def call():
                 # Home.create_sheet is deprecated, still the only "no folder" way. The SDK forces its warning
                 # through with simplefilter("always"), so only recording it keeps it off the terminal.
                 with warnings.catch_warnings(record=True):
                     warnings.simplefilter("ignore", DeprecationWarning)
                     return self._client.Home.create_sheet(sheet)
+
             label = "POST /sheets"
         created = self._call(label, False, call).result
-        return {"id": created.id, "name": created.name, "permalink": created.permalink,
-                "columns": {column.title: column.id for column in (created.columns or [])}}
+        return {
+            "id": created.id,
+            "name": created.name,
+            "permalink": created.permalink,
+            "columns": {column.title: column.id for column in (created.columns or [])},
+        }
 
     def add_row_comment(self, sheet_id: int, row_id: int, text: str) -> None:
         """A comment on a row (a new discussion, ``POST /sheets/{id}/rows/{id}/discussions``), cut to the
         service's 4,000 characters. Not idempotent (each call is a new thread): never re-sent after an
         answer that may have been applied; ``SheetTransportError`` then means "maybe posted"."""
         discussion = Discussion({"comment": Comment({"text": str(text)[:MAX_COMMENT_CHARS]})})
-        self._call("POST /sheets/{id}/rows/{id}/discussions", False,
-                   lambda: self._client.Discussions.create_discussion_on_row(int(sheet_id), int(row_id), discussion))
+        self._call(
+            "POST /sheets/{id}/rows/{id}/discussions",
+            False,
+            lambda: self._client.Discussions.create_discussion_on_row(int(sheet_id), int(row_id), discussion),
+        )
 
 
 def _batches(items: Sequence) -> list[tuple[int, Sequence]]:
-    return [(start, items[start:start + MAX_BATCH]) for start in range(0, len(items), MAX_BATCH)]
+    return [(start, items[start : start + MAX_BATCH]) for start in range(0, len(items), MAX_BATCH)]
 
 
-def _row(columns: dict[str, dict], cells: dict[str, Any], *, to_bottom: bool = False,
-         row_id: int | None = None) -> dict:
+def _row(
+    columns: dict[str, dict], cells: dict[str, Any], *, to_bottom: bool = False, row_id: int | None = None
+) -> dict:
     # fresh rows with only id/location and cells: re-sending fetched rows is rejected by the API
-    row: dict[str, Any] = {"cells": [{"columnId": columns[title]["id"], "value": value}
-                                     for title, value in cells.items()]}
+    row: dict[str, Any] = {
+        "cells": [{"columnId": columns[title]["id"], "value": value} for title, value in cells.items()]
+    }
     if row_id is not None:
         row["id"] = row_id
     if to_bottom:

@@ -30,12 +30,19 @@ WAREHOUSE_GENERAL = "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a01"
 WAREHOUSE_MONTERREY = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02"
 WAREHOUSE_GUADALAJARA = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d03"
 WAREHOUSES = [
-    {"ID": WAREHOUSE_GENERAL, "Name": "Almacén General", "LocationID": LOCATION_IDS[0],
-     "AvailableInOtherLoc": True},
-    {"ID": WAREHOUSE_MONTERREY, "Name": "Almacén Monterrey", "LocationID": LOCATION_IDS[1],
-     "AvailableInOtherLoc": False},
-    {"ID": WAREHOUSE_GUADALAJARA, "Name": "Almacén Guadalajara", "LocationID": LOCATION_IDS[2],
-     "AvailableInOtherLoc": False},
+    {"ID": WAREHOUSE_GENERAL, "Name": "Almacén General", "LocationID": LOCATION_IDS[0], "AvailableInOtherLoc": True},
+    {
+        "ID": WAREHOUSE_MONTERREY,
+        "Name": "Almacén Monterrey",
+        "LocationID": LOCATION_IDS[1],
+        "AvailableInOtherLoc": False,
+    },
+    {
+        "ID": WAREHOUSE_GUADALAJARA,
+        "Name": "Almacén Guadalajara",
+        "LocationID": LOCATION_IDS[2],
+        "AvailableInOtherLoc": False,
+    },
 ]
 
 PRICE_LISTS = {
@@ -83,10 +90,20 @@ SERVICES = [
 # Series of sales; [G] the docType of sales in /api/Series is unknown, the emulator uses 2.
 SALES_DOC_TYPE = 2
 SERIES = [
-    {"ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01", "Serie": "FAC", "StartNumber": 1, "DocType": SALES_DOC_TYPE,
-     "DocTypeText": "Venta"},
-    {"ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02", "Serie": "AWAFAC", "StartNumber": 1,
-     "DocType": SALES_DOC_TYPE, "DocTypeText": "Venta"},
+    {
+        "ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01",
+        "Serie": "FAC",
+        "StartNumber": 1,
+        "DocType": SALES_DOC_TYPE,
+        "DocTypeText": "Venta",
+    },
+    {
+        "ID": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02",
+        "Serie": "AWAFAC",
+        "StartNumber": 1,
+        "DocType": SALES_DOC_TYPE,
+        "DocTypeText": "Venta",
+    },
 ]
 
 # Clients with fixed ids and RFCs for invoicing tests, added after the generated ones (so the seed's other
@@ -115,18 +132,46 @@ INVOICING_CLIENTS = [
 
 
 def invoicing_clients(first_number: int) -> list[dict]:
-    return [{"ID": cid, "Number": first_number + offset, "ClientName": name, "LegalName": legal, "RFC": rfc,
-             "Email": "facturas@example.com.mx", "Phone": None, "NextContactDate": None,
-             "LocationID": LOCATION_IDS[0], "RegimenFiscal": regime,
-             "_address": "Av. Reforma 222, Col. Juárez, 06600", "_contact": "Compras"}
-            for offset, (cid, name, legal, rfc, regime) in enumerate(INVOICING_CLIENTS)]
+    return [
+        {
+            "ID": cid,
+            "Number": first_number + offset,
+            "ClientName": name,
+            "LegalName": legal,
+            "RFC": rfc,
+            "Email": "facturas@example.com.mx",
+            "Phone": None,
+            "NextContactDate": None,
+            "LocationID": LOCATION_IDS[0],
+            "RegimenFiscal": regime,
+            "_address": "Av. Reforma 222, Col. Juárez, 06600",
+            "_contact": "Compras",
+        }
+        for offset, (cid, name, legal, rfc, regime) in enumerate(INVOICING_CLIENTS)
+    ]
 
 
-def service_record(service_id: str, code: str, title: str, sat_code: str, sat_unit: str, variable: bool,
-                   created: datetime) -> dict:
-    return {"ID": service_id, "Code": code, "Title": title, "Description": title, "CreationDate": created,
-            "Category1ID": CATEGORY_BY_NAME["Servicios"], "Category2ID": None, "Category3ID": None,
-            "ChargeVAT": True, "PricingType": 0, "PricingTypeText": "Listas", "Unit": "SERVICIO",
-            "CurrencyID": MXN_ID, "CurrencyCode": "MXN", "VariableConcept": variable,
-            "SATCode": int(sat_code), "SATUnit": SAT_UNITS.index(sat_unit) if sat_unit in SAT_UNITS else None,
-            "_sat_code": sat_code, "_sat_unit": sat_unit}
+def service_record(
+    service_id: str, code: str, title: str, sat_code: str, sat_unit: str, variable: bool, created: datetime
+) -> dict:
+    return {
+        "ID": service_id,
+        "Code": code,
+        "Title": title,
+        "Description": title,
+        "CreationDate": created,
+        "Category1ID": CATEGORY_BY_NAME["Servicios"],
+        "Category2ID": None,
+        "Category3ID": None,
+        "ChargeVAT": True,
+        "PricingType": 0,
+        "PricingTypeText": "Listas",
+        "Unit": "SERVICIO",
+        "CurrencyID": MXN_ID,
+        "CurrencyCode": "MXN",
+        "VariableConcept": variable,
+        "SATCode": int(sat_code),
+        "SATUnit": SAT_UNITS.index(sat_unit) if sat_unit in SAT_UNITS else None,
+        "_sat_code": sat_code,
+        "_sat_unit": sat_unit,
+    }

@@ -12,16 +12,71 @@ _COMPANY_CLIENTS = [
     ("Distribuidora Ñandú", "Distribuidora Ñandú S.A. de C.V."),
     ("Comercializadora Peñoles del Bajío S.A. de C.V.", "Comercializadora Peñoles del Bajío S.A. de C.V."),
 ]
-_COMPANY_PREFIXES = ["Constructora", "Ferretería", "Materiales", "Grupo", "Servicios Industriales",
-                     "Comercializadora", "Distribuidora", "Desarrollos Inmobiliarios", "Acabados"]
-_COMPANY_CORES = ["del Río Lerma", "Tepeyac", "Los Álamos", "Cañada Honda", "Peña Blanca", "San José Iturbide",
-                  "Querétaro Norte", "Añil", "El Ocotal", "Acámbaro", "Güemes", "La Piedad", "Zuñiga",
-                  "Montaña Azul", "Tlaquepaque", "Cuautitlán", "Santa Lucía", "Mazatlán", "Xochimilco"]
+_COMPANY_PREFIXES = [
+    "Constructora",
+    "Ferretería",
+    "Materiales",
+    "Grupo",
+    "Servicios Industriales",
+    "Comercializadora",
+    "Distribuidora",
+    "Desarrollos Inmobiliarios",
+    "Acabados",
+]
+_COMPANY_CORES = [
+    "del Río Lerma",
+    "Tepeyac",
+    "Los Álamos",
+    "Cañada Honda",
+    "Peña Blanca",
+    "San José Iturbide",
+    "Querétaro Norte",
+    "Añil",
+    "El Ocotal",
+    "Acámbaro",
+    "Güemes",
+    "La Piedad",
+    "Zuñiga",
+    "Montaña Azul",
+    "Tlaquepaque",
+    "Cuautitlán",
+    "Santa Lucía",
+    "Mazatlán",
+    "Xochimilco",
+]
 _COMPANY_SUFFIXES = ["S.A. de C.V.", "S. de R.L. de C.V.", "S.A.P.I. de C.V.", "S.C."]
-_FIRST_NAMES = ["José Ángel", "María Fernanda", "Jesús", "Guadalupe", "Óscar", "Inés", "Raúl", "Begoña",
-                "Joaquín", "Sofía", "Martín", "Verónica", "Andrés", "Mónica"]
-_SURNAMES = ["Muñoz", "Ibáñez", "Hernández", "Peña", "Gómez", "Núñez", "Téllez", "Ramírez", "Suárez",
-             "Castañeda", "López", "Ordóñez", "Martínez", "Durán"]
+_FIRST_NAMES = [
+    "José Ángel",
+    "María Fernanda",
+    "Jesús",
+    "Guadalupe",
+    "Óscar",
+    "Inés",
+    "Raúl",
+    "Begoña",
+    "Joaquín",
+    "Sofía",
+    "Martín",
+    "Verónica",
+    "Andrés",
+    "Mónica",
+]
+_SURNAMES = [
+    "Muñoz",
+    "Ibáñez",
+    "Hernández",
+    "Peña",
+    "Gómez",
+    "Núñez",
+    "Téllez",
+    "Ramírez",
+    "Suárez",
+    "Castañeda",
+    "López",
+    "Ordóñez",
+    "Martínez",
+    "Durán",
+]
 _STOP_WORDS = {"DE", "DEL", "LA", "LAS", "LOS", "Y", "S.A.", "C.V.", "S.", "R.L.", "S.A.P.I.", "S.C.", "EL"}
 
 
@@ -62,10 +117,20 @@ def _email(rng: random.Random, name: str) -> str:
 
 
 def public_client(client_id: str, number: int) -> dict:
-    return {"ID": client_id, "Number": number, "ClientName": "PÚBLICO EN GENERAL",
-            "LegalName": "PÚBLICO EN GENERAL", "RFC": PUBLIC_RFC, "Email": None, "Phone": None,
-            "NextContactDate": None, "LocationID": None, "RegimenFiscal": "616",
-            "_address": None, "_contact": None}
+    return {
+        "ID": client_id,
+        "Number": number,
+        "ClientName": "PÚBLICO EN GENERAL",
+        "LegalName": "PÚBLICO EN GENERAL",
+        "RFC": PUBLIC_RFC,
+        "Email": None,
+        "Phone": None,
+        "NextContactDate": None,
+        "LocationID": None,
+        "RegimenFiscal": "616",
+        "_address": None,
+        "_contact": None,
+    }
 
 
 def make_clients(rng: random.Random, count: int, first_number: int = 1001) -> list[dict]:
@@ -87,14 +152,22 @@ def make_clients(rng: random.Random, count: int, first_number: int = 1001) -> li
         else:
             *first, paternal, maternal = short.split()
             rfc, regime = person_rfc(rng, " ".join(first), paternal, maternal), "612"
-        clients.append({
-            "ID": new_guid(rng), "Number": first_number + len(clients),
-            "ClientName": short.upper() if shouting else short, "LegalName": legal.upper() if shouting else legal, "RFC": rfc, "Email": _email(rng, short),
-            "Phone": f"{rng.choice(['55', '81', '33', '442', '477'])}{rng.randrange(10**7, 10**8)}"[:10]
-            if rng.random() < 0.6 else None,
-            "NextContactDate": None, "LocationID": rng.choice(LOCATION_IDS + [None]),
-            "RegimenFiscal": regime if rng.random() < 0.8 else None,
-            "_address": f"Av. {rng.choice(_COMPANY_CORES)} {rng.randint(1, 2400)}, Col. Centro",
-            "_contact": f"{rng.choice(_FIRST_NAMES)} {rng.choice(_SURNAMES)}",
-        })
+        clients.append(
+            {
+                "ID": new_guid(rng),
+                "Number": first_number + len(clients),
+                "ClientName": short.upper() if shouting else short,
+                "LegalName": legal.upper() if shouting else legal,
+                "RFC": rfc,
+                "Email": _email(rng, short),
+                "Phone": f"{rng.choice(['55', '81', '33', '442', '477'])}{rng.randrange(10**7, 10**8)}"[:10]
+                if rng.random() < 0.6
+                else None,
+                "NextContactDate": None,
+                "LocationID": rng.choice(LOCATION_IDS + [None]),
+                "RegimenFiscal": regime if rng.random() < 0.8 else None,
+                "_address": f"Av. {rng.choice(_COMPANY_CORES)} {rng.randint(1, 2400)}, Col. Centro",
+                "_contact": f"{rng.choice(_FIRST_NAMES)} {rng.choice(_SURNAMES)}",
+            }
+        )
     return clients

@@ -25,8 +25,18 @@ from smartbind_pipelines.sandbox.bind.demo import invoices as demo_invoices
 from smartbind_pipelines.sandbox.bind.demo import products as demo_products
 from smartbind_pipelines.sandbox.bind.invoicing import InvoicingSettings
 from smartbind_pipelines.sandbox.bind.schema import (
-    CLIENT_LIST_ITEM, CURRENCY, INVENTORY, INVOICE_LIST_ITEM, LOCATION, PRICE_LIST, PRODUCT, SERVICE, WAREHOUSE,
-    money, to_naive_cdmx)
+    CLIENT_LIST_ITEM,
+    CURRENCY,
+    INVENTORY,
+    INVOICE_LIST_ITEM,
+    LOCATION,
+    PRICE_LIST,
+    PRODUCT,
+    SERVICE,
+    WAREHOUSE,
+    money,
+    to_naive_cdmx,
+)
 from smartbind_pipelines.sandbox.bind.state.clients import ClientBook
 from smartbind_pipelines.sandbox.bind.state.invoices import InvoiceStore
 from smartbind_pipelines.sandbox.bind.state.sales import SaleDesk
@@ -54,15 +64,23 @@ class BindState(InvoiceStore, SaleDesk, StockRoom, ClientBook):
         return cls(**options)
 
     @classmethod
-    def demo(cls, seed: int = 7, invoices: int = 250, products: int = 120, now: datetime | None = None,
-             **options) -> "BindState":
+    def demo(
+        cls, seed: int = 7, invoices: int = 250, products: int = 120, now: datetime | None = None, **options
+    ) -> "BindState":
         """Deterministic demo data for ``(seed, now)``; invoice dates spread over the 30 days before ``now``."""
         state = cls(seed=seed, **options)
         state._populate(seed, invoices, products, now)
         return state
 
-    def reset(self, *, seed: int = 7, invoices: int = 250, products: int = 120, now: datetime | None = None,
-              empty: bool = False) -> dict:
+    def reset(
+        self,
+        *,
+        seed: int = 7,
+        invoices: int = 250,
+        products: int = 120,
+        now: datetime | None = None,
+        empty: bool = False,
+    ) -> dict:
         """Start over in place: demo data for ``seed``, or the empty catalog."""
         with self._lock:
             self._reset_catalogs(seed)
@@ -106,11 +124,21 @@ class BindState(InvoiceStore, SaleDesk, StockRoom, ClientBook):
             now = to_naive_cdmx(now or now_cdmx())
             for client in demo_clients.make_clients(random.Random(f"bind-demo:{seed}:clients"), 40):
                 self.clients.put(client)
-            self._insert_products(demo_products.make_products(random.Random(f"bind-demo:{seed}:products"),
-                                                              products, 1, now, list(self._stock)))
-            made = demo_invoices.make_invoices(random.Random(f"bind-demo:{seed}:invoices"), invoices,
-                                               now - timedelta(days=30), now, 1001, self._clients_public_first(),
-                                               list(self.products.records.values()), self._warehouse_list())
+            self._insert_products(
+                demo_products.make_products(
+                    random.Random(f"bind-demo:{seed}:products"), products, 1, now, list(self._stock)
+                )
+            )
+            made = demo_invoices.make_invoices(
+                random.Random(f"bind-demo:{seed}:invoices"),
+                invoices,
+                now - timedelta(days=30),
+                now,
+                1001,
+                self._clients_public_first(),
+                list(self.products.records.values()),
+                self._warehouse_list(),
+            )
             for invoice in made:
                 self._put_invoice(invoice)
             for client in demo.invoicing_clients(self._next_client_number()):
@@ -131,16 +159,27 @@ class BindState(InvoiceStore, SaleDesk, StockRoom, ClientBook):
                 return collection.rows() if collection else []
             if route == "invoices":
                 self._stamp_due()
-            return {"invoices": self.invoices, "products": self.products, "warehouses": self.warehouses,
-                    "currencies": self.currencies, "clients": self.clients, "locations": self.locations,
-                    "pricelists": self.price_lists, "services": self.services}[route].rows()
+            return {
+                "invoices": self.invoices,
+                "products": self.products,
+                "warehouses": self.warehouses,
+                "currencies": self.currencies,
+                "clients": self.clients,
+                "locations": self.locations,
+                "pricelists": self.price_lists,
+                "services": self.services,
+            }[route].rows()
 
     def summary(self) -> dict:
         with self._lock:
-            return {"seed": self.seed, "invoices": len(self.invoices.records),
-                    "products": len(self.products.records), "clients": len(self.clients.records),
-                    "warehouses": [{"ID": w["ID"], "Name": w["Name"]} for w in self._warehouse_list()],
-                    "currencies": [{"ID": c["ID"], "Code": c["Code"]} for c in self.currencies.records.values()]}
+            return {
+                "seed": self.seed,
+                "invoices": len(self.invoices.records),
+                "products": len(self.products.records),
+                "clients": len(self.clients.records),
+                "warehouses": [{"ID": w["ID"], "Name": w["Name"]} for w in self._warehouse_list()],
+                "currencies": [{"ID": c["ID"], "Code": c["Code"]} for c in self.currencies.records.values()],
+            }
 
     def simulate_activity(self, rng: random.Random) -> str:
         """One step of a business day: a new invoice, a stamp, a payment or a cancellation."""

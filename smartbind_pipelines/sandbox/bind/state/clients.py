@@ -24,16 +24,36 @@ class ClientBook:
             if client is None:
                 return None
             location = client.get("LocationID")
-            wire = CLIENT_DETAILS.wire({
-                "ID": client["ID"], "RFC": client["RFC"], "LegalName": client["LegalName"],
-                "CommercialName": client["ClientName"], "CreditDays": 30, "CreditAmount": 0.0,
-                "PaymentMethod": "Transferencia", "CreationDate": datetime(2023, 3, 1, 10, 0), "Status": "Activo",
-                "SalesContact": client.get("_contact"), "CreditContact": None,
-                "Loctaion": demo.LOCATIONS.get(location), "LoctaionID": location, "Comments": "",
-                "PriceList": demo.PRICE_LISTS[demo.DEFAULT_PRICE_LIST], "PriceListID": demo.DEFAULT_PRICE_LIST,
-                "PaymentTermType": "Crédito", "Email": client["Email"], "Telephones": client["Phone"],
-                "Number": client["Number"], "AccountNumber": None, "DefaultDiscount": 0.0, "ClientSource": None,
-                "Account": None, "City": None, "State": None})
+            wire = CLIENT_DETAILS.wire(
+                {
+                    "ID": client["ID"],
+                    "RFC": client["RFC"],
+                    "LegalName": client["LegalName"],
+                    "CommercialName": client["ClientName"],
+                    "CreditDays": 30,
+                    "CreditAmount": 0.0,
+                    "PaymentMethod": "Transferencia",
+                    "CreationDate": datetime(2023, 3, 1, 10, 0),
+                    "Status": "Activo",
+                    "SalesContact": client.get("_contact"),
+                    "CreditContact": None,
+                    "Loctaion": demo.LOCATIONS.get(location),
+                    "LoctaionID": location,
+                    "Comments": "",
+                    "PriceList": demo.PRICE_LISTS[demo.DEFAULT_PRICE_LIST],
+                    "PriceListID": demo.DEFAULT_PRICE_LIST,
+                    "PaymentTermType": "Crédito",
+                    "Email": client["Email"],
+                    "Telephones": client["Phone"],
+                    "Number": client["Number"],
+                    "AccountNumber": None,
+                    "DefaultDiscount": 0.0,
+                    "ClientSource": None,
+                    "Account": None,
+                    "City": None,
+                    "State": None,
+                }
+            )
             wire["Addresses"] = [{"Address": client["_address"]}] if client.get("_address") else []
             return wire
 
@@ -47,10 +67,20 @@ class ClientBook:
             number = self._next_client_number()
             name = typed.get("ClientName") or f"Cliente {number}"
             legal = typed.get("LegalName") or name
-            record = {"ID": client_id, "Number": number, "ClientName": name, "LegalName": legal,
-                      "RFC": demo_clients.company_rfc(self._rng, legal), "Email": None, "Phone": None,
-                      "NextContactDate": None, "LocationID": None, "RegimenFiscal": "601",
-                      "_address": typed.pop("Address", None), "_contact": typed.pop("Contact", None)}
+            record = {
+                "ID": client_id,
+                "Number": number,
+                "ClientName": name,
+                "LegalName": legal,
+                "RFC": demo_clients.company_rfc(self._rng, legal),
+                "Email": None,
+                "Phone": None,
+                "NextContactDate": None,
+                "LocationID": None,
+                "RegimenFiscal": "601",
+                "_address": typed.pop("Address", None),
+                "_contact": typed.pop("Contact", None),
+            }
             record.update(typed)
             self.clients.put(record)
             return CLIENT_LIST_ITEM.wire(record)

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from smartbind_pipelines.sandbox.bind import demo, details
 from smartbind_pipelines.sandbox.bind.demo import invoices as demo_invoices
 from smartbind_pipelines.sandbox.bind.schema import (
-    INT32, INVOICE_LIST_ITEM, is_guid, money, sql_datetime, sqlguid_key, to_naive_cdmx)
+    INT32,
+    INVOICE_LIST_ITEM,
+    is_guid,
+    money,
+    sql_datetime,
+    sqlguid_key,
+    to_naive_cdmx,
+)
 from smartbind_pipelines.sandbox.bind.state.admin_input import UnknownRecord, check_generate_count, typed_fields
 
 _INVOICE_EXTRA = {"PaymentTerms": INT32}
@@ -68,15 +75,32 @@ class InvoiceStore:
             currency = self.currencies.records.get(currency_id)
             warehouse = self.warehouses.records.get(typed.get("WarehouseID"), self._warehouse_list()[0])
             record = {
-                "ID": invoice_id, "Serie": "FAC", "Date": date, "Number": self._next_number(), "UUID": None,
-                "ExpirationDate": date + timedelta(days=terms), "ClientID": client["ID"],
-                "ClientName": client["LegalName"], "RFC": client["RFC"], "Payments": 0.0,
-                "CurrencyID": currency_id, "LocationID": warehouse["LocationID"], "WarehouseID": warehouse["ID"],
-                "PriceListID": demo.DEFAULT_PRICE_LIST, "CFDIUse": 1,
-                "ExchangeRate": currency["ExchangeRate"] if currency else 1.0, "VATRetRate": 0.0, "Comments": "",
-                "PurchaseOrder": "", "IsFiscalInvoice": True, "ShowIEPS": False, "Status": 0,
-                "_payment_terms": terms, "_cfdi_method": "PUE" if terms == 0 else "PPD",
-                "_cfdi_term": "03" if terms == 0 else "99", "_lines": None,
+                "ID": invoice_id,
+                "Serie": "FAC",
+                "Date": date,
+                "Number": self._next_number(),
+                "UUID": None,
+                "ExpirationDate": date + timedelta(days=terms),
+                "ClientID": client["ID"],
+                "ClientName": client["LegalName"],
+                "RFC": client["RFC"],
+                "Payments": 0.0,
+                "CurrencyID": currency_id,
+                "LocationID": warehouse["LocationID"],
+                "WarehouseID": warehouse["ID"],
+                "PriceListID": demo.DEFAULT_PRICE_LIST,
+                "CFDIUse": 1,
+                "ExchangeRate": currency["ExchangeRate"] if currency else 1.0,
+                "VATRetRate": 0.0,
+                "Comments": "",
+                "PurchaseOrder": "",
+                "IsFiscalInvoice": True,
+                "ShowIEPS": False,
+                "Status": 0,
+                "_payment_terms": terms,
+                "_cfdi_method": "PUE" if terms == 0 else "PPD",
+                "_cfdi_term": "03" if terms == 0 else "99",
+                "_lines": None,
             }
             subtotal = typed.get("Subtotal", money(self._rng.uniform(500, 60_000)))
             record.update(_amounts(typed, subtotal, typed.get("Discount", 0.0), typed.get("VATRate", 0.16)))
@@ -94,12 +118,16 @@ class InvoiceStore:
             record = dict(current)
             if "PaymentTerms" in typed:
                 record["_payment_terms"] = typed.pop("PaymentTerms")
-                record["ExpirationDate"] = typed.get("Date", record["Date"]) + timedelta(
-                    days=record["_payment_terms"])
+                record["ExpirationDate"] = typed.get("Date", record["Date"]) + timedelta(days=record["_payment_terms"])
             if {"Subtotal", "Discount", "VATRate"} & set(typed):
-                record.update(_amounts(typed, typed.get("Subtotal", record["Subtotal"]),
-                                       typed.get("Discount", record["Discount"]),
-                                       typed.get("VATRate", record["VATRate"])))
+                record.update(
+                    _amounts(
+                        typed,
+                        typed.get("Subtotal", record["Subtotal"]),
+                        typed.get("Discount", record["Discount"]),
+                        typed.get("VATRate", record["VATRate"]),
+                    )
+                )
                 record["_lines"] = None  # the detail lines no longer add up; show one summary service line
                 record["_service_lines"] = None
             if "ClientID" in typed and typed["ClientID"] in self.clients.records:
@@ -132,8 +160,9 @@ class InvoiceStore:
         with self._lock:
             return self._put_invoice({**self._invoice(invoice_id), "Status": 2})
 
-    def generate_invoices(self, count: int, start: datetime | str | None = None,
-                          end: datetime | str | None = None) -> dict:
+    def generate_invoices(
+        self, count: int, start: datetime | str | None = None, end: datetime | str | None = None
+    ) -> dict:
         """``count`` more invoices dated in [start, end) (default: the 30 days before now), deterministic
         for the state's seed and the number of earlier generate calls. Meant for benchmarks (20,000 is fine).
         """
@@ -146,13 +175,23 @@ class InvoiceStore:
             if not self.clients.records:
                 self._public_client()
             first = self._next_number()
-            made = demo_invoices.make_invoices(self._generation_rng("invoices"), count, start_at, end_at, first,
-                                               self._clients_public_first(), list(self.products.records.values()),
-                                               self._warehouse_list())
+            made = demo_invoices.make_invoices(
+                self._generation_rng("invoices"),
+                count,
+                start_at,
+                end_at,
+                first,
+                self._clients_public_first(),
+                list(self.products.records.values()),
+                self._warehouse_list(),
+            )
             for invoice in made:
                 self._put_invoice(invoice)
-            return {"created": count, "first_number": first if count else None,
-                    "last_number": first + count - 1 if count else None}
+            return {
+                "created": count,
+                "first_number": first if count else None,
+                "last_number": first + count - 1 if count else None,
+            }
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -178,10 +217,21 @@ class InvoiceStore:
 
 
 def _amounts(typed: dict, subtotal: float, discount: float, vat_rate: float) -> dict:
-    amounts = demo_invoices.invoice_amounts(subtotal=subtotal, discount=discount, vat_rate=vat_rate,
-                                            ieps=typed.get("IEPS", 0.0), vat_ret=typed.get("VATRet", 0.0),
-                                            isr_ret=typed.get("ISRRet", 0.0))
+    amounts = demo_invoices.invoice_amounts(
+        subtotal=subtotal,
+        discount=discount,
+        vat_rate=vat_rate,
+        ieps=typed.get("IEPS", 0.0),
+        vat_ret=typed.get("VATRet", 0.0),
+        isr_ret=typed.get("ISRRet", 0.0),
+    )
     if "VAT" in typed and "Total" not in typed:  # an explicit VAT still adds up into Total
-        amounts["Total"] = money(amounts["Subtotal"] - amounts["Discount"] + typed["VAT"] + amounts["IEPS"]
-                                 - amounts["VATRet"] - amounts["ISRRet"])
+        amounts["Total"] = money(
+            amounts["Subtotal"]
+            - amounts["Discount"]
+            + typed["VAT"]
+            + amounts["IEPS"]
+            - amounts["VATRet"]
+            - amounts["ISRRet"]
+        )
     return amounts

@@ -11,7 +11,15 @@ from datetime import timedelta
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines.sandbox.bind.collection import Collection
 from smartbind_pipelines.sandbox.bind.new_invoice import ZERO_GUID
-from smartbind_pipelines.sandbox.bind.schema import BOOL, SERVICE, coerce, money, normalize_guid, sql_datetime, to_naive_cdmx
+from smartbind_pipelines.sandbox.bind.schema import (
+    BOOL,
+    SERVICE,
+    coerce,
+    money,
+    normalize_guid,
+    sql_datetime,
+    to_naive_cdmx,
+)
 
 
 class SaleRefused(Exception):
@@ -46,8 +54,11 @@ class SaleDesk:
             location = _known(self.locations, "LocationID", new.get("LocationID"))
             warehouse = _known(self.warehouses, "WarehouseID", new.get("WarehouseID"))
             _known(self.price_lists, "PriceListID", new.get("PriceListID"))
-            if (settings.warehouse_location_check and warehouse["LocationID"] != location["ID"]
-                    and not warehouse["AvailableInOtherLoc"]):
+            if (
+                settings.warehouse_location_check
+                and warehouse["LocationID"] != location["ID"]
+                and not warehouse["AvailableInOtherLoc"]
+            ):
                 raise SaleRefused(f"WarehouseID {warehouse['ID']} does not belong to LocationID {location['ID']}")
             use = new.get("CFDIUse", 0)
             if not 0 <= use < len(settings.cfdi_uses):
@@ -67,22 +78,43 @@ class SaleDesk:
                 product = _known(self.products, f"{where}.ID", line.get("ID"))
                 qty, price, rate, amount = _priced(where, line, vat_rate)
                 subtotal, vat, cost = subtotal + amount, vat + money(amount * rate), cost + qty * product["Cost"]
-                product_lines.append({
-                    "ID": demo.new_guid(self._rng), "ProductID": product["ID"], "Name": product["Title"],
-                    "IndexNumber": line.get("IndexNumber", index), "Code": product["Code"], "Unit": product["Unit"],
-                    "UnitMultiplier": 1.0, "Qty": qty, "Price": price, "VATRate": rate,
-                    "IEPSRate": line.get("IEPS", 0.0), "Discount": 0.0, "Comments": line.get("Comments") or "",
-                    "LotInfo": None})
+                product_lines.append(
+                    {
+                        "ID": demo.new_guid(self._rng),
+                        "ProductID": product["ID"],
+                        "Name": product["Title"],
+                        "IndexNumber": line.get("IndexNumber", index),
+                        "Code": product["Code"],
+                        "Unit": product["Unit"],
+                        "UnitMultiplier": 1.0,
+                        "Qty": qty,
+                        "Price": price,
+                        "VATRate": rate,
+                        "IEPSRate": line.get("IEPS", 0.0),
+                        "Discount": 0.0,
+                        "Comments": line.get("Comments") or "",
+                        "LotInfo": None,
+                    }
+                )
             for index, line in enumerate(services):
                 where = f"Services[{index}]"
                 service = _known(self.services, f"{where}.ID", line.get("ID"))
                 qty, price, rate, amount = _priced(where, line, vat_rate)
                 subtotal, vat = subtotal + amount, vat + money(amount * rate)
                 variable = line.get("VariableConcept", service["VariableConcept"])
-                service_lines.append({
-                    "ID": demo.new_guid(self._rng), "IndexNumber": line.get("IndexNumber", index),
-                    "ServiceID": service["ID"], "Name": line["Title"] if variable else service["Title"],
-                    "Code": service["Code"], "Qty": qty, "Price": price, "VATRate": rate, "Discount": 0.0})
+                service_lines.append(
+                    {
+                        "ID": demo.new_guid(self._rng),
+                        "IndexNumber": line.get("IndexNumber", index),
+                        "ServiceID": service["ID"],
+                        "Name": line["Title"] if variable else service["Title"],
+                        "Code": service["Code"],
+                        "Qty": qty,
+                        "Price": price,
+                        "VATRate": rate,
+                        "Discount": 0.0,
+                    }
+                )
             serie = (new.get("Serie") or "").strip() or settings.default_serie
             if not any(s["Serie"] == serie for s in self._series):
                 raise SaleRefused(f"Serie {serie} not found")
@@ -99,21 +131,45 @@ class SaleDesk:
             date = sql_datetime(date)
             sale_id = demo.new_guid(self._rng)
             record = {
-                "ID": sale_id, "Serie": serie, "Date": date, "Number": number, "UUID": None,
-                "ExpirationDate": date + timedelta(days=credit_days), "ClientID": client["ID"],
-                "ClientName": client["LegalName"], "RFC": client["RFC"], "Cost": money(cost),
-                "Subtotal": subtotal, "Discount": discount, "VAT": money(vat), "IEPS": 0.0, "ISRRet": isr_ret,
-                "VATRet": vat_ret, "Total": money(subtotal - discount + vat - vat_ret - isr_ret),
+                "ID": sale_id,
+                "Serie": serie,
+                "Date": date,
+                "Number": number,
+                "UUID": None,
+                "ExpirationDate": date + timedelta(days=credit_days),
+                "ClientID": client["ID"],
+                "ClientName": client["LegalName"],
+                "RFC": client["RFC"],
+                "Cost": money(cost),
+                "Subtotal": subtotal,
+                "Discount": discount,
+                "VAT": money(vat),
+                "IEPS": 0.0,
+                "ISRRet": isr_ret,
+                "VATRet": vat_ret,
+                "Total": money(subtotal - discount + vat - vat_ret - isr_ret),
                 "Payments": money(sum(p.get("Amount", 0.0) for p in new.get("Payments") or [])),
-                "CreditNotes": 0.0, "CurrencyID": currency["ID"], "LocationID": location["ID"],
-                "WarehouseID": warehouse["ID"], "PriceListID": new["PriceListID"], "CFDIUse": use,
+                "CreditNotes": 0.0,
+                "CurrencyID": currency["ID"],
+                "LocationID": location["ID"],
+                "WarehouseID": warehouse["ID"],
+                "PriceListID": new["PriceListID"],
+                "CFDIUse": use,
                 "ExchangeRate": new.get("ExchangeRate") or currency["ExchangeRate"],
-                "VATRetRate": new.get("VATRetRate", 0.0), "Comments": new.get("Comments"), "VATRate": vat_rate,
-                "PurchaseOrder": new.get("PurchaseOrder"), "IsFiscalInvoice": fiscal,
-                "ShowIEPS": bool(new.get("ShowIEPS", False)), "Status": 0,
-                "_payment_terms": credit_days, "_cfdi_method": "PUE" if credit_days == 0 else "PPD",
-                "_cfdi_term": "03" if credit_days == 0 else "99", "_lines": product_lines,
-                "_service_lines": service_lines, "_reference": new.get("Reference"), "_created_by_api": True,
+                "VATRetRate": new.get("VATRetRate", 0.0),
+                "Comments": new.get("Comments"),
+                "VATRate": vat_rate,
+                "PurchaseOrder": new.get("PurchaseOrder"),
+                "IsFiscalInvoice": fiscal,
+                "ShowIEPS": bool(new.get("ShowIEPS", False)),
+                "Status": 0,
+                "_payment_terms": credit_days,
+                "_cfdi_method": "PUE" if credit_days == 0 else "PPD",
+                "_cfdi_term": "03" if credit_days == 0 else "99",
+                "_lines": product_lines,
+                "_service_lines": service_lines,
+                "_reference": new.get("Reference"),
+                "_created_by_api": True,
             }
             self._put_invoice(record)
             if fiscal:
@@ -133,9 +189,16 @@ class SaleDesk:
         """``GET /api/Series?docType=``: a bare array."""
         with self._lock:
             current = max(self._numbers, default=0)
-            return [{**series, "CurrentNumber": current, "Date": "2024-01-01T00:00:00",
-                     "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()]}
-                    for series in self._series if doc_type is None or series["DocType"] == doc_type]
+            return [
+                {
+                    **series,
+                    "CurrentNumber": current,
+                    "Date": "2024-01-01T00:00:00",
+                    "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()],
+                }
+                for series in self._series
+                if doc_type is None or series["DocType"] == doc_type
+            ]
 
     def add_service(self, **fields) -> dict:
         """A new service (concepto de venta): ``Code``, ``Title``, ``SATCode`` (text, e.g. "01010101"),
@@ -154,10 +217,15 @@ class SaleDesk:
             if sat_unit not in demo.SAT_UNITS:
                 demo.SAT_UNITS.append(sat_unit)
             title = fields.get("Title") or f"Servicio {len(self.services.records) + 1}"
-            record = demo.service_record(service_id, fields.get("Code") or f"SRV-{len(self.services.records) + 1}",
-                                         title, sat_code, sat_unit, coerce(fields.get("VariableConcept", True), BOOL,
-                                                                           "service field VariableConcept"),
-                                         sql_datetime(to_naive_cdmx(self.clock())))
+            record = demo.service_record(
+                service_id,
+                fields.get("Code") or f"SRV-{len(self.services.records) + 1}",
+                title,
+                sat_code,
+                sat_unit,
+                coerce(fields.get("VariableConcept", True), BOOL, "service field VariableConcept"),
+                sql_datetime(to_naive_cdmx(self.clock())),
+            )
             self.services.put(record)
             return SERVICE.wire(record)
 
@@ -177,8 +245,9 @@ class SaleDesk:
         settings = self.invoicing
         if settings.stamp_after_reads and pending["reads"] >= settings.stamp_after_reads:
             return True
-        return bool(settings.stamp_after_seconds
-                    and time.monotonic() - pending["since"] >= settings.stamp_after_seconds)
+        return bool(
+            settings.stamp_after_seconds and time.monotonic() - pending["since"] >= settings.stamp_after_seconds
+        )
 
     def _stamp_due(self) -> None:
         for sale_id, pending in list(self._pending_stamps.items()):

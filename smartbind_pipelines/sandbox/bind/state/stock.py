@@ -7,15 +7,31 @@ from __future__ import annotations
 from smartbind_pipelines.sandbox.bind import demo, details
 from smartbind_pipelines.sandbox.bind.demo import products as demo_products
 from smartbind_pipelines.sandbox.bind.schema import (
-    DOUBLE, INVENTORY, PRODUCT, WAREHOUSE, coerce, money, normalize_guid, sql_datetime, to_naive_cdmx)
+    DOUBLE,
+    INVENTORY,
+    PRODUCT,
+    WAREHOUSE,
+    coerce,
+    money,
+    normalize_guid,
+    sql_datetime,
+    to_naive_cdmx,
+)
 from smartbind_pipelines.sandbox.bind.state.admin_input import UnknownRecord, check_generate_count, typed_fields
 
 _PRODUCT_EXTRA = {"Price": DOUBLE}
 
 
 def _stock_entry(qty: float) -> dict:
-    return {"qty": qty, "client_ordered": 0.0, "provided_ordered": 0.0, "location": "", "visible": True,
-            "min": 0.0, "max": 0.0}
+    return {
+        "qty": qty,
+        "client_ordered": 0.0,
+        "provided_ordered": 0.0,
+        "location": "",
+        "visible": True,
+        "min": 0.0,
+        "max": 0.0,
+    }
 
 
 class StockRoom:
@@ -40,8 +56,11 @@ class StockRoom:
     def stock_by_warehouse(self, product_id: str) -> list[tuple[dict, dict]]:
         """(warehouse, stock entry) for each warehouse holding the product, Almacén General first."""
         with self._lock:
-            return [(self.warehouses.records[wid], entry) for wid in self._ordered_warehouse_ids()
-                    if (entry := self._stock[wid].get(product_id))]
+            return [
+                (self.warehouses.records[wid], entry)
+                for wid in self._ordered_warehouse_ids()
+                if (entry := self._stock[wid].get(product_id))
+            ]
 
     # --- mutators -------------------------------------------------------------------------------
 
@@ -60,19 +79,43 @@ class StockRoom:
             cost = typed.get("Cost", 100.0)
             title = typed.get("Title", f"Producto {number}")
             record = {
-                "ID": product_id, "Code": f"PRD-{number:05d}", "Title": title, "Description": title,
-                "CreationDate": sql_datetime(to_naive_cdmx(self.clock())), "Cost": cost, "SKU": "",
-                "Comments": "", "CostType": 2, "CostTypeText": "Promedio", "Category1ID": None,
-                "Category2ID": None, "Category3ID": None, "CurrentInventory": 0.0, "ChargeVAT": True,
-                "Number": number, "PricingType": 0, "ImageUrl": None, "PricingTypeText": "Listas", "Unit": "PIEZA",
-                "CurrencyID": demo.MXN_ID, "CurrencyCode": "MXN", "PurchaseType": 0,
-                "PurchaseTypeText": "Regular", "IEPSRate": 0.0, "Type": 0, "TypeText": "Producto Terminado",
-                "ProductionAuto": False, "Volume": 0.0, "Weight": 0.0,
+                "ID": product_id,
+                "Code": f"PRD-{number:05d}",
+                "Title": title,
+                "Description": title,
+                "CreationDate": sql_datetime(to_naive_cdmx(self.clock())),
+                "Cost": cost,
+                "SKU": "",
+                "Comments": "",
+                "CostType": 2,
+                "CostTypeText": "Promedio",
+                "Category1ID": None,
+                "Category2ID": None,
+                "Category3ID": None,
+                "CurrentInventory": 0.0,
+                "ChargeVAT": True,
+                "Number": number,
+                "PricingType": 0,
+                "ImageUrl": None,
+                "PricingTypeText": "Listas",
+                "Unit": "PIEZA",
+                "CurrencyID": demo.MXN_ID,
+                "CurrencyCode": "MXN",
+                "PurchaseType": 0,
+                "PurchaseTypeText": "Regular",
+                "IEPSRate": 0.0,
+                "Type": 0,
+                "TypeText": "Producto Terminado",
+                "ProductionAuto": False,
+                "Volume": 0.0,
+                "Weight": 0.0,
                 "_price": typed.pop("Price", money(cost * 1.4)),
             }
             record.update(typed)
-            entries = {normalize_guid(wid): _stock_entry(coerce(qty, DOUBLE, f"stock for warehouse {wid}") or 0.0)
-                       for wid, qty in (stock or {}).items()}
+            entries = {
+                normalize_guid(wid): _stock_entry(coerce(qty, DOUBLE, f"stock for warehouse {wid}") or 0.0)
+                for wid, qty in (stock or {}).items()
+            }
             self._insert_products([(record, entries)])
             return PRODUCT.wire(self.products.records[product_id])
 
@@ -80,9 +123,13 @@ class StockRoom:
         """``count`` more products, each stocked in every warehouse; deterministic like generate_invoices."""
         with self._lock:
             check_generate_count(count)
-            made = demo_products.make_products(self._generation_rng("products"), count,
-                                               self._next_product_number(), to_naive_cdmx(self.clock()),
-                                               self._ordered_warehouse_ids())
+            made = demo_products.make_products(
+                self._generation_rng("products"),
+                count,
+                self._next_product_number(),
+                to_naive_cdmx(self.clock()),
+                self._ordered_warehouse_ids(),
+            )
             self._insert_products(made)
             return {"created": count, "products": len(self.products.records)}
 
@@ -146,11 +193,21 @@ class StockRoom:
             if entry is None:
                 continue
             total += entry["qty"]
-            self._inventory[warehouse_id].put({
-                "Balance": entry["qty"] - entry["client_ordered"], "ClientOrdered": entry["client_ordered"],
-                "CurrentInventory": entry["qty"], "ID": product_id, "Location": entry["location"],
-                "ProvidedOrdered": entry["provided_ordered"], "SKU": product["SKU"], "Title": product["Title"],
-                "Value": money(entry["qty"] * product["Cost"]), "Code": product["Code"], "ProductID": product_id,
-                "Visible": entry["visible"]})
+            self._inventory[warehouse_id].put(
+                {
+                    "Balance": entry["qty"] - entry["client_ordered"],
+                    "ClientOrdered": entry["client_ordered"],
+                    "CurrentInventory": entry["qty"],
+                    "ID": product_id,
+                    "Location": entry["location"],
+                    "ProvidedOrdered": entry["provided_ordered"],
+                    "SKU": product["SKU"],
+                    "Title": product["Title"],
+                    "Value": money(entry["qty"] * product["Cost"]),
+                    "Code": product["Code"],
+                    "ProductID": product_id,
+                    "Visible": entry["visible"],
+                }
+            )
         if product["CurrentInventory"] != total:
             self.products.put({**product, "CurrentInventory": total})
