@@ -31,10 +31,11 @@ reset:
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) smartbind_pipelines_tests
 
-## ruff (pyproject.toml), then the code location loads and validates. A throwaway DAGSTER_HOME: the
-## repository's dagster.yaml is production's (PostgreSQL from DAGSTER_PG_*), not needed to validate.
+## ruff check and ruff format --check (pyproject.toml), then the code location loads and validates. A
+## throwaway DAGSTER_HOME: the repository's dagster.yaml is production's (PostgreSQL from DAGSTER_PG_*).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	home=$$(mktemp -d) && DAGSTER_HOME=$$home $(BIN)/dagster definitions validate -w workspace.yaml; \
 	status=$$?; rm -rf "$$home"; exit $$status
 
