@@ -1,4 +1,4 @@
-"""The Bind ERP emulator over HTTP: the ``/api`` routes of contract §7 and the ``/_sandbox`` admin routes.
+"""The Bind ERP emulator over HTTP: the ``/api`` routes of contract §7 (``/_sandbox/...`` goes to admin.py).
 
 Order of checks follows ASP.NET Web API, so errors come out as Bind's would: route selection first
 (unknown route or a missing ``warehouseID`` -> 404, wrong method -> 405), then the Bearer token (401),
@@ -7,17 +7,14 @@ then parameter binding and OData validation (400), then the lookup itself (404).
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Callable
-
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from smartbind_pipelines.sandbox.bind import demo
+from smartbind_pipelines.sandbox.bind.admin import sandbox_admin
 from smartbind_pipelines.sandbox.bind.new_invoice import bind_new_invoice, model_state_body
 from smartbind_pipelines.sandbox.bind.odata import ODataError
 from smartbind_pipelines.sandbox.bind.query import SelectionCache, page_body, parse_options, query_pairs
@@ -36,7 +33,6 @@ from smartbind_pipelines.sandbox.bind.schema import (
     json_text,
 )
 from smartbind_pipelines.sandbox.bind.state import BindState
-from smartbind_pipelines.sandbox.bind.state.admin_input import UnknownRecord
 from smartbind_pipelines.sandbox.bind.state.sales import SaleRefused
 from smartbind_pipelines.sandbox.faults import FaultMiddleware
 
@@ -235,70 +231,6 @@ def _user_profile() -> dict:
         "Username": "ana.hernandez",
         "Locations": [{"ID": lid, "Name": name} for lid, name in demo.LOCATIONS.items()],
     }
-
-
-# --- admin ----------------------------------------------------------------------------------------
-
-
-def _admin_routes(state: BindState) -> list[tuple[str, tuple[str, ...], Callable[..., object]]]:
-    """(method, path segments after /_sandbox with '*' for an id, handler(body, *ids))."""
-    return [
-        ("POST", ("invoices",), lambda body: state.add_invoice(**body)),
-        ("POST", ("invoices", "generate"), lambda body: state.generate_invoices(**body)),
-        ("PATCH", ("invoices", "*"), lambda body, i: state.update_invoice(i, **body)),
-        ("POST", ("invoices", "*", "stamp"), lambda body, i: state.stamp_invoice(i)),
-        ("POST", ("invoices", "*", "pay"), lambda body, i: state.pay_invoice(i)),
-        ("POST", ("invoices", "*", "cancel"), lambda body, i: state.cancel_invoice(i)),
-        ("PUT", ("stock",), lambda body: state.set_stock(**body)),
-        ("POST", ("products",), lambda body: state.add_product(**body)),
-        ("POST", ("products", "generate"), lambda body: state.generate_products(**body)),
-        ("PATCH", ("warehouses", "*"), lambda body, i: state.rename_warehouse(i, **body)),
-        ("POST", ("clients",), lambda body: state.add_client(**body)),
-        ("POST", ("services",), lambda body: state.add_service(**body)),
-        ("GET", ("invoicing",), lambda body: state.configure_invoicing()),
-        ("PUT", ("invoicing",), lambda body: state.configure_invoicing(**body)),
-        ("GET", ("invoicing", "pending"), lambda body: {"pending": state.pending_stamps()}),
-        ("POST", ("reset",), lambda body: state.reset(**_reset_args(body))),
-        ("GET", ("state",), lambda body: state.summary()),
-    ]
-
-
-def _reset_args(body: dict) -> dict:
-    if isinstance(body.get("now"), str):
-        body = {**body, "now": datetime.fromisoformat(body["now"])}
-    return body
-
-
-def _match(pattern: tuple[str, ...], segments: list[str]) -> list[str] | None:
-    if len(pattern) != len(segments):
-        return None
-    ids = []
-    for expected, actual in zip(pattern, segments):
-        if expected == "*":
-            ids.append(actual)
-        elif expected != actual.lower():
-            return None
-    return ids
-
-
-async def sandbox_admin(state: BindState, request: Request) -> Response:
-    segments = [s for s in request.url.path.split("/") if s][1:]
-    for method, pattern, handler in _admin_routes(state):
-        ids = _match(pattern, segments)
-        if ids is None or method != request.method:
-            continue
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
-            result = await run_in_threadpool(handler, body, *ids)
-        except UnknownRecord as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        except (TypeError, ValueError) as exc:  # json errors are ValueErrors; bad keywords are TypeErrors
-            return JSONResponse({"error": f"{request.method} {request.url.path}: {exc}"}, status_code=400)
-        return JSONResponse(result)
-    return JSONResponse({"error": f"no sandbox route {request.method} {request.url.path}"}, status_code=404)
 
 
 def create_bind_app(
