@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from smartbind_pipelines.sandbox.bind import demo
 from smartbind_pipelines.sandbox.bind.collection import Collection
-from smartbind_pipelines.sandbox.bind.new_invoice import ZERO_GUID
+from smartbind_pipelines.sandbox.bind.json_net import ZERO_GUID
 from smartbind_pipelines.sandbox.bind.schema import (
     BOOL,
     SERVICE,
