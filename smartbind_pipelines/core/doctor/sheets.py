@@ -8,8 +8,8 @@ from smartbind_pipelines.core.doctor.invoicing import is_sheet_source, source_sh
 from smartbind_pipelines.core.doctor.result import CheckResult, failed, passed
 from smartbind_pipelines.core.processes import process_mapping
 from smartbind_pipelines.core.sheets import plan_upsert
+from smartbind_pipelines.core.sheets.guards import COMPATIBLE_TYPES
 from smartbind_pipelines.core.sheets.mapping import SHEET_COLUMN_TYPE
-from smartbind_pipelines.core.sheets.upsert import COMPATIBLE_TYPES
 
 _SMARTSHEET_TOKEN_FIX = (
     "create a new token in Smartsheet (Account → Apps & Integrations → API Access) and set SMARTSHEET_ACCESS_TOKEN"
@@ -125,7 +125,7 @@ def describe_types(mapping) -> str:
 def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> list[str]:
     """Missing mapped columns and columns whose type cannot hold the mapped kind.
 
-    Accepted types are the engine's own (``sheets.upsert.COMPATIBLE_TYPES``): dates need DATE;
+    Accepted types are the engine's own (``sheets.guards.COMPATIBLE_TYPES``): dates need DATE;
     numbers live in TEXT_NUMBER (Smartsheet has no separate number type); text in TEXT_NUMBER or
     PICKLIST. The engine only warns on a wrong type; the doctor fails, before any data is written.
     """

@@ -1,4 +1,5 @@
-"""The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, upsert."""
+"""The generic Smartsheet upsert engine (no Dagster import): mapping, pure plan, SDK gateway, guards before
+writing, upsert, writing in batches, settling after lost answers, result."""
 
 from smartbind_pipelines.core.sheets.errors import (
     MassRetireError,
@@ -11,6 +12,7 @@ from smartbind_pipelines.core.sheets.errors import (
     SheetUnsettledError,
 )
 from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
+from smartbind_pipelines.core.sheets.guards import MAX_CELLS, MAX_ROWS, column_type_problems
 from smartbind_pipelines.core.sheets.mapping import (
     MAX_CELL_CHARS,
     ColumnSpec,
@@ -21,15 +23,9 @@ from smartbind_pipelines.core.sheets.mapping import (
     sheet_columns,
 )
 from smartbind_pipelines.core.sheets.plan import ExistingRow, RowUpdate, UpsertPlan, columns_to_read, plan_upsert
+from smartbind_pipelines.core.sheets.result import RowFailure, UpsertResult
 from smartbind_pipelines.core.sheets.settle import SettleBounds, WriteJournal, wait_until_settled
-from smartbind_pipelines.core.sheets.upsert import (
-    MAX_CELLS,
-    MAX_ROWS,
-    RowFailure,
-    UpsertResult,
-    column_type_problems,
-    upsert_sheet,
-)
+from smartbind_pipelines.core.sheets.upsert import upsert_sheet
 
 __all__ = [
     "BatchOutcome",
