@@ -12,22 +12,13 @@ import html
 from typing import Callable, Iterable
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
-from smartbind_pipelines.sandbox.smartsheet.html import STYLE  # one look for both emulators' pages
+from smartbind_pipelines.sandbox.smartsheet.html import page  # one look for both emulators' pages
 
 VIEW = "/_sandbox/view"
 INVOICES = f"{VIEW}/invoices"
 MAX_INVOICES_SHOWN = 2000
-
-
-def _page(title: str, body: str, refresh_seconds: int | None, status: int = 200) -> HTMLResponse:
-    refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
-    return HTMLResponse(
-        f'<!doctype html><html lang="es"><head><meta charset="utf-8">{refresh}<title>{html.escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body>{body}</body></html>",
-        status_code=status,
-    )
 
 
 def _money(value) -> str:
@@ -72,7 +63,7 @@ def invoices_page(state, events: Iterable[tuple[str, str]], refresh_seconds: int
         f"<th>Total</th><th>Pagado</th><th>Estatus</th><th>UUID</th></tr></thead><tbody>{''.join(rows)}</tbody>"
         f"</table>{more}"
     )
-    return _page("Bind ERP emulator", body, refresh_seconds)
+    return page("Bind ERP emulator", body, refresh_seconds)
 
 
 def with_bind_pages(
@@ -86,7 +77,7 @@ def with_bind_pages(
             return RedirectResponse(INVOICES)
         if path == INVOICES:
             return invoices_page(state, events(), refresh_seconds)
-        return _page("Not found", f"<h1>No sandbox page {html.escape(path)}</h1>", None, 404)
+        return page("Not found", f"<h1>No sandbox page {html.escape(path)}</h1>", None, 404)
 
     async def wrapped(scope, receive, send):
         if (

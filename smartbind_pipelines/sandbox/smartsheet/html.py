@@ -35,6 +35,7 @@ tr:nth-child(even) td { background-color: #f8fafc; } a { color: #1f5fbf; }
 
 
 def page(title: str, body: str, refresh_seconds: int | None, status: int = 200) -> HTMLResponse:
+    """A whole page in the sandbox's one look (both emulators' pages), refreshed every ``refresh_seconds`` if set."""
     refresh = f'<meta http-equiv="refresh" content="{refresh_seconds}">' if refresh_seconds else ""
     return HTMLResponse(
         f'<!doctype html><html lang="es"><head><meta charset="utf-8">{refresh}<title>{html.escape(title)}</title>'
