@@ -55,28 +55,14 @@ class SheetReads(SdkCalls):
     ) -> tuple[list[ExistingRow], SheetInfo]:
         """Rows with only the cells of ``titles``: one ``GET /sheets/{id}?columnIds=…`` request
         (plus one for the columns when ``columns`` is not given)."""
-        columns = columns if columns is not None else self.sheet_columns(sheet_id)
-        missing = [title for title in titles if title not in columns]
-        if missing:
-            raise MissingColumnError(str(sheet_id), missing)
-        ids = [columns[title]["id"] for title in titles]
-        by_id = {columns[title]["id"]: title for title in titles}
+        columns, by_id = self._column_ids(sheet_id, titles, columns)
+        ids = list(by_id)
         sheet = self._get_sheet(sheet_id, ids)
         rows = list(sheet.get("rows") or [])
         total = int(sheet.get("totalRowCount") or 0)
         if len(rows) < total:  # the service paged an unpaged read: read it all again, page by page
             sheet, rows, total = self._read_paged(sheet_id, ids, first=sheet)
-        existing = [
-            ExistingRow(
-                row["id"],
-                {
-                    by_id[cell["columnId"]]: cell.get("value")
-                    for cell in row.get("cells") or []
-                    if cell.get("columnId") in by_id
-                },
-            )
-            for row in rows
-        ]
+        existing = _existing_rows(rows, by_id)
         info = SheetInfo(
             sheet_id,
             sheet.get("name"),
@@ -129,24 +115,10 @@ class SheetReads(SdkCalls):
         of ``titles``: one request (plus one for the columns when ``columns`` is not given); a read, so retried.
 
         ``since`` travels as an explicit UTC ``…Z`` string (the SDK would send a datetime with a space)."""
-        columns = columns if columns is not None else self.sheet_columns(sheet_id)
-        missing = [title for title in titles if title not in columns]
-        if missing:
-            raise MissingColumnError(str(sheet_id), missing)
-        by_id = {columns[title]["id"]: title for title in titles}
+        _, by_id = self._column_ids(sheet_id, titles, columns)
         stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         answer = self._get_sheet(sheet_id, list(by_id), rowsModifiedSince=stamp)
-        return [
-            ExistingRow(
-                row["id"],
-                {
-                    by_id[cell["columnId"]]: cell.get("value")
-                    for cell in row.get("cells") or []
-                    if cell.get("columnId") in by_id
-                },
-            )
-            for row in answer.get("rows") or []
-        ]
+        return _existing_rows(answer.get("rows") or [], by_id)
 
     def read_rows_by_id(
         self, sheet_id: int, row_ids: Sequence[int], titles: Sequence[str], *, columns: dict[str, dict] | None = None
@@ -154,28 +126,25 @@ class SheetReads(SdkCalls):
         """These rows only (``GET /sheets/{id}?rowIds=…``, ``ROW_IDS_PER_READ`` a request), with the cells of
         ``titles`` (plus one request for the columns when ``columns`` is not given). Ids the sheet no longer
         has are simply absent from the answer; a read, so retried."""
-        columns = columns if columns is not None else self.sheet_columns(sheet_id)
-        missing = [title for title in titles if title not in columns]
-        if missing:
-            raise MissingColumnError(str(sheet_id), missing)
-        by_id = {columns[title]["id"]: title for title in titles}
+        _, by_id = self._column_ids(sheet_id, titles, columns)
         wanted = list(dict.fromkeys(int(row_id) for row_id in row_ids))
         rows: list[ExistingRow] = []
         for start in range(0, len(wanted), ROW_IDS_PER_READ):
             chunk = wanted[start : start + ROW_IDS_PER_READ]
             answer = self._get_sheet(sheet_id, list(by_id), rowIds=",".join(map(str, chunk)))
-            rows += [
-                ExistingRow(
-                    row["id"],
-                    {
-                        by_id[cell["columnId"]]: cell.get("value")
-                        for cell in row.get("cells") or []
-                        if cell.get("columnId") in by_id
-                    },
-                )
-                for row in answer.get("rows") or []
-            ]
+            rows += _existing_rows(answer.get("rows") or [], by_id)
         return rows
+
+    def _column_ids(
+        self, sheet_id: int, titles: Sequence[str], columns: dict[str, dict] | None
+    ) -> tuple[dict[str, dict], dict[int, str]]:
+        """The sheet's columns (read when not given) and column id -> title for ``titles``;
+        ``MissingColumnError`` naming the titles the sheet does not have."""
+        columns = columns if columns is not None else self.sheet_columns(sheet_id)
+        missing = [title for title in titles if title not in columns]
+        if missing:
+            raise MissingColumnError(str(sheet_id), missing)
+        return columns, {columns[title]["id"]: title for title in titles}
 
     def _get_sheet(self, sheet_id: int, column_ids: list[int], **paging) -> dict:
         # the SDK's passthrough GET keeps its auth, retries and errors but skips building a typed
@@ -192,3 +161,18 @@ class SheetReads(SdkCalls):
         return self._call(
             "GET /sheets/{id}/version", True, lambda: self._client.Sheets.get_sheet_version(sheet_id)
         ).version
+
+
+def _existing_rows(rows: Sequence[dict], by_id: dict[int, str]) -> list[ExistingRow]:
+    """Rows of a sheet answer as ``ExistingRow``: only the cells of the columns in ``by_id``, by title."""
+    return [
+        ExistingRow(
+            row["id"],
+            {
+                by_id[cell["columnId"]]: cell.get("value")
+                for cell in row.get("cells") or []
+                if cell.get("columnId") in by_id
+            },
+        )
+        for row in rows
+    ]
