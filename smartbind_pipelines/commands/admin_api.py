@@ -6,21 +6,13 @@ import os
 
 import click
 
-from smartbind_pipelines.core.process_config import DB_PATH_ENV, DEFAULT_DB_PATH
+from smartbind_pipelines.commands.config import db_path_option
 
 
 @click.command("admin-api")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option(
-    "--db-path",
-    envvar=DB_PATH_ENV,
-    default=DEFAULT_DB_PATH,
-    show_default=True,
-    show_envvar=True,
-    type=click.Path(dir_okay=False),
-    help="ProcessConfig SQLite file.",
-)
+@db_path_option
 @click.option(
     "--log-level",
     default="info",

@@ -24,6 +24,17 @@ from smartbind_pipelines.core.process_config.hours import describe as describe_h
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
+# The ProcessConfig SQLite file, for every command that opens it (`config`, `admin-api`).
+db_path_option = click.option(
+    "--db-path",
+    envvar=DB_PATH_ENV,
+    default=DEFAULT_DB_PATH,
+    show_default=True,
+    show_envvar=True,
+    type=click.Path(dir_okay=False),
+    help="ProcessConfig SQLite file.",
+)
+
 
 def _store(ctx: click.Context) -> ProcessConfigStore:
     return ProcessConfigStore(ctx.obj["db_path"])
@@ -41,15 +52,7 @@ def _os_user() -> str | None:
 
 
 @click.group("config")
-@click.option(
-    "--db-path",
-    envvar=DB_PATH_ENV,
-    default=DEFAULT_DB_PATH,
-    show_default=True,
-    show_envvar=True,
-    type=click.Path(dir_okay=False),
-    help="ProcessConfig SQLite file.",
-)
+@db_path_option
 @click.pass_context
 def config(ctx: click.Context, db_path: str) -> None:
     """Show and change per-process settings (sheet id, interval, active, operating hours) without a deploy."""
