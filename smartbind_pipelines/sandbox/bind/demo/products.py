@@ -54,6 +54,58 @@ def _stock_entry(rng: random.Random) -> dict:
     }
 
 
+def product_record(
+    *,
+    id: str,
+    code: str,
+    title: str,
+    description: str | None,
+    created: str,
+    cost: float,
+    sku: str,
+    category_id: str | None,
+    charge_vat: bool,
+    number: int,
+    unit: str,
+    price: float,
+) -> dict:
+    """A stored Bind product: the given fields, the rest as Bind fills them for a plain finished product in MXN
+    (no stock yet: ``CurrentInventory`` follows the stock entries). ``price`` is its list price."""
+    return {
+        "ID": id,
+        "Code": code,
+        "Title": title,
+        "Description": description,
+        "CreationDate": created,
+        "Cost": cost,
+        "SKU": sku,
+        "Comments": "",
+        "CostType": 2,
+        "CostTypeText": "Promedio",
+        "Category1ID": category_id,
+        "Category2ID": None,
+        "Category3ID": None,
+        "CurrentInventory": 0.0,
+        "ChargeVAT": charge_vat,
+        "Number": number,
+        "PricingType": 0,
+        "ImageUrl": None,
+        "PricingTypeText": "Listas",
+        "Unit": unit,
+        "CurrencyID": MXN_ID,
+        "CurrencyCode": "MXN",
+        "PurchaseType": 0,
+        "PurchaseTypeText": "Regular",
+        "IEPSRate": 0.0,
+        "Type": 0,
+        "TypeText": "Producto Terminado",
+        "ProductionAuto": False,
+        "Volume": 0.0,
+        "Weight": 0.0,
+        "_price": price,
+    }
+
+
 def make_products(
     rng: random.Random, count: int, first_number: int, now: datetime, warehouse_ids: list[str]
 ) -> list[tuple[dict, dict[str, dict]]]:
@@ -65,38 +117,19 @@ def make_products(
         full_title = f"{title} {rng.choice(variants)}"
         cost = money(rng.uniform(low, high))
         created = sql_datetime(now - timedelta(days=rng.uniform(20, 900)))
-        product = {
-            "ID": new_guid(rng),
-            "Code": f"{prefix}-{number:05d}",
-            "Title": full_title,
-            "Description": full_title if rng.random() < 0.8 else None,
-            "CreationDate": created,
-            "Cost": cost,
-            "SKU": f"750{rng.randrange(10**9, 10**10)}" if rng.random() < 0.5 else "",
-            "Comments": "",
-            "CostType": 2,
-            "CostTypeText": "Promedio",
-            "Category1ID": CATEGORY_BY_NAME[category],
-            "Category2ID": None,
-            "Category3ID": None,
-            "CurrentInventory": 0.0,
-            "ChargeVAT": category != "Servicios" or rng.random() < 0.5,
-            "Number": number,
-            "PricingType": 0,
-            "ImageUrl": None,
-            "PricingTypeText": "Listas",
-            "Unit": unit,
-            "CurrencyID": MXN_ID,
-            "CurrencyCode": "MXN",
-            "PurchaseType": 0,
-            "PurchaseTypeText": "Regular",
-            "IEPSRate": 0.0,
-            "Type": 0,
-            "TypeText": "Producto Terminado",
-            "ProductionAuto": False,
-            "Volume": 0.0,
-            "Weight": 0.0,
-            "_price": money(cost * rng.uniform(1.25, 1.8)),
-        }
+        product = product_record(
+            id=new_guid(rng),
+            code=f"{prefix}-{number:05d}",
+            title=full_title,
+            description=full_title if rng.random() < 0.8 else None,
+            created=created,
+            cost=cost,
+            sku=f"750{rng.randrange(10**9, 10**10)}" if rng.random() < 0.5 else "",
+            category_id=CATEGORY_BY_NAME[category],
+            charge_vat=category != "Servicios" or rng.random() < 0.5,
+            number=number,
+            unit=unit,
+            price=money(cost * rng.uniform(1.25, 1.8)),
+        )
         made.append((product, {wid: _stock_entry(rng) for wid in warehouse_ids}))
     return made

@@ -78,39 +78,20 @@ class StockRoom:
                 self._warehouse(warehouse_id)
             cost = typed.get("Cost", 100.0)
             title = typed.get("Title", f"Producto {number}")
-            record = {
-                "ID": product_id,
-                "Code": f"PRD-{number:05d}",
-                "Title": title,
-                "Description": title,
-                "CreationDate": sql_datetime(to_naive_cdmx(self.clock())),
-                "Cost": cost,
-                "SKU": "",
-                "Comments": "",
-                "CostType": 2,
-                "CostTypeText": "Promedio",
-                "Category1ID": None,
-                "Category2ID": None,
-                "Category3ID": None,
-                "CurrentInventory": 0.0,
-                "ChargeVAT": True,
-                "Number": number,
-                "PricingType": 0,
-                "ImageUrl": None,
-                "PricingTypeText": "Listas",
-                "Unit": "PIEZA",
-                "CurrencyID": demo.MXN_ID,
-                "CurrencyCode": "MXN",
-                "PurchaseType": 0,
-                "PurchaseTypeText": "Regular",
-                "IEPSRate": 0.0,
-                "Type": 0,
-                "TypeText": "Producto Terminado",
-                "ProductionAuto": False,
-                "Volume": 0.0,
-                "Weight": 0.0,
-                "_price": typed.pop("Price", money(cost * 1.4)),
-            }
+            record = demo_products.product_record(
+                id=product_id,
+                code=f"PRD-{number:05d}",
+                title=title,
+                description=title,
+                created=sql_datetime(to_naive_cdmx(self.clock())),
+                cost=cost,
+                sku="",
+                category_id=None,
+                charge_vat=True,
+                number=number,
+                unit="PIEZA",
+                price=typed.pop("Price", money(cost * 1.4)),
+            )
             record.update(typed)
             entries = {
                 normalize_guid(wid): _stock_entry(coerce(qty, DOUBLE, f"stock for warehouse {wid}") or 0.0)
