@@ -157,6 +157,7 @@ def test_the_doctor_names_a_missing_or_mistyped_column(doctor_env, db_path):
     columns = _invoicing_lines(env)[f"{JOB} columns"]
     assert not columns.ok
     assert "'UUID' is missing" in columns.detail and "'Cantidad' is DATE" in columns.detail
+    assert f"smartbind sheets create {JOB}" in columns.fix and "Cantidad" in columns.fix  # the accepted types
 
 
 # -- the seed variable (make dev's sandbox sets it; production does not) ---------------------------------

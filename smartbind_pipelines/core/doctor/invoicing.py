@@ -27,8 +27,7 @@ def source_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Chec
     """The sheet and its columns; a refused token or no answer raise SmartsheetUnusable (as for syncs)."""
     from smartbind_pipelines.core.doctor.sheets import (
         _smartsheet_failure,
-        column_problems,
-        describe_types,
+        columns_check,
         missing_sheet_setup,
     )
 
@@ -41,20 +40,10 @@ def source_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Chec
         rows, info = gateway.read_rows(sheet_id, [t for t in mapping.key if t in columns][:1], columns=columns)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a line, never a traceback
         return [_smartsheet_failure(f"{job} sheet", exc, api_base, sheet_id=sheet_id)]
-    results = [passed(f"{job} sheet", f"{sheet_id} {info.name!r} exists, {info.total_row_count} row(s)")]
-    problems = column_problems(columns, mapping)
-    if problems:
-        results.append(
-            failed(
-                f"{job} columns",
-                "; ".join(problems),
-                f"fix the columns in Smartsheet, or create the sheet: `smartbind sheets create {job}`; "
-                f"accepted: {describe_types(mapping)}",
-            )
-        )
-    else:
-        results.append(passed(f"{job} columns", f"{len(mapping.columns)} columns present and typed"))
-    return results
+    return [
+        passed(f"{job} sheet", f"{sheet_id} {info.name!r} exists, {info.total_row_count} row(s)"),
+        columns_check(job, columns, mapping, or_create=True),
+    ]
 
 
 def _settings(config):

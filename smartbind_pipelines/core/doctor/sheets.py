@@ -144,6 +144,25 @@ def column_problems(sheet_columns: Mapping[str, Mapping[str, Any]], mapping) -> 
     return problems
 
 
+def columns_check(
+    job: str, columns: Mapping[str, Mapping[str, Any]], mapping, *, or_create: bool = False
+) -> CheckResult:
+    """The "{job} columns" line: every mapped column present and typed, or what is wrong and how to fix it
+    (``or_create``: the fix also offers `smartbind sheets create`)."""
+    problems = column_problems(columns, mapping)
+    if problems:
+        create = f", or create the sheet: `smartbind sheets create {job}`" if or_create else ""
+        return failed(
+            f"{job} columns",
+            "; ".join(problems),
+            f"fix the columns in Smartsheet{create}; accepted: {describe_types(mapping)} "
+            "(numbers live in TEXT_NUMBER: Smartsheet has no separate number type)",
+        )
+    return passed(
+        f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed ({describe_types(mapping)})"
+    )
+
+
 def missing_sheet_setup(job: str, sheet_id: int | None, mapping) -> list[CheckResult]:
     """The failed line when a process has no mapping in this release or no sheet yet; [] when it has both."""
     if mapping is None:
@@ -189,22 +208,7 @@ def process_sheet_checks(gateway, config, mapping, *, api_base: str) -> list[Che
     name = f" {info.name!r}" if info is not None else ""
     size = f", {info.total_row_count} row(s)" if info is not None else ""
     results = [passed(f"{job} sheet", f"{sheet_id}{name} exists{size}")]
-    problems = column_problems(columns, mapping)
-    if problems:
-        results.append(
-            failed(
-                f"{job} columns",
-                "; ".join(problems),
-                f"fix the columns in Smartsheet; accepted: {describe_types(mapping)} "
-                "(numbers live in TEXT_NUMBER: Smartsheet has no separate number type)",
-            )
-        )
-    else:
-        results.append(
-            passed(
-                f"{job} columns", f"{len(mapping.columns)} mapped columns present and typed ({describe_types(mapping)})"
-            )
-        )
+    results.append(columns_check(job, columns, mapping))
     if key_failure is not None:
         results.append(key_failure)
     elif rows is not None:
