@@ -25,7 +25,7 @@ from smartbind_pipelines.defs.pull.builder import (
     Step,
     build_pull_defs,
 )
-from smartbind_pipelines.defs.pull.sensor import build_sync_sensor
+from smartbind_pipelines.defs.pull.sensor import build_cadence_sensor
 
 
 def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
@@ -68,7 +68,7 @@ def declared_hooks(declaration: ProcessDeclaration) -> PullHooks:
                 compares_source=True,
             ),
         ),
-        sensor=lambda built, job: build_sync_sensor(
+        sensor=lambda built, job: build_cadence_sensor(
             built, job, read_config=lambda store: declaration.effective_config(store, os.environ)
         ),
     )

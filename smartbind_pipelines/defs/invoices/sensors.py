@@ -28,7 +28,7 @@ from smartbind_pipelines.core.processes import Process
 from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.process_config import ProcessConfigResource
 from smartbind_pipelines.defs.pull.report import request_metadata
-from smartbind_pipelines.defs.pull.sensor import evaluate_cadence, sync_run_request
+from smartbind_pipelines.defs.pull.sensor import cadence_run_request, evaluate_cadence
 from smartbind_pipelines.defs.resources import BindResource, ClockResource
 
 from .sync_state import load_sync_state, state_store
@@ -97,10 +97,10 @@ def _look(
         context.log.info(
             "%s; nothing to compare Bind with yet (no regular run recorded its followed set)", decision.reason
         )
-        return sync_run_request(config, change="no followed set yet")
+        return cadence_run_request(config, change="no followed set yet")
     if state.refused_ids:
         context.log.info("%s; %d refused invoice(s) to retry", decision.reason, len(state.refused_ids))
-        return sync_run_request(config, change="refused rows to retry")
+        return cadence_run_request(config, change="refused rows to retry")
 
     followed = state.followed
     started = time.monotonic()
@@ -110,7 +110,7 @@ def _look(
     except BindApiError as exc:
         # The run would meet the same error: it runs, fails, and the failure is where operators look for it.
         context.log.warning("looking at Bind failed (%s); requesting the run so the failure is recorded", exc)
-        return sync_run_request(config, change="Bind could not be checked")
+        return cadence_run_request(config, change="Bind could not be checked")
     finally:
         client.close()
     requests = request_metadata("bind", client.request_counts)["bind_requests"]
@@ -123,7 +123,7 @@ def _look(
     if not difference.quiet:
         reason = f"Bind changed since the run that read it at {since}: {difference.describe()}; {looked_at}"
         context.log.info(reason)
-        return sync_run_request(config, change=difference.describe()[:200])
+        return cadence_run_request(config, change=difference.describe()[:200])
     observation = dg.AssetObservation(
         asset_key=sheet_key(process),
         description="Bind unchanged since the last write: the sheet is up to date",

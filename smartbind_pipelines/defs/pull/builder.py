@@ -23,7 +23,7 @@ from smartbind_pipelines.defs.asset_keys import sheet_key, source_key
 from smartbind_pipelines.defs.pull.checks import duplicate_keys, duplicates_result, mismatches, mismatches_result
 from smartbind_pipelines.defs.pull.metadata import nothing_written, run_materialization_metadata
 from smartbind_pipelines.defs.pull.report import column_schema, request_metadata, skipped_table
-from smartbind_pipelines.defs.pull.sensor import build_sync_sensor
+from smartbind_pipelines.defs.pull.sensor import build_cadence_sensor
 from smartbind_pipelines.defs.pull.sheet_target import resolve_sheet
 from smartbind_pipelines.defs.pull.stored import delete_used_read, process_reads, prune_reads, reads_io_manager_key
 from smartbind_pipelines.defs.pull.write import refused_rows_failure, write_metadata, write_sheet
@@ -87,7 +87,7 @@ class PullHooks:
     check: Optional[Callable[[Step, dict], Iterator[dg.AssetCheckResult]]] = None  # default: check_whole_sheet
     io_manager_key: str = ""  # default: reads_io_manager_key(process), bound to process_reads(process)
     io_manager: Any = None
-    sensor: Optional[Callable[[Process, Any], dg.SensorDefinition]] = None  # default: build_sync_sensor
+    sensor: Optional[Callable[[Process, Any], dg.SensorDefinition]] = None  # default: build_cadence_sensor
 
 
 @dataclass(frozen=True)
@@ -253,5 +253,5 @@ def build_pull_defs(process: Process, hooks: PullHooks) -> PullDefs:
         description=hooks.job_description,
         tags=process.run_tags,
     )
-    sensor = hooks.sensor(process, job) if hooks.sensor else build_sync_sensor(process, job)
+    sensor = hooks.sensor(process, job) if hooks.sensor else build_cadence_sensor(process, job)
     return PullDefs(source_asset, sheet_asset, sheet_checks, job, sensor, resources)

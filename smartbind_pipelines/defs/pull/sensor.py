@@ -51,9 +51,9 @@ def evaluate_cadence(
     process_config: ProcessConfigResource,
     clock: ClockResource,
 ):
-    """The cadence rules of every sync sensor: a SkipReason, or ``(config, decision)`` when a run is due.
+    """The cadence rules of every cadence sensor: a SkipReason, or ``(config, decision)`` when a run is due.
 
-    Shared by ``build_sync_sensor`` and sensors that look at the source before asking for a run (the
+    Shared by ``build_cadence_sensor`` and sensors that look at the source before asking for a run (the
     invoices sensor, defs/invoices/sensors.py)."""
     try:
         config = read(process_config.store())
@@ -82,7 +82,7 @@ def evaluate_cadence(
     return config, decision
 
 
-def sync_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
+def cadence_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
     return dg.RunRequest(
         tags={
             "smartsheet_sheet_id": config.smartsheet_sheet_id,
@@ -93,7 +93,7 @@ def sync_run_request(config: ProcessConfig, **tags: str) -> dg.RunRequest:
     )
 
 
-def build_sync_sensor(
+def build_cadence_sensor(
     process: Process, job, *, read_config: Optional[ConfigReader] = None, description: Optional[str] = None
 ) -> dg.SensorDefinition:
     """``<job_id>_sensor``: starts ``job`` every ``interval_minutes`` of ProcessConfig, saying why it skips."""
@@ -111,12 +111,14 @@ def build_sync_sensor(
             "due, a run is still queued or running, or the ProcessConfig file cannot be read."
         ),
     )
-    def _sync_sensor(context: dg.SensorEvaluationContext, process_config: ProcessConfigResource, clock: ClockResource):
+    def _cadence_sensor(
+        context: dg.SensorEvaluationContext, process_config: ProcessConfigResource, clock: ClockResource
+    ):
         outcome = evaluate_cadence(context, process, read, process_config, clock)
         if isinstance(outcome, dg.SkipReason):
             return outcome
         config, decision = outcome
         context.log.info(decision.reason)
-        return sync_run_request(config)
+        return cadence_run_request(config)
 
-    return _sync_sensor
+    return _cadence_sensor
