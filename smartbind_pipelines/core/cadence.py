@@ -1,4 +1,4 @@
-"""When the sync sensor asks for a run (pure; no Dagster).
+"""When the cadence sensor asks for a run (pure; no Dagster).
 
 The cadence lives in ProcessConfig (``interval_minutes``, ``is_active``, sheet id, ``operating_hours``) and
 is read at every tick, so an operator's change applies at the next tick. "Due" is measured from the
@@ -6,7 +6,7 @@ creation of the last run of the job, so a manual launch from the UI or the CLI a
 
 Operating hours only gate the sensor: outside the window it skips, naming the window and when the next
 one opens. Inside, the first tick is due (the last run is older than the interval) and that run catches
-up what happened while the window was closed, because each sync reads from its own state (the invoice
+up what happened while the window was closed, because each run reads from its own state (the invoice
 watermark; inventory is a snapshot), not from "the last N minutes". A run launched by hand is not gated.
 """
 
@@ -57,7 +57,7 @@ def outside_hours_reason(job_id: str, hours: OperatingHours, now: datetime) -> s
     )
 
 
-def decide_sync(
+def decide_run(
     job_id: str,
     *,
     found: bool,

@@ -10,7 +10,7 @@ The daemon's own sensors decide; its runs are real processes. Nothing here calls
 
 Why the day is shortened, not time-compressed: the daemon ticks each sensor every 30 *real* seconds
 (``minimum_interval_seconds``), and the cadence ("due") is measured from the real creation time of the
-process's last run (``core/cadence.decide_sync``). An accelerated ClockResource would move "now" but not
+process's last run (``core/cadence.decide_run``). An accelerated ClockResource would move "now" but not
 those two, so at speed s a tick would be 30·s simulated seconds and every run would look s times slower:
 the freshness figures would measure the compression, not the pipeline. So the clock stays real, the seed's
 invoice cadence (2 min) stays real, and the day is a shorter one whose phases keep the shape of a day:

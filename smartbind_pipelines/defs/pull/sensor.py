@@ -1,6 +1,6 @@
 """The cadence sensor every pull process gets: ProcessConfig read at every tick, one set of rules.
 
-The due/skip decision is the pure ``core.cadence.decide_sync``; this module only reads the row and the
+The due/skip decision is the pure ``core.cadence.decide_run``; this module only reads the row and the
 run records and turns the decision into a RunRequest or a SkipReason an operator reads in the UI.
 """
 
@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import dagster as dg
 
-from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES, RunSummary, decide_sync
+from smartbind_pipelines.core.cadence import IN_FLIGHT_STATUSES, RunSummary, decide_run
 from smartbind_pipelines.core.process_config import ProcessConfig, ProcessConfigStore, ProcessConfigUnavailable
 from smartbind_pipelines.core.processes import Process
 
@@ -61,7 +61,7 @@ def evaluate_cadence(
         # Skipped, not failed: the tick history says what is wrong, and the next tick tries again.
         return dg.SkipReason(f"{process.job_id}: {exc}")
     last, in_flight = recent_runs(context.instance, process)
-    decision = decide_sync(
+    decision = decide_run(
         process.job_id,
         found=config is not None,
         is_active=bool(config and config.is_active),

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from smartbind_pipelines.core.cadence import RunSummary, decide_sync
+from smartbind_pipelines.core.cadence import RunSummary, decide_run
 from smartbind_pipelines.core.cdmx import CDMX
 from smartbind_pipelines.core.process_config import ConfigValidationError, OperatingHours
 from smartbind_pipelines.core.process_config.hours import HoursError, describe, longest_closed_stretch, parse_days
@@ -152,7 +152,7 @@ def test_null_and_always_mean_no_window():
 
 def decide(now: datetime, hours: OperatingHours | None, last_run_at: datetime | None = None, in_flight=()):
     last = RunSummary("abcdef12-run", "sync_inventory", "SUCCESS", last_run_at) if last_run_at else None
-    return decide_sync(
+    return decide_run(
         "sync_inventory",
         found=True,
         is_active=True,
@@ -193,7 +193,7 @@ def test_no_hours_means_day_and_night():
 
 
 def test_paused_wins_over_hours_and_hours_win_over_a_run_in_flight():
-    paused = decide_sync(
+    paused = decide_run(
         "sync_inventory",
         found=True,
         is_active=False,

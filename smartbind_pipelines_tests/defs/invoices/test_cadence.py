@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from smartbind_pipelines.core.cadence import RunSummary, decide_sync
+from smartbind_pipelines.core.cadence import RunSummary, decide_run
 from smartbind_pipelines.core.cdmx import CDMX
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=CDMX)
@@ -13,7 +13,7 @@ def decide(**overrides):
         found=True, is_active=True, sheet_id="123", interval_minutes=2, now=NOW, last_run=None, in_flight=[]
     )
     arguments.update(overrides)
-    return decide_sync("sync_invoices", **arguments)
+    return decide_run("sync_invoices", **arguments)
 
 
 def run(minutes_ago: float, status: str = "SUCCESS", run_id: str = "abcdef0123456789") -> RunSummary:
