@@ -9,7 +9,7 @@ import pytest
 from smartsheet.exceptions import UnexpectedRequestError
 
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
-from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, SheetSyncError
+from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, SheetUpsertError
 from smartbind_pipelines.core.sheets.gateway import MAX_ERROR_CHARS
 
 FRAGMENT = 6  # no run of this many characters of the token may survive
@@ -40,7 +40,7 @@ def test_a_token_at_every_offset_of_a_long_transport_error_is_redacted_whole():
             except RuntimeError as cause:
                 raise UnexpectedRequestError(None, None) from cause
 
-        with pytest.raises(SheetSyncError) as caught:
+        with pytest.raises(SheetUpsertError) as caught:
             gateway._call("POST /sheets/{id}/rows", False, lost_answer)
         text = str(caught.value)
         assert not _leaks(text, token), f"token at offset {offset} leaked as {_leaks(text, token)} in {text!r}"
@@ -61,7 +61,7 @@ def test_a_server_echoing_the_token_in_an_error_body_never_shows_it(smartsheet_e
     for offset in range(MAX_ERROR_CHARS - len(token) - 45, MAX_ERROR_CHARS + 5, 3):
         body = {"errorCode": 4000, "message": "x" * offset + token + "y" * 500}
         smartsheet_emulator.admin.inject("custom", r"/sheets/\d+$", method="GET", status=502, body=body)
-        with pytest.raises(SheetSyncError) as caught:
+        with pytest.raises(SheetUpsertError) as caught:
             gateway.read_rows(sheet, ["UUID"])
         text = str(caught.value)
         assert "x" * 100 in text  # the echoed body did reach the message

@@ -7,9 +7,9 @@ from smartbind_pipelines.core.sheets.errors import (
     SheetApiError,
     SheetCapacityError,
     SheetIndexError,
-    SheetSyncError,
     SheetTransportError,
     SheetUnsettledError,
+    SheetUpsertError,
 )
 from smartbind_pipelines.core.sheets.gateway import BatchOutcome, FixedBackoff, SheetGateway, SheetInfo
 from smartbind_pipelines.core.sheets.guards import MAX_CELLS, MAX_ROWS, column_type_problems
@@ -46,7 +46,7 @@ __all__ = [
     "SheetInfo",
     "SheetMapping",
     "SettleBounds",
-    "SheetSyncError",
+    "SheetUpsertError",
     "SheetTransportError",
     "SheetUnsettledError",
     "WriteJournal",

@@ -1,17 +1,17 @@
-"""Errors the sheet sync raises. None of them ever carries an access token."""
+"""Errors the sheet upsert raises. None of them ever carries an access token."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 
-class SheetSyncError(Exception):
+class SheetUpsertError(Exception):
     """Base class. ``partial_result`` is the UpsertResult of what was written before the failure, if any."""
 
     partial_result = None
 
 
-class MissingColumnError(SheetSyncError):
+class MissingColumnError(SheetUpsertError):
     """A mapped column is not in the sheet (deleted or renamed by a user): nothing was written."""
 
     def __init__(self, sheet: str, missing: Sequence[str]):
@@ -24,11 +24,11 @@ class MissingColumnError(SheetSyncError):
         )
 
 
-class SheetCapacityError(SheetSyncError):
-    """The sync would push the sheet past Smartsheet's row or cell limit: nothing was written."""
+class SheetCapacityError(SheetUpsertError):
+    """The upsert would push the sheet past Smartsheet's row or cell limit: nothing was written."""
 
 
-class SheetIndexError(SheetSyncError):
+class SheetIndexError(SheetUpsertError):
     """The sheet's rows could not all be read (fewer than its totalRowCount): nothing was written, since
     a plan on a partial key index would add again every row it missed."""
 
@@ -44,7 +44,7 @@ class SheetIndexError(SheetSyncError):
         )
 
 
-class SheetUnsettledError(SheetSyncError):
+class SheetUnsettledError(SheetUpsertError):
     """The sheet kept changing for the whole settle bound after a lost add answer (or an earlier run's
     batch still in flight): nothing was sent again, since a batch still being saved would land twice."""
 
@@ -60,8 +60,8 @@ class SheetUnsettledError(SheetSyncError):
         )
 
 
-class MassRetireError(SheetSyncError):
-    """The sync would retire (zero or delete, by its stale policy) more than the allowed share of the
+class MassRetireError(SheetUpsertError):
+    """The upsert would retire (zero or delete, by its stale policy) more than the allowed share of the
     sheet's rows: nothing was written. An answer from the source that lost most of its rows (an empty
     page read as "no stock") must not wipe a sheet; an operator who knows it is real says so."""
 
@@ -86,7 +86,7 @@ class MassRetireError(SheetSyncError):
         )
 
 
-class SheetApiError(SheetSyncError):
+class SheetApiError(SheetUpsertError):
     """Smartsheet refused a request (its errorCode says so): the request was not applied."""
 
     def __init__(self, operation: str, status: int | None, error_code: int | None, message: str):
@@ -97,7 +97,7 @@ class SheetApiError(SheetSyncError):
         super().__init__(f"Smartsheet {operation} failed (HTTP {status}, errorCode {error_code}): {message}")
 
 
-class SheetTransportError(SheetSyncError):
+class SheetTransportError(SheetUpsertError):
     """No usable answer (connection lost, timeout, proxy error page): the request may have been applied."""
 
     def __init__(self, operation: str, message: str):

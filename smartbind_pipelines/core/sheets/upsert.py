@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from smartbind_pipelines.core.sheets.errors import MissingColumnError, SheetCapacityError, SheetSyncError
+from smartbind_pipelines.core.sheets.errors import MissingColumnError, SheetCapacityError, SheetUpsertError
 from smartbind_pipelines.core.sheets.gateway import MAX_BATCH, SheetGateway
 from smartbind_pipelines.core.sheets.guards import (
     MAX_RETIRE_SHARE,
@@ -114,7 +114,7 @@ def upsert_sheet(
     else:
         try:
             PlanWriter(gateway, sheet_id, mapping, columns, batch_size, result, settle, journal).write(plan)
-        except SheetSyncError as exc:
+        except SheetUpsertError as exc:
             result.requests = gateway.request_counts - counts_before
             exc.partial_result = result
             raise

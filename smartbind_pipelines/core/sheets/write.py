@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from smartbind_pipelines.core.sheets.errors import SheetSyncError, SheetTransportError
+from smartbind_pipelines.core.sheets.errors import SheetTransportError, SheetUpsertError
 from smartbind_pipelines.core.sheets.gateway import SheetGateway
 from smartbind_pipelines.core.sheets.mapping import SheetMapping
 from smartbind_pipelines.core.sheets.plan import UpsertPlan
@@ -94,7 +94,7 @@ class PlanWriter:
                 present = self._settle_after_lost_answer(exc, batch, entry)
                 remaining = [cells for cells in remaining if key_of(cells) not in present]
                 continue
-            except SheetSyncError:
+            except SheetUpsertError:
                 if journal:
                     journal.clear(entry)  # Smartsheet answered: the request was not applied
                 raise

@@ -22,7 +22,7 @@ from smartbind_pipelines.core.inventory import (
     warehouses_to_sync,
 )
 from smartbind_pipelines.core.inventory.state import WAREHOUSE_NAMES
-from smartbind_pipelines.core.sheets import MissingColumnError, SheetSyncError
+from smartbind_pipelines.core.sheets import MissingColumnError, SheetUpsertError
 from smartbind_pipelines.core.sync_state import SyncStateStore
 from smartbind_pipelines.defs.asset_keys import sheet_key
 from smartbind_pipelines.defs.pull.builder import Step
@@ -85,7 +85,7 @@ def write_stock(step: Step) -> dg.MaterializeResult:
     gateway = step.resources.smartsheet.gateway()
     try:
         rekey = apply_rekey(gateway, target.sheet_id, renames, dry_run=config.dry_run)
-    except (MissingColumnError, SheetSyncError) as exc:
+    except (MissingColumnError, SheetUpsertError) as exc:
         raise dg.Failure(description=f"sheet {target.label}: moving a renamed warehouse's rows: {exc}") from exc
     result = write_sheet(
         gateway,

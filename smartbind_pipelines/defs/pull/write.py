@@ -15,8 +15,8 @@ from smartbind_pipelines.core.sheets import (
     SheetCapacityError,
     SheetIndexError,
     SheetMapping,
-    SheetSyncError,
     SheetUnsettledError,
+    SheetUpsertError,
     StalePolicy,
     UpsertResult,
     WriteJournal,
@@ -89,7 +89,7 @@ def write_sheet(
             description=f"sheet {target.label}: {exc} Written before that: {_written(exc.partial_result)}.",
             metadata={**target.metadata(), **request_metadata("smartsheet", gateway.request_counts)},
         ) from exc
-    except SheetSyncError as exc:
+    except SheetUpsertError as exc:
         raise dg.Failure(
             description=(
                 f"Smartsheet kept refusing a request to sheet {target.label}: {exc}. Written before that: "
