@@ -281,18 +281,8 @@ from smartbind_pipelines.cli import main  # noqa: E402
 from smartbind_pipelines.core import doctor as doctor_module  # noqa: E402
 from smartbind_pipelines.core.process_config import ProcessConfigStore  # noqa: E402
 from smartbind_pipelines.sandbox.sheets import INVENTORY_COLUMNS, INVOICE_COLUMNS  # noqa: E402
+from smartbind_pipelines_tests.commands.support import DESIGN_VARIABLES  # noqa: E402
 
-DESIGN_VARIABLES = (
-    "BIND_API_BASE_URL",
-    "BIND_API_KEY",
-    "BIND_WAREHOUSE_ID",
-    "SMARTSHEET_ACCESS_TOKEN",
-    "SMARTSHEET_API_BASE",
-    "SMARTSHEET_INVOICES_SHEET_ID",
-    "SMARTSHEET_INVENTORY_SHEET_ID",
-    "SMARTBIND_DB_PATH",
-    "SMARTBIND_ADMIN_TOKEN",
-)
 ADMIN_TOKEN = "admin-" + "k" * 30
 
 

@@ -18,18 +18,8 @@ from smartbind_pipelines.core.invoices import INVOICE_MAPPING, invoice_batch
 from smartbind_pipelines.core.process_config import ProcessConfigStore
 from smartbind_pipelines.core.sheets import FixedBackoff, SheetGateway, upsert_sheet
 from smartbind_pipelines.sandbox.sheets import INVOICE_COLUMNS
+from smartbind_pipelines_tests.commands.support import DESIGN_VARIABLES
 
-DESIGN_VARIABLES = (
-    "BIND_API_BASE_URL",
-    "BIND_API_KEY",
-    "BIND_WAREHOUSE_ID",
-    "SMARTSHEET_ACCESS_TOKEN",
-    "SMARTSHEET_API_BASE",
-    "SMARTSHEET_INVOICES_SHEET_ID",
-    "SMARTSHEET_INVENTORY_SHEET_ID",
-    "SMARTBIND_DB_PATH",
-    "SMARTBIND_ADMIN_TOKEN",
-)
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 
 

@@ -8,21 +8,8 @@ from click.testing import CliRunner
 from smartbind_pipelines.cli import main
 from smartbind_pipelines.core.invoices import INVOICE_MAPPING
 from smartbind_pipelines.core.process_config import ProcessConfigStore
+from smartbind_pipelines_tests.commands.support import DESIGN_VARIABLES
 from smartbind_pipelines_tests.core.process_config.cases import audit_count
-
-# Every variable of DESIGN.md's table: the ones a test does not set are removed, so the developer's
-# own shell can never leak into a test.
-DESIGN_VARIABLES = (
-    "BIND_API_BASE_URL",
-    "BIND_API_KEY",
-    "BIND_WAREHOUSE_ID",
-    "SMARTSHEET_ACCESS_TOKEN",
-    "SMARTSHEET_API_BASE",
-    "SMARTSHEET_INVOICES_SHEET_ID",
-    "SMARTSHEET_INVENTORY_SHEET_ID",
-    "SMARTBIND_DB_PATH",
-    "SMARTBIND_ADMIN_TOKEN",
-)
 
 
 def crafted_env(**values: str) -> dict[str, str | None]:
