@@ -201,7 +201,12 @@ def step_1_lineage(page: Page, stack: DevStack, shot: Screenshots) -> None:
 
 
 def step_2_launch_sync(page: Page, stack: DevStack, shot: Screenshots) -> str:
-    # The sensor's first run may still be busy; once it is done, what is new in Bind is ours to insert.
+    # The change-detecting sensor would write a new invoice itself once its interval is due, and then our
+    # launch would find nothing left to insert: push its next run an hour away (it reads ProcessConfig at
+    # every tick), then let its first run end; what is new in Bind after that is ours to insert.
+    ProcessConfigStore(str(stack.process_config_db)).update(
+        "sync_invoices", {"interval_minutes": 60}, via="cli", actor="browser-test"
+    )
     stack.wait_until(
         lambda: not runs_in_flight(stack, "sync_invoices"), "the sensor's first sync to end", timeout=RUN_SECONDS
     )
